@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# make            build build/spantrace (BPF object embedded via a bpftool skeleton)
+# make demo       install what is missing, build, trace the demo program
+# make test       install what is missing, build, run every test
+# make unit       cmocka unit tests, plain and under ASan+UBSan (no root, no BPF)
+# make integration  tracer against real targets (root)
+# V=1             show the commands
+
+BUILD      := build
+CC         ?= cc
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+PYTHON     ?= /usr/bin/python3
+ARCH       := x86
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS     ?= -O2 -g
+WARN       := -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes
+CPPFLAGS   += -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)
+DEPFLAGS    = -MMD -MP
+LIBS       := -lbpf -lelf -lz -lcapstone -liberty
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Ivmlinux -Ibpf
+
+# Loader-only sources need the skeleton and libbpf; everything else is the
+# pure core that unit tests link without BPF or root.
+LOADER_SRCS := user/main.c user/loader.c user/target.c
+CORE_SRCS   := $(filter-out $(LOADER_SRCS),$(wildcard user/*.c))
+CORE_OBJS   := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
+LOADER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LOADER_SRCS))
+ASAN_OBJS   := $(patsubst user/%.c,$(BUILD)/asan/%.o,$(CORE_SRCS))
+
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+UNIT_ASAN   := $(patsubst tests/unit/%.c,$(BUILD)/unit-asan/%,$(UNIT_SRCS))
+SAN         := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+TARGET_SRCS := $(wildcard tests/targets/*.c)
+TARGETS     := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS))
+
+FIX         := $(BUILD)/fixtures
+FIXTURES    := $(FIX)/fx_pie $(FIX)/fx_nopie $(FIX)/libfx.so $(FIX)/fx_pie_stripped \
+	       $(FIX)/libfx_stripped.so $(FIX)/fx_notelf
+
+.DELETE_ON_ERROR:
+.PHONY: all deps demo test unit integration targets fixtures clean
+
+all: $(BUILD)/spantrace
+
+deps:
+	$(Q)./scripts/install-deps.sh
+
+# --- BPF object and skeleton ---------------------------------------------
+$(BUILD)/spantrace.bpf.o: bpf/spantrace.bpf.c | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/spantrace.skel.h: $(BUILD)/spantrace.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name spantrace_bpf > $@
+
+# --- loader ----------------------------------------------------------------
+$(BUILD)/obj/%.o: user/%.c | $(BUILD)/obj
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
+
+$(LOADER_OBJS): $(BUILD)/spantrace.skel.h
+
+$(BUILD)/spantrace: $(LOADER_OBJS) $(CORE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+# --- unit tests (cmocka) -----------------------------------------------------
+$(BUILD)/asan/%.o: user/%.c | $(BUILD)/asan
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/unit/%: tests/unit/%.c $(CORE_OBJS) | $(BUILD)/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DFIXTURE_DIR='"$(abspath $(FIX))"' $(DEPFLAGS) \
+		$< $(CORE_OBJS) -lcmocka $(LIBS) -o $@
+
+$(BUILD)/unit-asan/%: tests/unit/%.c $(ASAN_OBJS) | $(BUILD)/unit-asan
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SAN) -DFIXTURE_DIR='"$(abspath $(FIX))"' $(DEPFLAGS) \
+		$< $(ASAN_OBJS) -lcmocka $(LIBS) -o $@
+
+# ELF files the symbol-resolution tests read: PIE, non-PIE, shared library,
+# and stripped copies that keep only .dynsym.
+fixtures: $(FIXTURES)
+$(FIX)/fx_pie: tests/fixtures/fx_main.c | $(FIX)
+	$(Q)$(CC) -O1 -g -fPIE -pie -rdynamic $< -o $@
+$(FIX)/fx_nopie: tests/fixtures/fx_main.c | $(FIX)
+	$(Q)$(CC) -O1 -g -fno-PIE -no-pie $< -o $@
+$(FIX)/libfx.so: tests/fixtures/fx_lib.c | $(FIX)
+	$(Q)$(CC) -O1 -g -fPIC -shared $< -o $@
+$(FIX)/fx_pie_stripped: $(FIX)/fx_pie
+	$(Q)strip --strip-all $< -o $@
+$(FIX)/libfx_stripped.so: $(FIX)/libfx.so
+	$(Q)strip --strip-all $< -o $@
+$(FIX)/fx_notelf: | $(FIX)
+	$(Q)printf 'not an ELF file\n' > $@
+
+unit: $(UNIT_BINS) $(UNIT_ASAN) $(FIXTURES)
+	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+	$(Q)set -e; for t in $(UNIT_ASAN); do echo "== $$t (ASan+UBSan)"; \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+
+# --- integration tests (root, real kernel) ----------------------------------
+$(BUILD)/targets/%: tests/targets/%.c | $(BUILD)/targets
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O1 -g -pthread -fno-omit-frame-pointer $(DEPFLAGS) $< -o $@
+
+targets: $(TARGETS)
+
+integration: $(BUILD)/spantrace $(TARGETS)
+	$(Q)$(PYTHON) -m pytest -q -rs tests/integration
+
+# --- the two README commands ------------------------------------------------
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit integration
+
+DEMO_OUT ?= demo-trace.json
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/targets/demo
+	$(Q)$(BUILD)/spantrace -u 'demo_*' -o $(DEMO_OUT) -- $(BUILD)/targets/demo
+	@echo "demo: wrote $(DEMO_OUT): open it in https://ui.perfetto.dev, chrome://tracing or speedscope"
+
+$(BUILD) $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/unit-asan $(BUILD)/targets $(FIX):
+	$(Q)mkdir -p $@
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d)

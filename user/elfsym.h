@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Function symbols of an ELF file (libelf), with the file offset a uprobe
+ * needs. Reads .symtab and .dynsym, so stripped objects still expose their
+ * exported functions. Works for ET_EXEC (non-PIE), ET_DYN (PIE and shared
+ * libraries).
+ */
+#ifndef SPANTRACE_ELFSYM_H
+#define SPANTRACE_ELFSYM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct elf_func {
+	char *name;	     /* symbol name as in the file (mangled for C++) */
+	uint64_t addr;	     /* st_value: link-time virtual address */
+	uint64_t size;	     /* st_size, may be 0 */
+	uint64_t offset;     /* file offset of the first byte: what uprobes attach to */
+	bool global;	     /* STB_GLOBAL or STB_WEAK */
+	bool from_dynsym;    /* seen in .dynsym (exported) */
+};
+
+struct elf_funcs {
+	struct elf_func *v; /* sorted by addr, then name; one entry per (name, addr) */
+	size_t n;
+	bool has_symtab;    /* false for stripped files */
+	bool has_dynsym;
+	uint16_t e_type;    /* ET_EXEC or ET_DYN */
+};
+
+/*
+ * Loads every defined STT_FUNC symbol with a non-zero address (STT_GNU_IFUNC
+ * is skipped: its address is the resolver, not the function). On error returns
+ * a negative errno and writes a one-line reason ("not an ELF file", "no
+ * symbol tables") into err.
+ */
+int elf_funcs__load(const char *path, struct elf_funcs *out, char *err, size_t errlen);
+void elf_funcs__free(struct elf_funcs *f);
+
+#endif

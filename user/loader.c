@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "resolve.h"
+#include "spantrace.h"
+#include "spantrace.skel.h"
+#include "spantree.h"
+#include "stats.h"
+#include "target.h"
+#include "trace.h"
+
+/* Events are released to the span trees this long after they are stamped,
+ * so records of different CPUs that reach the buffer out of order are still
+ * handled in time order. */
+#define REORDER_WINDOW_NS (2 * 1000 * 1000ull)
+#define POLL_MS 100
+
+struct session {
+	const struct opts *o;
+	struct target target;
+	struct probe_table probes;
+	struct spantrace_bpf *skel;
+	struct bpf_link **links; /* 2 per probe: entry, return */
+	struct ring_buffer *rb;
+	int epfd, sigfd;
+
+	char *out_tmp;
+	FILE *out;
+	const struct trace_ops *ops;
+	struct trace_writer *w;
+	struct spantree *tree;
+	struct stats *stats;
+	bool process_named;
+	uint64_t bad_records;
+	const char *stop_reason;
+};
+
+static bool verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	if (!verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("spantrace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* --- events ---------------------------------------------------------------- */
+
+static void on_task(void *ctx, uint32_t pid, uint32_t tid)
+{
+	struct session *s = ctx;
+	char name[64];
+
+	if (!s->process_named) {
+		target__thread_name(&s->target, pid, name, sizeof(name));
+		s->ops->process_name(s->w, pid, name);
+		s->process_named = true;
+	}
+	target__thread_name(&s->target, tid, name, sizeof(name));
+	s->ops->thread_name(s->w, pid, tid, name);
+}
+
+static void on_span(void *ctx, const struct span_out *sp)
+{
+	struct session *s = ctx;
+	const struct probe *p = &s->probes.v[sp->key];
+	struct trace_span ts = {
+		.pid = sp->pid,
+		.tid = sp->tid,
+		.start_ns = sp->start,
+		.dur_ns = sp->end - sp->start,
+		.name = p->name,
+		.func = p->func,
+		.object = p->object,
+		.unfinished = sp->unfinished,
+	};
+
+	s->ops->span(s->w, &ts);
+	if (!sp->unfinished)
+		stats__add(s->stats, p->name, ts.dur_ns);
+}
+
+/* The one place records are decoded: dispatch on the header's type. */
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+	const struct st_hdr *h = data;
+	struct span_ev ev;
+
+	if (size < sizeof(*h)) {
+		s->bad_records++;
+		return 0;
+	}
+	switch (h->type) {
+	case ST_REC_SPAN_BEGIN:
+	case ST_REC_SPAN_END: {
+		const struct st_span *r = data;
+
+		if (size < sizeof(*r) || r->probe >= s->probes.n) {
+			s->bad_records++;
+			return 0;
+		}
+		ev.ts = h->ts;
+		ev.pid = r->pid;
+		ev.tid = h->tid;
+		ev.key = r->probe;
+		ev.kind = h->type == ST_REC_SPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
+		spantree__push(s->tree, &ev);
+		break;
+	}
+	default:
+		s->bad_records++;
+	}
+	return 0;
+}
+
+/* --- setup ------------------------------------------------------------------- */
+
+/* The trace goes to a temporary file beside the output, renamed at the end:
+ * a failed or interrupted run never leaves a half-written trace. */
+static int output_open(struct session *s, char *err, size_t errlen)
+{
+	char *dup = strdup(s->o->output), *dir;
+	mode_t um;
+	int fd;
+
+	if (!dup || asprintf(&s->out_tmp, "%s/.%s.XXXXXX", (dir = dirname(dup)),
+			     strrchr(s->o->output, '/') ? strrchr(s->o->output, '/') + 1 :
+							  s->o->output) < 0) {
+		free(dup);
+		s->out_tmp = NULL;
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	free(dup);
+	fd = mkstemp(s->out_tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot write the trace to %s: %s; choose another path with -o",
+			 s->o->output, strerror(errno));
+		free(s->out_tmp);
+		s->out_tmp = NULL;
+		return -1;
+	}
+	um = umask(0);
+	umask(um);
+	fchmod(fd, 0666 & ~um);
+	s->out = fdopen(fd, "w");
+	if (!s->out) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	setvbuf(s->out, NULL, _IOFBF, 1 << 20);
+	return 0;
+}
+
+static void output_discard(struct session *s)
+{
+	if (s->out)
+		fclose(s->out);
+	s->out = NULL;
+	if (s->out_tmp)
+		unlink(s->out_tmp);
+	free(s->out_tmp);
+	s->out_tmp = NULL;
+}
+
+static int output_commit(struct session *s, char *err, size_t errlen)
+{
+	int r = 0;
+
+	if (fflush(s->out) || fsync(fileno(s->out)))
+		r = -errno;
+	if (fclose(s->out) && !r)
+		r = -errno;
+	s->out = NULL;
+	if (!r && rename(s->out_tmp, s->o->output))
+		r = -errno;
+	if (r) {
+		snprintf(err, errlen, "failed to write the trace to %s: %s", s->o->output,
+			 strerror(-r));
+		output_discard(s);
+		return -1;
+	}
+	free(s->out_tmp);
+	s->out_tmp = NULL;
+	return 0;
+}
+
+static void raise_fd_limit(size_t nprobes)
+{
+	struct rlimit rl;
+
+	/* Two perf events per function plus the usual handful. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 2 * nprobes + 64) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int load_bpf(struct session *s, char *err, size_t errlen)
+{
+	uint32_t pid = (uint32_t)s->target.pid;
+	uint8_t one = 1;
+	int r;
+
+	s->skel = spantrace_bpf__open();
+	if (!s->skel) {
+		snprintf(err, errlen, "failed to open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	s->skel->rodata->wakeup_bytes = s->o->ringbuf_size / 8;
+	bpf_map__set_max_entries(s->skel->maps.events, (uint32_t)s->o->ringbuf_size);
+	r = spantrace_bpf__load(s->skel);
+	if (r) {
+		snprintf(err, errlen, "failed to load the BPF programs: %s; run with -v for the "
+			 "verifier log", strerror(-r));
+		return -1;
+	}
+	if (bpf_map__update_elem(s->skel->maps.tgids, &pid, sizeof(pid), &one, sizeof(one),
+				 BPF_ANY)) {
+		snprintf(err, errlen, "failed to set the traced process: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int attach_probes(struct session *s, char *err, size_t errlen)
+{
+	size_t n = s->probes.n;
+
+	raise_fd_limit(n);
+	s->links = calloc(2 * n, sizeof(*s->links));
+	if (!s->links) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct probe *p = &s->probes.v[i];
+
+		for (int ret = 0; ret < 2; ret++) {
+			LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret, .bpf_cookie = i);
+			struct bpf_program *prog = ret ? s->skel->progs.span_exit :
+							 s->skel->progs.span_enter;
+			struct bpf_link *l;
+
+			l = bpf_program__attach_uprobe_opts(prog, s->target.pid, p->open_path,
+							    p->offset, &uo);
+			if (!l) {
+				int e = errno;
+
+				if (target__exited(&s->target) || e == ESRCH)
+					snprintf(err, errlen,
+						 "process %d exited while probes were being attached",
+						 s->target.pid);
+				else
+					snprintf(err, errlen,
+						 "failed to attach a %s to %s in %s (offset 0x%llx): %s",
+						 ret ? "uretprobe" : "uprobe", p->func, p->object,
+						 (unsigned long long)p->offset, strerror(e));
+				return -1;
+			}
+			s->links[2 * i + ret] = l;
+		}
+		if (verbose)
+			say("attached %s at %s+0x%llx (entry and return)", p->func, p->object,
+			    (unsigned long long)p->offset);
+	}
+	return 0;
+}
+
+static int setup_loop(struct session *s, char *err, size_t errlen)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t set;
+
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_record, s, NULL);
+	if (!s->rb) {
+		snprintf(err, errlen, "failed to create the ring buffer reader: %s",
+			 strerror(errno));
+		return -1;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->sigfd < 0 || s->epfd < 0) {
+		snprintf(err, errlen, "failed to set up the event loop: %s", strerror(errno));
+		return -1;
+	}
+	ev.data.u32 = 0;
+	epoll_ctl(s->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &ev);
+	ev.data.u32 = 1;
+	epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->sigfd, &ev);
+	ev.data.u32 = 2;
+	epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->target.pidfd, &ev);
+	return 0;
+}
+
+/* --- run ---------------------------------------------------------------------- */
+
+static void run_loop(struct session *s)
+{
+	uint64_t deadline = s->o->duration > 0 ? now_ns() + (uint64_t)(s->o->duration * 1e9) : 0;
+
+	for (;;) {
+		struct epoll_event evs[4];
+		int n = epoll_wait(s->epfd, evs, 4, POLL_MS);
+		uint64_t now;
+
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.u32 == 1) {
+				struct signalfd_siginfo si;
+
+				if (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+					s->stop_reason = si.ssi_signo == SIGINT ? "interrupted" :
+										  "terminated";
+					return;
+				}
+			} else if (evs[i].data.u32 == 2) {
+				s->stop_reason = "the process exited";
+				return;
+			}
+		}
+		ring_buffer__consume(s->rb);
+		now = now_ns();
+		if (now > REORDER_WINDOW_NS)
+			spantree__flush(s->tree, now - REORDER_WINDOW_NS);
+		if (deadline && now >= deadline) {
+			s->stop_reason = "the duration elapsed";
+			return;
+		}
+	}
+}
+
+static void print_summary(struct session *s, uint64_t dropped)
+{
+	const struct spantree_stats *ts = spantree__stats(s->tree);
+
+	fprintf(stderr, "\n");
+	stats__print(s->stats, stderr);
+	fprintf(stderr, "\n%llu spans (%llu unfinished) on %u threads; events lost: %llu\n",
+		(unsigned long long)ts->spans, (unsigned long long)ts->unfinished, ts->tasks,
+		(unsigned long long)dropped);
+	if (dropped)
+		say("%llu events were dropped because the ring buffer was full; "
+		    "consider --ringbuf-size", (unsigned long long)dropped);
+	if (s->bad_records)
+		say("%llu malformed records ignored", (unsigned long long)s->bad_records);
+	if (verbose && ts->orphan_ends)
+		say("%llu returns of calls that began before tracing were ignored",
+		    (unsigned long long)ts->orphan_ends);
+}
+
+static void session_cleanup(struct session *s)
+{
+	if (s->links)
+		for (size_t i = 0; i < 2 * s->probes.n; i++)
+			bpf_link__destroy(s->links[i]);
+	free(s->links);
+	ring_buffer__free(s->rb);
+	spantrace_bpf__destroy(s->skel);
+	if (s->epfd > 0)
+		close(s->epfd);
+	if (s->sigfd > 0)
+		close(s->sigfd);
+	if (s->w)
+		s->ops->close(s->w);
+	output_discard(s);
+	spantree__free(s->tree);
+	stats__free(s->stats);
+	probe_table__free(&s->probes);
+	target__close(&s->target);
+}
+
+static bool specs_name_objects(const struct opts *o)
+{
+	for (size_t i = 0; i < o->nspecs; i++)
+		if (o->specs[i].object)
+			return true;
+	return false;
+}
+
+int loader__run(const struct opts *o)
+{
+	struct session s = { .o = o, .ops = &chrome_trace_ops, .epfd = -1, .sigfd = -1 };
+	char err[1024] = "";
+	uint64_t stop, dropped;
+
+	verbose = o->verbose;
+	libbpf_set_print(libbpf_print);
+
+	if (target__check_caps(err, sizeof(err)))
+		goto fail;
+	if (o->pid ? target__attach_pid(&s.target, o->pid, err, sizeof(err)) :
+		     target__launch(&s.target, o->cmd, specs_name_objects(o), err, sizeof(err)))
+		goto fail;
+	if (resolve__specs(o->specs, o->nspecs, s.target.objs, s.target.nobjs, &s.probes, err,
+			   sizeof(err)))
+		goto fail;
+	if (output_open(&s, err, sizeof(err)))
+		goto fail;
+	s.stats = stats__new();
+	s.tree = spantree__new(REORDER_WINDOW_NS, on_span, on_task, &s);
+	s.w = s.ops->open(s.out);
+	if (!s.stats || !s.tree || !s.w) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	if (load_bpf(&s, err, sizeof(err)) || attach_probes(&s, err, sizeof(err)) ||
+	    setup_loop(&s, err, sizeof(err)))
+		goto fail;
+	if (s.target.launched) {
+		if (target__release(&s.target, err, sizeof(err)))
+			goto fail;
+	} else if (target__exited(&s.target)) {
+		snprintf(err, sizeof(err), "process %d exited while probes were being attached",
+			 o->pid);
+		goto fail;
+	}
+	say("tracing %zu function%s in process %d (%s); Ctrl-C to stop", s.probes.n,
+	    s.probes.n == 1 ? "" : "s", s.target.pid, s.target.comm);
+
+	run_loop(&s);
+
+	/* Everything the target did before it stopped is already in the buffer. */
+	for (size_t i = 0; i < 2 * s.probes.n; i++) {
+		bpf_link__destroy(s.links[i]);
+		s.links[i] = NULL;
+	}
+	while (ring_buffer__consume(s.rb) > 0)
+		;
+	stop = now_ns();
+	spantree__finish(s.tree, stop);
+	dropped = s.skel->bss->dropped;
+	if (s.ops->close(s.w)) {
+		s.w = NULL;
+		snprintf(err, sizeof(err), "failed to write the trace to %s: %s", o->output,
+			 strerror(errno ? errno : EIO));
+		goto fail;
+	}
+	s.w = NULL;
+	if (output_commit(&s, err, sizeof(err)))
+		goto fail;
+	print_summary(&s, dropped);
+	say("stopped: %s; wrote %s", s.stop_reason, o->output);
+	session_cleanup(&s);
+	return 0;
+fail:
+	say("%s", err);
+	session_cleanup(&s);
+	return 1;
+}

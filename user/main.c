@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdio.h>
+
+#include "loader.h"
+#include "opts.h"
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	char err[512];
+	int rc;
+
+	if (opts__parse(argc, argv, &o, err, sizeof(err))) {
+		fprintf(stderr, "spantrace: %s\n", err);
+		return 2;
+	}
+	if (o.help) {
+		opts__usage(stdout);
+		opts__free(&o);
+		return 0;
+	}
+	rc = loader__run(&o);
+	opts__free(&o);
+	return rc;
+}

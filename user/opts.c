@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opts.h"
+
+void opts__usage(FILE *f)
+{
+	fputs("usage: spantrace -p PID [-u SPEC]... [-o FILE] [-d SECONDS] [-v]\n"
+	      "       spantrace [-u SPEC]... [-o FILE] [-d SECONDS] [-v] -- COMMAND [ARGS...]\n"
+	      "\n"
+	      "Records the calls of span functions in a process as a Chrome trace.\n"
+	      "\n"
+	      "  -p, --pid PID          trace the running process PID\n"
+	      "  -u, --uprobe SPEC      trace functions [OBJECT:]PATTERN; PATTERN is a glob over\n"
+	      "                         function symbols, OBJECT an absolute path or a prefix of\n"
+	      "                         the name of an ELF object mapped in the target (default:\n"
+	      "                         the main executable). Repeatable.\n"
+	      "  -o, --output FILE      trace file (default " OPTS_DEFAULT_OUTPUT ")\n"
+	      "  -d, --duration SECONDS stop after SECONDS (default: when the target exits)\n"
+	      "      --ringbuf-size BYTES  BPF ring buffer size, a power of two >= 4096\n"
+	      "                         (default 8 MiB; suffixes k, m)\n"
+	      "  -v, --verbose          say what is resolved and attached, show libbpf's log\n"
+	      "  -h, --help             this text\n"
+	      "\n"
+	      "Stops when the traced process has exited, on SIGINT/SIGTERM, or after -d.\n"
+	      "Examples:\n"
+	      "  spantrace -p 1234 -u 'ht_*' -u 'libsqlite3:sqlite3_step'\n"
+	      "  spantrace -u 'demo_*' -o demo.json -- ./demo\n",
+	      f);
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		v <<= 10, end++;
+	else if (*end == 'm' || *end == 'M')
+		v <<= 20, end++;
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int add_spec(struct opts *o, const char *text, char *err, size_t errlen)
+{
+	struct spec *v = realloc(o->specs, (o->nspecs + 1) * sizeof(*v));
+	char why[256];
+
+	if (!v) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	o->specs = v;
+	if (spec__parse(text, &v[o->nspecs], why, sizeof(why))) {
+		snprintf(err, errlen, "bad -u '%s': %s", text, why);
+		return -1;
+	}
+	o->nspecs++;
+	return 0;
+}
+
+int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
+{
+	enum { OPT_RINGBUF = 256 };
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "uprobe", required_argument, NULL, 'u' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	char *end;
+	long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->output = OPTS_DEFAULT_OUTPUT;
+	o->ringbuf_size = OPTS_DEFAULT_RINGBUF;
+	optind = 0; /* full reset: tests parse several command lines */
+	opterr = 0;
+
+	/* '+': stop at the first non-option so the traced command keeps its options. */
+	while ((c = getopt_long(argc, argv, "+:p:u:o:d:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v <= 0 || v > INT_MAX) {
+				snprintf(err, errlen, "-p needs a process id (a positive number), got '%s'",
+					 optarg);
+				goto fail;
+			}
+			o->pid = (pid_t)v;
+			break;
+		case 'u':
+			if (add_spec(o, optarg, err, errlen))
+				goto fail;
+			break;
+		case 'o':
+			if (!*optarg) {
+				snprintf(err, errlen, "-o needs a file name");
+				goto fail;
+			}
+			o->output = optarg;
+			break;
+		case 'd':
+			errno = 0;
+			o->duration = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(o->duration) ||
+			    o->duration <= 0) {
+				snprintf(err, errlen, "-d needs a positive number of seconds, got '%s'",
+					 optarg);
+				goto fail;
+			}
+			break;
+		case OPT_RINGBUF:
+			if (parse_size(optarg, &o->ringbuf_size) || o->ringbuf_size < 4096 ||
+			    (o->ringbuf_size & (o->ringbuf_size - 1)) || o->ringbuf_size > (1ull << 30)) {
+				snprintf(err, errlen,
+					 "--ringbuf-size needs a power of two between 4096 and 1G, got '%s'",
+					 optarg);
+				goto fail;
+			}
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case ':':
+			snprintf(err, errlen, "option '%s' needs an argument; see --help",
+				 argv[optind - 1]);
+			goto fail;
+		default:
+			snprintf(err, errlen, "unknown option '%s'; see --help", argv[optind - 1]);
+			goto fail;
+		}
+	}
+
+	if (optind < argc) {
+		/* getopt_long leaves "--" consumed; anything left is the command. */
+		if (strcmp(argv[optind - 1], "--") != 0) {
+			snprintf(err, errlen,
+				 "unexpected argument '%s'; put the command to run after '--'",
+				 argv[optind]);
+			goto fail;
+		}
+		o->cmd = &argv[optind];
+	}
+	if (o->pid && o->cmd) {
+		snprintf(err, errlen, "give either -p PID or -- COMMAND, not both");
+		goto fail;
+	}
+	if (!o->pid && !o->cmd) {
+		snprintf(err, errlen, "nothing to trace: give -p PID or -- COMMAND; see --help");
+		goto fail;
+	}
+	if (!o->nspecs) {
+		snprintf(err, errlen, "no span functions: give at least one -u SPEC, e.g. -u 'main'");
+		goto fail;
+	}
+	return 0;
+fail:
+	opts__free(o);
+	return -1;
+}
+
+void opts__free(struct opts *o)
+{
+	for (size_t i = 0; i < o->nspecs; i++)
+		spec__free(&o->specs[i]);
+	free(o->specs);
+	o->specs = NULL;
+	o->nspecs = 0;
+}

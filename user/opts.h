@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Command line of spantrace. Parsing is pure so unit tests cover it. */
+#ifndef SPANTRACE_OPTS_H
+#define SPANTRACE_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "spec.h"
+
+#define OPTS_DEFAULT_OUTPUT "spantrace.json"
+#define OPTS_DEFAULT_RINGBUF (8u << 20)
+
+struct opts {
+	pid_t pid;	    /* -p, 0 if a command is given */
+	char **cmd;	    /* argv after "--", NULL with -p */
+	struct spec *specs; /* -u, in order */
+	size_t nspecs;
+	const char *output; /* -o */
+	double duration;    /* -d seconds, 0 = until the target exits */
+	uint64_t ringbuf_size;
+	bool verbose;
+	bool help;
+};
+
+/*
+ * Parses argv. Returns 0, or -1 with a one-line message (no prefix, no
+ * newline) in err naming the problem and the fix. On success opts owns the
+ * parsed specs (free with opts__free); cmd points into argv.
+ */
+int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen);
+void opts__free(struct opts *o);
+void opts__usage(FILE *f);
+
+#endif

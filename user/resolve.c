@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libiberty/demangle.h>
+
+#include "elfsym.h"
+#include "resolve.h"
+
+#define MAX_SUGGEST 3
+
+char *resolve__display_name(const char *sym)
+{
+	char *d;
+
+	if (strncmp(sym, "_Z", 2) == 0) {
+		d = cplus_demangle(sym, DMGL_ANSI);
+		if (d)
+			return d;
+	}
+	return strdup(sym);
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/*
+ * "libc" is a prefix of both libc.so.6 and libcap.so.2: prefer objects where
+ * the prefix ends at a name boundary, so the obvious reading wins and only a
+ * real ambiguity is an error.
+ */
+static bool boundary_match(const char *obj, const char *path)
+{
+	const char *b = base_name(path);
+	size_t n = strlen(obj);
+
+	if (strchr(obj, '/'))
+		return true;
+	return !isalnum((unsigned char)b[n]);
+}
+
+static int pick_object(const struct spec *s, const struct target_obj *objs, size_t nobjs,
+		       const struct target_obj **pick, char *err, size_t errlen)
+{
+	size_t nmatch = 0, nbound = 0, i;
+	const struct target_obj *m = NULL, *bm = NULL;
+	size_t off = 0;
+
+	for (i = 0; i < nobjs; i++) {
+		if (!s->object ? objs[i].is_main : spec__object_matches(s->object, objs[i].path)) {
+			nmatch++;
+			m = &objs[i];
+			if (!s->object || boundary_match(s->object, objs[i].path)) {
+				nbound++;
+				bm = &objs[i];
+			}
+		}
+	}
+	if (nmatch == 1 || nbound == 1) {
+		*pick = nbound == 1 ? bm : m;
+		return 0;
+	}
+	if (!s->object) {
+		snprintf(err, errlen, "cannot tell the target's main executable for '%s'", s->text);
+		return -1;
+	}
+	if (nmatch == 0) {
+		off = snprintf(err, errlen, "no object matching '%s' is mapped in the target (mapped:",
+			       s->object);
+		for (i = 0; i < nobjs && off < errlen; i++)
+			off += snprintf(err + off, errlen - off, "%s %s", i ? "," : "",
+					base_name(objs[i].path));
+		if (off < errlen)
+			snprintf(err + off, errlen - off,
+				 "); use a prefix of one of these names or an absolute path");
+		return -1;
+	}
+	off = snprintf(err, errlen, "object '%s' is ambiguous, it matches", s->object);
+	for (i = 0; i < nobjs && off < errlen; i++)
+		if (spec__object_matches(s->object, objs[i].path))
+			off += snprintf(err + off, errlen - off, " %s", objs[i].path);
+	if (off < errlen)
+		snprintf(err + off, errlen - off, "; use a longer prefix or an absolute path");
+	return -1;
+}
+
+static int table_add(struct probe_table *t, const struct target_obj *o, const struct elf_func *f)
+{
+	struct probe *p;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].offset == f->offset && strcmp(t->v[i].open_path, o->open_path) == 0)
+			return 0;
+	p = realloc(t->v, (t->n + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	t->v = p;
+	p = &t->v[t->n];
+	memset(p, 0, sizeof(*p));
+	p->name = resolve__display_name(f->name);
+	p->func = strdup(f->name);
+	p->object = strdup(o->path);
+	p->open_path = strdup(o->open_path);
+	p->addr = f->addr;
+	p->offset = f->offset;
+	t->n++;
+	if (!p->name || !p->func || !p->object || !p->open_path)
+		return -ENOMEM;
+	return 0;
+}
+
+static void no_match_error(const struct spec *s, const struct target_obj *o,
+			   const struct elf_funcs *fs, char *err, size_t errlen)
+{
+	const char **names = calloc(fs->n ? fs->n : 1, sizeof(*names));
+	const char *sugg[MAX_SUGGEST];
+	size_t n = 0, off, i;
+
+	if (names) {
+		for (i = 0; i < fs->n; i++)
+			names[i] = fs->v[i].name;
+		n = spec__suggest(s->pattern, names, fs->n, sugg, MAX_SUGGEST);
+	}
+	off = snprintf(err, errlen, "'%s' matches no function in %s (searched %s%s%s: %zu functions)",
+		       s->pattern, o->path, fs->has_symtab ? ".symtab" : "",
+		       fs->has_symtab && fs->has_dynsym ? " and " : "",
+		       fs->has_dynsym ? ".dynsym" : "", fs->n);
+	for (i = 0; i < n && off < errlen; i++)
+		off += snprintf(err + off, errlen - off, "%s%s", i ? ", " : "; did you mean ",
+				sugg[i]);
+	if (off < errlen && n)
+		snprintf(err + off, errlen - off, "?");
+	free(names);
+}
+
+static bool func_matches(const char *pattern, const char *sym)
+{
+	char *d;
+	bool ok;
+
+	if (spec__pattern_matches(pattern, sym))
+		return true;
+	if (strncmp(sym, "_Z", 2) != 0)
+		return false;
+	/* C++: let "ns::f*" match the demangled name too. */
+	d = cplus_demangle(sym, DMGL_ANSI);
+	ok = d && spec__pattern_matches(pattern, d);
+	free(d);
+	return ok;
+}
+
+int resolve__specs(const struct spec *specs, size_t nspecs, const struct target_obj *objs,
+		   size_t nobjs, struct probe_table *out, char *err, size_t errlen)
+{
+	for (size_t si = 0; si < nspecs; si++) {
+		const struct spec *s = &specs[si];
+		const struct target_obj *o;
+		struct elf_funcs fs;
+		char why[256];
+		size_t hits = 0;
+		int r;
+
+		if (pick_object(s, objs, nobjs, &o, err, errlen))
+			return -1;
+		r = elf_funcs__load(o->open_path, &fs, why, sizeof(why));
+		if (r) {
+			snprintf(err, errlen, "cannot read symbols of %s: %s", o->path, why);
+			return -1;
+		}
+		for (size_t i = 0; i < fs.n; i++) {
+			if (!func_matches(s->pattern, fs.v[i].name))
+				continue;
+			hits++;
+			if (table_add(out, o, &fs.v[i])) {
+				snprintf(err, errlen, "out of memory");
+				elf_funcs__free(&fs);
+				return -1;
+			}
+		}
+		if (!hits) {
+			no_match_error(s, o, &fs, err, errlen);
+			elf_funcs__free(&fs);
+			return -1;
+		}
+		elf_funcs__free(&fs);
+	}
+	return 0;
+}
+
+void probe_table__free(struct probe_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].name);
+		free(t->v[i].func);
+		free(t->v[i].object);
+		free(t->v[i].open_path);
+	}
+	free(t->v);
+	t->v = NULL;
+	t->n = 0;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Turns SPECs into probes: which functions, in which mapped object, at which
+ * file offset. Pure (files and the list of objects in, table out), so the
+ * error messages are unit-tested.
+ */
+#ifndef SPANTRACE_RESOLVE_H
+#define SPANTRACE_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spec.h"
+
+/* An ELF object the target has mapped (or, for a command not yet started, will map). */
+struct target_obj {
+	const char *path;      /* as the target sees it */
+	const char *open_path; /* where this process reads it (e.g. /proc/PID/root/...) */
+	bool is_main;
+};
+
+struct probe {
+	char *name;   /* display name: demangled when C++ */
+	char *func;   /* symbol */
+	char *object; /* target's path */
+	char *open_path;
+	uint64_t addr;
+	uint64_t offset;
+};
+
+struct probe_table {
+	struct probe *v;
+	size_t n;
+};
+
+/*
+ * Appends to out the functions every spec matches; duplicates (same object
+ * and offset, e.g. from overlapping globs or symbol aliases) become one probe.
+ * Returns 0, or -1 with a one-line error in err: an OBJECT that matches no
+ * mapped object or several, a PATTERN that matches nothing (with the objects
+ * searched and close names suggested), an unreadable object.
+ */
+int resolve__specs(const struct spec *specs, size_t nspecs, const struct target_obj *objs,
+		   size_t nobjs, struct probe_table *out, char *err, size_t errlen);
+void probe_table__free(struct probe_table *t);
+
+/* Demangled C++ name without parameters, or a copy of sym. Never NULL unless out of memory. */
+char *resolve__display_name(const char *sym);
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Task/span tree builder. Pure C, fed from in-memory events, so it is tested
+ * without BPF or root.
+ *
+ * Events go through a reorder buffer keyed on (ts, arrival order): an event is
+ * released to the per-task stacks once an event at least `window_ns` newer has
+ * arrived (or on flush/finish). Events of different CPUs that arrive out of
+ * order within the window are therefore handled in time order. Memory is
+ * bounded by the window and the depth of open spans, not by trace length.
+ *
+ * Per task (tid), spans nest exactly: BEGIN pushes, END pops the innermost open
+ * span of the same key. An END whose key is deeper in the stack closes the
+ * spans above it as unfinished at that time (their ENDs were lost); an END with
+ * no open span of its key (the call began before tracing) is counted in
+ * stats.orphan_ends and otherwise ignored.
+ */
+#ifndef SPANTRACE_SPANTREE_H
+#define SPANTRACE_SPANTREE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum span_ev_kind { SPAN_EV_BEGIN = 1, SPAN_EV_END = 2 };
+
+struct span_ev {
+	uint64_t ts; /* ns */
+	uint32_t pid, tid;
+	uint32_t key;  /* what the span is: probe id */
+	uint8_t kind; /* enum span_ev_kind */
+};
+
+struct span_out {
+	uint32_t pid, tid;
+	uint32_t key;
+	uint32_t depth; /* 0 for a top-level span of its task */
+	uint64_t start, end;
+	bool unfinished;
+};
+
+struct spantree_stats {
+	uint64_t events;
+	uint64_t spans;	       /* delivered, finished or not */
+	uint64_t unfinished;   /* delivered with unfinished = true */
+	uint64_t orphan_ends;  /* END with nothing open to match */
+	uint64_t late_events;  /* arrived older than an already released event of its task */
+	uint32_t max_depth;
+	uint32_t tasks;	       /* tasks ever seen */
+};
+
+/* Called for each span as it completes. Spans of one task arrive children first. */
+typedef void (*spantree_sink_fn)(void *ctx, const struct span_out *s);
+/* Called once per task the first time an event of it is released. May be NULL. */
+typedef void (*spantree_task_fn)(void *ctx, uint32_t pid, uint32_t tid);
+
+struct spantree;
+
+struct spantree *spantree__new(uint64_t window_ns, spantree_sink_fn sink,
+			       spantree_task_fn on_task, void *ctx);
+void spantree__push(struct spantree *t, const struct span_ev *e);
+/* Releases every buffered event with ts <= upto (idle flush from the poll loop). */
+void spantree__flush(struct spantree *t, uint64_t upto);
+/* Releases everything, then ends every open span at stop_ts as unfinished. */
+void spantree__finish(struct spantree *t, uint64_t stop_ts);
+const struct spantree_stats *spantree__stats(const struct spantree *t);
+void spantree__free(struct spantree *t);
+
+#endif

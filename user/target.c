@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gelf.h>
+#include <libelf.h>
+#include <linux/capability.h>
+
+#include "procmaps.h"
+#include "target.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+int target__check_caps(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	__u64 eff;
+
+	if (syscall(SYS_capget, &hdr, data)) {
+		snprintf(err, errlen, "failed to read capabilities: %s", strerror(errno));
+		return -1;
+	}
+	eff = data[0].effective | ((__u64)data[1].effective << 32);
+	if (eff & (1ull << CAP_SYS_ADMIN))
+		return 0;
+	if ((eff & (1ull << CAP_BPF)) && (eff & (1ull << CAP_PERFMON)))
+		return 0;
+	snprintf(err, errlen,
+		 "need root or CAP_BPF and CAP_PERFMON to load BPF programs and uprobes; "
+		 "run it with sudo");
+	return -1;
+}
+
+static int pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static void read_comm(pid_t pid, pid_t tid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
+	buf[0] = 0;
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = 0;
+	fclose(f);
+}
+
+/* Same root as ours: attach by the target's paths directly; else through /proc/PID/root. */
+static char *root_prefix(pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/root", pid);
+	if (stat(path, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino)
+		return strdup("");
+	return strdup(path);
+}
+
+static int add_obj(struct target *t, const char *path, bool is_main)
+{
+	struct target_obj *v;
+	char *open_path;
+
+	for (size_t i = 0; i < t->nobjs; i++)
+		if (strcmp(t->objs[i].path, path) == 0)
+			return 0;
+	v = realloc(t->objs, (t->nobjs + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	t->objs = v;
+	if (asprintf(&open_path, "%s%s", t->root, path) < 0)
+		return -ENOMEM;
+	v[t->nobjs].path = strdup(path);
+	v[t->nobjs].open_path = open_path;
+	v[t->nobjs].is_main = is_main;
+	if (!v[t->nobjs].path) {
+		free(open_path);
+		return -ENOMEM;
+	}
+	t->nobjs++;
+	return 0;
+}
+
+static void target_init(struct target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->pidfd = t->go_fd = t->exec_err_fd = -1;
+}
+
+int target__attach_pid(struct target *t, pid_t pid, char *err, size_t errlen)
+{
+	struct mapped_objs m = {};
+	int r;
+
+	target_init(t);
+	t->pid = pid;
+	/* The pidfd pins the identity: a recycled PID later cannot be mistaken for it. */
+	t->pidfd = pidfd_open(pid);
+	if (t->pidfd < 0) {
+		if (errno == ESRCH)
+			snprintf(err, errlen, "no process with PID %d; check the PID with ps", pid);
+		else
+			snprintf(err, errlen, "failed to open process %d: %s", pid, strerror(errno));
+		return -1;
+	}
+	t->root = root_prefix(pid);
+	read_comm(pid, pid, t->comm, sizeof(t->comm));
+	r = mapped_objs__load(pid, &m);
+	if (r) {
+		if (r == -ESRCH || r == -ENOENT)
+			snprintf(err, errlen, "process %d exited before it could be traced", pid);
+		else
+			snprintf(err, errlen, "failed to read the mappings of process %d: %s", pid,
+				 strerror(-r));
+		return -1;
+	}
+	if (!t->root)
+		goto oom;
+	for (size_t i = 0; i < m.n; i++) {
+		if (add_obj(t, m.v[i].path, m.v[i].is_main))
+			goto oom;
+		if (m.v[i].is_main && !t->exe && !(t->exe = strdup(m.v[i].path)))
+			goto oom;
+	}
+	mapped_objs__free(&m);
+	if (!t->exe) {
+		snprintf(err, errlen, "process %d has no executable mapped (a kernel thread?)", pid);
+		return -1;
+	}
+	return 0;
+oom:
+	mapped_objs__free(&m);
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* execvp's search, done up front so "command not found" comes before any attach. */
+static char *find_command(const char *name)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0 ? realpath(name, NULL) : NULL;
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, n ? path : ".", name);
+		if (access(buf, X_OK) == 0)
+			return realpath(buf, NULL);
+		path += n + (path[n] == ':');
+	}
+	return NULL;
+}
+
+static char *elf_interp(const char *exe)
+{
+	char *interp = NULL;
+	Elf *e;
+	size_t n;
+	int fd;
+
+	elf_version(EV_CURRENT);
+	fd = open(exe, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (e && elf_getphdrnum(e, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			GElf_Phdr ph;
+			size_t len;
+			char *data;
+
+			if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_INTERP)
+				continue;
+			data = elf_rawfile(e, &len);
+			if (data && ph.p_offset + ph.p_filesz <= len && ph.p_filesz)
+				interp = strndup(data + ph.p_offset, ph.p_filesz);
+		}
+	}
+	elf_end(e);
+	close(fd);
+	return interp;
+}
+
+/*
+ * Libraries of a command that has not run yet: ask its dynamic loader
+ * (`ld.so --list`), which applies RPATH, LD_LIBRARY_PATH and ld.so.cache the
+ * same way the real start will.
+ */
+static int add_libs(struct target *t, char *err, size_t errlen)
+{
+	char *interp = elf_interp(t->exe);
+	char line[PATH_MAX + 64];
+	int pfd[2];
+	pid_t pid;
+	FILE *f;
+	int st;
+
+	if (!interp)
+		return 0; /* static executable: nothing more will be mapped */
+	if (add_obj(t, interp, false) || pipe2(pfd, O_CLOEXEC)) {
+		free(interp);
+		snprintf(err, errlen, "failed to list libraries of %s: %s", t->exe, strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		execl(interp, interp, "--list", t->exe, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	free(interp);
+	f = fdopen(pfd[0], "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		/* "\tlibfoo.so.1 => /usr/lib/x86_64-linux-gnu/libfoo.so.1 (0x...)" */
+		char *p = strstr(line, "=> /"), *e;
+
+		if (!p)
+			continue;
+		p += 3;
+		e = strstr(p, " (");
+		if (e)
+			*e = 0;
+		p[strcspn(p, "\n")] = 0;
+		if (add_obj(t, p, false)) {
+			fclose(f);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	if (f)
+		fclose(f);
+	else
+		close(pfd[0]);
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	return 0;
+}
+
+int target__launch(struct target *t, char **cmd, bool want_libs, char *err, size_t errlen)
+{
+	int go[2], ex[2];
+	char *exe;
+	pid_t pid;
+
+	target_init(t);
+	exe = find_command(cmd[0]);
+	if (!exe) {
+		snprintf(err, errlen, "cannot run '%s': %s", cmd[0],
+			 strchr(cmd[0], '/') ? strerror(errno) : "command not found in PATH");
+		return -1;
+	}
+	t->exe = exe;
+	t->root = strdup("");
+	if (!t->root || add_obj(t, exe, true) || (want_libs && add_libs(t, err, errlen))) {
+		if (!*err)
+			snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (pipe2(go, O_CLOEXEC) || pipe2(ex, O_CLOEXEC)) {
+		snprintf(err, errlen, "failed to create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "failed to fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		char c;
+		int e;
+
+		sigset_t none;
+
+		close(go[1]);
+		close(ex[0]);
+		/* The tracer may have blocked signals it reads through a signalfd. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* Held until the probes are attached; EOF means the tracer gave up. */
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		execv(exe, cmd);
+		e = errno;
+		if (write(ex[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(ex[1]);
+	t->pid = pid;
+	t->launched = true;
+	t->go_fd = go[1];
+	t->exec_err_fd = ex[0];
+	t->pidfd = pidfd_open(pid);
+	snprintf(t->comm, sizeof(t->comm), "%.15s", strrchr(exe, '/') + 1);
+	return 0;
+}
+
+int target__release(struct target *t, char *err, size_t errlen)
+{
+	int e = 0;
+	ssize_t n;
+
+	if (write(t->go_fd, "g", 1) != 1) {
+		snprintf(err, errlen, "failed to start the command: %s", strerror(errno));
+		return -1;
+	}
+	close(t->go_fd);
+	t->go_fd = -1;
+	/* The pipe closes on a successful exec (O_CLOEXEC): EOF means it runs. */
+	n = read(t->exec_err_fd, &e, sizeof(e));
+	close(t->exec_err_fd);
+	t->exec_err_fd = -1;
+	if (n == sizeof(e)) {
+		snprintf(err, errlen, "failed to execute %s: %s", t->exe, strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+bool target__exited(struct target *t)
+{
+	struct pollfd p = { .fd = t->pidfd, .events = POLLIN };
+
+	if (t->pidfd < 0)
+		return kill(t->pid, 0) && errno == ESRCH;
+	if (poll(&p, 1, 0) <= 0)
+		return false;
+	if (t->launched)
+		waitpid(t->pid, NULL, WNOHANG);
+	return true;
+}
+
+void target__thread_name(const struct target *t, pid_t tid, char *buf, size_t len)
+{
+	read_comm(t->pid, tid, buf, len);
+	if (buf[0])
+		return;
+	if (tid == t->pid && t->comm[0])
+		snprintf(buf, len, "%s", t->comm);
+	else
+		snprintf(buf, len, "tid %d", tid);
+}
+
+void target__close(struct target *t)
+{
+	if (t->launched && t->go_fd >= 0) {
+		/* Never released: closing the pipe makes it _exit(127) without running. */
+		close(t->go_fd);
+		waitpid(t->pid, NULL, 0);
+	} else if (t->launched) {
+		waitpid(t->pid, NULL, WNOHANG);
+	}
+	if (t->exec_err_fd >= 0)
+		close(t->exec_err_fd);
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	for (size_t i = 0; i < t->nobjs; i++) {
+		free((char *)t->objs[i].path);
+		free((char *)t->objs[i].open_path);
+	}
+	free(t->objs);
+	free(t->exe);
+	free(t->root);
+	target_init(t);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The traced process: an existing one (-p) or a command started held before
+ * exec (--), so probes are in place before its main runs.
+ */
+#ifndef SPANTRACE_TARGET_H
+#define SPANTRACE_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "resolve.h"
+
+struct target {
+	pid_t pid;
+	int pidfd;	   /* readable once the process has exited */
+	bool launched;	   /* we forked it: reap it */
+	int go_fd;	   /* launched: write end that releases the exec */
+	int exec_err_fd;   /* launched: read end, receives errno if exec fails */
+	char *exe;	   /* main executable, as the target sees it */
+	char *root;	   /* "" if the target shares our root, else "/proc/PID/root" */
+	char comm[32];
+	struct target_obj *objs;
+	size_t nobjs;
+};
+
+/* 0 if this process may load BPF and open uprobes; else -1 with the reason in err. */
+int target__check_caps(char *err, size_t errlen);
+/* Opens an existing process and lists its mapped ELF objects. */
+int target__attach_pid(struct target *t, pid_t pid, char *err, size_t errlen);
+/*
+ * Forks cmd, held before exec. Its objects are the executable and, if
+ * want_libs, the libraries the dynamic loader will map (as `ld.so --list`
+ * resolves them).
+ */
+int target__launch(struct target *t, char **cmd, bool want_libs, char *err, size_t errlen);
+/* Lets a launched command exec. Returns 0, or -1 with err if exec failed. */
+int target__release(struct target *t, char *err, size_t errlen);
+/* true once the process has exited (all its threads); launched ones are reaped. */
+bool target__exited(struct target *t);
+/* Name of a thread, or of the process if tid == pid; falls back to "tid N". */
+void target__thread_name(const struct target *t, pid_t tid, char *buf, size_t len);
+/* Kills a launched command that never ran, closes fds, frees memory. */
+void target__close(struct target *t);
+
+#endif
