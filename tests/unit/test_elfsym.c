@@ -1,0 +1,576 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * elfsym: function symbols and uprobe file offsets of the ELF fixtures built
+ * by `make fixtures` (FIXTURE_DIR).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "elfsym.h"
+
+#define FX(name) FIXTURE_DIR "/" name
+
+static void load_ok(const char *path, struct elf_funcs *f)
+{
+	char err[256] = "";
+	int ret = elf_funcs__load(path, f, err, sizeof(err));
+
+	if (ret)
+		print_error("elf_funcs__load(%s): %d %s\n", path, ret, err);
+	assert_int_equal(ret, 0);
+	assert_string_equal(err, "");
+}
+
+static const struct elf_func *find(const struct elf_funcs *f, const char *name)
+{
+	const struct elf_func *hit = NULL;
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		if (strcmp(f->v[i].name, name))
+			continue;
+		/* Each fixture function exists once: both tables merge into one. */
+		assert_null(hit);
+		hit = &f->v[i];
+	}
+	return hit;
+}
+
+/* The functions whose name starts with prefix are exactly want[] (sorted). */
+static void assert_prefixed_set(const struct elf_funcs *f, const char *prefix,
+				const char *const *want, size_t nwant)
+{
+	const char *got[32];
+	size_t i, j, n = 0;
+
+	for (i = 0; i < f->n; i++) {
+		if (strncmp(f->v[i].name, prefix, strlen(prefix)))
+			continue;
+		assert_true(n < 32);
+		got[n++] = f->v[i].name;
+	}
+	/* Sort by name: the list itself is in address order. */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(got[j - 1], got[j]) > 0; j--) {
+			const char *t = got[j];
+
+			got[j] = got[j - 1];
+			got[j - 1] = t;
+		}
+	assert_int_equal(n, nwant);
+	for (i = 0; i < n; i++)
+		assert_string_equal(got[i], want[i]);
+}
+
+static void assert_sorted_unique(const struct elf_funcs *f)
+{
+	size_t i;
+
+	for (i = 1; i < f->n; i++) {
+		const struct elf_func *a = &f->v[i - 1], *b = &f->v[i];
+
+		assert_true(a->addr < b->addr ||
+			    (a->addr == b->addr && strcmp(a->name, b->name) < 0));
+	}
+	for (i = 0; i < f->n; i++) {
+		assert_non_null(f->v[i].name);
+		assert_true(f->v[i].name[0] != '\0');
+		assert_null(strchr(f->v[i].name, '@'));
+		assert_true(f->v[i].addr != 0);
+	}
+}
+
+/*
+ * Independent check of every offset: with libelf directly, the delta
+ * p_vaddr - p_offset of the executable PT_LOAD segment holding the address.
+ */
+static void assert_offsets(const char *path, const struct elf_funcs *f)
+{
+	int fd = open(path, O_RDONLY);
+	GElf_Phdr ph;
+	size_t phnum, i, k;
+	Elf *elf;
+
+	assert_true(fd >= 0);
+	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(elf);
+	assert_int_equal(elf_getphdrnum(elf, &phnum), 0);
+	for (i = 0; i < f->n; i++) {
+		const struct elf_func *fn = &f->v[i];
+		bool found = false;
+
+		for (k = 0; k < phnum && !found; k++) {
+			assert_non_null(gelf_getphdr(elf, (int)k, &ph));
+			if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+				continue;
+			if (fn->addr < ph.p_vaddr || fn->addr >= ph.p_vaddr + ph.p_filesz)
+				continue;
+			found = true;
+			assert_int_equal(fn->offset, fn->addr - (ph.p_vaddr - ph.p_offset));
+		}
+		assert_true(found);
+	}
+	elf_end(elf);
+	close(fd);
+}
+
+static void read_bytes(const char *path, uint64_t off, unsigned char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, len, (off_t)off), (ssize_t)len);
+	close(fd);
+}
+
+static bool all_zero(const unsigned char *b, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+static const char *const main_all[] = { "fx_alpha", "fx_beta", "fx_gamma", "fx_local_static" };
+static const char *const main_dyn[] = { "fx_alpha", "fx_beta", "fx_gamma" };
+static const char *const lib_all[] = { "fxlib_hidden", "fxlib_one", "fxlib_two" };
+static const char *const lib_dyn[] = { "fxlib_one", "fxlib_two" };
+
+static void test_pie(void **state)
+{
+	const struct elf_func *fn;
+	struct elf_funcs f;
+
+	load_ok(FX("fx_pie"), &f);
+	assert_int_equal(f.e_type, ET_DYN);
+	assert_true(f.has_symtab);
+	assert_true(f.has_dynsym);
+	assert_prefixed_set(&f, "fx_", main_all, 4);
+	assert_non_null(find(&f, "main"));
+	assert_sorted_unique(&f);
+	assert_offsets(FX("fx_pie"), &f);
+
+	/* -rdynamic exports the globals: merged from both tables. */
+	fn = find(&f, "fx_alpha");
+	assert_true(fn->from_dynsym);
+	assert_true(fn->global);
+	assert_true(fn->size > 0);
+	fn = find(&f, "fx_local_static");
+	assert_false(fn->from_dynsym);
+	assert_false(fn->global);
+	elf_funcs__free(&f);
+	assert_null(f.v);
+	assert_int_equal(f.n, 0);
+	elf_funcs__free(&f);
+}
+
+static void test_nopie(void **state)
+{
+	const struct elf_func *fn;
+	struct elf_funcs f;
+
+	load_ok(FX("fx_nopie"), &f);
+	assert_int_equal(f.e_type, ET_EXEC);
+	assert_true(f.has_symtab);
+	assert_prefixed_set(&f, "fx_", main_all, 4);
+	assert_sorted_unique(&f);
+	assert_offsets(FX("fx_nopie"), &f);
+
+	/* Link-time addresses of a non-PIE are absolute, never file offsets. */
+	fn = find(&f, "fx_alpha");
+	assert_true(fn->addr >= 0x400000);
+	assert_true(fn->offset < fn->addr);
+	assert_false(fn->from_dynsym);
+	assert_true(fn->global);
+	elf_funcs__free(&f);
+}
+
+static void test_lib(void **state)
+{
+	const struct elf_func *fn;
+	struct elf_funcs f;
+
+	load_ok(FX("libfx.so"), &f);
+	assert_int_equal(f.e_type, ET_DYN);
+	assert_true(f.has_symtab);
+	assert_true(f.has_dynsym);
+	assert_prefixed_set(&f, "fxlib_", lib_all, 3);
+	assert_sorted_unique(&f);
+	assert_offsets(FX("libfx.so"), &f);
+
+	fn = find(&f, "fxlib_one");
+	assert_true(fn->from_dynsym);
+	assert_true(fn->global);
+	/* Hidden visibility turns into a local symbol at link time. */
+	fn = find(&f, "fxlib_hidden");
+	assert_false(fn->from_dynsym);
+	assert_false(fn->global);
+	elf_funcs__free(&f);
+}
+
+static void test_pie_stripped(void **state)
+{
+	struct elf_funcs f;
+	size_t i;
+
+	load_ok(FX("fx_pie_stripped"), &f);
+	assert_int_equal(f.e_type, ET_DYN);
+	assert_false(f.has_symtab);
+	assert_true(f.has_dynsym);
+	assert_prefixed_set(&f, "fx_", main_dyn, 3);
+	assert_null(find(&f, "fx_local_static"));
+	assert_sorted_unique(&f);
+	assert_offsets(FX("fx_pie_stripped"), &f);
+	for (i = 0; i < f.n; i++)
+		assert_true(f.v[i].from_dynsym);
+	elf_funcs__free(&f);
+}
+
+static void test_lib_stripped(void **state)
+{
+	struct elf_funcs f;
+
+	load_ok(FX("libfx_stripped.so"), &f);
+	assert_int_equal(f.e_type, ET_DYN);
+	assert_false(f.has_symtab);
+	assert_true(f.has_dynsym);
+	assert_prefixed_set(&f, "fxlib_", lib_dyn, 2);
+	assert_null(find(&f, "fxlib_hidden"));
+	assert_sorted_unique(&f);
+	assert_offsets(FX("libfx_stripped.so"), &f);
+	elf_funcs__free(&f);
+}
+
+/* The same function resolves to the same code bytes with or without .symtab. */
+static void assert_same_code(const char *a_path, const char *b_path, const char *name)
+{
+	unsigned char a[16], b[16];
+	const struct elf_func *fa, *fb;
+	struct elf_funcs fs_a, fs_b;
+
+	load_ok(a_path, &fs_a);
+	load_ok(b_path, &fs_b);
+	fa = find(&fs_a, name);
+	fb = find(&fs_b, name);
+	assert_non_null(fa);
+	assert_non_null(fb);
+	read_bytes(a_path, fa->offset, a, sizeof(a));
+	read_bytes(b_path, fb->offset, b, sizeof(b));
+	assert_memory_equal(a, b, sizeof(a));
+	assert_false(all_zero(a, sizeof(a)));
+	elf_funcs__free(&fs_a);
+	elf_funcs__free(&fs_b);
+}
+
+static void test_code_bytes(void **state)
+{
+	assert_same_code(FX("fx_pie"), FX("fx_pie_stripped"), "fx_alpha");
+	assert_same_code(FX("fx_pie"), FX("fx_pie_stripped"), "fx_gamma");
+	assert_same_code(FX("libfx.so"), FX("libfx_stripped.so"), "fxlib_two");
+}
+
+static void assert_load_fails(const char *path, int want, const char *reason)
+{
+	char err[256] = "";
+	struct elf_funcs f;
+	int ret = elf_funcs__load(path, &f, err, sizeof(err));
+
+	assert_int_equal(ret, want);
+	assert_non_null(strstr(err, reason));
+	assert_null(strchr(err, '\n'));
+	assert_null(f.v);
+	assert_int_equal(f.n, 0);
+	elf_funcs__free(&f);
+}
+
+static void test_not_elf(void **state)
+{
+	assert_load_fails(FX("fx_notelf"), -ENOEXEC, "not an ELF file");
+}
+
+static void test_missing(void **state)
+{
+	assert_load_fails(FX("no_such_file"), -ENOENT, strerror(ENOENT));
+}
+
+/* Writes len bytes of buf to a fresh temporary file; returns its path. */
+static void write_tmp(char *path, const void *buf, size_t len)
+{
+	int fd;
+
+	strcpy(path, "/tmp/test_elfsym.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+}
+
+/* A copy of fx_pie with one ELF header field patched. */
+static void assert_patched_fails(size_t off, unsigned char val, const char *reason)
+{
+	unsigned char *buf = malloc(1 << 20);
+	char path[64];
+	ssize_t len;
+	int fd;
+
+	assert_non_null(buf);
+	fd = open(FX("fx_pie"), O_RDONLY);
+	assert_true(fd >= 0);
+	len = read(fd, buf, 1 << 20);
+	close(fd);
+	assert_true(len > 64);
+	buf[off] = val;
+	write_tmp(path, buf, (size_t)len);
+	free(buf);
+	assert_load_fails(path, -ENOEXEC, reason);
+	unlink(path);
+}
+
+static void test_wrong_class_machine(void **state)
+{
+	assert_patched_fails(EI_CLASS, ELFCLASS32, "unsupported ELF class/machine");
+	/* e_machine is little-endian at offset 18: EM_AARCH64 (183). */
+	assert_patched_fails(offsetof(Elf64_Ehdr, e_machine), EM_AARCH64,
+			     "unsupported ELF class/machine");
+}
+
+static void test_no_symbol_tables(void **state)
+{
+	Elf64_Ehdr eh = {
+		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB,
+			     EV_CURRENT },
+		.e_type = ET_DYN,
+		.e_machine = EM_X86_64,
+		.e_version = EV_CURRENT,
+		.e_ehsize = sizeof(Elf64_Ehdr),
+	};
+	char path[64];
+
+	write_tmp(path, &eh, sizeof(eh));
+	assert_load_fails(path, -ENODATA, "no symbol tables");
+	unlink(path);
+}
+
+static void test_directory_and_empty(void **state)
+{
+	char path[64];
+
+	assert_load_fails(FIXTURE_DIR, -EISDIR, "not an ELF file");
+	write_tmp(path, "", 0);
+	assert_load_fails(path, -ENOEXEC, "not an ELF file");
+	unlink(path);
+}
+
+/*
+ * A synthetic ELF with the symbol kinds the fixtures cannot produce without
+ * a version script: versioned .symtab names, an IFUNC, undefined and
+ * zero-address functions, addresses outside any segment or in the
+ * zero-filled tail, and a non-executable PT_LOAD that overlaps the code.
+ */
+#define SYN_TEXT_ADDR 0x1000
+#define SYN_TEXT_SIZE 64
+#define SYN_RO_ADDR 0x3000
+
+static const char syn_strtab[] = "\0foo@@V1\0foo\0bar@V0\0ifn\0und\0zero\0obj\0far\0ro\0bss\0loc";
+
+static const char syn_shstrtab[] = "\0.text\0.symtab\0.strtab\0.shstrtab";
+
+/* Offset of name in a string table of NUL-terminated strings. */
+static uint32_t strtab_off(const char *tab, size_t size, const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < size; i += strlen(tab + i) + 1)
+		if (!strcmp(tab + i, name))
+			return (uint32_t)i;
+	fail_msg("no %s in string table", name);
+	return 0;
+}
+
+static uint32_t syn_str(const char *name)
+{
+	return strtab_off(syn_strtab, sizeof(syn_strtab), name);
+}
+
+static Elf64_Sym syn_sym(const char *name, int bind, int type, uint16_t shndx, uint64_t value)
+{
+	return (Elf64_Sym){
+		.st_name = syn_str(name),
+		.st_info = ELF64_ST_INFO(bind, type),
+		.st_shndx = shndx,
+		.st_value = value,
+		.st_size = 4,
+	};
+}
+
+static Elf_Scn *syn_section(Elf *elf, const char *name, uint32_t type, void *buf, size_t size,
+			    Elf_Type dtype)
+{
+	Elf_Scn *scn = elf_newscn(elf);
+	Elf_Data *d;
+	Elf64_Shdr *sh;
+
+	assert_non_null(scn);
+	d = elf_newdata(scn);
+	assert_non_null(d);
+	d->d_buf = buf;
+	d->d_size = size;
+	d->d_type = dtype;
+	d->d_align = 8;
+	d->d_version = EV_CURRENT;
+	sh = elf64_getshdr(scn);
+	assert_non_null(sh);
+	sh->sh_type = type;
+	sh->sh_name = strtab_off(syn_shstrtab, sizeof(syn_shstrtab), name);
+	return scn;
+}
+
+static void write_synthetic(char *path)
+{
+	static unsigned char text[SYN_TEXT_SIZE];
+	Elf64_Sym syms[12];
+	Elf_Scn *text_scn, *sym_scn, *str_scn, *shstr_scn;
+	Elf64_Shdr *sh;
+	Elf64_Ehdr *eh;
+	Elf64_Phdr *ph;
+	uint64_t text_off;
+	size_t nsyms = 0;
+	Elf *elf;
+	int fd;
+
+	memset(text, 0xcc, sizeof(text));
+	memset(syms, 0, sizeof(syms));
+	nsyms = 1;
+	syms[nsyms++] = syn_sym("loc", STB_LOCAL, STT_FUNC, 1, SYN_TEXT_ADDR);
+	syms[nsyms++] = syn_sym("foo@@V1", STB_GLOBAL, STT_FUNC, 1, SYN_TEXT_ADDR + 0x10);
+	syms[nsyms++] = syn_sym("foo", STB_GLOBAL, STT_FUNC, 1, SYN_TEXT_ADDR + 0x10);
+	syms[nsyms++] = syn_sym("bar@V0", STB_WEAK, STT_FUNC, 1, SYN_TEXT_ADDR + 0x20);
+	syms[nsyms++] = syn_sym("ifn", STB_GLOBAL, STT_GNU_IFUNC, 1, SYN_TEXT_ADDR + 0x30);
+	syms[nsyms++] = syn_sym("und", STB_GLOBAL, STT_FUNC, SHN_UNDEF, 0);
+	syms[nsyms++] = syn_sym("zero", STB_GLOBAL, STT_FUNC, 1, 0);
+	syms[nsyms++] = syn_sym("obj", STB_GLOBAL, STT_OBJECT, 1, SYN_TEXT_ADDR + 0x8);
+	syms[nsyms++] = syn_sym("far", STB_GLOBAL, STT_FUNC, 1, 0x9000);
+	syms[nsyms++] = syn_sym("ro", STB_GLOBAL, STT_FUNC, 1, SYN_RO_ADDR + 4);
+	syms[nsyms++] = syn_sym("bss", STB_GLOBAL, STT_FUNC, 1, SYN_TEXT_ADDR + SYN_TEXT_SIZE + 8);
+
+	strcpy(path, "/tmp/test_elfsym.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
+	elf = elf_begin(fd, ELF_C_WRITE, NULL);
+	assert_non_null(elf);
+	eh = elf64_newehdr(elf);
+	assert_non_null(eh);
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_type = ET_DYN;
+	eh->e_machine = EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	ph = elf64_newphdr(elf, 3);
+	assert_non_null(ph);
+
+	text_scn = syn_section(elf, ".text", SHT_PROGBITS, text, sizeof(text), ELF_T_BYTE);
+	sym_scn = syn_section(elf, ".symtab", SHT_SYMTAB, syms, nsyms * sizeof(*syms), ELF_T_SYM);
+	str_scn = syn_section(elf, ".strtab", SHT_STRTAB, (void *)syn_strtab, sizeof(syn_strtab),
+			      ELF_T_BYTE);
+	shstr_scn = syn_section(elf, ".shstrtab", SHT_STRTAB, (void *)syn_shstrtab,
+				sizeof(syn_shstrtab), ELF_T_BYTE);
+	sh = elf64_getshdr(text_scn);
+	sh->sh_flags = SHF_ALLOC | SHF_EXECINSTR;
+	sh->sh_addr = SYN_TEXT_ADDR;
+	sh = elf64_getshdr(sym_scn);
+	sh->sh_link = (uint32_t)elf_ndxscn(str_scn);
+	sh->sh_info = 2; /* first non-local symbol */
+	sh->sh_entsize = sizeof(Elf64_Sym);
+	eh->e_shstrndx = (uint16_t)elf_ndxscn(shstr_scn);
+	assert_int_equal(elf_ndxscn(text_scn), 1);
+
+	/* Lay out the file first: the segments need the .text file offset. */
+	assert_true(elf_update(elf, ELF_C_NULL) > 0);
+	text_off = elf64_getshdr(text_scn)->sh_offset;
+	ph = elf64_getphdr(elf);
+	/* Read-only mapping of the same addresses, listed first: must lose to PF_X. */
+	ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R, .p_vaddr = SYN_TEXT_ADDR,
+			      .p_offset = 0, .p_filesz = SYN_TEXT_SIZE, .p_memsz = SYN_TEXT_SIZE };
+	/* memsz past filesz: "bss" lies in the zero-filled tail. */
+	ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_vaddr = SYN_TEXT_ADDR,
+			      .p_offset = text_off, .p_filesz = SYN_TEXT_SIZE,
+			      .p_memsz = SYN_TEXT_SIZE + 0x100 };
+	ph[2] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R, .p_vaddr = SYN_RO_ADDR,
+			      .p_offset = 0, .p_filesz = 16, .p_memsz = 16 };
+	elf_flagphdr(elf, ELF_C_SET, ELF_F_DIRTY);
+	assert_true(elf_update(elf, ELF_C_WRITE) > 0);
+	elf_end(elf);
+	close(fd);
+}
+
+static void test_synthetic(void **state)
+{
+	static const char *const want[] = { "loc", "foo", "bar", "ro" };
+	static const uint64_t want_addr[] = { SYN_TEXT_ADDR, SYN_TEXT_ADDR + 0x10,
+					      SYN_TEXT_ADDR + 0x20, SYN_RO_ADDR + 4 };
+	struct elf_funcs f;
+	uint64_t text_off;
+	char path[64];
+	size_t i;
+
+	write_synthetic(path);
+	load_ok(path, &f);
+	assert_int_equal(f.e_type, ET_DYN);
+	assert_true(f.has_symtab);
+	assert_false(f.has_dynsym);
+	assert_int_equal(f.n, 4);
+	for (i = 0; i < 4; i++) {
+		assert_string_equal(f.v[i].name, want[i]);
+		assert_int_equal(f.v[i].addr, want_addr[i]);
+		assert_false(f.v[i].from_dynsym);
+	}
+	assert_false(f.v[0].global);
+	assert_true(f.v[1].global);
+	assert_true(f.v[2].global);
+	/* Executable segment wins over the read-only one at the same address. */
+	text_off = f.v[0].offset;
+	assert_true(text_off != 0);
+	assert_int_equal(f.v[1].offset, text_off + 0x10);
+	assert_int_equal(f.v[2].offset, text_off + 0x20);
+	/* No executable segment holds it: the read-only one maps it. */
+	assert_int_equal(f.v[3].offset, 4);
+	assert_sorted_unique(&f);
+	elf_funcs__free(&f);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pie),
+		cmocka_unit_test(test_nopie),
+		cmocka_unit_test(test_lib),
+		cmocka_unit_test(test_pie_stripped),
+		cmocka_unit_test(test_lib_stripped),
+		cmocka_unit_test(test_code_bytes),
+		cmocka_unit_test(test_not_elf),
+		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_wrong_class_machine),
+		cmocka_unit_test(test_no_symbol_tables),
+		cmocka_unit_test(test_directory_and_empty),
+		cmocka_unit_test(test_synthetic),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
