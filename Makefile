@@ -51,6 +51,7 @@ FIXTURES    := $(FIX)/fx_pie $(FIX)/fx_nopie $(FIX)/libfx.so $(FIX)/fx_pie_strip
 	       $(FIX)/libfx_stripped.so $(FIX)/fx_notelf
 
 .DELETE_ON_ERROR:
+.SECONDARY: $(ASAN_OBJS)
 .PHONY: all deps demo test unit integration targets fixtures clean
 
 all: $(BUILD)/spantrace
@@ -85,12 +86,12 @@ $(BUILD)/asan/%.o: user/%.c | $(BUILD)/asan
 
 $(BUILD)/unit/%: tests/unit/%.c $(CORE_OBJS) | $(BUILD)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DFIXTURE_DIR='"$(abspath $(FIX))"' $(DEPFLAGS) \
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -DFIXTURE_DIR='"$(abspath $(FIX))"' $(DEPFLAGS) \
 		$< $(CORE_OBJS) -lcmocka $(LIBS) -o $@
 
 $(BUILD)/unit-asan/%: tests/unit/%.c $(ASAN_OBJS) | $(BUILD)/unit-asan
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SAN) -DFIXTURE_DIR='"$(abspath $(FIX))"' $(DEPFLAGS) \
+	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -DFIXTURE_DIR='"$(abspath $(FIX))"' $(DEPFLAGS) \
 		$< $(ASAN_OBJS) -lcmocka $(LIBS) -o $@
 
 # ELF files the symbol-resolution tests read: PIE, non-PIE, shared library,
@@ -118,6 +119,13 @@ unit: $(UNIT_BINS) $(UNIT_ASAN) $(FIXTURES)
 $(BUILD)/targets/%: tests/targets/%.c | $(BUILD)/targets
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 -g -pthread -fno-omit-frame-pointer $(DEPFLAGS) $< -o $@
+
+# Variants of the threads target: non-PIE, and stripped to .dynsym only.
+TARGETS += $(BUILD)/targets/threads_nopie $(BUILD)/targets/threads_stripped
+$(BUILD)/targets/threads_nopie: tests/targets/threads.c | $(BUILD)/targets
+	$(Q)$(CC) -O1 -g -pthread -fno-PIE -no-pie $< -o $@
+$(BUILD)/targets/threads_stripped: tests/targets/threads.c | $(BUILD)/targets
+	$(Q)$(CC) -O1 -pthread -rdynamic $< -o $@.tmp && strip --strip-all $@.tmp -o $@ && rm -f $@.tmp
 
 targets: $(TARGETS)
 

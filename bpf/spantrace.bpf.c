@@ -30,8 +30,59 @@ struct {
 	__type(value, __u8);
 } tgids SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ST_MAX_SEEN_TIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+} seen_tids SEC(".maps");
+
 /* Records that found the ring buffer full: reported, never silent. */
 __u64 dropped = 0;
+
+static __always_inline void fill_hdr(struct st_hdr *h, __u8 type, __u32 tid)
+{
+	h->type = type;
+	h->flags = 0;
+	h->cpu = bpf_get_smp_processor_id();
+	h->tid = tid;
+	h->ts = bpf_ktime_get_ns();
+}
+
+static __always_inline void *reserve(__u64 size)
+{
+	void *r = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!r)
+		__sync_fetch_and_add(&dropped, 1);
+	return r;
+}
+
+static __always_inline void submit(void *r)
+{
+	bpf_ringbuf_submit(r, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+				      BPF_RB_FORCE_WAKEUP :
+				      BPF_RB_NO_WAKEUP);
+}
+
+/* Name a thread the first time it produces a record. */
+static __always_inline void note_task(__u32 pid, __u32 tid)
+{
+	struct st_task *t;
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&seen_tids, &tid))
+		return;
+	t = reserve(sizeof(*t));
+	if (!t)
+		return; /* not marked seen: retried on the next record */
+	fill_hdr(&t->hdr, ST_REC_TASK, tid);
+	t->pid = pid;
+	t->_pad = 0;
+	bpf_get_current_comm(t->comm, sizeof(t->comm));
+	submit(t);
+	bpf_map_update_elem(&seen_tids, &tid, &one, BPF_ANY);
+}
 
 static __always_inline int emit_span(void *ctx, __u8 type)
 {
@@ -41,21 +92,14 @@ static __always_inline int emit_span(void *ctx, __u8 type)
 
 	if (!bpf_map_lookup_elem(&tgids, &pid))
 		return 0;
-	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	if (!r) {
-		__sync_fetch_and_add(&dropped, 1);
+	note_task(pid, (__u32)id);
+	r = reserve(sizeof(*r));
+	if (!r)
 		return 0;
-	}
-	r->hdr.type = type;
-	r->hdr.flags = 0;
-	r->hdr.cpu = bpf_get_smp_processor_id();
-	r->hdr.tid = (__u32)id;
-	r->hdr.ts = bpf_ktime_get_ns();
+	fill_hdr(&r->hdr, type, (__u32)id);
 	r->pid = pid;
 	r->probe = bpf_get_attach_cookie(ctx);
-	bpf_ringbuf_submit(r, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
-				      BPF_RB_FORCE_WAKEUP :
-				      BPF_RB_NO_WAKEUP);
+	submit(r);
 	return 0;
 }
 

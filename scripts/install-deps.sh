@@ -8,8 +8,8 @@ set -eu
 PKGS="
 	make gcc clang llvm pkg-config
 	libbpf-dev bpftool libelf-dev zlib1g-dev
-	libcmocka-dev libcapstone-dev
-	python3 sqlite3 libsqlite3-0
+	libcmocka-dev libcapstone-dev libiberty-dev
+	python3 python3-pytest sqlite3 libsqlite3-0 util-linux
 	binutils
 "
 

@@ -48,6 +48,12 @@ struct session {
 	struct spantree *tree;
 	struct stats *stats;
 	bool process_named;
+	/* Names from ST_REC_TASK, held until the task's first span is released. */
+	struct task_name {
+		uint32_t tid;
+		char comm[ST_COMM_LEN + 1];
+	} *names;
+	size_t nnames, cap_names;
 	uint64_t bad_records;
 	const char *stop_reason;
 };
@@ -84,6 +90,38 @@ static uint64_t now_ns(void)
 
 /* --- events ---------------------------------------------------------------- */
 
+static void name_hold(struct session *s, uint32_t tid, const char *comm)
+{
+	struct task_name *n;
+
+	if (s->nnames == s->cap_names) {
+		size_t cap = s->cap_names ? 2 * s->cap_names : 16;
+
+		n = realloc(s->names, cap * sizeof(*n));
+		if (!n)
+			return; /* the name falls back to /proc or "tid N" */
+		s->names = n;
+		s->cap_names = cap;
+	}
+	n = &s->names[s->nnames++];
+	n->tid = tid;
+	memcpy(n->comm, comm, ST_COMM_LEN);
+	n->comm[ST_COMM_LEN] = 0;
+}
+
+static bool name_take(struct session *s, uint32_t tid, char *buf, size_t len)
+{
+	/* Newest first: a recycled tid's latest name wins. */
+	for (size_t i = s->nnames; i-- > 0;) {
+		if (s->names[i].tid != tid)
+			continue;
+		snprintf(buf, len, "%s", s->names[i].comm);
+		s->names[i] = s->names[--s->nnames];
+		return buf[0] != 0;
+	}
+	return false;
+}
+
 static void on_task(void *ctx, uint32_t pid, uint32_t tid)
 {
 	struct session *s = ctx;
@@ -94,7 +132,8 @@ static void on_task(void *ctx, uint32_t pid, uint32_t tid)
 		s->ops->process_name(s->w, pid, name);
 		s->process_named = true;
 	}
-	target__thread_name(&s->target, tid, name, sizeof(name));
+	if (!name_take(s, tid, name, sizeof(name)))
+		target__thread_name(&s->target, tid, name, sizeof(name));
 	s->ops->thread_name(s->w, pid, tid, name);
 }
 
@@ -144,6 +183,16 @@ static int on_record(void *ctx, void *data, size_t size)
 		ev.key = r->probe;
 		ev.kind = h->type == ST_REC_SPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
 		spantree__push(s->tree, &ev);
+		break;
+	}
+	case ST_REC_TASK: {
+		const struct st_task *r = data;
+
+		if (size < sizeof(*r)) {
+			s->bad_records++;
+			return 0;
+		}
+		name_hold(s, h->tid, r->comm);
 		break;
 	}
 	default:
@@ -409,6 +458,7 @@ static void session_cleanup(struct session *s)
 	output_discard(s);
 	spantree__free(s->tree);
 	stats__free(s->stats);
+	free(s->names);
 	probe_table__free(&s->probes);
 	target__close(&s->target);
 }

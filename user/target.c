@@ -216,8 +216,9 @@ static char *elf_interp(const char *exe)
  */
 static int add_libs(struct target *t, char *err, size_t errlen)
 {
-	char *interp = elf_interp(t->exe);
+	char *interp = elf_interp(t->exe), *real;
 	char line[PATH_MAX + 64];
+	int r;
 	int pfd[2];
 	pid_t pid;
 	FILE *f;
@@ -225,7 +226,10 @@ static int add_libs(struct target *t, char *err, size_t errlen)
 
 	if (!interp)
 		return 0; /* static executable: nothing more will be mapped */
-	if (add_obj(t, interp, false) || pipe2(pfd, O_CLOEXEC)) {
+	real = realpath(interp, NULL);
+	r = add_obj(t, real ? real : interp, false);
+	free(real);
+	if (r || pipe2(pfd, O_CLOEXEC)) {
 		free(interp);
 		snprintf(err, errlen, "failed to list libraries of %s: %s", t->exe, strerror(errno));
 		return -1;
@@ -241,7 +245,8 @@ static int add_libs(struct target *t, char *err, size_t errlen)
 	f = fdopen(pfd[0], "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		/* "\tlibfoo.so.1 => /usr/lib/x86_64-linux-gnu/libfoo.so.1 (0x...)" */
-		char *p = strstr(line, "=> /"), *e;
+		char *p = strstr(line, "=> /"), *e, *real;
+		int r;
 
 		if (!p)
 			continue;
@@ -250,7 +255,11 @@ static int add_libs(struct target *t, char *err, size_t errlen)
 		if (e)
 			*e = 0;
 		p[strcspn(p, "\n")] = 0;
-		if (add_obj(t, p, false)) {
+		/* /proc/PID/maps will show the resolved file: name it the same way. */
+		real = realpath(p, NULL);
+		r = add_obj(t, real ? real : p, false);
+		free(real);
+		if (r) {
 			fclose(f);
 			snprintf(err, errlen, "out of memory");
 			return -1;

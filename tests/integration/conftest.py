@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Helpers for running the real tracer against real targets (root only)."""
+import collections
+import json
+import os
+import select
+import subprocess
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, "build")
+SPANTRACE = os.path.join(BUILD, "spantrace")
+TARGETS = os.path.join(BUILD, "targets")
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.geteuid() != 0:
+        skip = pytest.mark.skip(reason="integration tests need root (BPF and uprobes): run as root")
+        for item in items:
+            item.add_marker(skip)
+
+
+def target(name):
+    return os.path.join(TARGETS, name)
+
+
+def bpf_progs():
+    """Names of the BPF programs loaded in the kernel right now."""
+    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
+                         check=True).stdout
+    return [p.get("name", "") for p in json.loads(out)]
+
+
+def assert_nothing_attached():
+    left = [n for n in bpf_progs() if n in ("span_enter", "span_exit")]
+    assert left == [], f"spantrace programs still loaded: {left}"
+
+
+def read_line(stream, timeout=10.0):
+    """One line from a pipe, failing the test instead of hanging."""
+    r, _, _ = select.select([stream], [], [], timeout)
+    assert r, "timed out waiting for a line"
+    return stream.readline()
+
+
+def wait_stderr_for(proc, needle, timeout=60.0):
+    """Reads spantrace's stderr until a line contains needle; returns the lines read."""
+    lines = []
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        line = read_line(proc.stderr, end - time.monotonic())
+        if not line:
+            break
+        lines.append(line)
+        if needle in line:
+            return lines
+    raise AssertionError(f"spantrace never said {needle!r}; stderr so far: {lines!r}")
+
+
+class Trace:
+    """A Chrome trace, parsed with the json module, with exact-nesting checks."""
+
+    def __init__(self, path):
+        with open(path) as f:
+            self.doc = json.load(f)
+        assert isinstance(self.doc, dict) and isinstance(self.doc["traceEvents"], list)
+        self.events = self.doc["traceEvents"]
+        self.spans = [e for e in self.events if e["ph"] == "X"]
+        for e in self.spans:
+            assert isinstance(e["ts"], (int, float)) and isinstance(e["dur"], (int, float))
+            assert e["dur"] >= 0
+            # Integer nanoseconds: the writer prints microseconds with 3 decimals.
+            e["_start"] = round(e["ts"] * 1000)
+            e["_end"] = e["_start"] + round(e["dur"] * 1000)
+        self.meta = [e for e in self.events if e["ph"] == "M"]
+
+    def counts(self):
+        return collections.Counter(e["name"] for e in self.spans)
+
+    def thread_names(self):
+        return {e["tid"]: e["args"]["name"] for e in self.meta if e["name"] == "thread_name"}
+
+    def process_names(self):
+        return {e["pid"]: e["args"]["name"] for e in self.meta if e["name"] == "process_name"}
+
+    def unfinished(self):
+        return [e for e in self.spans if e.get("args", {}).get("unfinished")]
+
+    def parents(self):
+        """Counter of (parent name or None, child name), checking exact nesting per thread:
+        a child lies inside its parent and siblings never overlap."""
+        pairs = collections.Counter()
+        by_tid = collections.defaultdict(list)
+        for e in self.spans:
+            by_tid[(e["pid"], e["tid"])].append(e)
+        for spans in by_tid.values():
+            spans.sort(key=lambda e: (e["_start"], -e["_end"]))
+            stack = []
+            for e in spans:
+                while stack and stack[-1]["_end"] <= e["_start"]:
+                    stack.pop()
+                if stack:
+                    p = stack[-1]
+                    assert e["_end"] <= p["_end"], f"{e['name']} overlaps its parent {p['name']}"
+                pairs[(stack[-1]["name"] if stack else None, e["name"])] += 1
+                stack.append(e)
+        return pairs
+
+
+def run(args, **kw):
+    return subprocess.run([SPANTRACE] + args, capture_output=True, text=True, timeout=120, **kw)
+
+
+@pytest.fixture
+def out(tmp_path):
+    return str(tmp_path / "trace.json")

@@ -1,0 +1,158 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Span functions of real processes, traced by the real tracer."""
+import os
+import signal
+import subprocess
+
+import pytest
+
+from conftest import (SPANTRACE, Trace, assert_nothing_attached, read_line, run, target,
+                      wait_stderr_for)
+
+NTHREADS, ITERS = 4, 10
+EXPECTED = {"outer": NTHREADS * ITERS, "middle": NTHREADS * ITERS * 3,
+            "leaf": NTHREADS * ITERS * 6}
+EXPECTED_PARENTS = {(None, "outer"): NTHREADS * ITERS, ("outer", "middle"): NTHREADS * ITERS * 3,
+                    ("middle", "leaf"): NTHREADS * ITERS * 6}
+SPECS = ["-u", "outer", "-u", "middle", "-u", "leaf"]
+
+
+def check_threads_trace(path, pid, comm="threads"):
+    t = Trace(path)
+    assert dict(t.counts()) == EXPECTED
+    assert dict(t.parents()) == EXPECTED_PARENTS
+    assert t.unfinished() == []
+    # One track per worker thread, named by the thread itself.
+    names = t.thread_names()
+    assert sorted(names.values()) == [f"worker-{i}" for i in range(NTHREADS)]
+    assert {e["tid"] for e in t.spans} == set(names)
+    assert {e["pid"] for e in t.events} == {pid}
+    assert list(t.process_names().values()) == [comm]
+    # Each worker calls outer ITERS times: spans split evenly over the tracks.
+    per_tid = {tid: sum(1 for e in t.spans if e["tid"] == tid and e["name"] == "outer")
+               for tid in names}
+    assert set(per_tid.values()) == {ITERS}
+    for e in t.spans:
+        assert e["args"]["func"] == e["name"]
+        assert e["cat"] == "span"
+    return t
+
+
+def attach_and_run(exe, out, specs=SPECS, extra=()):
+    """Starts exe held at a prompt, attaches by PID, lets it work, returns (proc, tracer)."""
+    prog = subprocess.Popen([exe, "--wait", str(NTHREADS), str(ITERS)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    pid = int(read_line(prog.stdout).split()[1])
+    tracer = subprocess.Popen([SPANTRACE, "-p", str(pid), "-o", out, *specs, *extra],
+                              stderr=subprocess.PIPE, text=True)
+    wait_stderr_for(tracer, "tracing")
+    prog.stdin.write("go\n")
+    prog.stdin.flush()
+    assert read_line(prog.stdout).strip() == f"done {NTHREADS} threads x {ITERS}"
+    assert prog.wait(timeout=30) == 0
+    err = tracer.stderr.read()
+    assert tracer.wait(timeout=30) == 0, err
+    return pid, err
+
+
+@pytest.mark.parametrize("exe", ["threads", "threads_nopie", "threads_stripped"])
+def test_attach_by_pid(exe, out):
+    pid, err = attach_and_run(target(exe), out)
+    check_threads_trace(out, pid, exe[:15])  # the kernel's comm is 15 characters
+    assert "events lost: 0" in err
+    assert "stopped: the process exited" in err
+    assert_nothing_attached()
+
+
+def test_launch_command(out):
+    r = run([*SPECS, "-o", out, "--", target("threads"), str(NTHREADS), str(ITERS)])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"done {NTHREADS} threads x {ITERS}\n"
+    t = Trace(out)
+    pid = t.spans[0]["pid"]
+    check_threads_trace(out, pid)
+    # The summary: one line per span name with its exact count.
+    lines = {l.split()[0]: l.split() for l in r.stderr.splitlines() if l and l.split()[0] in EXPECTED}
+    assert {k: int(v[1]) for k, v in lines.items()} == EXPECTED
+    assert "events lost: 0" in r.stderr
+
+
+def test_glob_matches_several(out):
+    # 'outer' and 'middle' via one glob-free pattern each is covered above; here one glob.
+    r = run(["-u", "[ol]e*", "-u", "outer", "-o", out, "--", target("threads"), "2", "3"])
+    assert r.returncode == 0, r.stderr
+    assert dict(Trace(out).counts()) == {"outer": 6, "leaf": 36}
+
+
+SQL = " ".join(f"select {i};" for i in range(1, 11))
+
+
+def check_sqlite(out, pid=None):
+    t = Trace(out)
+    # Each of the 10 statements is prepared once and stepped twice (row, done).
+    assert dict(t.counts()) == {"sqlite3_prepare_v2": 10, "sqlite3_step": 20}
+    assert dict(t.parents()) == {(None, "sqlite3_prepare_v2"): 10, (None, "sqlite3_step"): 20}
+    assert len(t.thread_names()) == 1
+    assert t.unfinished() == []
+    objs = {e["args"]["object"] for e in t.spans}
+    assert len(objs) == 1 and os.path.basename(objs.pop()).startswith("libsqlite3.so")
+    if pid:
+        assert {e["pid"] for e in t.spans} == {pid}
+
+
+def test_shared_library_launch(out):
+    r = run(["-u", "libsqlite3:sqlite3_prepare_v2", "-u", "libsqlite3:sqlite3_step", "-o", out,
+             "--", "sqlite3", ":memory:", SQL])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [str(i) for i in range(1, 11)]
+    check_sqlite(out)
+
+
+def test_shared_library_attach_by_pid(out):
+    # The library is already loaded when spantrace attaches.
+    prog = subprocess.Popen(["sqlite3", ":memory:"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    prog.stdin.write("select 0;\n")
+    prog.stdin.flush()
+    assert read_line(prog.stdout).strip() == "0"
+    tracer = subprocess.Popen([SPANTRACE, "-p", str(prog.pid), "-o", out,
+                               "-u", "libsqlite3:sqlite3_prepare_v2",
+                               "-u", "libsqlite3:sqlite3_step"], stderr=subprocess.PIPE,
+                              text=True)
+    wait_stderr_for(tracer, "tracing")
+    stdout, _ = prog.communicate(SQL.replace("; ", ";\n") + "\n", timeout=30)
+    assert stdout.split() == [str(i) for i in range(1, 11)]
+    assert tracer.wait(timeout=30) == 0
+    check_sqlite(out, prog.pid)
+
+
+def stop_early(out, how):
+    tracer = subprocess.Popen([SPANTRACE, "-u", "wrapper", "-u", "hold", "-u", "done", "-o", out,
+                               *(["-d", "0.5"] if how == "duration" else []),
+                               "--", target("sleeper"), "30"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pid = int(read_line(tracer.stdout).split()[1])
+    if how == "sigint":
+        os.kill(tracer.pid, signal.SIGINT)
+    # The sleeper keeps the inherited pipes open: read up to the last line, not to EOF.
+    err = "".join(wait_stderr_for(tracer, "stopped:"))
+    assert tracer.wait(timeout=30) == 0, err
+    assert ("interrupted" if how == "sigint" else "the duration elapsed") in err
+    return pid, err
+
+
+@pytest.mark.parametrize("how", ["duration", "sigint"])
+def test_unfinished_spans(out, how):
+    pid, err = stop_early(out, how)
+    try:
+        t = Trace(out)
+        assert dict(t.counts()) == {"done": 1, "wrapper": 1, "hold": 1}
+        assert dict(t.parents()) == {(None, "done"): 1, (None, "wrapper"): 1, ("wrapper", "hold"): 1}
+        unf = sorted(e["name"] for e in t.unfinished())
+        assert unf == ["hold", "wrapper"]
+        # Both end at the stop time.
+        ends = {e["_end"] for e in t.unfinished()}
+        assert len(ends) == 1
+        assert "3 spans (2 unfinished) on 1 threads; events lost: 0" in err
+    finally:
+        os.kill(pid, signal.SIGKILL)
