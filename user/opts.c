@@ -39,17 +39,23 @@ static int parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
+	unsigned int shift = 0;
 
+	/* strtoull takes "-N" (negated) and leading spaces: digits only. */
+	if (*s < '0' || *s > '9')
+		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || end == s)
 		return -1;
 	if (*end == 'k' || *end == 'K')
-		v <<= 10, end++;
+		shift = 10, end++;
 	else if (*end == 'm' || *end == 'M')
-		v <<= 20, end++;
-	if (*end)
+		shift = 20, end++;
+	/* A shift that overflows could wrap to a valid power of two. */
+	if (*end || v > (ULLONG_MAX >> shift))
 		return -1;
+	v <<= shift;
 	*out = v;
 	return 0;
 }
@@ -72,6 +78,19 @@ static int add_spec(struct opts *o, const char *text, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The option getopt just rejected, as the user wrote it: "--name" for a long
+ * option (without "=value"), "-c" for a short one, even inside a cluster
+ * such as "-vx" where argv holds no element naming it alone.
+ */
+static void bad_option(char *buf, size_t len, const char *arg)
+{
+	if (arg[0] == '-' && arg[1] == '-')
+		snprintf(buf, len, "%.*s", (int)strcspn(arg, "="), arg);
+	else
+		snprintf(buf, len, "-%c", optopt);
+}
+
 int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 {
 	enum { OPT_RINGBUF = 256 };
@@ -85,9 +104,9 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	char *end;
+	char *end, name[64];
+	int c, cur, done = 1;
 	long v;
-	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->output = OPTS_DEFAULT_OUTPUT;
@@ -95,8 +114,17 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 	optind = 0; /* full reset: tests parse several command lines */
 	opterr = 0;
 
-	/* '+': stop at the first non-option so the traced command keeps its options. */
-	while ((c = getopt_long(argc, argv, "+:p:u:o:d:vh", longopts, NULL)) != -1) {
+	/*
+	 * '+': stop at the first non-option so the traced command keeps its
+	 * options. cur is the element getopt is reading (also mid-cluster), done
+	 * where the last option and its argument ended.
+	 */
+	for (;;) {
+		cur = optind ? optind : 1;
+		c = getopt_long(argc, argv, "+:p:u:o:d:vh", longopts, NULL);
+		if (c == -1)
+			break;
+		done = optind;
 		switch (c) {
 		case 'p':
 			errno = 0;
@@ -145,18 +173,27 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 			o->help = true;
 			return 0;
 		case ':':
-			snprintf(err, errlen, "option '%s' needs an argument; see --help",
-				 argv[optind - 1]);
+			bad_option(name, sizeof(name), argv[cur]);
+			snprintf(err, errlen, "option '%s' needs an argument; see --help", name);
 			goto fail;
 		default:
-			snprintf(err, errlen, "unknown option '%s'; see --help", argv[optind - 1]);
+			bad_option(name, sizeof(name), argv[cur]);
+			/* glibc sets optopt for a known long option given "=value". */
+			if (optopt && name[1] == '-')
+				snprintf(err, errlen, "option '%s' takes no argument; see --help",
+					 name);
+			else
+				snprintf(err, errlen, "unknown option '%s'; see --help", name);
 			goto fail;
 		}
 	}
 
 	if (optind < argc) {
-		/* getopt_long leaves "--" consumed; anything left is the command. */
-		if (strcmp(argv[optind - 1], "--") != 0) {
+		/*
+		 * getopt_long leaves "--" consumed; anything left is the command.
+		 * A "--" that was an option's argument (-o --) does not count.
+		 */
+		if (optind != done + 1 || strcmp(argv[done], "--") != 0) {
 			snprintf(err, errlen,
 				 "unexpected argument '%s'; put the command to run after '--'",
 				 argv[optind]);

@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * opts: command-line parsing, the fields it fills and its error messages.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opts.h"
+
+/* argv from string literals, NULL-terminated like a real one; lives in the caller's block. */
+#define ARGV(...) ((char *[]){ "spantrace", __VA_ARGS__, NULL })
+
+static int argv_len(char **argv)
+{
+	int n = 0;
+
+	while (argv[n])
+		n++;
+	return n;
+}
+
+static void parse_ok(char **argv, struct opts *o)
+{
+	char err[512] = "";
+	int ret = opts__parse(argv_len(argv), argv, o, err, sizeof(err));
+
+	if (ret)
+		print_error("opts__parse: %s\n", err);
+	assert_int_equal(ret, 0);
+	assert_string_equal(err, "");
+}
+
+static void parse_err(char **argv, const char *msg)
+{
+	char err[512] = "";
+	struct opts o;
+
+	assert_int_equal(opts__parse(argv_len(argv), argv, &o, err, sizeof(err)), -1);
+	assert_string_equal(err, msg);
+	/* The error path frees what was parsed so far. */
+	assert_null(o.specs);
+	assert_int_equal(o.nspecs, 0);
+}
+
+static void assert_spec(const struct spec *s, const char *text, const char *object,
+			const char *pattern)
+{
+	assert_string_equal(s->text, text);
+	if (object)
+		assert_string_equal(s->object, object);
+	else
+		assert_null(s->object);
+	assert_string_equal(s->pattern, pattern);
+}
+
+static void test_pid(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-p", "1234", "-u", "main"), &o);
+	assert_int_equal(o.pid, 1234);
+	assert_null(o.cmd);
+	assert_int_equal(o.nspecs, 1);
+	assert_spec(&o.specs[0], "main", NULL, "main");
+	assert_string_equal(o.output, OPTS_DEFAULT_OUTPUT);
+	assert_true(o.duration == 0);
+	assert_int_equal(o.ringbuf_size, OPTS_DEFAULT_RINGBUF);
+	assert_int_equal(o.ringbuf_size, 8u << 20);
+	assert_false(o.verbose);
+	assert_false(o.help);
+	opts__free(&o);
+	assert_null(o.specs);
+	assert_int_equal(o.nspecs, 0);
+
+	parse_ok(ARGV("--pid=42", "--uprobe=f"), &o);
+	assert_int_equal(o.pid, 42);
+	assert_int_equal(o.nspecs, 1);
+	opts__free(&o);
+
+	parse_ok(ARGV("-u", "f", "--pid", "2147483647"), &o);
+	assert_int_equal(o.pid, 2147483647);
+	opts__free(&o);
+
+	/* Glued short argument. */
+	parse_ok(ARGV("-p7", "-uf"), &o);
+	assert_int_equal(o.pid, 7);
+	assert_spec(&o.specs[0], "f", NULL, "f");
+	opts__free(&o);
+}
+
+static void test_pid_errors(void **state)
+{
+	parse_err(ARGV("-p", "abc", "-u", "f"),
+		  "-p needs a process id (a positive number), got 'abc'");
+	parse_err(ARGV("-p", "0", "-u", "f"),
+		  "-p needs a process id (a positive number), got '0'");
+	/* A required argument is taken even when it looks like an option. */
+	parse_err(ARGV("-p", "-5", "-u", "f"),
+		  "-p needs a process id (a positive number), got '-5'");
+	parse_err(ARGV("-p", "12x", "-u", "f"),
+		  "-p needs a process id (a positive number), got '12x'");
+	parse_err(ARGV("-p", "", "-u", "f"),
+		  "-p needs a process id (a positive number), got ''");
+	parse_err(ARGV("-p", "2147483648", "-u", "f"),
+		  "-p needs a process id (a positive number), got '2147483648'");
+	parse_err(ARGV("-p", "99999999999999999999", "-u", "f"),
+		  "-p needs a process id (a positive number), got '99999999999999999999'");
+	/* Specs parsed before the error are freed (ASan checks). */
+	parse_err(ARGV("-u", "a", "-u", "b", "-p", "x"),
+		  "-p needs a process id (a positive number), got 'x'");
+}
+
+static void test_uprobe_repeated(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-u", "demo_*", "-u", "libc:malloc", "--uprobe", "ns::f*", "-u",
+		      "/usr/lib/libx.so:x_*", "-p", "1"),
+		 &o);
+	assert_int_equal(o.nspecs, 4);
+	assert_spec(&o.specs[0], "demo_*", NULL, "demo_*");
+	assert_spec(&o.specs[1], "libc:malloc", "libc", "malloc");
+	assert_spec(&o.specs[2], "ns::f*", NULL, "ns::f*");
+	assert_spec(&o.specs[3], "/usr/lib/libx.so:x_*", "/usr/lib/libx.so", "x_*");
+	opts__free(&o);
+	assert_null(o.specs);
+	assert_int_equal(o.nspecs, 0);
+	/* Freeing twice is harmless. */
+	opts__free(&o);
+}
+
+static void test_uprobe_errors(void **state)
+{
+	parse_err(ARGV("-p", "1", "-u", "libc:"),
+		  "bad -u 'libc:': empty PATTERN in 'libc:': add a function glob after ':', "
+		  "e.g. 'libc:*'");
+	parse_err(ARGV("-p", "1", "-u", "ok", "-u", ":f"),
+		  "bad -u ':f': empty OBJECT in ':f': write OBJECT:PATTERN, or PATTERN for the "
+		  "executable");
+	parse_err(ARGV("-p", "1", "-u", ""),
+		  "bad -u '': empty SPEC: write [OBJECT:]PATTERN, e.g. 'main_*' or 'libc:malloc'");
+}
+
+static void test_output(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-p", "1", "-u", "f", "-o", "out.json"), &o);
+	assert_string_equal(o.output, "out.json");
+	opts__free(&o);
+
+	parse_ok(ARGV("-p", "1", "-u", "f", "--output=/tmp/x.json"), &o);
+	assert_string_equal(o.output, "/tmp/x.json");
+	opts__free(&o);
+
+	/* The last -o wins. */
+	parse_ok(ARGV("-p", "1", "-u", "f", "-o", "a", "-o", "b"), &o);
+	assert_string_equal(o.output, "b");
+	opts__free(&o);
+
+	parse_err(ARGV("-p", "1", "-u", "f", "-o", ""), "-o needs a file name");
+	parse_err(ARGV("-p", "1", "-u", "f", "--output="), "-o needs a file name");
+}
+
+static void test_duration(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-p", "1", "-u", "f", "-d", "0.5"), &o);
+	assert_true(o.duration == 0.5);
+	opts__free(&o);
+
+	parse_ok(ARGV("-p", "1", "-u", "f", "--duration", "30"), &o);
+	assert_true(o.duration == 30.0);
+	opts__free(&o);
+
+	parse_err(ARGV("-p", "1", "-u", "f", "-d", "0"),
+		  "-d needs a positive number of seconds, got '0'");
+	parse_err(ARGV("-p", "1", "-u", "f", "-d", "x"),
+		  "-d needs a positive number of seconds, got 'x'");
+	parse_err(ARGV("-p", "1", "-u", "f", "-d", "inf"),
+		  "-d needs a positive number of seconds, got 'inf'");
+	parse_err(ARGV("-p", "1", "-u", "f", "-d", "nan"),
+		  "-d needs a positive number of seconds, got 'nan'");
+	parse_err(ARGV("-p", "1", "-u", "f", "-d", "-1"),
+		  "-d needs a positive number of seconds, got '-1'");
+	parse_err(ARGV("-p", "1", "-u", "f", "-d", "1e999"),
+		  "-d needs a positive number of seconds, got '1e999'");
+	parse_err(ARGV("-p", "1", "-u", "f", "-d", "2s"),
+		  "-d needs a positive number of seconds, got '2s'");
+	parse_err(ARGV("-p", "1", "-u", "f", "-d", ""),
+		  "-d needs a positive number of seconds, got ''");
+}
+
+static void ringbuf_ok(const char *arg, uint64_t want)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-p", "1", "-u", "f", "--ringbuf-size", (char *)arg), &o);
+	assert_int_equal(o.ringbuf_size, want);
+	opts__free(&o);
+}
+
+static void ringbuf_bad(const char *arg)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg),
+		 "--ringbuf-size needs a power of two between 4096 and 1G, got '%s'", arg);
+	parse_err(ARGV("-p", "1", "-u", "f", "--ringbuf-size", (char *)arg), msg);
+}
+
+static void test_ringbuf_size(void **state)
+{
+	ringbuf_ok("64k", 64 << 10);
+	ringbuf_ok("64K", 64 << 10);
+	ringbuf_ok("1m", 1 << 20);
+	ringbuf_ok("1M", 1 << 20);
+	ringbuf_ok("4096", 4096);
+	ringbuf_ok("4k", 4096);
+	ringbuf_ok("1024m", 1 << 30);
+	ringbuf_ok("1073741824", 1 << 30);
+
+	ringbuf_bad("1000");
+	ringbuf_bad("3m");
+	ringbuf_bad("2g");
+	ringbuf_bad("1g");
+	ringbuf_bad("2048");
+	ringbuf_bad("2048m");
+	ringbuf_bad("0");
+	ringbuf_bad("");
+	ringbuf_bad("k");
+	ringbuf_bad("64kb");
+	ringbuf_bad("4096 ");
+	ringbuf_bad("18446744073709551616");
+	/* strtoull negates "-N": 2^64 - 4096 would wrap to 4096. */
+	ringbuf_bad("-18446744073709547520");
+	ringbuf_bad("-4096");
+	ringbuf_bad(" 4096");
+	/* (2^44 + 1) << 20 wraps to 2^20 in 64 bits. */
+	ringbuf_bad("17592186044417m");
+	/* (2^54 + 4) << 10 wraps to 4096. */
+	ringbuf_bad("18014398509481988k");
+}
+
+static void test_verbose_help(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-p", "1", "-u", "f", "-v"), &o);
+	assert_true(o.verbose);
+	assert_false(o.help);
+	opts__free(&o);
+
+	parse_ok(ARGV("--verbose", "-p", "1", "-u", "f"), &o);
+	assert_true(o.verbose);
+	opts__free(&o);
+
+	/* Clustered short options. */
+	parse_ok(ARGV("-vp", "3", "-u", "f"), &o);
+	assert_true(o.verbose);
+	assert_int_equal(o.pid, 3);
+	opts__free(&o);
+
+	/* -h needs nothing else and skips the other checks. */
+	parse_ok(ARGV("-h"), &o);
+	assert_true(o.help);
+	assert_int_equal(o.nspecs, 0);
+	opts__free(&o);
+
+	parse_ok(ARGV("--help"), &o);
+	assert_true(o.help);
+	opts__free(&o);
+
+	parse_ok(ARGV("-u", "f", "-h", "stray"), &o);
+	assert_true(o.help);
+	assert_int_equal(o.nspecs, 1);
+	opts__free(&o);
+}
+
+static void test_command(void **state)
+{
+	char **argv = ARGV("-u", "f", "-o", "t.json", "--", "cmd", "-x", "arg");
+	struct opts o;
+
+	parse_ok(argv, &o);
+	assert_int_equal(o.pid, 0);
+	assert_non_null(o.cmd);
+	/* cmd points into argv, right after "--". */
+	assert_ptr_equal(o.cmd, &argv[6]);
+	assert_string_equal(o.cmd[0], "cmd");
+	assert_string_equal(o.cmd[1], "-x");
+	assert_string_equal(o.cmd[2], "arg");
+	assert_null(o.cmd[3]);
+	assert_string_equal(o.output, "t.json");
+	assert_int_equal(o.nspecs, 1);
+	opts__free(&o);
+
+	/* The command's own -p, -u and "--" are not ours. */
+	parse_ok(ARGV("-u", "f", "--", "./demo", "-p", "5", "-u", "g", "--", "-v"), &o);
+	assert_int_equal(o.pid, 0);
+	assert_false(o.verbose);
+	assert_int_equal(o.nspecs, 1);
+	assert_string_equal(o.cmd[0], "./demo");
+	assert_string_equal(o.cmd[1], "-p");
+	assert_string_equal(o.cmd[2], "5");
+	assert_string_equal(o.cmd[3], "-u");
+	assert_string_equal(o.cmd[4], "g");
+	assert_string_equal(o.cmd[5], "--");
+	assert_string_equal(o.cmd[6], "-v");
+	assert_null(o.cmd[7]);
+	opts__free(&o);
+
+	/* A command may itself be named "--". */
+	parse_ok(ARGV("-u", "f", "--", "--"), &o);
+	assert_string_equal(o.cmd[0], "--");
+	assert_null(o.cmd[1]);
+	opts__free(&o);
+
+	/* Long options, then the command. */
+	parse_ok(ARGV("--uprobe=f", "--verbose", "--", "ls"), &o);
+	assert_true(o.verbose);
+	assert_string_equal(o.cmd[0], "ls");
+	assert_null(o.cmd[1]);
+	opts__free(&o);
+}
+
+static void test_target_errors(void **state)
+{
+	parse_err(ARGV("-p", "1", "-u", "f", "--", "cmd"),
+		  "give either -p PID or -- COMMAND, not both");
+	parse_err(ARGV("-u", "f", "-p", "1", "--", "cmd", "-x"),
+		  "give either -p PID or -- COMMAND, not both");
+	parse_err(ARGV("-u", "f"), "nothing to trace: give -p PID or -- COMMAND; see --help");
+	/* "--" with nothing after it is no command. */
+	parse_err(ARGV("-u", "f", "--"),
+		  "nothing to trace: give -p PID or -- COMMAND; see --help");
+	parse_err(ARGV("-p", "1"),
+		  "no span functions: give at least one -u SPEC, e.g. -u 'main'");
+	parse_err(ARGV("-v", "--", "cmd"),
+		  "no span functions: give at least one -u SPEC, e.g. -u 'main'");
+}
+
+static void test_stray_argument(void **state)
+{
+	parse_err(ARGV("-p", "1", "-u", "f", "cmd"),
+		  "unexpected argument 'cmd'; put the command to run after '--'");
+	parse_err(ARGV("cmd"), "unexpected argument 'cmd'; put the command to run after '--'");
+	parse_err(ARGV("-u", "f", "./demo", "-x"),
+		  "unexpected argument './demo'; put the command to run after '--'");
+	parse_err(ARGV("-u", "f", "cmd", "--", "x"),
+		  "unexpected argument 'cmd'; put the command to run after '--'");
+	/* A "--" taken as an option's argument does not start the command. */
+	parse_err(ARGV("-u", "f", "-o", "--", "cmd"),
+		  "unexpected argument 'cmd'; put the command to run after '--'");
+	parse_err(ARGV("-u", "f", "-o--", "cmd"),
+		  "unexpected argument 'cmd'; put the command to run after '--'");
+	/* A lone "-" is an argument, not an option. */
+	parse_err(ARGV("-u", "f", "-"),
+		  "unexpected argument '-'; put the command to run after '--'");
+}
+
+static void test_unknown_option(void **state)
+{
+	parse_err(ARGV("-x"), "unknown option '-x'; see --help");
+	parse_err(ARGV("-p", "1", "-u", "f", "-x"), "unknown option '-x'; see --help");
+	parse_err(ARGV("-p", "1", "--bogus"), "unknown option '--bogus'; see --help");
+	parse_err(ARGV("-p", "1", "--bogus=3"), "unknown option '--bogus'; see --help");
+	/* Inside a cluster: the unknown letter, not some other argv element. */
+	parse_err(ARGV("-vx"), "unknown option '-x'; see --help");
+	parse_err(ARGV("-p", "1", "-xv"), "unknown option '-x'; see --help");
+	parse_err(ARGV("-xv"), "unknown option '-x'; see --help");
+	parse_err(ARGV("-u", "f", "--verbose=1"),
+		  "option '--verbose' takes no argument; see --help");
+	/* After "--" nothing is an option of ours. */
+	parse_err(ARGV("-x", "--", "cmd"), "unknown option '-x'; see --help");
+}
+
+static void test_missing_argument(void **state)
+{
+	parse_err(ARGV("-u", "f", "-p"), "option '-p' needs an argument; see --help");
+	parse_err(ARGV("-p", "1", "-u"), "option '-u' needs an argument; see --help");
+	parse_err(ARGV("-p", "1", "-u", "f", "-o"), "option '-o' needs an argument; see --help");
+	parse_err(ARGV("-p", "1", "-u", "f", "-d"), "option '-d' needs an argument; see --help");
+	parse_err(ARGV("-u", "f", "--pid"), "option '--pid' needs an argument; see --help");
+	parse_err(ARGV("-p", "1", "-u", "f", "--ringbuf-size"),
+		  "option '--ringbuf-size' needs an argument; see --help");
+	parse_err(ARGV("-u", "f", "-vp"), "option '-p' needs an argument; see --help");
+}
+
+static void test_repeated_parsing(void **state)
+{
+	struct opts o;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		parse_ok(ARGV("-p", "11", "-u", "a", "-v"), &o);
+		assert_int_equal(o.pid, 11);
+		assert_true(o.verbose);
+		opts__free(&o);
+
+		/* Fails in the middle of a cluster: getopt's state must not leak on. */
+		parse_err(ARGV("-p", "1", "-xv"), "unknown option '-x'; see --help");
+
+		parse_ok(ARGV("-u", "b", "-u", "c", "--", "run", "-p", "9"), &o);
+		assert_int_equal(o.pid, 0);
+		assert_false(o.verbose);
+		assert_int_equal(o.nspecs, 2);
+		assert_string_equal(o.cmd[0], "run");
+		opts__free(&o);
+
+		parse_err(ARGV("-u", "f", "-p"), "option '-p' needs an argument; see --help");
+	}
+}
+
+static void test_everything(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-p", "99", "-u", "ht_*", "-u", "libsqlite3:sqlite3_step", "-o",
+		      "trace.json", "-d", "2.5", "--ringbuf-size", "64k", "-v"),
+		 &o);
+	assert_int_equal(o.pid, 99);
+	assert_null(o.cmd);
+	assert_int_equal(o.nspecs, 2);
+	assert_spec(&o.specs[0], "ht_*", NULL, "ht_*");
+	assert_spec(&o.specs[1], "libsqlite3:sqlite3_step", "libsqlite3", "sqlite3_step");
+	assert_string_equal(o.output, "trace.json");
+	assert_true(o.duration == 2.5);
+	assert_int_equal(o.ringbuf_size, 65536);
+	assert_true(o.verbose);
+	assert_false(o.help);
+	opts__free(&o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pid),
+		cmocka_unit_test(test_pid_errors),
+		cmocka_unit_test(test_uprobe_repeated),
+		cmocka_unit_test(test_uprobe_errors),
+		cmocka_unit_test(test_output),
+		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_ringbuf_size),
+		cmocka_unit_test(test_verbose_help),
+		cmocka_unit_test(test_command),
+		cmocka_unit_test(test_target_errors),
+		cmocka_unit_test(test_stray_argument),
+		cmocka_unit_test(test_unknown_option),
+		cmocka_unit_test(test_missing_argument),
+		cmocka_unit_test(test_repeated_parsing),
+		cmocka_unit_test(test_everything),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
