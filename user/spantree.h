@@ -44,7 +44,7 @@ struct spantree_stats {
 	uint64_t unfinished;   /* delivered with unfinished = true */
 	uint64_t orphan_ends;  /* END with nothing open to match */
 	uint64_t late_events;  /* arrived older than an already released event of its task */
-	uint32_t max_depth;
+	uint32_t max_depth;    /* most spans open at once in one task */
 	uint32_t tasks;	       /* tasks ever seen */
 };
 

@@ -1,0 +1,835 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Span tree builder: every test asserts the exact list of delivered spans, in
+ * delivery order, so a change in nesting, ordering or cut-off rules shows.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spantree.h"
+
+#define B SPAN_EV_BEGIN
+#define E SPAN_EV_END
+
+/* What the callbacks saw. Task callbacks are logged as a span with key UINT32_MAX. */
+struct rec {
+	struct span_out *s;
+	size_t n, cap;
+	size_t ntask_calls;
+	bool log_tasks; /* also put on_task calls into s[] to check their position */
+	struct spantree *t;
+};
+
+#define TASK_MARK UINT32_MAX
+
+static void rec__append(struct rec *r, const struct span_out *s)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 64;
+		r->s = realloc(r->s, r->cap * sizeof(*r->s));
+		assert_non_null(r->s);
+	}
+	r->s[r->n++] = *s;
+}
+
+static void rec__sink(void *ctx, const struct span_out *s)
+{
+	rec__append(ctx, s);
+}
+
+static void rec__task(void *ctx, uint32_t pid, uint32_t tid)
+{
+	struct rec *r = ctx;
+	struct span_out s = { .pid = pid, .tid = tid, .key = TASK_MARK };
+
+	r->ntask_calls++;
+	if (r->log_tasks)
+		rec__append(r, &s);
+}
+
+static struct rec *rec__new(uint64_t window, bool log_tasks)
+{
+	struct rec *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	r->log_tasks = log_tasks;
+	r->t = spantree__new(window, rec__sink, rec__task, r);
+	assert_non_null(r->t);
+	return r;
+}
+
+static void rec__free(struct rec *r)
+{
+	spantree__free(r->t);
+	free(r->s);
+	free(r);
+}
+
+static void push(struct spantree *t, uint64_t ts, uint32_t pid, uint32_t tid, uint32_t key,
+		 uint8_t kind)
+{
+	struct span_ev e = { .ts = ts, .pid = pid, .tid = tid, .key = key, .kind = kind };
+
+	spantree__push(t, &e);
+}
+
+/* Spelled-out expectation: { key, tid, depth, start, end, unfinished }; pid is tid * 10. */
+struct want {
+	uint32_t key, tid, depth;
+	uint64_t start, end;
+	bool unfinished;
+};
+
+static bool span_out__equal(const struct span_out *a, const struct span_out *b)
+{
+	return a->pid == b->pid && a->tid == b->tid && a->key == b->key && a->depth == b->depth &&
+	       a->start == b->start && a->end == b->end && a->unfinished == b->unfinished;
+}
+
+static void expect_spans(const struct rec *r, const struct want *w, size_t n, bool check_pid)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < r->n; i++) {
+		const struct span_out *s = &r->s[i];
+
+		if (s->key != w[i].key || s->tid != w[i].tid || s->depth != w[i].depth ||
+		    s->start != w[i].start || s->end != w[i].end ||
+		    s->unfinished != w[i].unfinished || (check_pid && s->pid != w[i].tid * 10))
+			fail_msg("span %zu: got key %u tid %u pid %u depth %u %llu..%llu unf %d, "
+				 "want key %u tid %u depth %u %llu..%llu unf %d",
+				 i, s->key, s->tid, s->pid, s->depth, (unsigned long long)s->start,
+				 (unsigned long long)s->end, s->unfinished, w[i].key, w[i].tid,
+				 w[i].depth, (unsigned long long)w[i].start,
+				 (unsigned long long)w[i].end, w[i].unfinished);
+	}
+	assert_int_equal(r->n, n);
+}
+
+#define EXPECT_PID(r, check_pid, ...)                                          \
+	do {                                                                   \
+		static const struct want w_[] = { __VA_ARGS__ };               \
+		expect_spans(r, w_, sizeof(w_) / sizeof(w_[0]), check_pid);    \
+	} while (0)
+#define EXPECT(r, ...) EXPECT_PID(r, true, __VA_ARGS__)
+
+static void test_simple_nesting(void **state)
+{
+	struct rec *r = rec__new(100, false);
+	const struct spantree_stats *st = spantree__stats(r->t);
+
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 20, 10, 1, 2, B);
+	push(r->t, 30, 10, 1, 2, E);
+	push(r->t, 40, 10, 1, 1, E);
+	assert_int_equal(r->n, 0); /* all still inside the window */
+	spantree__finish(r->t, 1000);
+	EXPECT(r, { 2, 1, 1, 20, 30, false }, { 1, 1, 0, 10, 40, false });
+	assert_int_equal(st->events, 4);
+	assert_int_equal(st->spans, 2);
+	assert_int_equal(st->unfinished, 0);
+	assert_int_equal(st->orphan_ends, 0);
+	assert_int_equal(st->late_events, 0);
+	assert_int_equal(st->max_depth, 2);
+	assert_int_equal(st->tasks, 1);
+	rec__free(r);
+}
+
+static void test_siblings(void **state)
+{
+	struct rec *r = rec__new(5, false);
+
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 20, 10, 1, 2, B);
+	push(r->t, 30, 10, 1, 2, E);
+	push(r->t, 40, 10, 1, 3, B);
+	push(r->t, 50, 10, 1, 3, E);
+	push(r->t, 60, 10, 1, 4, B);
+	push(r->t, 61, 10, 1, 4, E);
+	push(r->t, 70, 10, 1, 1, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 2, 1, 1, 20, 30, false }, { 3, 1, 1, 40, 50, false },
+	       { 4, 1, 1, 60, 61, false }, { 1, 1, 0, 10, 70, false });
+	assert_int_equal(spantree__stats(r->t)->max_depth, 2);
+	rec__free(r);
+}
+
+static void test_recursion(void **state)
+{
+	struct rec *r = rec__new(1000, false);
+
+	push(r->t, 10, 10, 1, 7, B);
+	push(r->t, 20, 10, 1, 7, B);
+	push(r->t, 30, 10, 1, 7, B);
+	push(r->t, 40, 10, 1, 7, E);
+	push(r->t, 50, 10, 1, 8, B);
+	push(r->t, 55, 10, 1, 8, E);
+	push(r->t, 60, 10, 1, 7, E);
+	push(r->t, 70, 10, 1, 7, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 7, 1, 2, 30, 40, false }, { 8, 1, 2, 50, 55, false },
+	       { 7, 1, 1, 20, 60, false }, { 7, 1, 0, 10, 70, false });
+	assert_int_equal(spantree__stats(r->t)->max_depth, 3);
+	rec__free(r);
+}
+
+static void test_two_threads_interleaved(void **state)
+{
+	struct rec *r = rec__new(0, false);
+
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 11, 20, 2, 1, B);
+	push(r->t, 12, 10, 1, 2, B);
+	push(r->t, 13, 20, 2, 2, B);
+	push(r->t, 14, 20, 2, 2, E);
+	push(r->t, 15, 10, 1, 2, E);
+	push(r->t, 16, 10, 1, 1, E);
+	push(r->t, 17, 20, 2, 3, B);
+	push(r->t, 18, 20, 2, 3, E);
+	push(r->t, 19, 20, 2, 1, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 2, 2, 1, 13, 14, false }, { 2, 1, 1, 12, 15, false },
+	       { 1, 1, 0, 10, 16, false }, { 3, 2, 1, 17, 18, false },
+	       { 1, 2, 0, 11, 19, false });
+	assert_int_equal(spantree__stats(r->t)->tasks, 2);
+	rec__free(r);
+}
+
+/* Small deterministic generator: the tests must not depend on libc's rand(). */
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+struct arrival {
+	struct span_ev e;
+	uint64_t at; /* when it reaches userspace */
+	size_t order;
+};
+
+static int arrival__cmp(const void *a, const void *b)
+{
+	const struct arrival *x = a, *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * A random but well-nested workload of ntask tasks with unique, increasing
+ * timestamps; spans still open at the end are closed by finish().
+ */
+static size_t gen_workload(struct span_ev *ev, size_t n, uint32_t ntask, uint64_t seed)
+{
+	uint32_t depth[16] = { 0 }, stack[16][64];
+	uint64_t ts = 1000;
+	size_t i;
+
+	assert_true(ntask <= 16);
+	for (i = 0; i < n; i++) {
+		uint32_t tid = 100 + (uint32_t)(rng_next(&seed) % ntask), k = tid - 100;
+		bool begin = depth[k] == 0 || (depth[k] < 64 && rng_next(&seed) % 2);
+
+		ts += 1 + rng_next(&seed) % 50;
+		ev[i] = (struct span_ev){ .ts = ts, .pid = tid * 10, .tid = tid };
+		if (begin) {
+			ev[i].key = (uint32_t)(rng_next(&seed) % 5);
+			ev[i].kind = B;
+			stack[k][depth[k]++] = ev[i].key;
+		} else {
+			ev[i].key = stack[k][--depth[k]];
+			ev[i].kind = E;
+		}
+	}
+	return n;
+}
+
+enum delay_mode { DELAY_RANDOM, DELAY_JITTER, DELAY_CPU_BATCHES };
+
+/*
+ * Pushes one workload in time order into a tree with window 0 and, delayed by
+ * less than the window as mode says, into one with the window: both must
+ * deliver the same spans in the same order.
+ */
+static void check_reordered(enum delay_mode mode, uint64_t window)
+{
+	enum { N = 20000 };
+	struct span_ev *ev = calloc(N, sizeof(*ev));
+	struct arrival *a = calloc(N, sizeof(*a));
+	struct rec *in_order = rec__new(0, true), *shuffled = rec__new(window, true);
+	uint64_t seed = 0x5eed1234abcdull;
+	size_t i, moved = 0;
+
+	assert_non_null(ev);
+	assert_non_null(a);
+	gen_workload(ev, N, 6, 42);
+	for (i = 0; i < N; i++) {
+		uint64_t slot = window / 2;
+
+		a[i].e = ev[i];
+		a[i].order = i;
+		if (mode == DELAY_RANDOM)
+			a[i].at = ev[i].ts + rng_next(&seed) % window;
+		else if (mode == DELAY_JITTER) /* a few places at most */
+			a[i].at = ev[i].ts + rng_next(&seed) % 60;
+		else /* each CPU's batch of a slot arrives whole, CPU after CPU */
+			a[i].at = (ev[i].ts / slot + 1) * slot + ev[i].tid % 3;
+		assert_true(a[i].at - ev[i].ts < window);
+	}
+	qsort(a, N, sizeof(*a), arrival__cmp);
+	for (i = 0; i < N; i++) {
+		moved += a[i].order != i;
+		spantree__push(in_order->t, &ev[i]);
+		spantree__push(shuffled->t, &a[i].e);
+	}
+	assert_true(moved > N / 4); /* the delays really reorder */
+	spantree__finish(in_order->t, ev[N - 1].ts + 1);
+	spantree__finish(shuffled->t, ev[N - 1].ts + 1);
+
+	assert_true(in_order->n > N / 3);
+	assert_int_equal(shuffled->n, in_order->n);
+	for (i = 0; i < in_order->n; i++)
+		if (!span_out__equal(&shuffled->s[i], &in_order->s[i]))
+			fail_msg("span %zu differs from the in-order run", i);
+	assert_int_equal(spantree__stats(shuffled->t)->late_events, 0);
+	assert_int_equal(spantree__stats(shuffled->t)->orphan_ends, 0);
+	assert_int_equal(spantree__stats(shuffled->t)->events, N);
+	assert_int_equal(spantree__stats(shuffled->t)->tasks, 6);
+	assert_int_equal(spantree__stats(shuffled->t)->spans, spantree__stats(in_order->t)->spans);
+	rec__free(in_order);
+	rec__free(shuffled);
+	free(ev);
+	free(a);
+}
+
+static void test_out_of_order_within_window(void **state)
+{
+	check_reordered(DELAY_RANDOM, 5000);
+}
+
+/* Small displacements: what racing producers on one ring buffer cause. */
+static void test_out_of_order_jitter(void **state)
+{
+	check_reordered(DELAY_JITTER, 5000);
+}
+
+/* Whole per-CPU batches out of place. */
+static void test_out_of_order_cpu_batches(void **state)
+{
+	check_reordered(DELAY_CPU_BATCHES, 5000);
+}
+
+/*
+ * Bursts larger than the buffers' first allocation, drained in parts so the
+ * buffers wrap, grow while wrapped and shrink again; the spans must come out
+ * complete and in order throughout.
+ */
+static void test_buffer_bursts(void **state)
+{
+	enum { BURST = 50000, ROUNDS = 3 };
+	struct rec *r = rec__new(UINT64_MAX / 2, false);
+	uint64_t ts = 100, seed = 99, released = 100;
+	uint32_t round, i;
+	size_t j;
+
+	for (round = 0; round < ROUNDS; round++) {
+		for (i = 0; i < BURST; i++, ts += 10) {
+			/* Every 7th span arrives after its successor: exercises the heap too. */
+			uint32_t tid = 1 + (uint32_t)(rng_next(&seed) % 4);
+
+			if (i % 7 == 3) {
+				push(r->t, ts + 5, 10 * tid, tid, 2, B);
+				push(r->t, ts + 6, 10 * tid, tid, 2, E);
+				push(r->t, ts, 10 * tid, tid, 1, B);
+				push(r->t, ts + 1, 10 * tid, tid, 1, E);
+			} else {
+				push(r->t, ts, 10 * tid, tid, 1, B);
+				push(r->t, ts + 1, 10 * tid, tid, 1, E);
+				push(r->t, ts + 5, 10 * tid, tid, 2, B);
+				push(r->t, ts + 6, 10 * tid, tid, 2, E);
+			}
+			if (i % 1000 == 999) {
+				/* Drain all but the newest ~3/4: the head moves, the ring wraps. */
+				released = ts - 7500;
+				spantree__flush(r->t, released);
+			}
+		}
+		spantree__flush(r->t, ts);
+	}
+	spantree__finish(r->t, ts);
+	assert_int_equal(r->n, 2 * BURST * ROUNDS);
+	for (j = 0; j < r->n; j++) {
+		const struct span_out *s = &r->s[j];
+		uint64_t base = 100 + (j / 2) * 10;
+
+		if (s->start != base + (j % 2) * 5 || s->end != s->start + 1 ||
+		    s->key != 1 + j % 2 || s->depth || s->unfinished)
+			fail_msg("span %zu wrong: %llu..%llu key %u", j,
+				 (unsigned long long)s->start, (unsigned long long)s->end, s->key);
+	}
+	assert_int_equal(spantree__stats(r->t)->late_events, 0);
+	rec__free(r);
+}
+
+/* A burst in reverse time order lands in the heap, which grows, drains and shrinks. */
+static void test_buffer_reverse_burst(void **state)
+{
+	enum { N = 20000 };
+	struct rec *r = rec__new(10 * N, false);
+	uint32_t i, round;
+
+	for (round = 0; round < 2; round++) {
+		uint64_t base = 1000 + (uint64_t)round * 100 * N;
+
+		r->n = 0;
+		for (i = N; i-- > 0;) {
+			uint32_t tid = 1 + i % 5;
+
+			push(r->t, base + 10 * i + 3, 10 * tid, tid, i, E);
+			push(r->t, base + 10 * i, 10 * tid, tid, i, B);
+		}
+		spantree__flush(r->t, base + 10 * N);
+		assert_int_equal(r->n, N);
+		for (i = 0; i < N; i++)
+			if (r->s[i].key != i || r->s[i].start != base + 10 * i ||
+			    r->s[i].end != base + 10 * i + 3 || r->s[i].tid != 1 + i % 5)
+				fail_msg("span %u wrong", i);
+	}
+	assert_int_equal(spantree__stats(r->t)->orphan_ends, 0);
+	assert_int_equal(spantree__stats(r->t)->late_events, 0);
+	rec__free(r);
+	spantree__free(NULL);
+}
+
+/* Equal timestamps keep their arrival order: a zero-length span stays BEGIN then END. */
+static void test_equal_ts_keep_arrival_order(void **state)
+{
+	struct rec *r = rec__new(100, false);
+
+	push(r->t, 50, 10, 1, 1, B);
+	push(r->t, 50, 10, 1, 2, B);
+	push(r->t, 50, 10, 1, 2, E);
+	push(r->t, 50, 10, 1, 1, E);
+	spantree__finish(r->t, 60);
+	EXPECT(r, { 2, 1, 1, 50, 50, false }, { 1, 1, 0, 50, 50, false });
+	rec__free(r);
+}
+
+/*
+ * Ties across the two halves of the buffer: events stamped equal but arriving
+ * far out of place (so they are held in the heap, not the FIFO) still follow
+ * arrival order among themselves and against the FIFO.
+ */
+static void test_equal_ts_out_of_place(void **state)
+{
+	struct rec *r = rec__new(10000, false);
+	struct want w[22];
+	uint64_t ts;
+	size_t n = 0;
+
+	for (ts = 1000; ts < 1040; ts++) {
+		push(r->t, ts, 20, 2, 3, ts % 2 ? E : B);
+		if (ts == 1005)
+			push(r->t, 1005, 10, 1, 7, B);
+	}
+	push(r->t, 1005, 10, 1, 7, E); /* behind 34 newer events: goes to the heap */
+	push(r->t, 1010, 30, 3, 8, B);
+	push(r->t, 1010, 30, 3, 8, E);
+	spantree__finish(r->t, 2000);
+
+	for (ts = 1000; ts < 1040; ts += 2) {
+		if (ts == 1006)
+			w[n++] = (struct want){ 7, 1, 0, 1005, 1005, false };
+		if (ts == 1010) /* ends at 1010, before task 2's span that ends at 1011 */
+			w[n++] = (struct want){ 8, 3, 0, 1010, 1010, false };
+		w[n++] = (struct want){ 3, 2, 0, ts, ts + 1, false };
+	}
+	expect_spans(r, w, n, true);
+	assert_int_equal(spantree__stats(r->t)->orphan_ends, 0);
+	rec__free(r);
+}
+
+static void test_unfinished_at_finish(void **state)
+{
+	struct rec *r = rec__new(10, false);
+	const struct spantree_stats *st = spantree__stats(r->t);
+
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 20, 10, 1, 2, B);
+	push(r->t, 25, 20, 2, 5, B);
+	push(r->t, 30, 10, 1, 3, B);
+	push(r->t, 35, 10, 1, 3, E);
+	push(r->t, 40, 10, 1, 4, B);
+	spantree__finish(r->t, 100);
+	/* Tasks in first-release order, deepest span first within each. */
+	EXPECT(r, { 3, 1, 2, 30, 35, false }, { 4, 1, 2, 40, 100, true },
+	       { 2, 1, 1, 20, 100, true }, { 1, 1, 0, 10, 100, true },
+	       { 5, 2, 0, 25, 100, true });
+	assert_int_equal(st->spans, 5);
+	assert_int_equal(st->unfinished, 4);
+	rec__free(r);
+}
+
+/* A stop time before a span's start ends it at its start, never before. */
+static void test_unfinished_stop_before_start(void **state)
+{
+	struct rec *r = rec__new(0, false);
+
+	push(r->t, 100, 10, 1, 1, B);
+	push(r->t, 200, 10, 1, 2, B);
+	spantree__finish(r->t, 150);
+	EXPECT(r, { 2, 1, 1, 200, 200, true }, { 1, 1, 0, 100, 150, true });
+	rec__free(r);
+}
+
+static void test_missing_end_closed_by_parent(void **state)
+{
+	struct rec *r = rec__new(10, false);
+	const struct spantree_stats *st = spantree__stats(r->t);
+
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 20, 10, 1, 2, B);
+	push(r->t, 30, 10, 1, 3, B); /* the ENDs of 3 and 2 are lost */
+	push(r->t, 35, 10, 1, 4, B);
+	push(r->t, 36, 10, 1, 4, E);
+	push(r->t, 50, 10, 1, 1, E);
+	push(r->t, 60, 10, 1, 1, B);
+	push(r->t, 70, 10, 1, 1, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 4, 1, 3, 35, 36, false }, { 3, 1, 2, 30, 50, true },
+	       { 2, 1, 1, 20, 50, true }, { 1, 1, 0, 10, 50, false },
+	       { 1, 1, 0, 60, 70, false });
+	assert_int_equal(st->unfinished, 2);
+	assert_int_equal(st->orphan_ends, 0);
+	assert_int_equal(st->max_depth, 4);
+	rec__free(r);
+}
+
+static void test_orphan_end(void **state)
+{
+	struct rec *r = rec__new(10, false);
+	const struct spantree_stats *st = spantree__stats(r->t);
+
+	push(r->t, 5, 10, 1, 9, E); /* began before tracing */
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 15, 10, 1, 8, E); /* nothing of key 8 open: ignored, 1 stays open */
+	push(r->t, 20, 10, 1, 1, E);
+	push(r->t, 30, 10, 1, 1, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 1, 1, 0, 10, 20, false });
+	assert_int_equal(st->orphan_ends, 3);
+	assert_int_equal(st->events, 5);
+	assert_int_equal(st->unfinished, 0);
+	rec__free(r);
+}
+
+static void test_on_task_first_release_order(void **state)
+{
+	struct rec *r = rec__new(100, true);
+
+	/* Arrive newest task first; release is in time order. */
+	push(r->t, 30, 30, 3, 1, B);
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 20, 20, 2, 1, B);
+	push(r->t, 40, 10, 1, 1, E);
+	push(r->t, 50, 30, 3, 1, E);
+	push(r->t, 60, 20, 2, 1, E);
+	push(r->t, 70, 10, 1, 2, B);
+	push(r->t, 80, 10, 1, 2, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { TASK_MARK, 1, 0, 0, 0, false }, { TASK_MARK, 2, 0, 0, 0, false },
+	       { TASK_MARK, 3, 0, 0, 0, false }, { 1, 1, 0, 10, 40, false },
+	       { 1, 3, 0, 30, 50, false }, { 1, 2, 0, 20, 60, false },
+	       { 2, 1, 0, 70, 80, false });
+	assert_int_equal(r->ntask_calls, 3);
+	assert_int_equal(spantree__stats(r->t)->tasks, 3);
+	rec__free(r);
+}
+
+/* on_task comes before the first span of its task, and only on release. */
+static void test_on_task_before_first_span(void **state)
+{
+	struct rec *r = rec__new(0, true);
+
+	push(r->t, 10, 10, 1, 1, B);
+	EXPECT(r, { TASK_MARK, 1, 0, 0, 0, false });
+	push(r->t, 11, 10, 1, 1, E);
+	push(r->t, 12, 20, 2, 1, E); /* an orphan still makes the task known */
+	EXPECT(r, { TASK_MARK, 1, 0, 0, 0, false }, { 1, 1, 0, 10, 11, false },
+	       { TASK_MARK, 2, 0, 0, 0, false });
+	rec__free(r);
+
+	r = rec__new(1000, true);
+	push(r->t, 10, 10, 1, 1, B);
+	assert_int_equal(r->ntask_calls, 0); /* buffered, not released */
+	spantree__flush(r->t, 10);
+	assert_int_equal(r->ntask_calls, 1);
+	rec__free(r);
+}
+
+static void test_flush_upto(void **state)
+{
+	struct rec *r = rec__new(1000, false);
+
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 20, 10, 1, 1, E);
+	push(r->t, 30, 10, 1, 2, B);
+	push(r->t, 40, 10, 1, 2, E);
+	push(r->t, 35, 20, 2, 3, B);
+	spantree__flush(r->t, 19);
+	assert_int_equal(r->n, 0);
+	assert_int_equal(r->ntask_calls, 1);
+	spantree__flush(r->t, 39);
+	EXPECT(r, { 1, 1, 0, 10, 20, false });
+	assert_int_equal(r->ntask_calls, 2); /* task 2 at 35 released */
+	spantree__flush(r->t, 40);
+	EXPECT(r, { 1, 1, 0, 10, 20, false }, { 2, 1, 0, 30, 40, false });
+	push(r->t, 45, 20, 2, 3, E); /* still buffered: the window holds it */
+	assert_int_equal(r->n, 2);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 1, 1, 0, 10, 20, false }, { 2, 1, 0, 30, 40, false },
+	       { 3, 2, 0, 35, 45, false });
+	rec__free(r);
+}
+
+static void test_window_zero(void **state)
+{
+	struct rec *r = rec__new(0, false);
+
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 20, 10, 1, 2, B);
+	push(r->t, 30, 10, 1, 2, E);
+	EXPECT(r, { 2, 1, 1, 20, 30, false }); /* delivered at once */
+	/* Out of order with no window: processed as it comes, counted as late. */
+	push(r->t, 25, 10, 1, 1, E);
+	EXPECT(r, { 2, 1, 1, 20, 30, false }, { 1, 1, 0, 10, 25, false });
+	assert_int_equal(spantree__stats(r->t)->late_events, 1);
+	spantree__finish(r->t, 100);
+	assert_int_equal(r->n, 2);
+	rec__free(r);
+}
+
+static void test_window_release_boundary(void **state)
+{
+	struct rec *r = rec__new(100, false);
+
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 20, 10, 1, 1, E);
+	push(r->t, 119, 10, 1, 2, B); /* 20 + 100 > 119: the END stays buffered */
+	assert_int_equal(r->n, 0);
+	push(r->t, 120, 10, 1, 2, E); /* 20 + 100 <= 120: released */
+	EXPECT(r, { 1, 1, 0, 10, 20, false });
+	spantree__finish(r->t, 200);
+	EXPECT(r, { 1, 1, 0, 10, 20, false }, { 2, 1, 0, 119, 120, false });
+	rec__free(r);
+}
+
+static void test_deep_stack(void **state)
+{
+	enum { DEPTH = 10000 };
+	struct rec *r = rec__new(64, false);
+	const struct spantree_stats *st = spantree__stats(r->t);
+	uint32_t i, round;
+
+	/* Twice: the second run reuses what the first grew (and shrank back). */
+	for (round = 0; round < 2; round++) {
+		uint64_t base = (uint64_t)round * 3 * DEPTH;
+
+		r->n = 0;
+		for (i = 0; i < DEPTH; i++)
+			push(r->t, base + i, 10, 1, i, B);
+		for (i = 0; i < DEPTH; i++)
+			push(r->t, base + DEPTH + i, 10, 1, DEPTH - 1 - i, E);
+		spantree__flush(r->t, base + 2 * DEPTH);
+		assert_int_equal(r->n, DEPTH);
+		for (i = 0; i < DEPTH; i++) {
+			const struct span_out *s = &r->s[i];
+			uint32_t d = DEPTH - 1 - i;
+
+			if (s->key != d || s->depth != d || s->start != base + d ||
+			    s->end != base + DEPTH + i || s->unfinished)
+				fail_msg("deep span %u wrong", i);
+		}
+	}
+	/* And a deep stack cut off by finish. */
+	r->n = 0;
+	for (i = 0; i < DEPTH; i++)
+		push(r->t, 100000 + i, 10, 1, i, B);
+	spantree__finish(r->t, 200000);
+	assert_int_equal(r->n, DEPTH);
+	for (i = 0; i < DEPTH; i++)
+		if (r->s[i].depth != DEPTH - 1 - i || !r->s[i].unfinished || r->s[i].end != 200000)
+			fail_msg("cut-off deep span %u wrong", i);
+	assert_int_equal(st->max_depth, DEPTH);
+	assert_int_equal(st->spans, 3 * DEPTH);
+	assert_int_equal(st->unfinished, DEPTH);
+	rec__free(r);
+}
+
+/* Distinct tids spread over a range like real ones, not 1..n. */
+static uint32_t scattered_tid(uint32_t i)
+{
+	return (uint32_t)((uint64_t)i * 7919 % 4000037) + 1;
+}
+
+static void test_many_tasks(void **state)
+{
+	enum { NTASK = 100000 };
+	struct rec *r = rec__new(1000, true);
+	const struct spantree_stats *st = spantree__stats(r->t);
+	uint32_t i;
+
+	/* Every task holds one open span while the others start. */
+	for (i = 0; i < NTASK; i++)
+		push(r->t, 1 + (uint64_t)i, 10 * scattered_tid(i), scattered_tid(i), i % 13, B);
+	for (i = 0; i < NTASK; i++)
+		push(r->t, 1 + NTASK + (uint64_t)i, 10 * scattered_tid(i), scattered_tid(i), i % 13,
+		     E);
+	spantree__finish(r->t, 3 * NTASK);
+	assert_int_equal(st->tasks, NTASK);
+	assert_int_equal(r->ntask_calls, NTASK);
+	assert_int_equal(st->spans, NTASK);
+	assert_int_equal(st->unfinished, 0);
+	assert_int_equal(r->n, 2 * NTASK);
+	for (i = 0; i < NTASK; i++) {
+		const struct span_out *t = &r->s[i], *s = &r->s[NTASK + i];
+		uint32_t tid = scattered_tid(i);
+
+		if (t->key != TASK_MARK || t->tid != tid || t->pid != 10 * tid)
+			fail_msg("task call %u wrong", i);
+		if (s->tid != tid || s->pid != 10 * tid || s->key != i % 13 || s->depth != 0 ||
+		    s->start != 1 + i || s->end != 1 + NTASK + i)
+			fail_msg("span %u wrong", i);
+	}
+	rec__free(r);
+}
+
+static void test_late_events(void **state)
+{
+	struct rec *r = rec__new(10, false);
+	const struct spantree_stats *st = spantree__stats(r->t);
+
+	push(r->t, 100, 10, 1, 1, B);
+	push(r->t, 200, 10, 1, 2, B); /* releases 100 */
+	push(r->t, 200, 20, 2, 3, B);
+	push(r->t, 50, 10, 1, 1, E);  /* older than task 1's released 100: late, still used */
+	push(r->t, 60, 30, 3, 4, B);  /* old, but first of task 3: not late */
+	push(r->t, 70, 30, 3, 4, E);  /* after task 3's 60: not late */
+	assert_int_equal(st->late_events, 1);
+	spantree__finish(r->t, 300);
+	/* The late END closes span 1 at its start: never a negative duration. */
+	EXPECT(r, { 1, 1, 0, 100, 100, false }, { 4, 3, 0, 60, 70, false },
+	       { 2, 1, 0, 200, 300, true }, { 3, 2, 0, 200, 300, true });
+	assert_int_equal(st->events, 6);
+	assert_int_equal(st->tasks, 3);
+	rec__free(r);
+}
+
+/* A tid reused by another process is a new task: the old one's open spans are cut there. */
+static void test_tid_reuse(void **state)
+{
+	struct rec *r = rec__new(0, true);
+
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 20, 10, 1, 2, B);
+	push(r->t, 30, 10, 1, 2, E);
+	push(r->t, 40, 70, 1, 5, B);
+	push(r->t, 50, 70, 1, 5, E);
+	spantree__finish(r->t, 100);
+	EXPECT_PID(r, false, { TASK_MARK, 1, 0, 0, 0, false }, { 2, 1, 1, 20, 30, false },
+		   { 1, 1, 0, 10, 40, true }, { TASK_MARK, 1, 0, 0, 0, false },
+		   { 5, 1, 0, 40, 50, false });
+	assert_int_equal(r->s[0].pid, 10);
+	assert_int_equal(r->s[2].pid, 10);
+	assert_int_equal(r->s[3].pid, 70);
+	assert_int_equal(r->s[4].pid, 70);
+	assert_int_equal(spantree__stats(r->t)->tasks, 2);
+	rec__free(r);
+}
+
+/* Unknown kinds are counted as events but change nothing. */
+static void test_unknown_kind_ignored(void **state)
+{
+	struct rec *r = rec__new(0, false);
+
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 20, 10, 1, 1, 0);
+	push(r->t, 30, 10, 1, 1, 77);
+	push(r->t, 40, 10, 1, 1, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 1, 1, 0, 10, 40, false });
+	assert_int_equal(spantree__stats(r->t)->events, 4);
+	rec__free(r);
+}
+
+/* A long run through a large window: the buffer grows to the window, then drains. */
+static void test_long_run_large_window(void **state)
+{
+	enum { N = 400000, WINDOW = 100000 };
+	struct rec *r = rec__new(WINDOW, false);
+	uint64_t seed = 7;
+	uint32_t i;
+
+	for (i = 0; i < N; i += 2) {
+		uint32_t tid = 1 + (uint32_t)(rng_next(&seed) % 8);
+
+		/* Each task's span is [ts, ts + 1]; ts strictly increases overall. */
+		push(r->t, 10 + i, 10 * tid, tid, 1, B);
+		push(r->t, 11 + i, 10 * tid, tid, 1, E);
+		if (i == N / 2) {
+			/* Half way: everything older than the window has been released. */
+			assert_int_equal(r->n, (N / 2 - WINDOW) / 2 + 1);
+		}
+	}
+	spantree__finish(r->t, N + 100);
+	assert_int_equal(r->n, N / 2);
+	for (i = 0; i < N / 2; i++)
+		if (r->s[i].start != 10 + 2 * i || r->s[i].end != 11 + 2 * i || r->s[i].unfinished)
+			fail_msg("span %u wrong", i);
+	rec__free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_simple_nesting),
+		cmocka_unit_test(test_siblings),
+		cmocka_unit_test(test_recursion),
+		cmocka_unit_test(test_two_threads_interleaved),
+		cmocka_unit_test(test_out_of_order_within_window),
+		cmocka_unit_test(test_out_of_order_jitter),
+		cmocka_unit_test(test_out_of_order_cpu_batches),
+		cmocka_unit_test(test_buffer_bursts),
+		cmocka_unit_test(test_buffer_reverse_burst),
+		cmocka_unit_test(test_equal_ts_keep_arrival_order),
+		cmocka_unit_test(test_equal_ts_out_of_place),
+		cmocka_unit_test(test_unfinished_at_finish),
+		cmocka_unit_test(test_unfinished_stop_before_start),
+		cmocka_unit_test(test_missing_end_closed_by_parent),
+		cmocka_unit_test(test_orphan_end),
+		cmocka_unit_test(test_on_task_first_release_order),
+		cmocka_unit_test(test_on_task_before_first_span),
+		cmocka_unit_test(test_flush_upto),
+		cmocka_unit_test(test_window_zero),
+		cmocka_unit_test(test_window_release_boundary),
+		cmocka_unit_test(test_deep_stack),
+		cmocka_unit_test(test_many_tasks),
+		cmocka_unit_test(test_late_events),
+		cmocka_unit_test(test_tid_reuse),
+		cmocka_unit_test(test_unknown_kind_ignored),
+		cmocka_unit_test(test_long_run_large_window),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

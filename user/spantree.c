@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Task/span tree builder: a reorder buffer in front of one stack of open
+ * spans per task.
+ *
+ * Events of different CPUs reach userspace out of order; holding each one
+ * until an event window_ns newer has arrived puts them back in time order
+ * before the per-task stacks see them. Arrival order breaks ts ties so that a
+ * BEGIN and END with equal timestamps keep the order they were produced in.
+ *
+ * The buffer is a priority queue on (ts, arrival) in two parts: a sorted FIFO
+ * for events that arrive in order or nearly so (at most FIFO_SHIFT_MAX places
+ * back), and a binary min-heap for the rest. Release takes the smaller of the
+ * two heads, so the order is exactly that of a single heap. The split is for
+ * speed: one BPF ring buffer delivers almost everything in order, and at 10M
+ * events/s a 2 ms window holds 2*10^4 events, which a heap alone pays ~14
+ * mispredicted levels per pop for (~12M events/s at best, versus ~45M with the
+ * FIFO taking in-order input).
+ *
+ * Steady state does no allocation: the buffers, the task table and the stacks
+ * only grow to their high-water mark, and the buffers and stacks shrink again
+ * when they fall well below it, so a burst does not pin memory for the rest
+ * of a long run.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "spantree.h"
+
+#define BUF_MIN_CAP 1024 /* FIFO and heap; power of two */
+/* How far back an arrival may be placed in the FIFO before it goes to the heap. */
+#define FIFO_SHIFT_MAX 32
+#define STACK_MIN_CAP 4
+/* Stacks shrink only above this; smaller ones are kept for reuse. */
+#define STACK_KEEP_CAP 256
+#define INDEX_MIN_BITS 6
+
+/* A buffered event; seq is the arrival order, the tie-breaker for equal ts. */
+struct buf_ev {
+	uint64_t ts;
+	uint64_t seq;
+	uint32_t pid, tid, key;
+	uint8_t kind;
+};
+
+struct open_span {
+	uint64_t start;
+	uint32_t key;
+};
+
+struct task {
+	uint64_t last_ts; /* newest event of this task released so far */
+	struct open_span *stack;
+	uint32_t depth, cap;
+	uint32_t pid, tid;
+};
+
+struct spantree {
+	uint64_t window_ns;
+	uint64_t newest; /* newest ts pushed */
+	uint64_t seq;
+
+	/* In-order arrivals: a ring, sorted by construction. cap is 0 or a power of two. */
+	struct buf_ev *fifo;
+	size_t fifo_head, fifo_len, fifo_cap;
+	/* Out-of-order arrivals: binary min-heap on (ts, seq). */
+	struct buf_ev *heap;
+	size_t heap_len, heap_cap;
+
+	/* Tasks in first-release order; index maps tid to position + 1 (0 = empty slot). */
+	struct task *tasks;
+	uint32_t ntasks, tasks_cap;
+	uint32_t *index;
+	uint32_t index_bits;
+	uint32_t last_task; /* position of the last task looked up: runs of one task are common */
+
+	spantree_sink_fn sink;
+	spantree_task_fn on_task;
+	void *ctx;
+	struct spantree_stats stats;
+};
+
+/* --- reorder buffer -------------------------------------------------------- */
+
+static inline bool buf_ev__before(const struct buf_ev *a, const struct buf_ev *b)
+{
+	/* Bitwise, not short-circuit: lets the sift-down pick a child without a branch. */
+	return (a->ts < b->ts) | ((a->ts == b->ts) & (a->seq < b->seq));
+}
+
+/* Moves the ring's contents to a new array of cap entries (cap >= fifo_len). */
+static bool spantree__fifo_resize(struct spantree *t, size_t cap)
+{
+	struct buf_ev *f = malloc(cap * sizeof(*f));
+	size_t first;
+
+	if (!f)
+		return false;
+	first = t->fifo_cap - t->fifo_head;
+	if (first > t->fifo_len)
+		first = t->fifo_len;
+	if (t->fifo_len) {
+		memcpy(f, t->fifo + t->fifo_head, first * sizeof(*f));
+		memcpy(f + first, t->fifo, (t->fifo_len - first) * sizeof(*f));
+	}
+	free(t->fifo);
+	t->fifo = f;
+	t->fifo_cap = cap;
+	t->fifo_head = 0;
+	return true;
+}
+
+/*
+ * Inserts e into the FIFO if its place is among the last FIFO_SHIFT_MAX
+ * entries, shifting the later ones up. Producers racing between stamping and
+ * reserving their records displace events by a few places: these stay out of
+ * the heap, where they would cost O(log n) for the whole window.
+ */
+static bool spantree__fifo_insert(struct spantree *t, const struct buf_ev *e)
+{
+	size_t mask, i, n;
+
+	if (t->fifo_len == t->fifo_cap &&
+	    !spantree__fifo_resize(t, t->fifo_cap ? t->fifo_cap * 2 : BUF_MIN_CAP))
+		return false;
+	mask = t->fifo_cap - 1;
+	i = t->fifo_head + t->fifo_len;
+	/* Far out of place (a whole batch of another CPU): one look decides. */
+	if (t->fifo_len > FIFO_SHIFT_MAX && t->fifo[(i - 1 - FIFO_SHIFT_MAX) & mask].ts > e->ts)
+		return false;
+	/* e has the highest seq yet: it goes after every entry with ts <= e->ts. */
+	for (n = 0; n < t->fifo_len && t->fifo[(i - 1 - n) & mask].ts > e->ts; n++)
+		;
+	for (; n > 0; n--, i--)
+		t->fifo[i & mask] = t->fifo[(i - 1) & mask];
+	t->fifo[i & mask] = *e;
+	t->fifo_len++;
+	return true;
+}
+
+static void spantree__fifo_pop(struct spantree *t, struct buf_ev *out)
+{
+	*out = t->fifo[t->fifo_head];
+	t->fifo_head = (t->fifo_head + 1) & (t->fifo_cap - 1);
+	t->fifo_len--;
+	/* Give back memory after a burst; the 1/4 threshold keeps this amortised O(1). */
+	if (t->fifo_cap > BUF_MIN_CAP && t->fifo_len < t->fifo_cap / 4)
+		spantree__fifo_resize(t, t->fifo_cap / 2); /* on failure keep the larger one */
+}
+
+static bool spantree__heap_insert(struct spantree *t, const struct buf_ev *e)
+{
+	struct buf_ev *h = t->heap;
+	size_t i;
+
+	if (t->heap_len == t->heap_cap) {
+		size_t cap = t->heap_cap ? t->heap_cap * 2 : BUF_MIN_CAP;
+
+		h = realloc(t->heap, cap * sizeof(*h));
+		if (!h)
+			return false;
+		t->heap = h;
+		t->heap_cap = cap;
+	}
+	for (i = t->heap_len++; i > 0;) {
+		size_t p = (i - 1) / 2;
+
+		if (!buf_ev__before(e, &h[p]))
+			break;
+		h[i] = h[p];
+		i = p;
+	}
+	h[i] = *e;
+	return true;
+}
+
+/*
+ * Removes the minimum into *out. Floyd's variant: walk the hole down to a leaf
+ * along the smaller children, then sift the last element up from there. The
+ * last element is usually among the newest, so it rarely moves up, and this
+ * saves one comparison per level over the textbook sift-down.
+ */
+static void spantree__heap_pop(struct spantree *t, struct buf_ev *out)
+{
+	struct buf_ev *h = t->heap;
+	struct buf_ev last;
+	size_t n, i = 0, c;
+
+	*out = h[0];
+	n = --t->heap_len;
+	if (n) {
+		last = h[n];
+		for (c = 1; c < n; c = 2 * i + 1) {
+			if (c + 1 < n)
+				c += buf_ev__before(&h[c + 1], &h[c]);
+			h[i] = h[c];
+			i = c;
+		}
+		while (i > 0) {
+			size_t p = (i - 1) / 2;
+
+			if (!buf_ev__before(&last, &h[p]))
+				break;
+			h[i] = h[p];
+			i = p;
+		}
+		h[i] = last;
+	}
+	/* As for the FIFO: shrink at 1/4 full, to half. */
+	if (t->heap_cap > BUF_MIN_CAP && t->heap_len < t->heap_cap / 4) {
+		size_t cap = t->heap_cap / 2;
+
+		h = realloc(t->heap, cap * sizeof(*h));
+		if (h) {
+			t->heap = h;
+			t->heap_cap = cap;
+		}
+	}
+}
+
+/* Removes the oldest buffered event if its ts <= upto. */
+static bool spantree__buf_pop(struct spantree *t, uint64_t upto, struct buf_ev *out)
+{
+	const struct buf_ev *f = t->fifo_len ? &t->fifo[t->fifo_head] : NULL;
+	const struct buf_ev *h = t->heap_len ? &t->heap[0] : NULL;
+
+	if (f && (!h || buf_ev__before(f, h))) {
+		if (f->ts > upto)
+			return false;
+		spantree__fifo_pop(t, out);
+		return true;
+	}
+	if (!h || h->ts > upto)
+		return false;
+	spantree__heap_pop(t, out);
+	return true;
+}
+
+/* --- tasks ----------------------------------------------------------------- */
+
+static inline uint32_t spantree__slot(const struct spantree *t, uint32_t tid)
+{
+	return (uint32_t)(((uint64_t)tid * 0x9e3779b97f4a7c15ull) >> (64 - t->index_bits));
+}
+
+/* Returns the index slot holding tid, or the empty slot where it would go. */
+static uint32_t spantree__find_slot(const struct spantree *t, uint32_t tid)
+{
+	uint32_t mask = (1u << t->index_bits) - 1;
+	uint32_t s = spantree__slot(t, tid);
+
+	while (t->index[s] && t->tasks[t->index[s] - 1].tid != tid)
+		s = (s + 1) & mask;
+	return s;
+}
+
+static bool spantree__index_grow(struct spantree *t)
+{
+	uint32_t old_bits = t->index_bits, *old = t->index, i;
+
+	if (old_bits >= 30) /* far beyond any pid_max */
+		return false;
+	t->index = calloc((size_t)1 << (old_bits + 1), sizeof(*t->index));
+	if (!t->index) {
+		t->index = old;
+		return false;
+	}
+	t->index_bits = old_bits + 1;
+	for (i = 0; i < (1u << old_bits); i++)
+		if (old[i])
+			t->index[spantree__find_slot(t, t->tasks[old[i] - 1].tid)] = old[i];
+	free(old);
+	return true;
+}
+
+static struct task *spantree__task_new(struct spantree *t, uint32_t slot, uint32_t pid,
+				       uint32_t tid)
+{
+	struct task *k;
+
+	if (t->ntasks == t->tasks_cap) {
+		uint32_t cap = t->tasks_cap ? t->tasks_cap * 2 : 16;
+
+		k = realloc(t->tasks, (size_t)cap * sizeof(*k));
+		if (!k)
+			return NULL;
+		t->tasks = k;
+		t->tasks_cap = cap;
+	}
+	k = &t->tasks[t->ntasks];
+	memset(k, 0, sizeof(*k));
+	k->pid = pid;
+	k->tid = tid;
+	t->index[slot] = ++t->ntasks;
+	t->last_task = t->ntasks - 1;
+	/* Keep the load factor at or below 1/2 so probe runs stay short. */
+	if (t->ntasks > (1u << (t->index_bits - 1)))
+		spantree__index_grow(t); /* on failure the table is just fuller */
+	t->stats.tasks++;
+	if (t->on_task)
+		t->on_task(t->ctx, pid, tid);
+	return k;
+}
+
+/* Returns the task of tid, creating it on first sight; NULL only when out of memory. */
+static struct task *spantree__task_get(struct spantree *t, uint32_t pid, uint32_t tid)
+{
+	uint32_t slot;
+
+	if (t->last_task < t->ntasks && t->tasks[t->last_task].tid == tid)
+		return &t->tasks[t->last_task];
+	slot = spantree__find_slot(t, tid);
+	if (t->index[slot]) {
+		t->last_task = t->index[slot] - 1;
+		return &t->tasks[t->last_task];
+	}
+	/* The table never fills: it grows at 1/2 load, and stays usable below 1 if that fails. */
+	if (t->ntasks + 1 >= (1u << t->index_bits))
+		return NULL;
+	return spantree__task_new(t, slot, pid, tid);
+}
+
+static void spantree__deliver(struct spantree *t, const struct task *k, uint32_t depth,
+			      uint64_t end, bool unfinished)
+{
+	const struct open_span *o = &k->stack[depth];
+	struct span_out s = {
+		.pid = k->pid,
+		.tid = k->tid,
+		.key = o->key,
+		.depth = depth,
+		.start = o->start,
+		/* A late END may predate its BEGIN: never emit a negative duration. */
+		.end = end < o->start ? o->start : end,
+		.unfinished = unfinished,
+	};
+
+	t->stats.spans++;
+	if (unfinished)
+		t->stats.unfinished++;
+	t->sink(t->ctx, &s);
+}
+
+/* Pops the innermost open span of k and delivers it. */
+static void spantree__close_top(struct spantree *t, struct task *k, uint64_t end, bool unfinished)
+{
+	k->depth--;
+	spantree__deliver(t, k, k->depth, end, unfinished);
+	/* Shrink after deep recursion so one burst does not pin the memory. */
+	if (k->cap > STACK_KEEP_CAP && k->depth < k->cap / 4) {
+		struct open_span *s = realloc(k->stack, (k->cap / 2) * sizeof(*s));
+
+		if (s) {
+			k->stack = s;
+			k->cap /= 2;
+		}
+	}
+}
+
+static void spantree__close_all(struct spantree *t, struct task *k, uint64_t end)
+{
+	while (k->depth)
+		spantree__close_top(t, k, end, true);
+}
+
+static void spantree__begin(struct spantree *t, struct task *k, uint64_t ts, uint32_t key)
+{
+	if (k->depth == k->cap) {
+		uint32_t cap = k->cap ? k->cap * 2 : STACK_MIN_CAP;
+		struct open_span *s = realloc(k->stack, (size_t)cap * sizeof(*s));
+
+		/* Out of memory: drop the BEGIN; its END will count as an orphan. */
+		if (!s)
+			return;
+		k->stack = s;
+		k->cap = cap;
+	}
+	k->stack[k->depth].start = ts;
+	k->stack[k->depth].key = key;
+	k->depth++;
+	if (k->depth > t->stats.max_depth)
+		t->stats.max_depth = k->depth;
+}
+
+static void spantree__end(struct spantree *t, struct task *k, uint64_t ts, uint32_t key)
+{
+	uint32_t i = k->depth;
+
+	while (i > 0 && k->stack[i - 1].key != key)
+		i--;
+	if (i == 0) {
+		/* The call began before tracing started. */
+		t->stats.orphan_ends++;
+		return;
+	}
+	/* Spans above the match lost their END; they cannot have outlived their parent. */
+	while (k->depth > i)
+		spantree__close_top(t, k, ts, true);
+	spantree__close_top(t, k, ts, false);
+}
+
+static void spantree__release(struct spantree *t, const struct buf_ev *e)
+{
+	struct task *k = spantree__task_get(t, e->pid, e->tid);
+
+	if (!k)
+		return;
+	if (k->pid != e->pid) {
+		/*
+		 * The tid was reused by another process: what the old one left
+		 * open can never end, and the new one is a task of its own.
+		 */
+		spantree__close_all(t, k, e->ts);
+		k->pid = e->pid;
+		k->last_ts = 0;
+		t->stats.tasks++;
+		if (t->on_task)
+			t->on_task(t->ctx, e->pid, e->tid);
+	}
+	if (e->ts < k->last_ts)
+		t->stats.late_events++; /* older than the window allowed for; best effort */
+	else
+		k->last_ts = e->ts;
+
+	if (e->kind == SPAN_EV_BEGIN)
+		spantree__begin(t, k, e->ts, e->key);
+	else if (e->kind == SPAN_EV_END)
+		spantree__end(t, k, e->ts, e->key);
+}
+
+/* --- API ------------------------------------------------------------------- */
+
+struct spantree *spantree__new(uint64_t window_ns, spantree_sink_fn sink,
+			       spantree_task_fn on_task, void *ctx)
+{
+	struct spantree *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->window_ns = window_ns;
+	t->sink = sink;
+	t->on_task = on_task;
+	t->ctx = ctx;
+	t->index_bits = INDEX_MIN_BITS;
+	t->index = calloc((size_t)1 << t->index_bits, sizeof(*t->index));
+	if (!t->index) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* Releases, in (ts, arrival) order, every buffered event with ts <= upto. */
+static void spantree__release_upto(struct spantree *t, uint64_t upto)
+{
+	struct buf_ev out;
+
+	while (spantree__buf_pop(t, upto, &out))
+		spantree__release(t, &out);
+}
+
+void spantree__push(struct spantree *t, const struct span_ev *ev)
+{
+	struct buf_ev e = {
+		.ts = ev->ts,
+		.seq = t->seq++,
+		.pid = ev->pid,
+		.tid = ev->tid,
+		.key = ev->key,
+		.kind = ev->kind,
+	};
+	/* Events with ts <= newest - window are ripe; written so that nothing overflows. */
+	bool ripe;
+	uint64_t horizon;
+
+	t->stats.events++;
+	if (e.ts > t->newest)
+		t->newest = e.ts;
+	ripe = t->newest >= t->window_ns;
+	horizon = ripe ? t->newest - t->window_ns : 0;
+
+	if (ripe && e.ts <= horizon && !t->fifo_len && !t->heap_len) {
+		/* Nothing buffered and the event is ripe itself (always so with window 0). */
+		spantree__release(t, &e);
+		return;
+	}
+	if (!spantree__fifo_insert(t, &e) && !spantree__heap_insert(t, &e)) {
+		/* Out of memory: give up reordering for this event rather than lose it. */
+		spantree__release_upto(t, e.ts);
+		spantree__release(t, &e);
+	}
+	if (ripe)
+		spantree__release_upto(t, horizon);
+}
+
+void spantree__flush(struct spantree *t, uint64_t upto)
+{
+	spantree__release_upto(t, upto);
+}
+
+void spantree__finish(struct spantree *t, uint64_t stop_ts)
+{
+	uint32_t i;
+
+	spantree__release_upto(t, UINT64_MAX);
+	/* Tasks in first-release order, so the output does not depend on hashing. */
+	for (i = 0; i < t->ntasks; i++)
+		spantree__close_all(t, &t->tasks[i], stop_ts);
+}
+
+const struct spantree_stats *spantree__stats(const struct spantree *t)
+{
+	return &t->stats;
+}
+
+void spantree__free(struct spantree *t)
+{
+	uint32_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->ntasks; i++)
+		free(t->tasks[i].stack);
+	free(t->tasks);
+	free(t->index);
+	free(t->fifo);
+	free(t->heap);
+	free(t);
+}

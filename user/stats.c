@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Log-linear histogram and the per-name summary table.
+ *
+ * Bucket layout: values below 2^HIST_SUB_BITS get one bucket each; above,
+ * each power of two [2^e, 2^(e+1)) is split into 2^HIST_SUB_BITS equal
+ * buckets by the mantissa bits just below the leading one. A bucket is thus
+ * at most 1/64 of its lower bound wide, which bounds the quantile error.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats.h"
+
+#define HIST_SUB (1u << HIST_SUB_BITS)
+#define NAME_WIDTH_MIN 24
+
+static unsigned int hist__index(uint64_t v)
+{
+	unsigned int e;
+
+	if (v < HIST_SUB)
+		return (unsigned int)v;
+	e = 63 - (unsigned int)__builtin_clzll(v); /* >= HIST_SUB_BITS */
+	return ((e - HIST_SUB_BITS + 1) << HIST_SUB_BITS) |
+	       (unsigned int)((v >> (e - HIST_SUB_BITS)) & (HIST_SUB - 1));
+}
+
+/* Lower bound and width of bucket i. */
+static void hist__bucket(unsigned int i, uint64_t *lo, uint64_t *width)
+{
+	unsigned int g = i >> HIST_SUB_BITS, m = i & (HIST_SUB - 1);
+
+	if (g == 0) {
+		*lo = i;
+		*width = 1;
+		return;
+	}
+	*lo = (uint64_t)(HIST_SUB + m) << (g - 1);
+	*width = (uint64_t)1 << (g - 1);
+}
+
+void hist__add(struct hist *h, uint64_t v)
+{
+	if (h->count == 0 || v < h->min)
+		h->min = v;
+	if (h->count == 0 || v > h->max)
+		h->max = v;
+	h->count++;
+	/* Saturate: a wrapped total would sort a name as the cheapest. */
+	h->total = h->total + v < h->total ? UINT64_MAX : h->total + v;
+	h->b[hist__index(v)]++;
+}
+
+uint64_t hist__quantile(const struct hist *h, double q)
+{
+	uint64_t rank, seen = 0, lo, width, v;
+	unsigned int i;
+
+	if (h->count == 0)
+		return 0;
+	if (!(q > 0))
+		return h->min;
+	if (q >= 1)
+		return h->max;
+	/* Nearest rank: the smallest value with at least q * count values at or below it. */
+	rank = (uint64_t)(q * (double)h->count);
+	if ((double)rank < q * (double)h->count)
+		rank++;
+	if (rank == 0)
+		rank = 1;
+	if (rank > h->count)
+		rank = h->count;
+	for (i = 0; i < HIST_BUCKETS; i++) {
+		seen += h->b[i];
+		if (seen >= rank)
+			break;
+	}
+	if (i == HIST_BUCKETS)
+		return h->max; /* counts and buckets disagree: only if a bucket wrapped */
+	hist__bucket(i, &lo, &width);
+	v = lo + width / 2;
+	if (v < h->min)
+		v = h->min;
+	if (v > h->max)
+		v = h->max;
+	return v;
+}
+
+/* --- per-name table ------------------------------------------------------ */
+
+struct stats_ent {
+	char *name;
+	uint64_t hash;
+	struct hist h;
+};
+
+struct stats {
+	struct stats_ent **slots; /* open addressing, power of two, at most 1/2 full */
+	size_t cap, len;
+	/* The last entry used: spans of one name tend to come in runs. */
+	struct stats_ent *last;
+};
+
+static uint64_t stats__hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+struct stats *stats__new(void)
+{
+	struct stats *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->cap = 64;
+	s->slots = calloc(s->cap, sizeof(*s->slots));
+	if (!s->slots) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static size_t stats__find(struct stats_ent **slots, size_t cap, uint64_t hash, const char *name)
+{
+	size_t i = hash & (cap - 1);
+
+	while (slots[i] && (slots[i]->hash != hash || strcmp(slots[i]->name, name)))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static int stats__grow(struct stats *s)
+{
+	size_t cap = s->cap * 2, i;
+	struct stats_ent **slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -1;
+	for (i = 0; i < s->cap; i++)
+		if (s->slots[i])
+			slots[stats__find(slots, cap, s->slots[i]->hash, s->slots[i]->name)] =
+				s->slots[i];
+	free(s->slots);
+	s->slots = slots;
+	s->cap = cap;
+	return 0;
+}
+
+void stats__add(struct stats *s, const char *name, uint64_t dur_ns)
+{
+	struct stats_ent *e = s->last;
+	uint64_t hash;
+	size_t i;
+
+	if (e && !strcmp(e->name, name)) {
+		hist__add(&e->h, dur_ns);
+		return;
+	}
+	hash = stats__hash(name);
+	i = stats__find(s->slots, s->cap, hash, name);
+	e = s->slots[i];
+	if (!e) {
+		/* Out of memory drops the sample: a summary line is not worth failing the trace. */
+		if ((s->len + 1) * 2 > s->cap) {
+			if (stats__grow(s))
+				return;
+			i = stats__find(s->slots, s->cap, hash, name);
+		}
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			return;
+		e->name = strdup(name);
+		if (!e->name) {
+			free(e);
+			return;
+		}
+		e->hash = hash;
+		s->slots[i] = e;
+		s->len++;
+	}
+	s->last = e;
+	hist__add(&e->h, dur_ns);
+}
+
+static int stats__cmp_total(const void *a, const void *b)
+{
+	const struct stats_ent *x = *(const struct stats_ent *const *)a;
+	const struct stats_ent *y = *(const struct stats_ent *const *)b;
+
+	if (x->h.total != y->h.total)
+		return x->h.total > y->h.total ? -1 : 1;
+	return strcmp(x->name, y->name); /* stable output for equal totals */
+}
+
+void stats__print(const struct stats *s, FILE *f)
+{
+	struct stats_ent **v;
+	char tot[32], p50[32], p99[32];
+	int width = NAME_WIDTH_MIN;
+	size_t i, n = 0;
+
+	v = malloc((s->len ? s->len : 1) * sizeof(*v));
+	if (!v)
+		return;
+	for (i = 0; i < s->cap; i++) {
+		if (!s->slots[i])
+			continue;
+		v[n++] = s->slots[i];
+		if (strlen(s->slots[i]->name) > (size_t)width)
+			width = (int)strlen(s->slots[i]->name);
+	}
+	qsort(v, n, sizeof(*v), stats__cmp_total);
+
+	fprintf(f, "%-*s %9s %12s %12s %12s\n", width, "span", "count", "total", "p50", "p99");
+	for (i = 0; i < n; i++) {
+		const struct hist *h = &v[i]->h;
+
+		fprintf(f, "%-*s %9llu %12s %12s %12s\n", width, v[i]->name,
+			(unsigned long long)h->count, fmt_duration(h->total, tot, sizeof(tot)),
+			fmt_duration(hist__quantile(h, 0.5), p50, sizeof(p50)),
+			fmt_duration(hist__quantile(h, 0.99), p99, sizeof(p99)));
+	}
+	free(v);
+}
+
+void stats__free(struct stats *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->cap; i++) {
+		if (s->slots[i]) {
+			free(s->slots[i]->name);
+			free(s->slots[i]);
+		}
+	}
+	free(s->slots);
+	free(s);
+}
+
+const char *fmt_duration(uint64_t ns, char *buf, unsigned long len)
+{
+	static const char *const unit[] = { "ns", "us", "ms", "s" };
+	static const uint64_t pow10[] = { 1, 10, 100, 1000, 10000 };
+	uint64_t u = 1000, ip, div, q, r;
+	unsigned int k = 1, d;
+
+	if (ns < 1000) {
+		snprintf(buf, len, "%llu ns", (unsigned long long)ns);
+		return buf;
+	}
+	/* Pick the unit that leaves 1..999 before the point (seconds for anything larger). */
+	while (k < 3 && ns / u >= 1000) {
+		u *= 1000;
+		k++;
+	}
+	ip = ns / u;
+	d = ip < 10 ? 3 : ip < 100 ? 2 : ip < 1000 ? 1 : 0;
+	div = u / pow10[d];
+	q = ns / div;
+	r = ns % div;
+	if (r >= div - r) /* round half up, without overflow */
+		q++;
+	/* Rounding carried into a fifth digit: 9.9996 -> 10.00, 999.96 us -> 1.000 ms. */
+	if (d > 0 && q == pow10[4]) {
+		q = pow10[3];
+		d--;
+		if (d == 0 && k < 3) {
+			k++;
+			d = 3;
+		}
+	}
+	if (d == 0)
+		snprintf(buf, len, "%llu %s", (unsigned long long)q, unit[k]);
+	else
+		snprintf(buf, len, "%llu.%0*llu %s", (unsigned long long)(q / pow10[d]), (int)d,
+			 (unsigned long long)(q % pow10[d]), unit[k]);
+	return buf;
+}
