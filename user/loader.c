@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "kfeatures.h"
 #include "loader.h"
 #include "resolve.h"
 #include "spantrace.h"
@@ -25,6 +26,7 @@
 #include "stats.h"
 #include "target.h"
 #include "trace.h"
+#include "umulti.h"
 
 /* Events are released to the span trees this long after they are stamped,
  * so records of different CPUs that reach the buffer out of order are still
@@ -37,7 +39,11 @@ struct session {
 	struct target target;
 	struct probe_table probes;
 	struct spantrace_bpf *skel;
-	struct bpf_link **links; /* 2 per probe: entry, return */
+	struct features feat;
+	struct bpf_link **links; /* fallback: 2 per probe, entry and return */
+	int *mlinks;		 /* uprobe_multi: 2 per object */
+	size_t nmlinks;
+	size_t nskipped; /* functions the kernel refused to probe */
 	struct ring_buffer *rb;
 	int epfd, sigfd;
 
@@ -297,6 +303,12 @@ static int load_bpf(struct session *s, char *err, size_t errlen)
 		return -1;
 	}
 	s->skel->rodata->wakeup_bytes = s->o->ringbuf_size / 8;
+	if (s->feat.uprobe_multi) {
+		bpf_program__set_expected_attach_type(s->skel->progs.span_enter,
+						      ST_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(s->skel->progs.span_exit,
+						      ST_TRACE_UPROBE_MULTI);
+	}
 	bpf_map__set_max_entries(s->skel->maps.events, (uint32_t)s->o->ringbuf_size);
 	r = spantrace_bpf__load(s->skel);
 	if (r) {
@@ -312,15 +324,180 @@ static int load_bpf(struct session *s, char *err, size_t errlen)
 	return 0;
 }
 
+static const char *attach_strerror(int e)
+{
+	/* ENOTSUPP, kernel-internal: the instruction at the address cannot be probed. */
+	return e == 524 ? "the kernel cannot probe the instruction there" : strerror(e);
+}
+
+static void attach_error(struct session *s, int e, const char *what, const char *func,
+			 const char *object, char *err, size_t errlen)
+{
+	if (target__exited(&s->target) || e == ESRCH)
+		snprintf(err, errlen, "process %d exited while probes were being attached",
+			 s->target.pid);
+	else
+		snprintf(err, errlen, "failed to attach %s to %s in %s: %s", what, func, object,
+			 attach_strerror(e));
+}
+
+struct mgroup {
+	const char *path;
+	unsigned long *offs;
+	unsigned long long *cookies; /* probe indexes */
+};
+
+/*
+ * Attaches entry and return links for g[lo, hi). The kernel refuses a whole
+ * link if one offset cannot be probed, so on such a refusal split in halves
+ * until the refused functions are isolated; those are marked skipped.
+ * Returns 0, or -errno for a failure that is not about one function.
+ */
+static int attach_range(struct session *s, struct mgroup *g, unsigned int lo, unsigned int hi,
+			bool *skipped, int *why)
+{
+	int fds[2];
+
+	for (int ret = 0; ret < 2; ret++) {
+		int prog = bpf_program__fd(ret ? s->skel->progs.span_exit :
+						 s->skel->progs.span_enter);
+
+		fds[ret] = umulti__link_create(prog, g->path, g->offs + lo, g->cookies + lo,
+					       hi - lo, ret ? ST_F_UPROBE_MULTI_RETURN : 0,
+					       s->target.pid);
+		if (fds[ret] >= 0)
+			continue;
+		int e = errno;
+
+		if (ret)
+			close(fds[0]);
+		if (e != 524 && e != EINVAL && e != EOPNOTSUPP)
+			return -e;
+		if (hi - lo == 1) {
+			skipped[g->cookies[lo]] = true;
+			*why = e;
+			return 0;
+		}
+		unsigned int mid = lo + (hi - lo) / 2;
+		int r = attach_range(s, g, lo, mid, skipped, why);
+
+		return r ? r : attach_range(s, g, mid, hi, skipped, why);
+	}
+	s->mlinks[s->nmlinks++] = fds[0];
+	s->mlinks[s->nmlinks++] = fds[1];
+	return 0;
+}
+
+static bool has_glob(const char *p)
+{
+	return strpbrk(p, "*?[") != NULL;
+}
+
+/* A refused function is an error if a SPEC named it exactly, else a warning. */
+static int report_skipped(struct session *s, const bool *skipped, int why, char *err,
+			  size_t errlen)
+{
+	size_t nskip = 0;
+
+	for (size_t i = 0; i < s->probes.n; i++) {
+		if (!skipped[i])
+			continue;
+		nskip++;
+		for (size_t k = 0; k < s->o->nspecs; k++) {
+			const struct spec *sp = &s->o->specs[k];
+
+			if (!has_glob(sp->pattern) && strcmp(sp->pattern, s->probes.v[i].func) == 0) {
+				attach_error(s, why, "a uprobe", s->probes.v[i].func,
+					     s->probes.v[i].object, err, errlen);
+				return -1;
+			}
+		}
+		if (verbose)
+			say("skipped %s in %s: %s", s->probes.v[i].func, s->probes.v[i].object,
+			    attach_strerror(why));
+	}
+	s->nskipped = nskip;
+	if (nskip)
+		say("warning: skipped %zu function%s the kernel refused to probe (%s)%s", nskip,
+		    nskip == 1 ? "" : "s", attach_strerror(why), verbose ? "" : "; -v lists them");
+	return 0;
+}
+
+/* Entry and return links per object, each carrying all its offsets. */
+static int attach_multi(struct session *s, char *err, size_t errlen)
+{
+	size_t n = s->probes.n;
+	unsigned long *offs = calloc(n, sizeof(*offs));
+	unsigned long long *cookies = calloc(n, sizeof(*cookies));
+	bool *done = calloc(n, sizeof(*done)), *skipped = calloc(n, sizeof(*skipped));
+	int rc = -1, why = 0;
+
+	s->mlinks = calloc(2 * n, sizeof(*s->mlinks));
+	if (!offs || !cookies || !done || !skipped || !s->mlinks) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct mgroup g = { .path = s->probes.v[i].open_path, .offs = offs,
+				    .cookies = cookies };
+		unsigned int cnt = 0;
+		int r;
+
+		if (done[i])
+			continue;
+		for (size_t j = i; j < n; j++) {
+			if (done[j] || strcmp(s->probes.v[j].open_path, g.path) != 0)
+				continue;
+			offs[cnt] = s->probes.v[j].offset;
+			cookies[cnt++] = j;
+			done[j] = true;
+		}
+		r = attach_range(s, &g, 0, cnt, skipped, &why);
+		if (r) {
+			attach_error(s, -r, "uprobes", cnt == 1 ? s->probes.v[i].func : "functions",
+				     s->probes.v[i].object, err, errlen);
+			goto out;
+		}
+		if (verbose)
+			say("attached %u function%s in %s (entry and return)", cnt,
+			    cnt == 1 ? "" : "s", s->probes.v[i].object);
+	}
+	rc = report_skipped(s, skipped, why, err, errlen);
+out:
+	free(offs);
+	free(cookies);
+	free(done);
+	free(skipped);
+	return rc;
+}
+
+static void detach_all(struct session *s)
+{
+	for (size_t i = 0; i < s->nmlinks; i++)
+		close(s->mlinks[i]);
+	s->nmlinks = 0;
+	if (s->links)
+		for (size_t i = 0; i < 2 * s->probes.n; i++) {
+			bpf_link__destroy(s->links[i]);
+			s->links[i] = NULL;
+		}
+}
+
 static int attach_probes(struct session *s, char *err, size_t errlen)
 {
 	size_t n = s->probes.n;
+	bool *skipped = NULL;
+	int rc = -1, why = 0;
+
+	if (s->feat.uprobe_multi)
+		return attach_multi(s, err, errlen);
 
 	raise_fd_limit(n);
 	s->links = calloc(2 * n, sizeof(*s->links));
-	if (!s->links) {
+	skipped = calloc(n, sizeof(*skipped));
+	if (!s->links || !skipped) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct probe *p = &s->probes.v[i];
@@ -336,24 +513,27 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 			if (!l) {
 				int e = errno;
 
-				if (target__exited(&s->target) || e == ESRCH)
-					snprintf(err, errlen,
-						 "process %d exited while probes were being attached",
-						 s->target.pid);
-				else
-					snprintf(err, errlen,
-						 "failed to attach a %s to %s in %s (offset 0x%llx): %s",
-						 ret ? "uretprobe" : "uprobe", p->func, p->object,
-						 (unsigned long long)p->offset, strerror(e));
-				return -1;
+				if (e == 524 || e == EINVAL || e == EOPNOTSUPP) {
+					skipped[i] = true;
+					why = e;
+					break;
+				}
+				attach_error(s, e, ret ? "a uretprobe" : "a uprobe", p->func,
+					     p->object, err, errlen);
+				goto out;
 			}
 			s->links[2 * i + ret] = l;
 		}
+		if (skipped[i])
+			continue;
 		if (verbose)
 			say("attached %s at %s+0x%llx (entry and return)", p->func, p->object,
 			    (unsigned long long)p->offset);
 	}
-	return 0;
+	rc = report_skipped(s, skipped, why, err, errlen);
+out:
+	free(skipped);
+	return rc;
 }
 
 static int setup_loop(struct session *s, char *err, size_t errlen)
@@ -443,10 +623,9 @@ static void print_summary(struct session *s, uint64_t dropped)
 
 static void session_cleanup(struct session *s)
 {
-	if (s->links)
-		for (size_t i = 0; i < 2 * s->probes.n; i++)
-			bpf_link__destroy(s->links[i]);
+	detach_all(s);
 	free(s->links);
+	free(s->mlinks);
 	ring_buffer__free(s->rb);
 	spantrace_bpf__destroy(s->skel);
 	if (s->epfd > 0)
@@ -497,6 +676,9 @@ int loader__run(const struct opts *o)
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
+	features__probe(&s.feat);
+	if (verbose)
+		say("uprobes: %s", s.feat.uprobe_why);
 	if (load_bpf(&s, err, sizeof(err)) || attach_probes(&s, err, sizeof(err)) ||
 	    setup_loop(&s, err, sizeof(err)))
 		goto fail;
@@ -508,16 +690,14 @@ int loader__run(const struct opts *o)
 			 o->pid);
 		goto fail;
 	}
-	say("tracing %zu function%s in process %d (%s); Ctrl-C to stop", s.probes.n,
-	    s.probes.n == 1 ? "" : "s", s.target.pid, s.target.comm);
+	say("tracing %zu function%s in process %d (%s); Ctrl-C to stop",
+	    s.probes.n - s.nskipped, s.probes.n - s.nskipped == 1 ? "" : "s", s.target.pid,
+	    s.target.comm);
 
 	run_loop(&s);
 
 	/* Everything the target did before it stopped is already in the buffer. */
-	for (size_t i = 0; i < 2 * s.probes.n; i++) {
-		bpf_link__destroy(s.links[i]);
-		s.links[i] = NULL;
-	}
+	detach_all(&s);
 	while (ring_buffer__consume(s.rb) > 0)
 		;
 	stop = now_ns();

@@ -33,16 +33,33 @@ def bpf_progs():
     return [p.get("name", "") for p in json.loads(out)]
 
 
-def assert_nothing_attached():
-    left = [n for n in bpf_progs() if n in ("span_enter", "span_exit")]
+def assert_nothing_attached(timeout=10.0):
+    # The kernel frees a closed uprobe_multi link after an RCU grace period, so its
+    # program can outlive spantrace by a moment: wait for that, bounded.
+    end = time.monotonic() + timeout
+    while True:
+        left = [n for n in bpf_progs() if n in ("span_enter", "span_exit")]
+        if not left or time.monotonic() > end:
+            break
+        time.sleep(0.05)
     assert left == [], f"spantrace programs still loaded: {left}"
 
 
 def read_line(stream, timeout=10.0):
-    """One line from a pipe, failing the test instead of hanging."""
-    r, _, _ = select.select([stream], [], [], timeout)
-    assert r, "timed out waiting for a line"
-    return stream.readline()
+    """One line from a pipe, failing the test instead of hanging. Reads the fd byte-wise
+    so that no line waits in Python's buffer while select() sleeps on the fd."""
+    fd = stream.fileno()
+    buf = b""
+    end = time.monotonic() + timeout
+    while not buf.endswith(b"\n"):
+        left = end - time.monotonic()
+        r, _, _ = select.select([fd], [], [], max(left, 0))
+        assert r, f"timed out waiting for a line (got {buf!r})"
+        c = os.read(fd, 1)
+        if not c:
+            break
+        buf += c
+    return buf.decode()
 
 
 def wait_stderr_for(proc, needle, timeout=60.0):
@@ -109,8 +126,15 @@ class Trace:
         return pairs
 
 
-def run(args, **kw):
-    return subprocess.run([SPANTRACE] + args, capture_output=True, text=True, timeout=120, **kw)
+def run(args, env=None, **kw):
+    return subprocess.run([SPANTRACE] + args, capture_output=True, text=True, timeout=120,
+                          env=env, **kw)
+
+
+# Attach paths: uprobe_multi links where the kernel has them, and the per-function
+# perf-event uprobes older kernels need, forced here so this kernel tests both.
+MULTI = dict(os.environ, SPANTRACE_NO_UPROBE_MULTI="0")
+LEGACY = dict(os.environ, SPANTRACE_NO_UPROBE_MULTI="1")
 
 
 @pytest.fixture

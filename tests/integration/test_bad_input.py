@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import SPANTRACE, assert_nothing_attached, read_line, run, target
+from conftest import LEGACY, MULTI, SPANTRACE, assert_nothing_attached, read_line, run, target
 
 
 def check_failed(r, *needles, rc=1):
@@ -56,10 +56,12 @@ def test_no_such_pid(outdir):
 
 def test_pid_exits_during_attach(outdir):
     # exit_on_probe exits as soon as the first probe lands in it; every libc
-    # function follows in the list, so attaching is still under way.
+    # function follows in the list, attached one by one (the per-function path), so
+    # attaching is still under way.
     p = subprocess.Popen([target("exit_on_probe")], stdout=subprocess.PIPE, text=True)
     pid = int(read_line(p.stdout).split()[1])
-    r = run(["-p", str(pid), "-u", "probe_me", "-u", "libc:*", "-o", str(outdir / "t.json")])
+    r = run(["-p", str(pid), "-u", "probe_me", "-u", "libc:*", "-o", str(outdir / "t.json")],
+            env=LEGACY)
     assert p.wait(timeout=10) == 0
     check_failed(r, f"process {pid} exited while probes were being attached")
 
@@ -118,3 +120,11 @@ def test_command_not_found(outdir, cmd, needle):
 def test_bad_command_line(args, needle):
     r = run(args)
     check_failed(r, needle, rc=2)
+
+
+@pytest.mark.parametrize("env", [MULTI, LEGACY], ids=["multi", "legacy"])
+def test_exact_function_kernel_refuses(outdir, env):
+    r = run(["-u", "libc:pthread_spin_lock", "-o", str(outdir / "t.json"), "--",
+             target("threads"), "1", "1"], env=env)
+    check_failed(r, "failed to attach a uprobe to pthread_spin_lock in", "libc.so.6",
+                 "the kernel cannot probe the instruction there")

@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from conftest import (SPANTRACE, Trace, assert_nothing_attached, read_line, run, target,
-                      wait_stderr_for)
+from conftest import (LEGACY, MULTI, SPANTRACE, Trace, assert_nothing_attached, read_line, run,
+                      target, wait_stderr_for)
 
 NTHREADS, ITERS = 4, 10
 EXPECTED = {"outer": NTHREADS * ITERS, "middle": NTHREADS * ITERS * 3,
@@ -38,13 +38,13 @@ def check_threads_trace(path, pid, comm="threads"):
     return t
 
 
-def attach_and_run(exe, out, specs=SPECS, extra=()):
+def attach_and_run(exe, out, specs=SPECS, extra=(), env=None):
     """Starts exe held at a prompt, attaches by PID, lets it work, returns (proc, tracer)."""
     prog = subprocess.Popen([exe, "--wait", str(NTHREADS), str(ITERS)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
     pid = int(read_line(prog.stdout).split()[1])
     tracer = subprocess.Popen([SPANTRACE, "-p", str(pid), "-o", out, *specs, *extra],
-                              stderr=subprocess.PIPE, text=True)
+                              stderr=subprocess.PIPE, text=True, env=env)
     wait_stderr_for(tracer, "tracing")
     prog.stdin.write("go\n")
     prog.stdin.flush()
@@ -55,17 +55,20 @@ def attach_and_run(exe, out, specs=SPECS, extra=()):
     return pid, err
 
 
-@pytest.mark.parametrize("exe", ["threads", "threads_nopie", "threads_stripped"])
-def test_attach_by_pid(exe, out):
-    pid, err = attach_and_run(target(exe), out)
+@pytest.mark.parametrize("exe,env", [("threads", MULTI), ("threads", LEGACY),
+                                     ("threads_nopie", None), ("threads_stripped", None)],
+                         ids=["pie-multi", "pie-legacy", "nopie", "stripped"])
+def test_attach_by_pid(exe, env, out):
+    pid, err = attach_and_run(target(exe), out, env=env)
     check_threads_trace(out, pid, exe[:15])  # the kernel's comm is 15 characters
     assert "events lost: 0" in err
     assert "stopped: the process exited" in err
     assert_nothing_attached()
 
 
-def test_launch_command(out):
-    r = run([*SPECS, "-o", out, "--", target("threads"), str(NTHREADS), str(ITERS)])
+@pytest.mark.parametrize("env", [MULTI, LEGACY], ids=["multi", "legacy"])
+def test_launch_command(out, env):
+    r = run([*SPECS, "-o", out, "--", target("threads"), str(NTHREADS), str(ITERS)], env=env)
     assert r.returncode == 0, r.stderr
     assert r.stdout == f"done {NTHREADS} threads x {ITERS}\n"
     t = Trace(out)
@@ -156,3 +159,15 @@ def test_unfinished_spans(out, how):
         assert "3 spans (2 unfinished) on 1 threads; events lost: 0" in err
     finally:
         os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("env", [MULTI, LEGACY], ids=["multi", "legacy"])
+def test_glob_skips_unprobeable_function(out, env):
+    # pthread_spin_lock starts with a lock-prefixed instruction, which the kernel will not
+    # probe: a glob that matches it still traces the rest, and says what it skipped.
+    r = run(["-v", "-u", "libc:pthread_spin_*", "-u", "outer", "-o", out, "--",
+             target("threads"), "1", "2"], env=env)
+    assert r.returncode == 0, r.stderr
+    assert "skipped pthread_spin_lock in" in r.stderr
+    assert "warning: skipped 1 function the kernel refused to probe" in r.stderr
+    assert dict(Trace(out).counts()) == {"outer": 2}

@@ -17,6 +17,9 @@ NOINLINE void done(void)
 
 NOINLINE void hold(unsigned s)
 {
+	/* Printed from inside hold(): its entry (and wrapper's) is already recorded. */
+	printf("holding %d\n", getpid());
+	fflush(stdout);
 	sleep(s);
 	__asm__ volatile("" ::: "memory");
 }
@@ -32,8 +35,6 @@ int main(int argc, char **argv)
 	unsigned s = argc > 1 ? (unsigned)atoi(argv[1]) : 30;
 
 	done();
-	printf("holding %d\n", getpid());
-	fflush(stdout);
 	wrapper(s);
 	return 0;
 }
