@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "elfsym.h"
 
 /* The parts of a PT_LOAD program header the address-to-offset mapping needs. */
@@ -29,19 +30,6 @@ struct load_segs {
 	size_t n;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int load_segs__read(Elf *elf, struct load_segs *segs)
 {
@@ -203,19 +191,19 @@ static int elf_funcs__read(Elf *elf, struct elf_funcs *out, char *err, size_t er
 	int ret;
 
 	if (elf_kind(elf) != ELF_K_ELF) {
-		set_err(err, errlen, "not an ELF file");
+		errbuf__set(err, errlen, "not an ELF file");
 		return -ENOEXEC;
 	}
 	if (!gelf_getehdr(elf, &eh)) {
-		set_err(err, errlen, "bad ELF header: %s", elf_errmsg(-1));
+		errbuf__set(err, errlen, "bad ELF header: %s", elf_errmsg(-1));
 		return -ENOEXEC;
 	}
 	if (gelf_getclass(elf) != ELFCLASS64 || eh.e_machine != EM_X86_64) {
-		set_err(err, errlen, "unsupported ELF class/machine (need ELF64 x86_64)");
+		errbuf__set(err, errlen, "unsupported ELF class/machine (need ELF64 x86_64)");
 		return -ENOEXEC;
 	}
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
-		set_err(err, errlen,
+		errbuf__set(err, errlen,
 			"unsupported ELF type %u (need an executable or a shared object)",
 			eh.e_type);
 		return -ENOEXEC;
@@ -224,7 +212,7 @@ static int elf_funcs__read(Elf *elf, struct elf_funcs *out, char *err, size_t er
 
 	ret = load_segs__read(elf, &segs);
 	if (ret) {
-		set_err(err, errlen, ret == -ENOMEM ? "out of memory" : "bad program headers");
+		errbuf__set(err, errlen, ret == -ENOMEM ? "out of memory" : "bad program headers");
 		goto out;
 	}
 	while ((scn = elf_nextscn(elf, scn))) {
@@ -240,12 +228,12 @@ static int elf_funcs__read(Elf *elf, struct elf_funcs *out, char *err, size_t er
 			out->has_dynsym = true;
 		ret = elf_funcs__add_table(out, &cap, elf, scn, &sh, &segs);
 		if (ret) {
-			set_err(err, errlen, "out of memory");
+			errbuf__set(err, errlen, "out of memory");
 			goto out;
 		}
 	}
 	if (!out->has_symtab && !out->has_dynsym) {
-		set_err(err, errlen, "no symbol tables (.symtab and .dynsym are both missing)");
+		errbuf__set(err, errlen, "no symbol tables (.symtab and .dynsym are both missing)");
 		ret = -ENODATA;
 		goto out;
 	}
@@ -266,32 +254,32 @@ int elf_funcs__load(const char *path, struct elf_funcs *out, char *err, size_t e
 		err[0] = '\0';
 	/* Sets libelf's global version once; repeated calls are harmless. */
 	if (elf_version(EV_CURRENT) == EV_NONE) {
-		set_err(err, errlen, "libelf too old: %s", elf_errmsg(-1));
+		errbuf__set(err, errlen, "libelf too old: %s", elf_errmsg(-1));
 		return -ENOSYS;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		set_err(err, errlen, "cannot open: %s", strerror(-ret));
+		errbuf__set(err, errlen, "cannot open: %s", strerror(-ret));
 		return ret;
 	}
 	if (fstat(fd, &st)) {
 		ret = -errno;
-		set_err(err, errlen, "cannot stat: %s", strerror(-ret));
+		errbuf__set(err, errlen, "cannot stat: %s", strerror(-ret));
 		close(fd);
 		return ret;
 	}
 	/* libelf's own message for a directory or a device is confusing. */
 	if (!S_ISREG(st.st_mode)) {
 		ret = S_ISDIR(st.st_mode) ? -EISDIR : -ENOEXEC;
-		set_err(err, errlen, "not an ELF file (%s)",
+		errbuf__set(err, errlen, "not an ELF file (%s)",
 			S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
 		close(fd);
 		return ret;
 	}
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf) {
-		set_err(err, errlen, "not an ELF file (%s)", elf_errmsg(-1));
+		errbuf__set(err, errlen, "not an ELF file (%s)", elf_errmsg(-1));
 		close(fd);
 		return -ENOEXEC;
 	}

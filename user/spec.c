@@ -9,24 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "spec.h"
 
 /* Longer names are compared by their first SUGGEST_MAX_LEN bytes only. */
 #define SUGGEST_MAX_LEN 128
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * The separator is the first ':' that is not part of "::". In a run of
@@ -56,19 +44,19 @@ int spec__parse(const char *text, struct spec *out, char *err, size_t errlen)
 	if (err && errlen)
 		err[0] = '\0';
 	if (!text || !*text) {
-		set_err(err, errlen,
+		errbuf__set(err, errlen,
 			"empty SPEC: write [OBJECT:]PATTERN, e.g. 'main_*' or 'libc:malloc'");
 		return -EINVAL;
 	}
 	sep = spec_find_sep(text);
 	if (sep == text) {
-		set_err(err, errlen,
+		errbuf__set(err, errlen,
 			"empty OBJECT in '%s': write OBJECT:PATTERN, or PATTERN for the executable",
 			text);
 		return -EINVAL;
 	}
 	if (sep && !sep[1]) {
-		set_err(err, errlen,
+		errbuf__set(err, errlen,
 			"empty PATTERN in '%s': add a function glob after ':', e.g. '%s*'", text,
 			text);
 		return -EINVAL;
@@ -78,7 +66,7 @@ int spec__parse(const char *text, struct spec *out, char *err, size_t errlen)
 	out->pattern = strdup(sep ? sep + 1 : text);
 	if (!out->text || !out->pattern || (sep && !out->object)) {
 		spec__free(out);
-		set_err(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	return 0;
