@@ -324,10 +324,18 @@ static int load_bpf(struct session *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* Kernel-internal ENOTSUPP: the instruction at the address cannot be probed. */
+#define KERNEL_ENOTSUPP 524
+
+/* The kernel refused this function's address, as opposed to failing the attach as a whole. */
+static bool attach_refused(int e)
+{
+	return e == KERNEL_ENOTSUPP || e == EINVAL || e == EOPNOTSUPP;
+}
+
 static const char *attach_strerror(int e)
 {
-	/* ENOTSUPP, kernel-internal: the instruction at the address cannot be probed. */
-	return e == 524 ? "the kernel cannot probe the instruction there" : strerror(e);
+	return e == KERNEL_ENOTSUPP ? "the kernel cannot probe the instruction there" : strerror(e);
 }
 
 static void attach_error(struct session *s, int e, const char *what, const char *func,
@@ -371,7 +379,7 @@ static int attach_range(struct session *s, struct mgroup *g, unsigned int lo, un
 
 		if (ret)
 			close(fds[0]);
-		if (e != 524 && e != EINVAL && e != EOPNOTSUPP)
+		if (!attach_refused(e))
 			return -e;
 		if (hi - lo == 1) {
 			skipped[g->cookies[lo]] = true;
@@ -513,7 +521,10 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 			if (!l) {
 				int e = errno;
 
-				if (e == 524 || e == EINVAL || e == EOPNOTSUPP) {
+				if (attach_refused(e)) {
+					/* Like the multi path: no entry without its return. */
+					bpf_link__destroy(s->links[2 * i]);
+					s->links[2 * i] = NULL;
 					skipped[i] = true;
 					why = e;
 					break;
