@@ -105,6 +105,16 @@ static int add_obj(struct target *t, const char *path, bool is_main)
 	return 0;
 }
 
+/* /proc/PID/maps will show the resolved file: name what ld.so lists the same way. */
+static int add_real_obj(struct target *t, const char *path)
+{
+	char *real = realpath(path, NULL);
+	int r = add_obj(t, real ? real : path, false);
+
+	free(real);
+	return r;
+}
+
 static void target_init(struct target *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -216,9 +226,8 @@ static char *elf_interp(const char *exe)
  */
 static int add_libs(struct target *t, char *err, size_t errlen)
 {
-	char *interp = elf_interp(t->exe), *real;
+	char *interp = elf_interp(t->exe);
 	char line[PATH_MAX + 64];
-	int r;
 	int pfd[2];
 	pid_t pid;
 	FILE *f;
@@ -226,10 +235,7 @@ static int add_libs(struct target *t, char *err, size_t errlen)
 
 	if (!interp)
 		return 0; /* static executable: nothing more will be mapped */
-	real = realpath(interp, NULL);
-	r = add_obj(t, real ? real : interp, false);
-	free(real);
-	if (r || pipe2(pfd, O_CLOEXEC)) {
+	if (add_real_obj(t, interp) || pipe2(pfd, O_CLOEXEC)) {
 		free(interp);
 		snprintf(err, errlen, "failed to list libraries of %s: %s", t->exe, strerror(errno));
 		return -1;
@@ -245,8 +251,7 @@ static int add_libs(struct target *t, char *err, size_t errlen)
 	f = fdopen(pfd[0], "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		/* "\tlibfoo.so.1 => /usr/lib/x86_64-linux-gnu/libfoo.so.1 (0x...)" */
-		char *p = strstr(line, "=> /"), *e, *real;
-		int r;
+		char *p = strstr(line, "=> /"), *e;
 
 		if (!p)
 			continue;
@@ -255,11 +260,7 @@ static int add_libs(struct target *t, char *err, size_t errlen)
 		if (e)
 			*e = 0;
 		p[strcspn(p, "\n")] = 0;
-		/* /proc/PID/maps will show the resolved file: name it the same way. */
-		real = realpath(p, NULL);
-		r = add_obj(t, real ? real : p, false);
-		free(real);
-		if (r) {
+		if (add_real_obj(t, p)) {
 			fclose(f);
 			snprintf(err, errlen, "out of memory");
 			return -1;
