@@ -22,6 +22,71 @@ struct trace_span {
 	bool unfinished;    /* still open when tracing stopped */
 };
 
+/* A key/value pair in an event's args. */
+enum trace_arg_type { TA_STR, TA_INT, TA_BOOL };
+struct trace_arg {
+	const char *key;
+	enum trace_arg_type type;
+	const char *s; /* TA_STR */
+	int64_t i;     /* TA_INT, TA_BOOL (0/1) */
+};
+
+/*
+ * One off-CPU wait of a task: a slice on the waiting thread's track, in
+ * category "wait". args: state, killable, kstack (array, innermost first),
+ * then the optional ones below when set.
+ */
+struct trace_wait {
+	uint32_t pid, tid;
+	uint64_t start_ns, dur_ns;
+	const char *name;	     /* slice name, e.g. "uninterruptible: __mutex_lock" */
+	const char *state;	     /* "D", "S", ... */
+	bool killable;		     /* the sleep would end on SIGKILL */
+	const char *const *kstack;   /* "function+0xoff", innermost first */
+	size_t nkstack;
+	const char *fatal_signal;    /* "SIGKILL" when one was pending during the wait, or NULL */
+	uint32_t blocked_by;	     /* tid of the task it waits for, 0 if unknown */
+	const char *blocked_reason;  /* why blocked_by holds it up, e.g. "holds the pipe lock"; or NULL */
+	uint64_t pipe_ino;	     /* inode of the pipe waited on, 0 if not a pipe */
+	bool start_estimated;	     /* began before tracing: start from the scheduler's accounting */
+	bool unfinished;	     /* still waiting when tracing stopped */
+};
+
+/* A write to a pipe: a slice in category "pipe" on the writer's track. */
+struct trace_pipe_write {
+	uint32_t pid, tid;
+	uint64_t start_ns, dur_ns;
+	uint64_t pipe_ino;
+	int64_t result;		    /* bytes written, or -errno */
+	uint64_t requested;	    /* bytes asked for, 0 if unknown */
+	uint64_t blocked_ns;	    /* off-CPU time inside the write */
+	uint32_t blocked_by;	    /* as in trace_wait */
+	const char *blocked_reason;
+	bool unfinished;
+};
+
+/* A point event on a task's track ("exit", "fatal signal", "exec"), category cat. */
+struct trace_instant {
+	uint32_t pid, tid;
+	uint64_t ts_ns;
+	const char *name;
+	const char *cat;
+	const struct trace_arg *args;
+	size_t nargs;
+};
+
+/*
+ * A task creating another (fork, clone, thread): an arrow from the parent's
+ * track to the child's, both at ts_ns. id is unique per trace (the child's tid).
+ */
+struct trace_flow {
+	uint32_t from_pid, from_tid;
+	uint32_t to_pid, to_tid;
+	uint64_t ts_ns;
+	uint64_t id;
+	const char *name; /* "fork" or "thread" */
+};
+
 struct trace_writer;
 
 struct trace_ops {
@@ -31,6 +96,10 @@ struct trace_ops {
 	void (*process_name)(struct trace_writer *w, uint32_t pid, const char *name);
 	void (*thread_name)(struct trace_writer *w, uint32_t pid, uint32_t tid, const char *name);
 	void (*span)(struct trace_writer *w, const struct trace_span *s);
+	void (*wait)(struct trace_writer *w, const struct trace_wait *wt);
+	void (*pipe_write)(struct trace_writer *w, const struct trace_pipe_write *pw);
+	void (*instant)(struct trace_writer *w, const struct trace_instant *in);
+	void (*flow)(struct trace_writer *w, const struct trace_flow *fl);
 	/* Ends the document and frees w (not f). Returns 0, or -1 if any write failed. */
 	int (*close)(struct trace_writer *w);
 };
