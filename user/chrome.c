@@ -11,6 +11,11 @@
  * Spans become complete ("X") events rather than B/E pairs: one event per
  * span, and viewers need no matching. Timestamps are microseconds by the
  * format's definition; three decimals keep nanosecond precision.
+ *
+ * Kernel events share the tasks' tracks: off-CPU waits and pipe writes are
+ * "X" slices too (cat "wait" and "pipe"), exits and signals thread-scoped
+ * instants ("i"), and a fork is a flow arrow ("s" to "f") between two
+ * zero-length slices, one on each task's track.
  */
 #include <stdlib.h>
 
@@ -82,30 +87,188 @@ static void chrome__thread_name(struct trace_writer *w, uint32_t pid, uint32_t t
 	chrome__metadata(&w->jw, "thread_name", pid, tid, name);
 }
 
+/* Optional args: absent rather than 0/null, so a viewer's args panel shows only what is known. */
+static void chrome__opt_u64(struct jw *jw, const char *key, uint64_t v)
+{
+	if (v) {
+		jw__key(jw, key);
+		jw__u64(jw, v);
+	}
+}
+
+static void chrome__opt_str(struct jw *jw, const char *key, const char *s)
+{
+	if (s) {
+		jw__key(jw, key);
+		jw__str(jw, s);
+	}
+}
+
+static void chrome__opt_true(struct jw *jw, const char *key, bool v)
+{
+	if (v) {
+		jw__key(jw, key);
+		jw__bool(jw, true);
+	}
+}
+
+/* Opens a complete ("X") event up to its ids; the caller adds args and closes it. */
+static void chrome__complete_begin(struct jw *jw, const char *name, const char *cat,
+				   uint64_t start_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid)
+{
+	chrome__event_begin(jw, name, cat, "X");
+	jw__key(jw, "ts");
+	jw__ns_as_us(jw, start_ns);
+	jw__key(jw, "dur");
+	jw__ns_as_us(jw, dur_ns);
+	chrome__ids(jw, pid, tid);
+}
+
 static void chrome__span(struct trace_writer *w, const struct trace_span *s)
 {
 	struct jw *jw = &w->jw;
 
-	chrome__event_begin(jw, s->name, "span", "X");
-	jw__key(jw, "ts");
-	jw__ns_as_us(jw, s->start_ns);
-	jw__key(jw, "dur");
-	jw__ns_as_us(jw, s->dur_ns);
-	chrome__ids(jw, s->pid, s->tid);
+	chrome__complete_begin(jw, s->name, "span", s->start_ns, s->dur_ns, s->pid, s->tid);
 	jw__key(jw, "args");
 	jw__obj_begin(jw);
 	jw__key(jw, "func");
 	jw__str(jw, s->func);
-	if (s->object) {
-		jw__key(jw, "object");
-		jw__str(jw, s->object);
-	}
-	if (s->unfinished) {
-		jw__key(jw, "unfinished");
-		jw__bool(jw, true);
+	chrome__opt_str(jw, "object", s->object);
+	chrome__opt_true(jw, "unfinished", s->unfinished);
+	jw__obj_end(jw);
+	jw__obj_end(jw);
+}
+
+static void chrome__wait(struct trace_writer *w, const struct trace_wait *wt)
+{
+	struct jw *jw = &w->jw;
+	size_t i;
+
+	chrome__complete_begin(jw, wt->name, "wait", wt->start_ns, wt->dur_ns, wt->pid, wt->tid);
+	jw__key(jw, "args");
+	jw__obj_begin(jw);
+	jw__key(jw, "state");
+	jw__str(jw, wt->state);
+	jw__key(jw, "killable");
+	jw__bool(jw, wt->killable);
+	/* always present, even empty: a wait without a stack is worth noticing */
+	jw__key(jw, "kstack");
+	jw__arr_begin(jw);
+	for (i = 0; i < wt->nkstack; i++)
+		jw__str(jw, wt->kstack[i]);
+	jw__arr_end(jw);
+	chrome__opt_str(jw, "fatal_signal", wt->fatal_signal);
+	chrome__opt_u64(jw, "blocked_by", wt->blocked_by);
+	chrome__opt_str(jw, "blocked_reason", wt->blocked_reason);
+	chrome__opt_u64(jw, "pipe", wt->pipe_ino);
+	chrome__opt_true(jw, "start_estimated", wt->start_estimated);
+	chrome__opt_true(jw, "unfinished", wt->unfinished);
+	jw__obj_end(jw);
+	jw__obj_end(jw);
+}
+
+static void chrome__pipe_write(struct trace_writer *w, const struct trace_pipe_write *pw)
+{
+	struct jw *jw = &w->jw;
+
+	chrome__complete_begin(jw, "pipe write", "pipe", pw->start_ns, pw->dur_ns, pw->pid,
+			       pw->tid);
+	jw__key(jw, "args");
+	jw__obj_begin(jw);
+	jw__key(jw, "pipe");
+	jw__u64(jw, pw->pipe_ino);
+	jw__key(jw, "result");
+	jw__i64(jw, pw->result);
+	chrome__opt_u64(jw, "requested", pw->requested);
+	jw__key(jw, "blocked_ns");
+	jw__u64(jw, pw->blocked_ns);
+	chrome__opt_u64(jw, "blocked_by", pw->blocked_by);
+	chrome__opt_str(jw, "blocked_reason", pw->blocked_reason);
+	chrome__opt_true(jw, "unfinished", pw->unfinished);
+	jw__obj_end(jw);
+	jw__obj_end(jw);
+}
+
+static void chrome__instant(struct trace_writer *w, const struct trace_instant *in)
+{
+	struct jw *jw = &w->jw;
+	size_t i;
+
+	chrome__event_begin(jw, in->name, in->cat, "i");
+	/* thread scope: a mark on the task's own track, not a line across the process */
+	jw__key(jw, "s");
+	jw__str(jw, "t");
+	jw__key(jw, "ts");
+	jw__ns_as_us(jw, in->ts_ns);
+	chrome__ids(jw, in->pid, in->tid);
+	jw__key(jw, "args");
+	jw__obj_begin(jw);
+	for (i = 0; i < in->nargs; i++) {
+		const struct trace_arg *a = &in->args[i];
+
+		jw__key(jw, a->key);
+		switch (a->type) {
+		case TA_STR:
+			jw__str(jw, a->s);
+			break;
+		case TA_INT:
+			jw__i64(jw, a->i);
+			break;
+		case TA_BOOL:
+			jw__bool(jw, a->i != 0);
+			break;
+		default:
+			/* a value is due after the key: null keeps the document valid */
+			jw__null(jw);
+			break;
+		}
 	}
 	jw__obj_end(jw);
 	jw__obj_end(jw);
+}
+
+/*
+ * One end of a flow arrow: a zero-length slice, then the flow event bound to
+ * it. Importers attach flow events to slices, never to a bare point, and the
+ * slice that happens to be open on the track (a span, a wait, or none) is
+ * not one to rely on. Perfetto binds "s", and "f" with "bp":"e", to the
+ * topmost slice open on the thread's track when it reads the flow event (an
+ * "f" without "bp" waits for the next slice to begin there); among events
+ * with equal ts it reads longer "X" slices first and keeps file order
+ * otherwise, so a zero-length slice written just before its flow event is
+ * the topmost one. DevTools pairs a flow event with the slice of equal cat,
+ * pid, tid and ts, which this slice is too.
+ */
+static void chrome__flow_end_point(struct jw *jw, const struct trace_flow *fl, bool start)
+{
+	uint32_t pid = start ? fl->from_pid : fl->to_pid;
+	uint32_t tid = start ? fl->from_tid : fl->to_tid;
+
+	chrome__complete_begin(jw, start ? fl->name : "start", "task", fl->ts_ns, 0, pid, tid);
+	jw__key(jw, "args");
+	jw__obj_begin(jw);
+	jw__key(jw, start ? "child" : "parent");
+	jw__u64(jw, start ? fl->to_tid : fl->from_tid);
+	jw__obj_end(jw);
+	jw__obj_end(jw);
+
+	chrome__event_begin(jw, fl->name, "task", start ? "s" : "f");
+	if (!start) {
+		jw__key(jw, "bp");
+		jw__str(jw, "e");
+	}
+	jw__key(jw, "id");
+	jw__u64(jw, fl->id);
+	jw__key(jw, "ts");
+	jw__ns_as_us(jw, fl->ts_ns);
+	chrome__ids(jw, pid, tid);
+	jw__obj_end(jw);
+}
+
+static void chrome__flow(struct trace_writer *w, const struct trace_flow *fl)
+{
+	chrome__flow_end_point(&w->jw, fl, true);
+	chrome__flow_end_point(&w->jw, fl, false);
 }
 
 static int chrome__close(struct trace_writer *w)
@@ -136,5 +299,9 @@ const struct trace_ops chrome_trace_ops = {
 	.process_name = chrome__process_name,
 	.thread_name = chrome__thread_name,
 	.span = chrome__span,
+	.wait = chrome__wait,
+	.pipe_write = chrome__pipe_write,
+	.instant = chrome__instant,
+	.flow = chrome__flow,
 	.close = chrome__close,
 };

@@ -2,7 +2,9 @@
 /*
  * Unit tests for the Chrome Trace Event writer (user/chrome.c): whole
  * documents compared byte for byte, escaping of names, I/O errors, and one
- * document parsed by Python's json module as an independent check.
+ * document parsed by Python's json module as an independent check. Spans and
+ * the kernel events (waits, pipe writes, instants, flow arrows) each appear
+ * once with every optional field set and once with none.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,10 +48,70 @@ static void trace__sample(struct trace_writer *w)
 		.unfinished = true,
 	};
 
+	static const char *const kstack[] = { "__mutex_lock+0x1a", "anon_pipe_write+0x4c" };
+	const struct trace_wait wait = {
+		.pid = 100,
+		.tid = 101,
+		.start_ns = 3000000,
+		.dur_ns = 1500,
+		.name = "uninterruptible: __mutex_lock",
+		.state = "D",
+		.killable = true,
+		.kstack = kstack,
+		.nkstack = 2,
+		.fatal_signal = "SIGKILL",
+		.blocked_by = 102,
+		.blocked_reason = "holds the pipe lock",
+		.pipe_ino = 4242,
+		.start_estimated = true,
+		.unfinished = true,
+	};
+	const struct trace_pipe_write pw = {
+		.pid = 100,
+		.tid = 102,
+		.start_ns = 3000100,
+		.dur_ns = 2000,
+		.pipe_ino = 4242,
+		.result = -32,
+		.requested = 65536,
+		.blocked_ns = 1200,
+		.blocked_by = 101,
+		.blocked_reason = "reads nothing",
+		.unfinished = true,
+	};
+	const struct trace_arg exit_args[] = {
+		{ .key = "code", .type = TA_INT, .i = -1 },
+		{ .key = "signal", .type = TA_STR, .s = "SIGSEGV" },
+		{ .key = "core", .type = TA_BOOL, .i = 1 },
+		{ .key = "comm", .type = TA_STR, .s = NULL },
+	};
+	const struct trace_instant exit_ev = {
+		.pid = 100,
+		.tid = 102,
+		.ts_ns = 5000000,
+		.name = "exit",
+		.cat = "task",
+		.args = exit_args,
+		.nargs = 4,
+	};
+	const struct trace_flow fork_ev = {
+		.from_pid = 100,
+		.from_tid = 101,
+		.to_pid = 200,
+		.to_tid = 200,
+		.ts_ns = 4000001,
+		.id = 200,
+		.name = "fork",
+	};
+
 	ops->process_name(w, 100, "demo");
 	ops->thread_name(w, 100, 101, "worker");
 	ops->span(w, &normal);
 	ops->span(w, &unfinished);
+	ops->wait(w, &wait);
+	ops->pipe_write(w, &pw);
+	ops->flow(w, &fork_ev);
+	ops->instant(w, &exit_ev);
 }
 
 static const char sample_doc[] =
@@ -61,7 +123,27 @@ static const char sample_doc[] =
 	"{\"name\":\"demo_work\",\"cat\":\"span\",\"ph\":\"X\",\"ts\":1234.567,\"dur\":0.250,"
 	"\"pid\":100,\"tid\":101,\"args\":{\"func\":\"demo_work\",\"object\":\"/usr/bin/demo\"}},\n"
 	"{\"name\":\"ns::f()\",\"cat\":\"span\",\"ph\":\"X\",\"ts\":2000000.000,\"dur\":0.005,"
-	"\"pid\":100,\"tid\":100,\"args\":{\"func\":\"_ZN2ns1fEv\",\"unfinished\":true}}\n"
+	"\"pid\":100,\"tid\":100,\"args\":{\"func\":\"_ZN2ns1fEv\",\"unfinished\":true}},\n"
+	"{\"name\":\"uninterruptible: __mutex_lock\",\"cat\":\"wait\",\"ph\":\"X\",\"ts\":3000.000,"
+	"\"dur\":1.500,\"pid\":100,\"tid\":101,\"args\":{\"state\":\"D\",\"killable\":true,"
+	"\"kstack\":[\"__mutex_lock+0x1a\",\"anon_pipe_write+0x4c\"],\"fatal_signal\":\"SIGKILL\","
+	"\"blocked_by\":102,\"blocked_reason\":\"holds the pipe lock\",\"pipe\":4242,"
+	"\"start_estimated\":true,\"unfinished\":true}},\n"
+	"{\"name\":\"pipe write\",\"cat\":\"pipe\",\"ph\":\"X\",\"ts\":3000.100,\"dur\":2.000,"
+	"\"pid\":100,\"tid\":102,\"args\":{\"pipe\":4242,\"result\":-32,\"requested\":65536,"
+	"\"blocked_ns\":1200,\"blocked_by\":101,\"blocked_reason\":\"reads nothing\","
+	"\"unfinished\":true}},\n"
+	"{\"name\":\"fork\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":4000.001,\"dur\":0.000,"
+	"\"pid\":100,\"tid\":101,\"args\":{\"child\":200}},\n"
+	"{\"name\":\"fork\",\"cat\":\"task\",\"ph\":\"s\",\"id\":200,\"ts\":4000.001,"
+	"\"pid\":100,\"tid\":101},\n"
+	"{\"name\":\"start\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":4000.001,\"dur\":0.000,"
+	"\"pid\":200,\"tid\":200,\"args\":{\"parent\":101}},\n"
+	"{\"name\":\"fork\",\"cat\":\"task\",\"ph\":\"f\",\"bp\":\"e\",\"id\":200,"
+	"\"ts\":4000.001,\"pid\":200,\"tid\":200},\n"
+	"{\"name\":\"exit\",\"cat\":\"task\",\"ph\":\"i\",\"s\":\"t\",\"ts\":5000.000,"
+	"\"pid\":100,\"tid\":102,\"args\":{\"code\":-1,\"signal\":\"SIGSEGV\",\"core\":true,"
+	"\"comm\":null}}\n"
 	TAIL;
 
 /* Names a tracer really meets: C++ templates, paths, and bytes from a corrupt ELF. */
@@ -78,9 +160,37 @@ static void trace__nasty(struct trace_writer *w)
 		.unfinished = false,
 	};
 
+	/* kernel-side strings take the same escaper: quotes, backslashes, tabs, stray bytes */
+	static const char *const kstack[] = { "f\"q\\", "m\tmod\xff", "" };
+	const struct trace_wait wt = {
+		.pid = 7,
+		.tid = 8,
+		.start_ns = 1,
+		.dur_ns = 2,
+		.name = "sleep: \"x\"\n",
+		.state = "S\\",
+		.kstack = kstack,
+		.nkstack = 3,
+		.blocked_reason = "lock \x01",
+	};
+	const struct trace_arg args[] = {
+		{ .key = "k\"ey", .type = TA_STR, .s = "v\\al\r\xc3" },
+	};
+	const struct trace_instant in = {
+		.pid = 7,
+		.tid = 8,
+		.ts_ns = 3,
+		.name = "sig\"nal",
+		.cat = "c\\at",
+		.args = args,
+		.nargs = 1,
+	};
+
 	ops->process_name(w, 7, "a\"b\\c");
 	ops->thread_name(w, 7, 8, "\x1f\x7f\xe2\x82\xac\xf0\x9f\x98\x80");
 	ops->span(w, &s);
+	ops->wait(w, &wt);
+	ops->instant(w, &in);
 }
 
 static const char nasty_doc[] =
@@ -92,7 +202,13 @@ static const char nasty_doc[] =
 	"{\"name\":\"std::map<\\\"k\\\", v>::at\\\\\\t\\u0001\",\"cat\":\"span\",\"ph\":\"X\","
 	"\"ts\":18446744073709551.615,\"dur\":0.000,\"pid\":7,\"tid\":8,"
 	"\"args\":{\"func\":\"bad\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdutf8"
-	"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\",\"object\":\"/tmp/new\\nline/lib\xc3\xa9.so\"}}\n"
+	"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\",\"object\":\"/tmp/new\\nline/lib\xc3\xa9.so\"}},\n"
+	"{\"name\":\"sleep: \\\"x\\\"\\n\",\"cat\":\"wait\",\"ph\":\"X\",\"ts\":0.001,"
+	"\"dur\":0.002,\"pid\":7,\"tid\":8,\"args\":{\"state\":\"S\\\\\",\"killable\":false,"
+	"\"kstack\":[\"f\\\"q\\\\\",\"m\\tmod\xef\xbf\xbd\",\"\"],"
+	"\"blocked_reason\":\"lock \\u0001\"}},\n"
+	"{\"name\":\"sig\\\"nal\",\"cat\":\"c\\\\at\",\"ph\":\"i\",\"s\":\"t\",\"ts\":0.003,"
+	"\"pid\":7,\"tid\":8,\"args\":{\"k\\\"ey\":\"v\\\\al\\r\xef\xbf\xbd\"}}\n"
 	TAIL;
 
 /* Runs fn between open and close on a memory stream and compares the whole document. */
@@ -122,6 +238,10 @@ static void test_ops_table(void **state)
 	assert_non_null(ops->process_name);
 	assert_non_null(ops->thread_name);
 	assert_non_null(ops->span);
+	assert_non_null(ops->wait);
+	assert_non_null(ops->pipe_write);
+	assert_non_null(ops->instant);
+	assert_non_null(ops->flow);
 	assert_non_null(ops->close);
 }
 
@@ -156,6 +276,124 @@ static void test_optional_args_omitted(void **state)
 		    HEAD "\n"
 		    "{\"name\":\"f\",\"cat\":\"span\",\"ph\":\"X\",\"ts\":0.000,\"dur\":0.999,"
 		    "\"pid\":1,\"tid\":2,\"args\":{\"func\":\"f\"}}\n" TAIL);
+}
+
+static void one_wait(struct trace_writer *w)
+{
+	/* no stack, no optional arg: kstack stays, as an empty array */
+	const struct trace_wait wt = {
+		.pid = 1, .tid = 2, .start_ns = 10, .dur_ns = 20, .name = "sleeping", .state = "S",
+	};
+
+	ops->wait(w, &wt);
+}
+
+static void test_wait_optional_args_omitted(void **state)
+{
+	doc__expect(one_wait,
+		    HEAD "\n"
+		    "{\"name\":\"sleeping\",\"cat\":\"wait\",\"ph\":\"X\",\"ts\":0.010,"
+		    "\"dur\":0.020,\"pid\":1,\"tid\":2,"
+		    "\"args\":{\"state\":\"S\",\"killable\":false,\"kstack\":[]}}\n"
+		    TAIL);
+}
+
+static void one_pipe_write(struct trace_writer *w)
+{
+	const struct trace_pipe_write pw = {
+		.pid = 1, .tid = 2, .start_ns = 1000, .dur_ns = 1, .pipe_ino = 9, .result = 512,
+	};
+
+	ops->pipe_write(w, &pw);
+}
+
+static void test_pipe_write_optional_args_omitted(void **state)
+{
+	/* blocked_ns stays even when 0: "this write never waited" is an answer too */
+	doc__expect(one_pipe_write,
+		    HEAD "\n"
+		    "{\"name\":\"pipe write\",\"cat\":\"pipe\",\"ph\":\"X\",\"ts\":1.000,"
+		    "\"dur\":0.001,\"pid\":1,\"tid\":2,"
+		    "\"args\":{\"pipe\":9,\"result\":512,\"blocked_ns\":0}}\n"
+		    TAIL);
+}
+
+static void one_instant(struct trace_writer *w)
+{
+	const struct trace_instant in = {
+		.pid = 3, .tid = 4, .ts_ns = 1, .name = "exec", .cat = "task",
+	};
+
+	ops->instant(w, &in);
+}
+
+static void test_instant_without_args(void **state)
+{
+	doc__expect(one_instant,
+		    HEAD "\n"
+		    "{\"name\":\"exec\",\"cat\":\"task\",\"ph\":\"i\",\"s\":\"t\",\"ts\":0.001,"
+		    "\"pid\":3,\"tid\":4,\"args\":{}}\n" TAIL);
+}
+
+static void instant_arg_types(struct trace_writer *w)
+{
+	const struct trace_arg args[] = {
+		{ .key = "s", .type = TA_STR, .s = "text" },
+		{ .key = "null", .type = TA_STR, .s = NULL },
+		{ .key = "min", .type = TA_INT, .i = INT64_MIN },
+		{ .key = "max", .type = TA_INT, .i = INT64_MAX },
+		{ .key = "zero", .type = TA_INT, .i = 0 },
+		{ .key = "no", .type = TA_BOOL, .i = 0 },
+		/* any non-zero is true, as the header says 0/1 but a caller may pass a flag word */
+		{ .key = "yes", .type = TA_BOOL, .i = 4 },
+	};
+	const struct trace_instant in = {
+		.pid = 3,
+		.tid = 4,
+		.ts_ns = 1,
+		.name = "fatal signal",
+		.cat = "signal",
+		.args = args,
+		.nargs = sizeof(args) / sizeof(args[0]),
+	};
+
+	ops->instant(w, &in);
+}
+
+static void test_instant_arg_types(void **state)
+{
+	doc__expect(instant_arg_types,
+		    HEAD "\n"
+		    "{\"name\":\"fatal signal\",\"cat\":\"signal\",\"ph\":\"i\",\"s\":\"t\","
+		    "\"ts\":0.001,\"pid\":3,\"tid\":4,\"args\":{\"s\":\"text\",\"null\":null,"
+		    "\"min\":-9223372036854775808,\"max\":9223372036854775807,\"zero\":0,"
+		    "\"no\":false,\"yes\":true}}\n" TAIL);
+}
+
+static void one_thread_flow(struct trace_writer *w)
+{
+	/* a thread: same process, so only the tids tell the two ends apart */
+	const struct trace_flow fl = {
+		.from_pid = 5, .from_tid = 5, .to_pid = 5, .to_tid = 6, .ts_ns = 0, .id = 6,
+		.name = "thread",
+	};
+
+	ops->flow(w, &fl);
+}
+
+static void test_flow_binds_to_own_slices(void **state)
+{
+	/* each flow event follows a zero-length slice on its own track, same ts and cat */
+	doc__expect(one_thread_flow,
+		    HEAD "\n"
+		    "{\"name\":\"thread\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":0.000,\"dur\":0.000,"
+		    "\"pid\":5,\"tid\":5,\"args\":{\"child\":6}},\n"
+		    "{\"name\":\"thread\",\"cat\":\"task\",\"ph\":\"s\",\"id\":6,\"ts\":0.000,"
+		    "\"pid\":5,\"tid\":5},\n"
+		    "{\"name\":\"start\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":0.000,\"dur\":0.000,"
+		    "\"pid\":5,\"tid\":6,\"args\":{\"parent\":5}},\n"
+		    "{\"name\":\"thread\",\"cat\":\"task\",\"ph\":\"f\",\"bp\":\"e\",\"id\":6,"
+		    "\"ts\":0.000,\"pid\":5,\"tid\":6}\n" TAIL);
 }
 
 static void test_events_stream_out(void **state)
@@ -207,31 +445,79 @@ static void test_close_reports_full_buffer(void **state)
 
 /*
  * Python's json module as a second opinion: it must parse both documents as
- * strict UTF-8 and read back the names as intended. It prints what it read,
- * ASCII-escaped, to a file the test then compares.
+ * strict UTF-8 and read back the names as intended. It prints each event it
+ * read, keys sorted and ASCII-escaped, to a file the test then compares. It
+ * also checks the rule viewers bind flow events by: each "s" or "f" right
+ * after a zero-length "X" of the same cat, ts, pid and tid, and each "f"
+ * bound to it ("bp":"e") and closing an "s" of the same id, cat and name.
  */
 #define PY_SCRIPT                                                                          \
 	"import io, json, sys\n"                                                           \
 	"t = io.TextIOWrapper(sys.stdin.buffer, encoding=\"utf-8\", errors=\"strict\")\n"  \
 	"d = json.load(t)\n"                                                               \
 	"assert d[\"displayTimeUnit\"] == \"ns\"\n"                                        \
-	"for e in d[\"traceEvents\"]:\n"                                                   \
-	"    print(json.dumps([e[\"ph\"], e[\"name\"], e.get(\"ts\"), e.get(\"dur\"),\n"   \
-	"                      e[\"pid\"], e[\"tid\"], e[\"args\"]], sort_keys=True))\n"
+	"ev = d[\"traceEvents\"]\n"                                                        \
+	"where = lambda e: [e[k] for k in (\"cat\", \"ts\", \"pid\", \"tid\")]\n"          \
+	"flow = lambda e: (e[\"id\"], e[\"cat\"], e[\"name\"])\n"                          \
+	"started = set()\n"                                                                \
+	"for i, e in enumerate(ev):\n"                                                     \
+	"    if e[\"ph\"] in (\"s\", \"f\"):\n"                                            \
+	"        x = ev[i - 1]\n"                                                          \
+	"        assert x[\"ph\"] == \"X\" and x[\"dur\"] == 0, e\n"                       \
+	"        assert where(x) == where(e), e\n"                                         \
+	"    if e[\"ph\"] == \"s\":\n"                                                     \
+	"        started.add(flow(e))\n"                                                   \
+	"    if e[\"ph\"] == \"f\":\n"                                                     \
+	"        assert e[\"bp\"] == \"e\" and flow(e) in started, e\n"                    \
+	"    print(json.dumps(e, sort_keys=True))\n"
 
 static const char py_want[] =
-	"[\"M\", \"process_name\", null, null, 100, 100, {\"name\": \"demo\"}]\n"
-	"[\"M\", \"thread_name\", null, null, 100, 101, {\"name\": \"worker\"}]\n"
-	"[\"X\", \"demo_work\", 1234.567, 0.25, 100, 101, "
-	"{\"func\": \"demo_work\", \"object\": \"/usr/bin/demo\"}]\n"
-	"[\"X\", \"ns::f()\", 2000000.0, 0.005, 100, 100, "
-	"{\"func\": \"_ZN2ns1fEv\", \"unfinished\": true}]\n"
-	"[\"M\", \"process_name\", null, null, 7, 7, {\"name\": \"a\\\"b\\\\c\"}]\n"
-	"[\"M\", \"thread_name\", null, null, 7, 8, "
-	"{\"name\": \"\\u001f\\u007f\\u20ac\\ud83d\\ude00\"}]\n"
-	"[\"X\", \"std::map<\\\"k\\\", v>::at\\\\\\t\\u0001\", 1.844674407370955e+16, 0.0, 7, 8, "
-	"{\"func\": \"bad\\ufffd\\ufffd\\ufffdutf8\\ufffd\\ufffd\\ufffd\", "
-	"\"object\": \"/tmp/new\\nline/lib\\u00e9.so\"}]\n";
+	"{\"args\": {\"name\": \"demo\"}, \"name\": \"process_name\", \"ph\": \"M\", "
+	"\"pid\": 100, \"tid\": 100}\n"
+	"{\"args\": {\"name\": \"worker\"}, \"name\": \"thread_name\", \"ph\": \"M\", "
+	"\"pid\": 100, \"tid\": 101}\n"
+	"{\"args\": {\"func\": \"demo_work\", \"object\": \"/usr/bin/demo\"}, \"cat\": \"span\", "
+	"\"dur\": 0.25, \"name\": \"demo_work\", \"ph\": \"X\", \"pid\": 100, \"tid\": 101, "
+	"\"ts\": 1234.567}\n"
+	"{\"args\": {\"func\": \"_ZN2ns1fEv\", \"unfinished\": true}, \"cat\": \"span\", "
+	"\"dur\": 0.005, \"name\": \"ns::f()\", \"ph\": \"X\", \"pid\": 100, \"tid\": 100, "
+	"\"ts\": 2000000.0}\n"
+	"{\"args\": {\"blocked_by\": 102, \"blocked_reason\": \"holds the pipe lock\", "
+	"\"fatal_signal\": \"SIGKILL\", \"killable\": true, \"kstack\": [\"__mutex_lock+0x1a\", "
+	"\"anon_pipe_write+0x4c\"], \"pipe\": 4242, \"start_estimated\": true, \"state\": \"D\", "
+	"\"unfinished\": true}, \"cat\": \"wait\", \"dur\": 1.5, "
+	"\"name\": \"uninterruptible: __mutex_lock\", \"ph\": \"X\", \"pid\": 100, \"tid\": 101, "
+	"\"ts\": 3000.0}\n"
+	"{\"args\": {\"blocked_by\": 101, \"blocked_ns\": 1200, "
+	"\"blocked_reason\": \"reads nothing\", \"pipe\": 4242, \"requested\": 65536, "
+	"\"result\": -32, \"unfinished\": true}, \"cat\": \"pipe\", \"dur\": 2.0, "
+	"\"name\": \"pipe write\", \"ph\": \"X\", \"pid\": 100, \"tid\": 102, \"ts\": 3000.1}\n"
+	"{\"args\": {\"child\": 200}, \"cat\": \"task\", \"dur\": 0.0, \"name\": \"fork\", "
+	"\"ph\": \"X\", \"pid\": 100, \"tid\": 101, \"ts\": 4000.001}\n"
+	"{\"cat\": \"task\", \"id\": 200, \"name\": \"fork\", \"ph\": \"s\", \"pid\": 100, "
+	"\"tid\": 101, \"ts\": 4000.001}\n"
+	"{\"args\": {\"parent\": 101}, \"cat\": \"task\", \"dur\": 0.0, \"name\": \"start\", "
+	"\"ph\": \"X\", \"pid\": 200, \"tid\": 200, \"ts\": 4000.001}\n"
+	"{\"bp\": \"e\", \"cat\": \"task\", \"id\": 200, \"name\": \"fork\", \"ph\": \"f\", "
+	"\"pid\": 200, \"tid\": 200, \"ts\": 4000.001}\n"
+	"{\"args\": {\"code\": -1, \"comm\": null, \"core\": true, \"signal\": \"SIGSEGV\"}, "
+	"\"cat\": \"task\", \"name\": \"exit\", \"ph\": \"i\", \"pid\": 100, \"s\": \"t\", "
+	"\"tid\": 102, \"ts\": 5000.0}\n"
+	"{\"args\": {\"name\": \"a\\\"b\\\\c\"}, \"name\": \"process_name\", \"ph\": \"M\", "
+	"\"pid\": 7, \"tid\": 7}\n"
+	"{\"args\": {\"name\": \"\\u001f\\u007f\\u20ac\\ud83d\\ude00\"}, "
+	"\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 7, \"tid\": 8}\n"
+	"{\"args\": {\"func\": \"bad\\ufffd\\ufffd\\ufffdutf8\\ufffd\\ufffd\\ufffd\", "
+	"\"object\": \"/tmp/new\\nline/lib\\u00e9.so\"}, \"cat\": \"span\", \"dur\": 0.0, "
+	"\"name\": \"std::map<\\\"k\\\", v>::at\\\\\\t\\u0001\", \"ph\": \"X\", \"pid\": 7, "
+	"\"tid\": 8, \"ts\": 1.844674407370955e+16}\n"
+	"{\"args\": {\"blocked_reason\": \"lock \\u0001\", \"killable\": false, "
+	"\"kstack\": [\"f\\\"q\\\\\", \"m\\tmod\\ufffd\", \"\"], \"state\": \"S\\\\\"}, "
+	"\"cat\": \"wait\", \"dur\": 0.002, \"name\": \"sleep: \\\"x\\\"\\n\", \"ph\": \"X\", "
+	"\"pid\": 7, \"tid\": 8, \"ts\": 0.001}\n"
+	"{\"args\": {\"k\\\"ey\": \"v\\\\al\\r\\ufffd\"}, \"cat\": \"c\\\\at\", "
+	"\"name\": \"sig\\\"nal\", \"ph\": \"i\", \"pid\": 7, \"s\": \"t\", \"tid\": 8, "
+	"\"ts\": 0.003}\n";
 
 static void both(struct trace_writer *w)
 {
@@ -242,7 +528,7 @@ static void both(struct trace_writer *w)
 static void test_python_parses_document(void **state)
 {
 	char out_path[] = "/tmp/test_chrome_py.XXXXXX";
-	char cmd[1024], got[4096];
+	char cmd[4096], got[8192];
 	struct trace_writer *w;
 	size_t n;
 	FILE *p, *out;
@@ -284,6 +570,11 @@ int main(void)
 		cmocka_unit_test(test_full_document),
 		cmocka_unit_test(test_names_escaped),
 		cmocka_unit_test(test_optional_args_omitted),
+		cmocka_unit_test(test_wait_optional_args_omitted),
+		cmocka_unit_test(test_pipe_write_optional_args_omitted),
+		cmocka_unit_test(test_instant_without_args),
+		cmocka_unit_test(test_instant_arg_types),
+		cmocka_unit_test(test_flow_binds_to_own_slices),
 		cmocka_unit_test(test_events_stream_out),
 		cmocka_unit_test(test_close_reports_read_only_stream),
 		cmocka_unit_test(test_close_reports_full_buffer),
