@@ -32,7 +32,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Ivmlinux -Ibpf
 
 # Loader-only sources need the skeleton and libbpf; everything else is the
 # pure core that unit tests link without BPF or root.
-LOADER_SRCS := user/main.c user/loader.c user/target.c user/kfeatures.c user/umulti.c
+LOADER_SRCS := user/main.c user/loader.c user/target.c user/kfeatures.c user/umulti.c \
+	       user/kevents.c
 CORE_SRCS   := $(filter-out $(LOADER_SRCS),$(wildcard user/*.c))
 CORE_OBJS   := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 LOADER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LOADER_SRCS))
@@ -129,8 +130,31 @@ $(BUILD)/targets/threads_stripped: tests/targets/threads.c | $(BUILD)/targets
 
 targets: $(TARGETS)
 
-integration: $(BUILD)/spantrace $(TARGETS)
+integration: $(BUILD)/spantrace $(TARGETS) $(BUILD)/qemu/initramfs.cpio.gz
 	$(Q)$(PYTHON) -m pytest -q -rs tests/integration
+
+# --- the kprobe path under qemu ----------------------------------------------
+# This kernel has no kprobes: Debian's own 6.1 kernel, booted under qemu (TCG)
+# from a minimal initramfs, runs them (tests/integration/test_kprobes_qemu.py).
+# Everything in the initramfs is static: busybox-static, spantrace, guestprog.
+STATIC_LIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libcapstone.a -l:libiberty.a
+
+$(BUILD)/spantrace-static: $(LOADER_OBJS) $(CORE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -static $^ $(STATIC_LIBS) -o $@
+
+$(BUILD)/qemu/guestprog: tests/qemu/guestprog.c | $(BUILD)/qemu
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -static $< -o $@
+
+$(BUILD)/qemu/initramfs.cpio.gz: tests/qemu/mkinitramfs.sh tests/qemu/init.sh \
+		$(BUILD)/spantrace-static $(BUILD)/qemu/guestprog | $(BUILD)/qemu
+	$(call msg,CPIO,$@)
+	$(Q)tests/qemu/mkinitramfs.sh $@ $(BUILD)/spantrace-static $(BUILD)/qemu/guestprog \
+		tests/qemu/init.sh
+
+$(BUILD)/qemu:
+	$(Q)mkdir -p $@
 
 # --- the two README commands ------------------------------------------------
 test: deps

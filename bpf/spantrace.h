@@ -18,6 +18,19 @@ enum st_rec_type {
 	ST_REC_SPAN_BEGIN = 1, /* entry of a span function */
 	ST_REC_SPAN_END = 2,   /* return of a span function */
 	ST_REC_TASK = 3,       /* first record of a thread: its name */
+	ST_REC_FORK = 4,       /* a traced task created a process or thread */
+	ST_REC_EXEC = 5,       /* a traced process executed a program */
+	ST_REC_EXIT = 6,       /* a traced thread exited */
+	ST_REC_SIGNAL = 7,     /* a fatal signal was generated for a traced task */
+	ST_REC_WAIT = 8,       /* an off-CPU wait of at least min_wait_ns ended */
+	ST_REC_PIPE_WRITE = 9, /* a write to a pipe finished (or its writer died) */
+};
+
+/* How a kernel event was observed; the loader says so with -v and in summaries. */
+enum st_via {
+	ST_VIA_TRACEPOINT = 0,
+	ST_VIA_KPROBE = 1,
+	ST_VIA_SYSCALL = 2, /* write-family syscall tracepoints */
 };
 
 struct st_hdr {
@@ -47,7 +60,118 @@ struct st_task {
 	char comm[ST_COMM_LEN];
 };
 
+/* ST_REC_FORK: hdr.tid is the creating thread. */
+struct st_fork {
+	struct st_hdr hdr;
+	__u32 pid; /* creator's process */
+	__u32 child_pid;
+	__u32 child_tid;
+	__u32 _pad;
+	char comm[ST_COMM_LEN]; /* the child's, inherited from the creator */
+};
+
+/* ST_REC_EXEC */
+#define ST_PATH_LEN 256
+struct st_exec {
+	struct st_hdr hdr;
+	__u32 pid;
+	__u32 old_tid; /* a non-leader thread that execs takes the leader's tid */
+	char comm[ST_COMM_LEN];
+	char filename[ST_PATH_LEN];
+};
+
+/* ST_REC_EXIT */
+struct st_exit {
+	struct st_hdr hdr;
+	__u32 pid;
+	__s32 code;	  /* task exit_code, wait(2) status layout: (code << 8) | signal */
+	__u8 group_dead;  /* last thread of its process */
+	__u8 via;	  /* enum st_via */
+	__u8 _pad[6];
+	char comm[ST_COMM_LEN]; /* the last name it had (prctl renames send no event) */
+};
+
+/* ST_REC_SIGNAL: hdr.tid/pid is the task the signal is for. */
+struct st_signal {
+	struct st_hdr hdr;
+	__u32 pid;
+	__s32 sig;
+	__u32 sender_pid;
+	__u32 sender_tid;
+	__s32 result; /* TRACE_SIGNAL_*: 0 delivered, 2 already pending, ... */
+	__u32 group;  /* sent to the whole process */
+	char sender_comm[ST_COMM_LEN];
+};
+
+/* What an off-CPU task waits for, when the kernel lets us tell. */
+enum st_blocker {
+	ST_BLK_NONE = 0,
+	ST_BLK_MUTEX = 1,      /* task_struct.blocker names a mutex: blocked_by is its owner */
+	ST_BLK_SEM = 2,	       /* ... a semaphore: blocked_by is its last holder */
+	ST_BLK_PIPE_LOCK = 3,  /* in a pipe write, waiting for the pipe's lock: blocked_by holds it */
+	ST_BLK_PIPE_SPACE = 4, /* in a pipe write, waiting for room: the readers hold it up */
+	ST_BLK_PIPE_HELD = 5,  /* in a pipe write, holding the pipe's lock, asleep elsewhere */
+};
+
+#define ST_WAIT_F_ESTIMATED 1 /* began before tracing: start from scheduler accounting */
+#define ST_WAIT_F_NOSTART 2   /* began before tracing, start unknown: start is attach time */
+
+#define ST_MAX_STACK 32
+/*
+ * An off-CPU wait: kept per thread in the offcpu map from switch-out to
+ * switch-in (the loader reads it there for stalls still in progress) and sent
+ * as ST_REC_WAIT when it ends.
+ */
+struct st_offcpu {
+	__u64 start;	  /* switch-out, CLOCK_MONOTONIC ns */
+	__u64 pipe_ino;	  /* pipe being written when it blocked, 0 if none */
+	__u32 pid;
+	__u32 state;	  /* task state at switch-out (TASK_* bits) */
+	__u32 blocked_by; /* tid, 0 if unknown */
+	__u8 blocker;	  /* enum st_blocker */
+	__u8 flags;	  /* ST_WAIT_F_* */
+	__u16 nstack;	  /* frames in stack[], innermost first */
+	__u64 stack[ST_MAX_STACK];
+};
+
+/* ST_REC_WAIT: hdr.ts is the switch-in. */
+struct st_wait {
+	struct st_hdr hdr;
+	struct st_offcpu w;
+};
+
+#define ST_PW_F_EXITED 1 /* the writer exited inside the write: result is meaningless */
+/* A pipe write in progress, per thread (pwrites map). */
+struct st_pwrite {
+	__u64 start;
+	__u64 ino;
+	__u64 pipe; /* struct pipe_inode_info *, to read its lock's owner */
+	__u64 requested;
+	__u64 blocked_ns;
+	__u32 pid;
+	__u32 blocked_by;
+	__u8 blocker;
+	__u8 via;
+	__u8 flags;
+	__u8 _pad[5];
+};
+
+/* ST_REC_PIPE_WRITE: hdr.ts is the end of the write. */
+struct st_pipe_write {
+	struct st_hdr hdr;
+	__s64 result; /* bytes written or -errno */
+	struct st_pwrite pw;
+};
+
 _Static_assert(sizeof(struct st_hdr) == 16, "st_hdr layout");
+_Static_assert(sizeof(struct st_fork) == 48, "st_fork layout");
+_Static_assert(sizeof(struct st_exec) == 296, "st_exec layout");
+_Static_assert(sizeof(struct st_exit) == 48, "st_exit layout");
+_Static_assert(sizeof(struct st_signal) == 56, "st_signal layout");
+_Static_assert(sizeof(struct st_offcpu) == 32 + 8 * ST_MAX_STACK, "st_offcpu layout");
+_Static_assert(sizeof(struct st_wait) == 16 + sizeof(struct st_offcpu), "st_wait layout");
+_Static_assert(sizeof(struct st_pwrite) == 56, "st_pwrite layout");
+_Static_assert(sizeof(struct st_pipe_write) == 80, "st_pipe_write layout");
 _Static_assert(sizeof(struct st_span) == 24, "st_span layout");
 _Static_assert(sizeof(struct st_task) == 40, "st_task layout");
 
@@ -55,5 +179,7 @@ _Static_assert(sizeof(struct st_task) == 40, "st_task layout");
 #define ST_MAX_TGIDS 4096
 /* Threads remembered as already named; an evicted one is named again (harmless). */
 #define ST_MAX_SEEN_TIDS 65536
+/* Threads off CPU or inside a pipe write at once. */
+#define ST_MAX_WAITING 16384
 
 #endif /* SPANTRACE_H */

@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <linux/filter.h>
+#include <stdio.h>
 
 #include "kfeatures.h"
+#include "ksyms.h"
 #include "umulti.h"
 
 /*
@@ -35,12 +38,68 @@ static bool probe_uprobe_multi(void)
 	return link < 0 && err == EBADF;
 }
 
-void features__probe(struct features *f)
+static bool env_set(const char *name)
 {
-	const char *force = getenv("SPANTRACE_NO_UPROBE_MULTI");
+	const char *v = getenv(name);
 
+	return v && *v && strcmp(v, "0") != 0;
+}
+
+#define KPROBE_PMU "/sys/bus/event_source/devices/kprobe/type"
+
+static void probe_kernel_events(struct features *f, const struct ksyms *ks)
+{
+	/* Where the pipe write path lives: split in two in Linux 6.15 (anon
+	 * pipes and FIFOs got their own file_operations); one before. */
+	static const char *const pipe_new[] = { "anon_pipe_write", "fifo_pipe_write" };
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	f->btf = btf != NULL;
+	btf__free(btf);
+	snprintf(f->btf_why, sizeof(f->btf_why), "%s",
+		 f->btf ? "kernel BTF found" :
+			  "no kernel BTF (/sys/kernel/btf/vmlinux is missing: the kernel "
+			  "needs CONFIG_DEBUG_INFO_BTF)");
+
+	if (env_set("SPANTRACE_NO_KPROBES")) {
+		snprintf(f->kprobes_why, sizeof(f->kprobes_why), "SPANTRACE_NO_KPROBES is set");
+	} else if (access(KPROBE_PMU, R_OK)) {
+		snprintf(f->kprobes_why, sizeof(f->kprobes_why), "no kprobes in this kernel");
+	} else if (!ks) {
+		snprintf(f->kprobes_why, sizeof(f->kprobes_why),
+			 "kernel symbols unreadable (/proc/kallsyms)");
+	} else {
+		f->kprobes = true;
+	}
+
+	if (f->kprobes) {
+		for (size_t i = 0; i < 2; i++)
+			if (ksyms__addr(ks, pipe_new[i]))
+				f->pipe_funcs[f->npipe_funcs++] = pipe_new[i];
+		if (!f->npipe_funcs && ksyms__addr(ks, "pipe_write"))
+			f->pipe_funcs[f->npipe_funcs++] = "pipe_write";
+	}
+	if (f->npipe_funcs)
+		snprintf(f->pipe_why, sizeof(f->pipe_why), "kprobe on %s%s%s", f->pipe_funcs[0],
+			 f->npipe_funcs > 1 ? " and " : "", f->npipe_funcs > 1 ? f->pipe_funcs[1] : "");
+	else
+		snprintf(f->pipe_why, sizeof(f->pipe_why),
+			 "%s → syscall tracepoints (write, writev on pipe fds) + stack attribution",
+			 f->kprobes ? "no pipe write function in kallsyms" : f->kprobes_why);
+
+	f->exit_kprobe = f->kprobes && ksyms__addr(ks, "do_exit");
+	if (f->exit_kprobe)
+		snprintf(f->exit_why, sizeof(f->exit_why), "kprobe on do_exit");
+	else
+		snprintf(f->exit_why, sizeof(f->exit_why), "tracepoint sched_process_exit (%s)",
+			 f->kprobes ? "no do_exit in kallsyms" : f->kprobes_why);
+}
+
+void features__probe(struct features *f, const struct ksyms *ks)
+{
 	memset(f, 0, sizeof(*f));
-	if (force && *force && strcmp(force, "0") != 0) {
+	probe_kernel_events(f, ks);
+	if (env_set("SPANTRACE_NO_UPROBE_MULTI")) {
 		f->uprobe_why = "per-function perf uprobes (SPANTRACE_NO_UPROBE_MULTI is set)";
 		return;
 	}

@@ -17,7 +17,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "kevents.h"
 #include "kfeatures.h"
+#include "ksyms.h"
 #include "loader.h"
 #include "resolve.h"
 #include "spantrace.h"
@@ -25,6 +27,7 @@
 #include "spantree.h"
 #include "stats.h"
 #include "target.h"
+#include "tasks.h"
 #include "trace.h"
 #include "umulti.h"
 
@@ -53,13 +56,9 @@ struct session {
 	struct trace_writer *w;
 	struct spantree *tree;
 	struct stats *stats;
-	bool process_named;
-	/* Names from ST_REC_TASK, held until the task's first span is released. */
-	struct task_name {
-		uint32_t tid;
-		char comm[ST_COMM_LEN + 1];
-	} *names;
-	size_t nnames, cap_names;
+	struct tasks *tasks; /* every traced task, named at the end of the trace */
+	struct ksyms *ks;
+	struct kevents kev;
 	uint64_t bad_records;
 	const char *stop_reason;
 };
@@ -96,51 +95,11 @@ static uint64_t now_ns(void)
 
 /* --- events ---------------------------------------------------------------- */
 
-static void name_hold(struct session *s, uint32_t tid, const char *comm)
-{
-	struct task_name *n;
-
-	if (s->nnames == s->cap_names) {
-		size_t cap = s->cap_names ? 2 * s->cap_names : 16;
-
-		n = realloc(s->names, cap * sizeof(*n));
-		if (!n)
-			return; /* the name falls back to /proc or "tid N" */
-		s->names = n;
-		s->cap_names = cap;
-	}
-	n = &s->names[s->nnames++];
-	n->tid = tid;
-	memcpy(n->comm, comm, ST_COMM_LEN);
-	n->comm[ST_COMM_LEN] = 0;
-}
-
-static bool name_take(struct session *s, uint32_t tid, char *buf, size_t len)
-{
-	/* Newest first: a recycled tid's latest name wins. */
-	for (size_t i = s->nnames; i-- > 0;) {
-		if (s->names[i].tid != tid)
-			continue;
-		snprintf(buf, len, "%s", s->names[i].comm);
-		s->names[i] = s->names[--s->nnames];
-		return buf[0] != 0;
-	}
-	return false;
-}
-
 static void on_task(void *ctx, uint32_t pid, uint32_t tid)
 {
 	struct session *s = ctx;
-	char name[64];
 
-	if (!s->process_named) {
-		target__thread_name(&s->target, pid, name, sizeof(name));
-		s->ops->process_name(s->w, pid, name);
-		s->process_named = true;
-	}
-	if (!name_take(s, tid, name, sizeof(name)))
-		target__thread_name(&s->target, tid, name, sizeof(name));
-	s->ops->thread_name(s->w, pid, tid, name);
+	tasks__touch(s->tasks, pid, tid);
 }
 
 static void on_span(void *ctx, const struct span_out *sp)
@@ -194,15 +153,20 @@ static int on_record(void *ctx, void *data, size_t size)
 	case ST_REC_TASK: {
 		const struct st_task *r = data;
 
+		struct task *t;
+
 		if (size < sizeof(*r)) {
 			s->bad_records++;
 			return 0;
 		}
-		name_hold(s, h->tid, r->comm);
+		t = tasks__add(s->tasks, r->pid, h->tid);
+		if (t)
+			tasks__set_comm(t, r->comm);
 		break;
 	}
 	default:
-		s->bad_records++;
+		if (!kevents__record(&s->kev, data, size))
+			s->bad_records++;
 	}
 	return 0;
 }
@@ -310,6 +274,8 @@ static int load_bpf(struct session *s, char *err, size_t errlen)
 						      ST_TRACE_UPROBE_MULTI);
 	}
 	bpf_map__set_max_entries(s->skel->maps.events, (uint32_t)s->o->ringbuf_size);
+	s->kev.skel = s->skel;
+	kevents__configure(&s->kev);
 	r = spantrace_bpf__load(s->skel);
 	if (r) {
 		snprintf(err, errlen, "failed to load the BPF programs: %s; run with -v for the "
@@ -349,6 +315,26 @@ static void attach_error(struct session *s, int e, const char *what, const char 
 			 attach_strerror(e));
 }
 
+/*
+ * The process the kernel filters a probe in path on. The main executable is
+ * probed in every process that runs it, so forked descendants are traced
+ * from their first call; the tgids map in BPF keeps other processes running
+ * the same program out, and costs nothing to processes that do not run it.
+ * A shared library stays filtered to the traced process: probed for every
+ * process on the system, each call to it anywhere would trap. Returns the
+ * value in uprobe_multi's convention (0: any process); the perf path wants
+ * -1 for that.
+ */
+static int uprobe_pid(const struct session *s, const char *path)
+{
+	if (!s->kev.on)
+		return s->target.pid;
+	for (size_t i = 0; i < s->target.nobjs; i++)
+		if (s->target.objs[i].is_main && strcmp(s->target.objs[i].open_path, path) == 0)
+			return 0;
+	return s->target.pid;
+}
+
 struct mgroup {
 	const char *path;
 	unsigned long *offs;
@@ -372,7 +358,7 @@ static int attach_range(struct session *s, struct mgroup *g, unsigned int lo, un
 
 		fds[ret] = umulti__link_create(prog, g->path, g->offs + lo, g->cookies + lo,
 					       hi - lo, ret ? ST_F_UPROBE_MULTI_RETURN : 0,
-					       s->target.pid);
+					       uprobe_pid(s, g->path));
 		if (fds[ret] >= 0)
 			continue;
 		int e = errno;
@@ -516,7 +502,8 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 							 s->skel->progs.span_enter;
 			struct bpf_link *l;
 
-			l = bpf_program__attach_uprobe_opts(prog, s->target.pid, p->open_path,
+			l = bpf_program__attach_uprobe_opts(prog, uprobe_pid(s, p->open_path) ?: -1,
+							    p->open_path,
 							    p->offset, &uo);
 			if (!l) {
 				int e = errno;
@@ -606,6 +593,7 @@ static void run_loop(struct session *s)
 		now = now_ns();
 		if (now > REORDER_WINDOW_NS)
 			spantree__flush(s->tree, now - REORDER_WINDOW_NS);
+		kevents__poll(&s->kev, now);
 		if (deadline && now >= deadline) {
 			s->stop_reason = "the duration elapsed";
 			return;
@@ -627,6 +615,17 @@ static void print_summary(struct session *s, uint64_t dropped)
 		    "consider --ringbuf-size", (unsigned long long)dropped);
 	if (s->bad_records)
 		say("%llu malformed records ignored", (unsigned long long)s->bad_records);
+	kevents__summary(&s->kev, stderr);
+	if (s->kev.on) {
+		uint64_t tf = s->skel->bss->tgids_full, wf = s->skel->bss->waits_full;
+
+		if (tf)
+			say("%llu processes were not traced: more than %d at once",
+			    (unsigned long long)tf, ST_MAX_TGIDS);
+		if (wf)
+			say("%llu waits or pipe writes were not tracked: more than %d threads "
+			    "waiting at once", (unsigned long long)wf, ST_MAX_WAITING);
+	}
 	if (verbose && ts->orphan_ends)
 		say("%llu returns of calls that began before tracing were ignored",
 		    (unsigned long long)ts->orphan_ends);
@@ -648,9 +647,39 @@ static void session_cleanup(struct session *s)
 	output_discard(s);
 	spantree__free(s->tree);
 	stats__free(s->stats);
-	free(s->names);
+	kevents__free(&s->kev);
+	tasks__free(s->tasks);
+	ksyms__free(s->ks);
 	probe_table__free(&s->probes);
 	target__close(&s->target);
+}
+
+/* Metadata for every task with events: its last known name. */
+static void name_task(void *ctx, struct task *t)
+{
+	struct session *s = ctx;
+	char path[64], buf[32];
+	FILE *f;
+
+	if (!t->in_trace)
+		return;
+	if (!t->exited) {
+		/* alive: a prctl() rename since its last record shows here */
+		snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", t->pid, t->tid);
+		f = fopen(path, "re");
+		if (f) {
+			if (fgets(buf, sizeof(buf), f)) {
+				buf[strcspn(buf, "\n")] = 0;
+				tasks__set_comm(t, buf);
+			}
+			fclose(f);
+		}
+	}
+	if (!t->comm[0])
+		snprintf(t->comm, sizeof(t->comm), "tid %u", t->tid);
+	s->ops->thread_name(s->w, t->pid, t->tid, t->comm);
+	if (t->tid == t->pid)
+		s->ops->process_name(s->w, t->pid, t->comm);
 }
 
 static bool specs_name_objects(const struct opts *o)
@@ -682,16 +711,31 @@ int loader__run(const struct opts *o)
 		goto fail;
 	s.stats = stats__new();
 	s.tree = spantree__new(REORDER_WINDOW_NS, on_span, on_task, &s);
+	s.tasks = tasks__new();
 	s.w = s.ops->open(s.out);
-	if (!s.stats || !s.tree || !s.w) {
+	if (!s.stats || !s.tree || !s.w || !s.tasks) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
-	features__probe(&s.feat);
-	if (verbose)
+	s.ks = ksyms__load("/proc/kallsyms", err, sizeof(err));
+	if (!s.ks && verbose)
+		say("kernel stacks stay addresses: %s", err);
+	features__probe(&s.feat, s.ks);
+	if (verbose) {
 		say("uprobes: %s", s.feat.uprobe_why);
-	if (load_bpf(&s, err, sizeof(err)) || attach_probes(&s, err, sizeof(err)) ||
-	    setup_loop(&s, err, sizeof(err)))
+		say("kernel events: %s", s.feat.btf_why);
+	}
+	if (!s.feat.btf && !o->nspecs) {
+		snprintf(err, sizeof(err), "nothing to trace: kernel events need kernel BTF (%s); "
+			 "give span functions with -u", s.feat.btf_why);
+		goto fail;
+	}
+	s.kev = (struct kevents){ .feat = &s.feat, .ops = s.ops, .w = s.w, .tree = s.tree,
+				  .tasks = s.tasks, .ks = s.ks, .min_wait_ns = o->min_wait_ns,
+				  .stall_ns = o->stall_ns, .verbose = verbose };
+	if (load_bpf(&s, err, sizeof(err)) || kevents__attach(&s.kev, err, sizeof(err)) ||
+	    kevents__adopt(&s.kev, s.target.pid, !s.target.launched, err, sizeof(err)) ||
+	    attach_probes(&s, err, sizeof(err)) || setup_loop(&s, err, sizeof(err)))
 		goto fail;
 	if (s.target.launched) {
 		if (target__release(&s.target, err, sizeof(err)))
@@ -701,18 +745,21 @@ int loader__run(const struct opts *o)
 			 o->pid);
 		goto fail;
 	}
-	say("tracing %zu function%s in process %d (%s); Ctrl-C to stop",
+	say("tracing %zu function%s in process %d (%s)%s; Ctrl-C to stop",
 	    s.probes.n - s.nskipped, s.probes.n - s.nskipped == 1 ? "" : "s", s.target.pid,
-	    s.target.comm);
+	    s.target.comm, s.kev.on ? " and its descendants, with kernel events" : "");
 
 	run_loop(&s);
 
 	/* Everything the target did before it stopped is already in the buffer. */
 	detach_all(&s);
+	kevents__detach(&s.kev);
 	while (ring_buffer__consume(s.rb) > 0)
 		;
 	stop = now_ns();
 	spantree__finish(s.tree, stop);
+	kevents__finish(&s.kev, stop);
+	tasks__foreach(s.tasks, name_task, &s);
 	dropped = s.skel->bss->dropped;
 	if (s.ops->close(s.w)) {
 		s.w = NULL;

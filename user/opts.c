@@ -14,15 +14,21 @@ void opts__usage(FILE *f)
 	fputs("usage: spantrace -p PID [-u SPEC]... [-o FILE] [-d SECONDS] [-v]\n"
 	      "       spantrace [-u SPEC]... [-o FILE] [-d SECONDS] [-v] -- COMMAND [ARGS...]\n"
 	      "\n"
-	      "Records the calls of span functions in a process as a Chrome trace.\n"
+	      "Records a process tree as a Chrome trace: the calls of span functions, and\n"
+	      "what the kernel does to it (fork, exec, exit, fatal signals, pipe writes,\n"
+	      "off-CPU waits with kernel stacks). Reports stalled tasks live on stderr.\n"
 	      "\n"
-	      "  -p, --pid PID          trace the running process PID\n"
+	      "  -p, --pid PID          trace the running process PID and its descendants\n"
 	      "  -u, --uprobe SPEC      trace functions [OBJECT:]PATTERN; PATTERN is a glob over\n"
 	      "                         function symbols, OBJECT an absolute path or a prefix of\n"
 	      "                         the name of an ELF object mapped in the target (default:\n"
 	      "                         the main executable). Repeatable.\n"
 	      "  -o, --output FILE      trace file (default " OPTS_DEFAULT_OUTPUT ")\n"
 	      "  -d, --duration SECONDS stop after SECONDS (default: when the target exits)\n"
+	      "      --min-wait MS      record off-CPU waits of at least MS milliseconds\n"
+	      "                         (default 10)\n"
+	      "      --stall SECONDS    report a task in uninterruptible sleep (D) for longer\n"
+	      "                         than SECONDS on stderr while it lasts (default 1)\n"
 	      "      --ringbuf-size BYTES  BPF ring buffer size, a power of two >= 4096\n"
 	      "                         (default 8 MiB; suffixes k, m)\n"
 	      "  -v, --verbose          say what is resolved and attached, show libbpf's log\n"
@@ -30,6 +36,7 @@ void opts__usage(FILE *f)
 	      "\n"
 	      "Stops when the traced process has exited, on SIGINT/SIGTERM, or after -d.\n"
 	      "Examples:\n"
+	      "  spantrace -p 1234\n"
 	      "  spantrace -p 1234 -u 'ht_*' -u 'libsqlite3:sqlite3_step'\n"
 	      "  spantrace -u 'demo_*' -o demo.json -- ./demo\n",
 	      f);
@@ -57,6 +64,22 @@ static int parse_size(const char *s, uint64_t *out)
 		return -1;
 	v <<= shift;
 	*out = v;
+	return 0;
+}
+
+/* A non-negative decimal number of units (1e6: ms, 1e9: s) into ns, at most a day. */
+static int parse_secs(const char *s, double unit, uint64_t *ns)
+{
+	char *end;
+	double v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < 0 || v * unit > 86400e9)
+		return -1;
+	*ns = (uint64_t)(v * unit);
 	return 0;
 }
 
@@ -93,13 +116,15 @@ static void bad_option(char *buf, size_t len, const char *arg)
 
 int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 {
-	enum { OPT_RINGBUF = 256 };
+	enum { OPT_RINGBUF = 256, OPT_MIN_WAIT, OPT_STALL };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "uprobe", required_argument, NULL, 'u' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+		{ "min-wait", required_argument, NULL, OPT_MIN_WAIT },
+		{ "stall", required_argument, NULL, OPT_STALL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -111,6 +136,8 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 	memset(o, 0, sizeof(*o));
 	o->output = OPTS_DEFAULT_OUTPUT;
 	o->ringbuf_size = OPTS_DEFAULT_RINGBUF;
+	o->min_wait_ns = OPTS_DEFAULT_MIN_WAIT_NS;
+	o->stall_ns = OPTS_DEFAULT_STALL_NS;
 	optind = 0; /* full reset: tests parse several command lines */
 	opterr = 0;
 
@@ -166,6 +193,21 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 				goto fail;
 			}
 			break;
+		case OPT_MIN_WAIT:
+			if (parse_secs(optarg, 1e6, &o->min_wait_ns)) {
+				snprintf(err, errlen,
+					 "--min-wait needs a number of milliseconds >= 0, got '%s'",
+					 optarg);
+				goto fail;
+			}
+			break;
+		case OPT_STALL:
+			if (parse_secs(optarg, 1e9, &o->stall_ns) || !o->stall_ns) {
+				snprintf(err, errlen, "--stall needs a positive number of seconds, got '%s'",
+					 optarg);
+				goto fail;
+			}
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -207,10 +249,6 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 	}
 	if (!o->pid && !o->cmd) {
 		snprintf(err, errlen, "nothing to trace: give -p PID or -- COMMAND; see --help");
-		goto fail;
-	}
-	if (!o->nspecs) {
-		snprintf(err, errlen, "no span functions: give at least one -u SPEC, e.g. -u 'main'");
 		goto fail;
 	}
 	return 0;

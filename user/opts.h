@@ -13,6 +13,8 @@
 
 #define OPTS_DEFAULT_OUTPUT "spantrace.json"
 #define OPTS_DEFAULT_RINGBUF (8u << 20)
+#define OPTS_DEFAULT_MIN_WAIT_NS (10ull * 1000 * 1000)
+#define OPTS_DEFAULT_STALL_NS (1000ull * 1000 * 1000)
 
 struct opts {
 	pid_t pid;	    /* -p, 0 if a command is given */
@@ -22,6 +24,8 @@ struct opts {
 	const char *output; /* -o */
 	double duration;    /* -d seconds, 0 = until the target exits */
 	uint64_t ringbuf_size;
+	uint64_t min_wait_ns; /* --min-wait */
+	uint64_t stall_ns;    /* --stall */
 	bool verbose;
 	bool help;
 };

@@ -401,8 +401,21 @@ static void spantree__end(struct spantree *t, struct task *k, uint64_t ts, uint3
 
 static void spantree__release(struct spantree *t, const struct buf_ev *e)
 {
-	struct task *k = spantree__task_get(t, e->pid, e->tid);
+	struct task *k;
 
+	if (e->kind == SPAN_EV_EXIT) {
+		/* A thread that ends takes its open calls with it. Threads
+		 * without spans get no entry. */
+		uint32_t slot = spantree__find_slot(t, e->tid);
+
+		if (t->index[slot]) {
+			k = &t->tasks[t->index[slot] - 1];
+			if (k->pid == e->pid)
+				spantree__close_all(t, k, e->ts);
+		}
+		return;
+	}
+	k = spantree__task_get(t, e->pid, e->tid);
 	if (!k)
 		return;
 	if (k->pid != e->pid) {

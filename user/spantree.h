@@ -21,7 +21,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum span_ev_kind { SPAN_EV_BEGIN = 1, SPAN_EV_END = 2 };
+/* EXIT: the thread ended; its open spans end there, unfinished. */
+enum span_ev_kind { SPAN_EV_BEGIN = 1, SPAN_EV_END = 2, SPAN_EV_EXIT = 3 };
 
 struct span_ev {
 	uint64_t ts; /* ns */

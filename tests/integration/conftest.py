@@ -84,14 +84,36 @@ class Trace:
             self.doc = json.load(f)
         assert isinstance(self.doc, dict) and isinstance(self.doc["traceEvents"], list)
         self.events = self.doc["traceEvents"]
-        self.spans = [e for e in self.events if e["ph"] == "X"]
-        for e in self.spans:
+        self.slices = [e for e in self.events if e["ph"] == "X"]
+        for e in self.slices:
             assert isinstance(e["ts"], (int, float)) and isinstance(e["dur"], (int, float))
             assert e["dur"] >= 0
             # Integer nanoseconds: the writer prints microseconds with 3 decimals.
             e["_start"] = round(e["ts"] * 1000)
             e["_end"] = e["_start"] + round(e["dur"] * 1000)
         self.meta = [e for e in self.events if e["ph"] == "M"]
+        # span functions; kernel events are slices and instants of other categories
+        self.spans = [e for e in self.slices if e.get("cat") == "span"]
+
+    def of_cat(self, cat, ph="X"):
+        return [e for e in self.events if e.get("cat") == cat and e["ph"] == ph]
+
+    def waits(self):
+        return self.of_cat("wait")
+
+    def pipe_writes(self):
+        return self.of_cat("pipe")
+
+    def instants(self, cat):
+        return self.of_cat(cat, "i")
+
+    def flows(self):
+        """(from_pid, from_tid, to_pid, to_tid, name) per flow, checking start and end pair up."""
+        starts = {e["id"]: e for e in self.events if e["ph"] == "s"}
+        ends = {e["id"]: e for e in self.events if e["ph"] == "f"}
+        assert starts.keys() == ends.keys(), "flow starts and ends do not pair up"
+        return sorted((starts[i]["pid"], starts[i]["tid"], ends[i]["pid"], ends[i]["tid"],
+                       starts[i]["name"]) for i in starts)
 
     def counts(self):
         return collections.Counter(e["name"] for e in self.spans)
@@ -105,12 +127,12 @@ class Trace:
     def unfinished(self):
         return [e for e in self.spans if e.get("args", {}).get("unfinished")]
 
-    def parents(self):
+    def parents(self, slices=None):
         """Counter of (parent name or None, child name), checking exact nesting per thread:
-        a child lies inside its parent and siblings never overlap."""
+        a child lies inside its parent and siblings never overlap. Spans by default."""
         pairs = collections.Counter()
         by_tid = collections.defaultdict(list)
-        for e in self.spans:
+        for e in (self.spans if slices is None else slices):
             by_tid[(e["pid"], e["tid"])].append(e)
         for spans in by_tid.values():
             spans.sort(key=lambda e: (e["_start"], -e["_end"]))

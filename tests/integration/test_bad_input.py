@@ -112,7 +112,6 @@ def test_command_not_found(outdir, cmd, needle):
 @pytest.mark.parametrize("args,needle", [
     (["-p", "abc", "-u", "x"], "-p needs a process id"),
     (["-u", "x"], "nothing to trace"),
-    (["-p", "1"], "no span functions"),
     (["-p", "1", "-u", "x", "--", "true"], "not both"),
     (["-p", "1", "-u", "lib:"], "bad -u 'lib:'"),
     (["--bogus"], "unknown option '--bogus'"),

@@ -22,12 +22,20 @@ def check_threads_trace(path, pid, comm="threads"):
     assert dict(t.counts()) == EXPECTED
     assert dict(t.parents()) == EXPECTED_PARENTS
     assert t.unfinished() == []
-    # One track per worker thread, named by the thread itself.
+    # One track per worker thread, named by the thread itself; the main thread
+    # has a track of its own for the threads it creates and its exit.
     names = t.thread_names()
+    assert names.pop(pid) == comm
     assert sorted(names.values()) == [f"worker-{i}" for i in range(NTHREADS)]
     assert {e["tid"] for e in t.spans} == set(names)
     assert {e["pid"] for e in t.events} == {pid}
     assert list(t.process_names().values()) == [comm]
+    # The kernel's side: each worker created by the main thread, and its exit.
+    assert t.flows() == sorted((pid, pid, pid, tid, "thread") for tid in names)
+    assert sorted(e["tid"] for e in t.instants("exit") if e["name"] == "thread exit") == \
+        sorted(names)
+    assert [(e["tid"], e["args"]) for e in t.instants("exit") if e["name"] == "exit"] == \
+        [(pid, {"code": 0})]
     # Each worker calls outer ITERS times: spans split evenly over the tracks.
     per_tid = {tid: sum(1 for e in t.spans if e["tid"] == tid and e["name"] == "outer")
                for tid in names}

@@ -342,10 +342,48 @@ static void test_target_errors(void **state)
 	/* "--" with nothing after it is no command. */
 	parse_err(ARGV("-u", "f", "--"),
 		  "nothing to trace: give -p PID or -- COMMAND; see --help");
-	parse_err(ARGV("-p", "1"),
-		  "no span functions: give at least one -u SPEC, e.g. -u 'main'");
-	parse_err(ARGV("-v", "--", "cmd"),
-		  "no span functions: give at least one -u SPEC, e.g. -u 'main'");
+}
+
+/* Without -u only kernel events are traced: that is a complete command line. */
+static void test_kernel_only(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	parse_ok(ARGV("-p", "1"), &o);
+	assert_int_equal(o.nspecs, 0);
+	assert_int_equal(o.min_wait_ns, 10000000);
+	assert_int_equal(o.stall_ns, 1000000000);
+	opts__free(&o);
+	parse_ok(ARGV("-v", "--", "cmd"), &o);
+	assert_int_equal(o.nspecs, 0);
+	assert_string_equal(o.cmd[0], "cmd");
+	opts__free(&o);
+}
+
+static void test_min_wait_stall(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	parse_ok(ARGV("-p", "1", "--min-wait", "0", "--stall", "0.5"), &o);
+	assert_int_equal(o.min_wait_ns, 0);
+	assert_int_equal(o.stall_ns, 500000000);
+	opts__free(&o);
+	parse_ok(ARGV("-p", "1", "--min-wait=2.5", "--stall=30"), &o);
+	assert_int_equal(o.min_wait_ns, 2500000);
+	assert_int_equal(o.stall_ns, 30000000000ull);
+	opts__free(&o);
+	parse_err(ARGV("-p", "1", "--min-wait", "-1"),
+		  "--min-wait needs a number of milliseconds >= 0, got '-1'");
+	parse_err(ARGV("-p", "1", "--min-wait", "ms"),
+		  "--min-wait needs a number of milliseconds >= 0, got 'ms'");
+	parse_err(ARGV("-p", "1", "--stall", "0"),
+		  "--stall needs a positive number of seconds, got '0'");
+	parse_err(ARGV("-p", "1", "--stall", "1s"),
+		  "--stall needs a positive number of seconds, got '1s'");
+	parse_err(ARGV("-p", "1", "--stall", "1e99"),
+		  "--stall needs a positive number of seconds, got '1e99'");
 }
 
 static void test_stray_argument(void **state)
@@ -453,6 +491,8 @@ int main(void)
 		cmocka_unit_test(test_verbose_help),
 		cmocka_unit_test(test_command),
 		cmocka_unit_test(test_target_errors),
+		cmocka_unit_test(test_kernel_only),
+		cmocka_unit_test(test_min_wait_stall),
 		cmocka_unit_test(test_stray_argument),
 		cmocka_unit_test(test_unknown_option),
 		cmocka_unit_test(test_missing_argument),
