@@ -11,6 +11,7 @@ PKGS="
 	libcmocka-dev libcapstone-dev libiberty-dev
 	python3 python3-pytest sqlite3 libsqlite3-0 util-linux
 	binutils
+	qemu-system-x86 linux-image-amd64 busybox-static cpio
 "
 
 missing=""

@@ -1,0 +1,46 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# /init of the qemu guest (busybox sh as PID 1): mount what BPF and kprobes
+# need, trace /guestprog with spantrace, print the results on the serial
+# console between marker lines, power off. The host reads them from the serial
+# log (tests/integration/test_kprobes_qemu.py): qemu itself exits 0 whatever
+# happened here.
+#
+# Markers, each on a line of its own:
+#   === GUEST-START
+#   === SPANTRACE-RC <exit code>
+#   === STDERR-BEGIN ... === STDERR-END     spantrace's stderr
+#   === TRACE-BEGIN ... === TRACE-END       /trace.json
+#   === DMESG-BEGIN ... === DMESG-END       the kernel log (for diagnosis)
+#   === GUEST-DONE
+
+PATH=/bin
+export PATH
+
+# The initramfs has no /dev/console node: stdio is closed until devtmpfs is up.
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t tracefs tracefs /sys/kernel/tracing
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+# Keep kernel messages off the console so they cannot split the trace text.
+dmesg -n 1
+
+echo "=== GUEST-START"
+/spantrace -v -o /trace.json -- /guestprog 2>/stderr.txt
+echo "=== SPANTRACE-RC $?"
+echo "=== STDERR-BEGIN"
+cat /stderr.txt
+echo "=== STDERR-END"
+echo "=== TRACE-BEGIN"
+cat /trace.json
+echo
+echo "=== TRACE-END"
+echo "=== DMESG-BEGIN"
+dmesg
+echo "=== DMESG-END"
+echo "=== GUEST-DONE"
+sync
+poweroff -f
