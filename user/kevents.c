@@ -44,40 +44,10 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static struct bpf_program *const *kprogs(struct kevents *k, size_t *n)
-{
-	static struct bpf_program *v[11];
-	struct spantrace_bpf *s = k->skel;
-	size_t i = 0;
-
-	v[i++] = s->progs.on_switch;
-	v[i++] = s->progs.on_fork;
-	v[i++] = s->progs.on_exec;
-	v[i++] = s->progs.on_exit_tp;
-	v[i++] = s->progs.on_exit_kprobe;
-	v[i++] = s->progs.on_signal;
-	v[i++] = s->progs.on_sys_enter;
-	v[i++] = s->progs.on_sys_exit;
-	v[i++] = s->progs.pipe_write_enter;
-	v[i++] = s->progs.pipe_write_return;
-	v[i++] = s->progs.scan_waits;
-	*n = i;
-	return v;
-}
-
 void kevents__configure(struct kevents *k)
 {
-	struct bpf_program *const *p;
-	size_t n;
-
 	k->on = k->feat->btf;
 	k->skel->rodata->min_wait_ns = k->min_wait_ns;
-	if (k->on)
-		return;
-	/* The CO-RE programs cannot load without kernel BTF: spans only. */
-	p = kprogs(k, &n);
-	for (size_t i = 0; i < n; i++)
-		bpf_program__set_autoload(p[i], false);
 }
 
 static int add_link(struct kevents *k, struct bpf_link *l)
@@ -128,10 +98,8 @@ int kevents__attach(struct kevents *k, char *err, size_t errlen)
 	struct spantrace_bpf *s = k->skel;
 	bool exit_kp = false, pipe_kp = false;
 
-	if (!k->on) {
-		say("warning: kernel events are off: %s; tracing spans only", k->feat->btf_why);
+	if (!k->on)
 		return 0;
-	}
 	if (attach_tp(k, s->progs.on_fork, "sched_process_fork", err, errlen) ||
 	    attach_tp(k, s->progs.on_exec, "sched_process_exec", err, errlen) ||
 	    attach_tp(k, s->progs.on_signal, "signal_generate", err, errlen) ||
@@ -331,6 +299,16 @@ static void kstack__fill(const struct kevents *k, struct kstack *ks, const uint6
 				 (unsigned long long)ips[i]);
 		ks->v[ks->n] = ks->frames[ks->n];
 		ks->n++;
+	}
+	/* A stack taken in a tracepoint starts with the BPF program and the
+	 * tracepoint's glue (bpf_trace_run4, __bpf_trace_sched_switch): not the task's. */
+	for (size_t i = ks->n < 6 ? ks->n : 6; i-- > 0;) {
+		if (strncmp(ks->v[i], "bpf_trace_run", 13) == 0 ||
+		    strncmp(ks->v[i], "__bpf_trace_", 12) == 0) {
+			memmove(ks->v, ks->v + i + 1, (ks->n - i - 1) * sizeof(ks->v[0]));
+			ks->n -= i + 1;
+			break;
+		}
 	}
 }
 

@@ -725,9 +725,11 @@ int loader__run(const struct opts *o)
 		say("uprobes: %s", s.feat.uprobe_why);
 		say("kernel events: %s", s.feat.btf_why);
 	}
-	if (!s.feat.btf && !o->nspecs) {
-		snprintf(err, sizeof(err), "nothing to trace: kernel events need kernel BTF (%s); "
-			 "give span functions with -u", s.feat.btf_why);
+	if (!s.feat.btf) {
+		/* libbpf relocates a whole object against kernel BTF, used or not */
+		snprintf(err, sizeof(err), "this kernel has no BTF (/sys/kernel/btf/vmlinux is "
+			 "missing): spantrace's BPF programs are compiled once and relocated against "
+			 "it (CO-RE); use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		goto fail;
 	}
 	s.kev = (struct kevents){ .feat = &s.feat, .ops = s.ops, .w = s.w, .tree = s.tree,
