@@ -127,3 +127,21 @@ def test_exact_function_kernel_refuses(outdir, env):
              target("threads"), "1", "1"], env=env)
     check_failed(r, "failed to attach a uprobe to pthread_spin_lock in", "libc.so.6",
                  "the kernel cannot probe the instruction there")
+
+
+def test_kernel_without_btf(tmp_path):
+    """A kernel without BTF, as spantrace sees it: /sys/kernel/btf hidden under an empty tmpfs
+    in a mount namespace of its own. One line naming the missing piece, nothing loaded."""
+    prog = subprocess.Popen([target("sleeper"), "600"], stdout=subprocess.PIPE, text=True)
+    try:
+        read_line(prog.stdout)
+        out = tmp_path / "t.json"
+        r = subprocess.run(["unshare", "-m", "sh", "-c",
+                            'mount -t tmpfs none /sys/kernel/btf && exec "$@"', "sh",
+                            SPANTRACE, "-p", str(prog.pid), "-o", str(out)],
+                           capture_output=True, text=True, timeout=60)
+        check_failed(r, "this kernel has no BTF", "CONFIG_DEBUG_INFO_BTF")
+        assert os.listdir(tmp_path) == []
+    finally:
+        prog.kill()
+        prog.wait()
