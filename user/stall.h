@@ -13,7 +13,7 @@
 
 /* "D" (uninterruptible), "S" (interruptible sleep), "T" (stopped/traced). */
 const char *stall__state(uint32_t state);
-/* Uninterruptible sleep: only D, not the killable variant, counts as "not killable". */
+/* Uninterruptible sleep (D), killable or not: the states --stall reports. */
 bool stall__uninterruptible(uint32_t state);
 /* The sleep ends on SIGKILL: interruptible, or uninterruptible with TASK_WAKEKILL. */
 bool stall__killable(uint32_t state);
@@ -35,7 +35,7 @@ struct stall_report {
 	const char *comm;
 	uint32_t state;
 	uint64_t dur_ns;
-	bool estimated;		   /* began before tracing: "at least" or estimated */
+	bool estimated;		   /* began before tracing: the duration is "about" */
 	const char *const *kstack; /* innermost first */
 	size_t nkstack;
 	int fatal_sig;		   /* pending, 0 if none */

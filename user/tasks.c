@@ -111,11 +111,10 @@ struct task *tasks__touch(struct tasks *ts, uint32_t pid, uint32_t tid)
 		return NULL;
 	t->in_trace = true;
 	if (tid != pid) {
-		struct task *leader = tasks__get(ts, pid);
+		/* an exited leader of this process keeps its entry (a process outlives its
+		 * main thread); one of another process (a recycled tid) is replaced */
+		struct task *leader = tasks__add(ts, pid, pid);
 
-		/* an exited leader keeps its entry: a process outlives its main thread */
-		if (!leader)
-			leader = tasks__add(ts, pid, pid);
 		if (leader)
 			leader->in_trace = true;
 		/* the table may have grown: find t again */

@@ -17,6 +17,7 @@
 
 #define B SPAN_EV_BEGIN
 #define E SPAN_EV_END
+#define X SPAN_EV_EXIT
 
 /* What the callbacks saw. Task callbacks are logged as a span with key UINT32_MAX. */
 struct rec {
@@ -800,6 +801,209 @@ static void test_long_run_large_window(void **state)
 	rec__free(r);
 }
 
+/* EXIT: the thread is gone; what it had open ends there, unfinished, children first. */
+static void test_exit_closes_open_spans(void **state)
+{
+	struct rec *r = rec__new(100, true);
+	const struct spantree_stats *st = spantree__stats(r->t);
+
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 20, 10, 1, 2, B);
+	push(r->t, 25, 20, 2, 5, B);
+	push(r->t, 30, 10, 1, 3, B);
+	push(r->t, 35, 10, 1, 3, E);
+	push(r->t, 40, 10, 1, 4, B);
+	push(r->t, 50, 10, 1, 0, X);
+	push(r->t, 60, 20, 2, 5, E);
+	spantree__flush(r->t, 50);
+	EXPECT(r, { TASK_MARK, 1, 0, 0, 0, false }, { TASK_MARK, 2, 0, 0, 0, false },
+	       { 3, 1, 2, 30, 35, false }, { 4, 1, 2, 40, 50, true },
+	       { 2, 1, 1, 20, 50, true }, { 1, 1, 0, 10, 50, true });
+	/* Nothing of task 1 is left for finish to cut. */
+	spantree__finish(r->t, 100);
+	EXPECT(r, { TASK_MARK, 1, 0, 0, 0, false }, { TASK_MARK, 2, 0, 0, 0, false },
+	       { 3, 1, 2, 30, 35, false }, { 4, 1, 2, 40, 50, true },
+	       { 2, 1, 1, 20, 50, true }, { 1, 1, 0, 10, 50, true },
+	       { 5, 2, 0, 25, 60, false });
+	assert_int_equal(st->events, 8);
+	assert_int_equal(st->spans, 5);
+	assert_int_equal(st->unfinished, 3);
+	assert_int_equal(st->orphan_ends, 0);
+	assert_int_equal(st->late_events, 0);
+	assert_int_equal(st->max_depth, 3);
+	assert_int_equal(st->tasks, 2);
+	rec__free(r);
+}
+
+/* A thread with no spans leaves no trace: no task, no on_task call. */
+static void test_exit_without_spans(void **state)
+{
+	struct rec *r = rec__new(0, true);
+	const struct spantree_stats *st = spantree__stats(r->t);
+
+	push(r->t, 10, 30, 3, 0, X);
+	assert_int_equal(r->n, 0);
+	assert_int_equal(st->tasks, 0);
+	assert_int_equal(st->events, 1);
+
+	push(r->t, 20, 10, 1, 1, B);
+	push(r->t, 30, 30, 3, 0, X);
+	push(r->t, 31, 40, 4, 0, X);
+	assert_int_equal(st->tasks, 1);
+	/* A task whose spans are all closed exits without output. */
+	push(r->t, 35, 10, 1, 1, E);
+	push(r->t, 40, 10, 1, 0, X);
+	push(r->t, 45, 10, 1, 0, X); /* a second EXIT finds nothing open */
+	spantree__finish(r->t, 100);
+	EXPECT(r, { TASK_MARK, 1, 0, 0, 0, false }, { 1, 1, 0, 20, 35, false });
+	assert_int_equal(st->tasks, 1);
+	assert_int_equal(r->ntask_calls, 1);
+	assert_int_equal(st->events, 7);
+	assert_int_equal(st->spans, 1);
+	assert_int_equal(st->unfinished, 0);
+	assert_int_equal(st->orphan_ends, 0);
+	rec__free(r);
+}
+
+/* One thread's exit ends its own spans only, not those of the other threads of its process. */
+static void test_exit_other_tids(void **state)
+{
+	struct rec *r = rec__new(0, false);
+	const struct spantree_stats *st = spantree__stats(r->t);
+	size_t i;
+
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 11, 10, 2, 2, B);
+	push(r->t, 12, 10, 2, 3, B);
+	push(r->t, 13, 30, 3, 4, B);
+	push(r->t, 20, 10, 2, 0, X);
+	push(r->t, 30, 10, 1, 5, B);
+	push(r->t, 40, 10, 1, 5, E);
+	push(r->t, 50, 10, 1, 1, E);
+	push(r->t, 60, 30, 3, 4, E);
+	spantree__finish(r->t, 100);
+	EXPECT_PID(r, false, { 3, 2, 1, 12, 20, true }, { 2, 2, 0, 11, 20, true },
+		   { 5, 1, 1, 30, 40, false }, { 1, 1, 0, 10, 50, false },
+		   { 4, 3, 0, 13, 60, false });
+	for (i = 0; i < 4; i++)
+		assert_int_equal(r->s[i].pid, 10);
+	assert_int_equal(r->s[4].pid, 30);
+	assert_int_equal(st->unfinished, 2);
+	assert_int_equal(st->tasks, 3);
+	rec__free(r);
+}
+
+/*
+ * The exit of a thread that reuses a tid in another process is not the exit
+ * of the old one: the old process's spans stay open, to be cut when the new
+ * task's first span takes the tid or at finish.
+ */
+static void test_exit_other_process(void **state)
+{
+	struct rec *r = rec__new(0, true);
+
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 20, 70, 1, 0, X);
+	assert_int_equal(r->n, 1);
+	push(r->t, 30, 70, 1, 2, B);
+	push(r->t, 40, 70, 1, 0, X);
+	spantree__finish(r->t, 100);
+	EXPECT_PID(r, false, { TASK_MARK, 1, 0, 0, 0, false }, { 1, 1, 0, 10, 30, true },
+		   { TASK_MARK, 1, 0, 0, 0, false }, { 2, 1, 0, 30, 40, true });
+	assert_int_equal(r->s[1].pid, 10);
+	assert_int_equal(r->s[3].pid, 70);
+	assert_int_equal(spantree__stats(r->t)->tasks, 2);
+	rec__free(r);
+}
+
+/*
+ * An EXIT is reordered like any event: a BEGIN stamped before it but pushed
+ * after it is still closed by it, and an END stamped before it ends its span
+ * normally.
+ */
+static void test_exit_out_of_order(void **state)
+{
+	struct rec *r = rec__new(100, false);
+	const struct spantree_stats *st = spantree__stats(r->t);
+
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 20, 10, 1, 2, B);
+	push(r->t, 50, 10, 1, 0, X);
+	push(r->t, 30, 10, 1, 2, E);
+	push(r->t, 40, 10, 1, 3, B);
+	spantree__finish(r->t, 1000);
+	EXPECT(r, { 2, 1, 1, 20, 30, false }, { 3, 1, 1, 40, 50, true },
+	       { 1, 1, 0, 10, 50, true });
+	assert_int_equal(st->late_events, 0);
+	assert_int_equal(st->orphan_ends, 0);
+	assert_int_equal(st->unfinished, 2);
+	rec__free(r);
+
+	/* The same when the EXIT is released by the window, not by finish. */
+	r = rec__new(100, false);
+	st = spantree__stats(r->t);
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 50, 10, 1, 0, X);
+	push(r->t, 40, 10, 1, 3, B);
+	push(r->t, 45, 10, 1, 3, E);
+	push(r->t, 30, 10, 1, 2, B);
+	push(r->t, 149, 20, 2, 9, B); /* releases up to 49: all but the EXIT */
+	EXPECT(r, { 3, 1, 2, 40, 45, false });
+	push(r->t, 150, 20, 2, 9, E); /* 50 + 100 <= 150: the EXIT is released */
+	EXPECT(r, { 3, 1, 2, 40, 45, false }, { 2, 1, 1, 30, 50, true },
+	       { 1, 1, 0, 10, 50, true });
+	spantree__finish(r->t, 1000);
+	assert_int_equal(r->n, 4);
+	assert_int_equal(st->late_events, 0);
+	rec__free(r);
+}
+
+/* Late arrivals far out of place go through the heap: the EXIT still waits for them. */
+static void test_exit_out_of_place(void **state)
+{
+	struct rec *r = rec__new(1000, false);
+	struct want w[23];
+	size_t n = 0;
+	uint64_t ts;
+
+	push(r->t, 10, 10, 1, 1, B);
+	for (ts = 100; ts < 140; ts += 2) {
+		push(r->t, ts, 20, 2, 7, B);
+		push(r->t, ts + 1, 20, 2, 7, E);
+	}
+	push(r->t, 150, 10, 1, 0, X);
+	push(r->t, 20, 10, 1, 2, B); /* behind 41 newer events: the heap */
+	push(r->t, 30, 10, 1, 2, E);
+	push(r->t, 140, 10, 1, 3, B); /* a few places back: the FIFO */
+	spantree__finish(r->t, 2000);
+
+	w[n++] = (struct want){ 2, 1, 1, 20, 30, false };
+	for (ts = 100; ts < 140; ts += 2)
+		w[n++] = (struct want){ 7, 2, 0, ts, ts + 1, false };
+	w[n++] = (struct want){ 3, 1, 1, 140, 150, true };
+	w[n++] = (struct want){ 1, 1, 0, 10, 150, true };
+	expect_spans(r, w, n, true);
+	assert_int_equal(spantree__stats(r->t)->late_events, 0);
+	assert_int_equal(spantree__stats(r->t)->unfinished, 2);
+	rec__free(r);
+}
+
+/* At equal timestamps arrival order decides: an END pushed before the EXIT still ends its span. */
+static void test_exit_equal_ts(void **state)
+{
+	struct rec *r = rec__new(100, false);
+
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 20, 10, 1, 2, B);
+	push(r->t, 50, 10, 1, 2, E);
+	push(r->t, 50, 10, 1, 0, X);
+	push(r->t, 50, 10, 1, 1, E); /* after the EXIT: nothing left to end */
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 2, 1, 1, 20, 50, false }, { 1, 1, 0, 10, 50, true });
+	assert_int_equal(spantree__stats(r->t)->orphan_ends, 1);
+	rec__free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -829,6 +1033,13 @@ int main(void)
 		cmocka_unit_test(test_tid_reuse),
 		cmocka_unit_test(test_unknown_kind_ignored),
 		cmocka_unit_test(test_long_run_large_window),
+		cmocka_unit_test(test_exit_closes_open_spans),
+		cmocka_unit_test(test_exit_without_spans),
+		cmocka_unit_test(test_exit_other_tids),
+		cmocka_unit_test(test_exit_other_process),
+		cmocka_unit_test(test_exit_out_of_order),
+		cmocka_unit_test(test_exit_out_of_place),
+		cmocka_unit_test(test_exit_equal_ts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
