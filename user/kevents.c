@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <dirent.h>
-#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -22,31 +21,12 @@
 #include "stall.h"
 #include "tasks.h"
 #include "trace.h"
+#include "util.h"
 
 #define FRAME_LEN 96
 
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("spantrace: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 void kevents__configure(struct kevents *k)
 {
-	k->on = k->feat->btf;
 	k->skel->rodata->min_wait_ns = k->min_wait_ns;
 }
 
@@ -98,8 +78,6 @@ int kevents__attach(struct kevents *k, char *err, size_t errlen)
 	struct spantrace_bpf *s = k->skel;
 	bool exit_kp = false, pipe_kp = false;
 
-	if (!k->on)
-		return 0;
 	if (attach_tp(k, s->progs.on_fork, "sched_process_fork", err, errlen) ||
 	    attach_tp(k, s->progs.on_exec, "sched_process_exec", err, errlen) ||
 	    attach_tp(k, s->progs.on_signal, "signal_generate", err, errlen) ||
@@ -140,19 +118,6 @@ int kevents__attach(struct kevents *k, char *err, size_t errlen)
 
 /* --- the tree at start ---------------------------------------------------------- */
 
-static void read_str(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-
-	buf[0] = 0;
-	if (!f)
-		return;
-	if (!fgets(buf, (int)len, f))
-		buf[0] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	fclose(f);
-}
-
 /* Adds pid's threads to the task table and its children to the queue. */
 static int adopt_process(struct kevents *k, pid_t pid, pid_t **queue, size_t *nq, size_t *cap)
 {
@@ -172,12 +137,12 @@ static int adopt_process(struct kevents *k, pid_t pid, pid_t **queue, size_t *nq
 		if (tid <= 0)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
-		read_str(path, comm, sizeof(comm));
+		util__read_line(path, comm, sizeof(comm));
 		t = tasks__add(k->tasks, (uint32_t)pid, (uint32_t)tid);
 		if (t && comm[0])
 			tasks__set_comm(t, comm);
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, tid);
-		read_str(path, kids, sizeof(kids));
+		util__read_line(path, kids, sizeof(kids));
 		for (p = kids; *p; p = end) {
 			long c = strtol(p, &end, 10);
 
@@ -234,13 +199,11 @@ int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, char *err, size
 		struct task *t = tasks__add(k->tasks, (uint32_t)pid, (uint32_t)pid);
 
 		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-		read_str(path, comm, sizeof(comm));
+		util__read_line(path, comm, sizeof(comm));
 		if (t)
 			tasks__set_comm(t, comm);
 		return 0;
 	}
-	if (!k->on)
-		return 0;
 	/* Into the filter first, then its children read: a child forked in
 	 * between is caught by the fork tracepoint or by the read. */
 	queue = malloc(sizeof(*queue));
@@ -320,7 +283,7 @@ static const char *comm_of(struct kevents *k, uint32_t tid, char *buf, size_t le
 	if (t && t->comm[0])
 		return t->comm;
 	snprintf(path, sizeof(path), "/proc/%u/comm", tid);
-	read_str(path, buf, len);
+	util__read_line(path, buf, len);
 	return buf[0] ? buf : NULL;
 }
 
@@ -463,7 +426,7 @@ static void wait_name(const struct kstack *ks, uint32_t state, char *buf, size_t
 {
 	size_t w = stall__wait_frame(ks->v, ks->n);
 	const char *what = stall__uninterruptible(state) ? "uninterruptible" :
-			   (state & 1)			  ? "sleep" :
+			   *stall__state(state) == 'S'	  ? "sleep" :
 							    "stopped";
 	char fn[FRAME_LEN];
 
@@ -584,7 +547,6 @@ static void on_exit_rec(struct kevents *k, const struct st_exit *r)
 	struct trace_arg a[3];
 	size_t na = 0;
 	char sig[32];
-	int s = r->code & 0x7f;
 
 	if (t) {
 		if (r->comm[0])
@@ -593,14 +555,15 @@ static void on_exit_rec(struct kevents *k, const struct st_exit *r)
 		t->fatal_sig = 0;
 	}
 	spantree__push(k->tree, &ev);
-	if (s) {
+	/* the code is a wait(2) status */
+	if (WIFSIGNALED(r->code)) {
 		a[na++] = (struct trace_arg){ .key = "signal", .type = TA_STR,
-					      .s = stall__signame(s, sig, sizeof(sig)) };
-		if (r->code & 0x80)
+					      .s = stall__signame(WTERMSIG(r->code), sig, sizeof(sig)) };
+		if (WCOREDUMP(r->code))
 			a[na++] = (struct trace_arg){ .key = "core_dumped", .type = TA_BOOL, .i = 1 };
 	} else {
 		a[na++] = (struct trace_arg){ .key = "code", .type = TA_INT,
-					      .i = (r->code >> 8) & 0xff };
+					      .i = WEXITSTATUS(r->code) };
 	}
 	instant(k, r->pid, r->hdr.tid, r->hdr.ts, r->group_dead ? "exit" : "thread exit", "exit", a,
 		na);
@@ -757,22 +720,34 @@ static void report_stall(struct kevents *k, uint32_t tid, const struct st_offcpu
 	free(ks);
 }
 
+/* A walk over a tid-keyed map, skipping entries deleted while it goes on. */
+struct map_walk {
+	int fd;
+	bool started;
+	uint32_t tid;
+};
+
+static bool map_walk__next(struct map_walk *w, void *val)
+{
+	uint32_t next;
+
+	while (bpf_map_get_next_key(w->fd, w->started ? &w->tid : NULL, &next) == 0) {
+		w->tid = next;
+		w->started = true;
+		if (bpf_map_lookup_elem(w->fd, &next, val) == 0)
+			return true;
+	}
+	return false;
+}
+
 void kevents__poll(struct kevents *k, uint64_t now)
 {
-	int fd;
-	uint32_t key, next, *prev = NULL;
+	struct map_walk w = { .fd = bpf_map__fd(k->skel->maps.offcpu) };
 	struct st_offcpu o;
 
-	if (!k->on)
-		return;
-	fd = bpf_map__fd(k->skel->maps.offcpu);
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &o))
-			continue; /* switched in meanwhile */
+	while (map_walk__next(&w, &o)) {
 		if (stall__uninterruptible(o.state))
-			report_stall(k, key, &o, now);
+			report_stall(k, w.tid, &o, now);
 		else if (o.blocker == ST_BLK_PIPE_SPACE && now > o.start + k->min_wait_ns)
 			pipe_reader(k, o.pipe_ino, o.pid, 1000000000ull);
 	}
@@ -780,32 +755,19 @@ void kevents__poll(struct kevents *k, uint64_t now)
 
 void kevents__finish(struct kevents *k, uint64_t stop)
 {
-	int wfd, pfd;
-	uint32_t key, next, *prev = NULL;
+	struct map_walk w = { .fd = bpf_map__fd(k->skel->maps.offcpu) };
+	struct map_walk p = { .fd = bpf_map__fd(k->skel->maps.pwrites) };
 	struct st_offcpu o;
 	struct st_pwrite pw;
 
-	if (!k->on)
-		return;
-	wfd = bpf_map__fd(k->skel->maps.offcpu);
-	pfd = bpf_map__fd(k->skel->maps.pwrites);
-	while (bpf_map_get_next_key(wfd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(wfd, &key, &o) || stop < o.start + k->min_wait_ns)
-			continue;
-		write_wait(k, key, &o, stop, true);
-	}
-	prev = NULL;
-	while (bpf_map_get_next_key(pfd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(pfd, &key, &pw))
-			continue;
+	while (map_walk__next(&w, &o))
+		if (stop >= o.start + k->min_wait_ns)
+			write_wait(k, w.tid, &o, stop, true);
+	while (map_walk__next(&p, &pw)) {
 		/* still off CPU inside the write: that time counts as blocked too */
-		if (bpf_map_lookup_elem(wfd, &key, &o) == 0 && stop > o.start)
+		if (bpf_map_lookup_elem(w.fd, &p.tid, &o) == 0 && stop > o.start)
 			pw.blocked_ns += stop - o.start;
-		write_pipe_write(k, key, &pw, 0, stop, true);
+		write_pipe_write(k, p.tid, &pw, 0, stop, true);
 	}
 }
 
@@ -818,9 +780,8 @@ void kevents__detach(struct kevents *k)
 void kevents__summary(const struct kevents *k, FILE *f)
 {
 	const struct kevents_counts *n = &k->n;
+	uint64_t tgids_full = k->skel->bss->tgids_full, waits_full = k->skel->bss->waits_full;
 
-	if (!k->on)
-		return;
 	fprintf(f, "processes: %llu forks, %llu threads created, %llu execs\n",
 		(unsigned long long)n->forks, (unsigned long long)n->threads,
 		(unsigned long long)n->execs);
@@ -833,6 +794,12 @@ void kevents__summary(const struct kevents *k, FILE *f)
 	fprintf(f, "off-CPU waits >= %.0f ms: %llu (%llu uninterruptible); stalls reported: %llu\n",
 		(double)k->min_wait_ns / 1e6, (unsigned long long)n->waits,
 		(unsigned long long)n->dwaits, (unsigned long long)n->stalls);
+	if (tgids_full)
+		say("%llu processes were not traced: more than %d at once",
+		    (unsigned long long)tgids_full, ST_MAX_TGIDS);
+	if (waits_full)
+		say("%llu waits or pipe writes were not tracked: more than %d threads waiting at "
+		    "once", (unsigned long long)waits_full, ST_MAX_WAITING);
 }
 
 void kevents__free(struct kevents *k)

@@ -38,7 +38,6 @@ struct kevents {
 	uint64_t min_wait_ns, stall_ns;
 	bool verbose;
 
-	bool on; /* kernel events are loaded and attached */
 	struct bpf_link *links[KEV_MAX_LINKS];
 	size_t nlinks;
 	/* Who holds the read end of a pipe, looked up in /proc at most once a second. */
@@ -57,7 +56,7 @@ struct kevents {
 	} n;
 };
 
-/* Before the object is loaded: which programs load, and their knobs. */
+/* Before the object is loaded: the BPF side's knobs. */
 void kevents__configure(struct kevents *k);
 /* Attaches the kernel-event programs; -v says how each event is observed. */
 int kevents__attach(struct kevents *k, char *err, size_t errlen);

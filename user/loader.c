@@ -30,6 +30,7 @@
 #include "tasks.h"
 #include "trace.h"
 #include "umulti.h"
+#include "util.h"
 
 /* Events are released to the span trees this long after they are stamped,
  * so records of different CPUs that reach the buffer out of order are still
@@ -72,25 +73,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (!verbose)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
-}
-
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("spantrace: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* --- events ---------------------------------------------------------------- */
@@ -327,8 +309,6 @@ static void attach_error(struct session *s, int e, const char *what, const char 
  */
 static int uprobe_pid(const struct session *s, const char *path)
 {
-	if (!s->kev.on)
-		return s->target.pid;
 	for (size_t i = 0; i < s->target.nobjs; i++)
 		if (s->target.objs[i].is_main && strcmp(s->target.objs[i].open_path, path) == 0)
 			return 0;
@@ -568,7 +548,7 @@ static int setup_loop(struct session *s, char *err, size_t errlen)
 
 static void run_loop(struct session *s)
 {
-	uint64_t deadline = s->o->duration > 0 ? now_ns() + (uint64_t)(s->o->duration * 1e9) : 0;
+	uint64_t deadline = s->o->duration > 0 ? mono_ns() + (uint64_t)(s->o->duration * 1e9) : 0;
 
 	for (;;) {
 		struct epoll_event evs[4];
@@ -590,7 +570,7 @@ static void run_loop(struct session *s)
 			}
 		}
 		ring_buffer__consume(s->rb);
-		now = now_ns();
+		now = mono_ns();
 		if (now > REORDER_WINDOW_NS)
 			spantree__flush(s->tree, now - REORDER_WINDOW_NS);
 		kevents__poll(&s->kev, now);
@@ -616,16 +596,6 @@ static void print_summary(struct session *s, uint64_t dropped)
 	if (s->bad_records)
 		say("%llu malformed records ignored", (unsigned long long)s->bad_records);
 	kevents__summary(&s->kev, stderr);
-	if (s->kev.on) {
-		uint64_t tf = s->skel->bss->tgids_full, wf = s->skel->bss->waits_full;
-
-		if (tf)
-			say("%llu processes were not traced: more than %d at once",
-			    (unsigned long long)tf, ST_MAX_TGIDS);
-		if (wf)
-			say("%llu waits or pipe writes were not tracked: more than %d threads "
-			    "waiting at once", (unsigned long long)wf, ST_MAX_WAITING);
-	}
 	if (verbose && ts->orphan_ends)
 		say("%llu returns of calls that began before tracing were ignored",
 		    (unsigned long long)ts->orphan_ends);
@@ -659,21 +629,15 @@ static void name_task(void *ctx, struct task *t)
 {
 	struct session *s = ctx;
 	char path[64], buf[32];
-	FILE *f;
 
 	if (!t->in_trace)
 		return;
 	if (!t->exited) {
 		/* alive: a prctl() rename since its last record shows here */
 		snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", t->pid, t->tid);
-		f = fopen(path, "re");
-		if (f) {
-			if (fgets(buf, sizeof(buf), f)) {
-				buf[strcspn(buf, "\n")] = 0;
-				tasks__set_comm(t, buf);
-			}
-			fclose(f);
-		}
+		util__read_line(path, buf, sizeof(buf));
+		if (buf[0])
+			tasks__set_comm(t, buf);
 	}
 	if (!t->comm[0])
 		snprintf(t->comm, sizeof(t->comm), "tid %u", t->tid);
@@ -747,9 +711,10 @@ int loader__run(const struct opts *o)
 			 o->pid);
 		goto fail;
 	}
-	say("tracing %zu function%s in process %d (%s)%s; Ctrl-C to stop",
+	say("tracing %zu function%s in process %d (%s) and its descendants, with kernel events; "
+	    "Ctrl-C to stop",
 	    s.probes.n - s.nskipped, s.probes.n - s.nskipped == 1 ? "" : "s", s.target.pid,
-	    s.target.comm, s.kev.on ? " and its descendants, with kernel events" : "");
+	    s.target.comm);
 
 	run_loop(&s);
 
@@ -758,7 +723,7 @@ int loader__run(const struct opts *o)
 	kevents__detach(&s.kev);
 	while (ring_buffer__consume(s.rb) > 0)
 		;
-	stop = now_ns();
+	stop = mono_ns();
 	spantree__finish(s.tree, stop);
 	kevents__finish(&s.kev, stop);
 	tasks__foreach(s.tasks, name_task, &s);

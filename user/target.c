@@ -18,6 +18,7 @@
 
 #include "procmaps.h"
 #include "target.h"
+#include "util.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -55,16 +56,9 @@ static int pidfd_open(pid_t pid)
 static void read_comm(pid_t pid, pid_t tid, char *buf, size_t len)
 {
 	char path[64];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
-	buf[0] = 0;
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = 0;
-	fclose(f);
+	util__read_line(path, buf, len);
 }
 
 /* Same root as ours: attach by the target's paths directly; else through /proc/PID/root. */
@@ -368,17 +362,6 @@ bool target__exited(struct target *t)
 	if (t->launched)
 		waitpid(t->pid, NULL, WNOHANG);
 	return true;
-}
-
-void target__thread_name(const struct target *t, pid_t tid, char *buf, size_t len)
-{
-	read_comm(t->pid, tid, buf, len);
-	if (buf[0])
-		return;
-	if (tid == t->pid && t->comm[0])
-		snprintf(buf, len, "%s", t->comm);
-	else
-		snprintf(buf, len, "tid %d", tid);
 }
 
 void target__close(struct target *t)

@@ -39,8 +39,6 @@ int target__launch(struct target *t, char **cmd, bool want_libs, char *err, size
 int target__release(struct target *t, char *err, size_t errlen);
 /* true once the process has exited (all its threads); launched ones are reaped. */
 bool target__exited(struct target *t);
-/* Name of a thread, or of the process if tid == pid; falls back to "tid N". */
-void target__thread_name(const struct target *t, pid_t tid, char *buf, size_t len);
 /* Kills a launched command that never ran, closes fds, frees memory. */
 void target__close(struct target *t);
 

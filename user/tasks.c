@@ -85,9 +85,7 @@ struct task *tasks__add(struct tasks *ts, uint32_t pid, uint32_t tid)
 		return t;
 	if (!t->tid)
 		ts->n++;
-	memset(t, 0, sizeof(*t));
-	t->tid = tid;
-	t->pid = pid;
+	*t = (struct task){ .tid = tid, .pid = pid };
 	return t;
 }
 
@@ -95,11 +93,8 @@ struct task *tasks__born(struct tasks *ts, uint32_t pid, uint32_t tid)
 {
 	struct task *t = tasks__add(ts, pid, tid);
 
-	if (t && t->exited) {
-		memset(t, 0, sizeof(*t));
-		t->tid = tid;
-		t->pid = pid;
-	}
+	if (t && t->exited)
+		*t = (struct task){ .tid = tid, .pid = pid };
 	return t;
 }
 

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Small things the loader's modules share: messages, the clock, one-line files. */
+#ifndef SPANTRACE_UTIL_H
+#define SPANTRACE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One line on stderr, prefixed "spantrace: ". */
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(), so BPF timestamps compare. */
+uint64_t mono_ns(void);
+/* The first line of a file (e.g. /proc/PID/comm) without its newline; "" if unreadable. */
+void util__read_line(const char *path, char *buf, size_t len);
+
+#endif
