@@ -32,45 +32,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helpers.h"
+
 /* noclone: the one traced symbol, no family_work.constprop.N copies. */
 #define TRACED __attribute__((noinline, noclone))
 #define BARRIER() __asm__ volatile("" ::: "memory")
 
 static volatile unsigned long sink;
 
-static void die(const char *what)
-{
-	perror(what);
-	exit(2);
-}
-
-/* One line on stdout, flushed at once (nothing stays buffered over fork). */
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vprintf(fmt, ap) < 0)
-		die("printf");
-	va_end(ap);
-	if (putchar('\n') == EOF || fflush(stdout) == EOF)
-		die("stdout");
-}
-
 static void set_name(const char *name)
 {
 	if (prctl(PR_SET_NAME, name, 0, 0, 0) < 0)
 		die("prctl PR_SET_NAME");
-}
-
-static int wait_child(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die("waitpid");
-	return status;
 }
 
 /* "X exit N" or "X signal N"; returns whether it is the expected one. */
@@ -116,31 +89,6 @@ static void *thread_main(void *arg)
 	}
 	family_work(6);
 	return NULL;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, ms % 1000 * 1000000 };
-
-	while (nanosleep(&ts, &ts) < 0)
-		if (errno != EINTR)
-			die("nanosleep");
-}
-
-static void wait_line(void)
-{
-	char c;
-	ssize_t n;
-
-	for (;;) {
-		n = read(STDIN_FILENO, &c, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("read stdin");
-		if (n == 0 || c == '\n')
-			return;
-	}
 }
 
 int main(void)

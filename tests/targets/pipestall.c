@@ -47,6 +47,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helpers.h"
+
 #define NOINLINE __attribute__((noinline))
 #define BARRIER() __asm__ volatile("" ::: "memory")
 
@@ -54,12 +56,6 @@
 #define LOCK_BYTES	4096
 #define STUCK_MSG	"stuck-writer-16b"
 #define WAIT_MS		5000
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(2);
-}
 
 static void fail(const char *fmt, ...)
 {
@@ -71,45 +67,6 @@ static void fail(const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	exit(2);
-}
-
-/* One line on stdout, flushed at once. */
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vprintf(fmt, ap) < 0)
-		die("printf");
-	va_end(ap);
-	if (putchar('\n') == EOF || fflush(stdout) == EOF)
-		die("stdout");
-}
-
-/* Waits for one line (or EOF) on stdin, reading without stdio buffering. */
-static void wait_line(void)
-{
-	char c;
-	ssize_t n;
-
-	for (;;) {
-		n = read(STDIN_FILENO, &c, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("read stdin");
-		if (n == 0 || c == '\n')
-			return;
-	}
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, ms % 1000 * 1000000 };
-
-	while (nanosleep(&ts, &ts) < 0)
-		if (errno != EINTR)
-			die("nanosleep");
 }
 
 /* The state letter of /proc/PID/stat (or /proc/PID/task/TID/stat). */
@@ -133,16 +90,6 @@ static char proc_state(const char *path)
 	if (!p || p[1] != ' ' || !p[2])
 		fail("cannot parse %s: %s", path, buf);
 	return p[2];
-}
-
-static int wait_child(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die("waitpid");
-	return status;
 }
 
 static ino_t pipe_inode(int fd)
