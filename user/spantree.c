@@ -39,17 +39,18 @@
 struct buf_ev {
 	uint64_t ts;
 	uint64_t seq;
-	uint32_t pid, tid, key;
+	uint32_t pid, tid, key, probe, name, sdepth;
 	uint8_t kind;
 };
 
 struct open_span {
 	uint64_t start;
-	uint32_t key;
+	uint32_t key, probe, name, sdepth;
 };
 
 struct task {
-	uint64_t last_ts; /* newest event of this task released so far */
+	uint64_t last_ts;  /* newest event of this task released so far */
+	uint64_t panic_ts; /* its last PANIC, 0 if none */
 	struct open_span *stack;
 	uint32_t depth, cap;
 	uint32_t pid, tid;
@@ -321,18 +322,21 @@ static struct task *spantree__task_get(struct spantree *t, uint32_t pid, uint32_
 }
 
 static void spantree__deliver(struct spantree *t, const struct task *k, uint32_t depth,
-			      uint64_t end, bool unfinished)
+			      uint64_t end, bool unfinished, bool panicked)
 {
 	const struct open_span *o = &k->stack[depth];
 	struct span_out s = {
 		.pid = k->pid,
 		.tid = k->tid,
 		.key = o->key,
+		.probe = o->probe,
+		.name = o->name,
 		.depth = depth,
 		.start = o->start,
 		/* A late END may predate its BEGIN: never emit a negative duration. */
 		.end = end < o->start ? o->start : end,
 		.unfinished = unfinished,
+		.panicked = panicked,
 	};
 
 	t->stats.spans++;
@@ -342,10 +346,11 @@ static void spantree__deliver(struct spantree *t, const struct task *k, uint32_t
 }
 
 /* Pops the innermost open span of k and delivers it. */
-static void spantree__close_top(struct spantree *t, struct task *k, uint64_t end, bool unfinished)
+static void spantree__close_top(struct spantree *t, struct task *k, uint64_t end, bool unfinished,
+				bool panicked)
 {
 	k->depth--;
-	spantree__deliver(t, k, k->depth, end, unfinished);
+	spantree__deliver(t, k, k->depth, end, unfinished, panicked);
 	/* Shrink after deep recursion so one burst does not pin the memory. */
 	if (k->cap > STACK_KEEP_CAP && k->depth < k->cap / 4) {
 		struct open_span *s = realloc(k->stack, (k->cap / 2) * sizeof(*s));
@@ -360,11 +365,48 @@ static void spantree__close_top(struct spantree *t, struct task *k, uint64_t end
 static void spantree__close_all(struct spantree *t, struct task *k, uint64_t end)
 {
 	while (k->depth)
-		spantree__close_top(t, k, end, true);
+		spantree__close_top(t, k, end, true, false);
 }
 
-static void spantree__begin(struct spantree *t, struct task *k, uint64_t ts, uint32_t key)
+/*
+ * Closes the open spans from the top down to position i: they lost their END
+ * (their frames were unwound, or the END was dropped). They end at the task's
+ * last panic if it came after they began, else at ts.
+ */
+static void spantree__cut(struct spantree *t, struct task *k, uint32_t i, uint64_t ts,
+			  bool unwound)
 {
+	while (k->depth > i) {
+		const struct open_span *o = &k->stack[k->depth - 1];
+		bool panicked = k->panic_ts && k->panic_ts >= o->start && k->panic_ts <= ts;
+
+		if (unwound)
+			t->stats.unwound++;
+		spantree__close_top(t, k, panicked ? k->panic_ts : ts, true, panicked);
+	}
+}
+
+/* Position of the outermost open span whose frame is at depth >= sdepth, or k->depth. */
+static uint32_t spantree__dead_from(const struct task *k, uint32_t sdepth, bool inclusive)
+{
+	uint32_t i;
+
+	for (i = 0; i < k->depth; i++) {
+		uint32_t d = k->stack[i].sdepth;
+
+		if (d && (d > sdepth || (inclusive && d == sdepth)))
+			return i;
+	}
+	return k->depth;
+}
+
+static void spantree__begin(struct spantree *t, struct task *k, const struct buf_ev *e)
+{
+	struct open_span *o;
+
+	/* A call at depth d: every frame at d or deeper has returned or been unwound. */
+	if (e->sdepth)
+		spantree__cut(t, k, spantree__dead_from(k, e->sdepth, true), e->ts, true);
 	if (k->depth == k->cap) {
 		uint32_t cap = k->cap ? k->cap * 2 : STACK_MIN_CAP;
 		struct open_span *s = realloc(k->stack, (size_t)cap * sizeof(*s));
@@ -375,28 +417,45 @@ static void spantree__begin(struct spantree *t, struct task *k, uint64_t ts, uin
 		k->stack = s;
 		k->cap = cap;
 	}
-	k->stack[k->depth].start = ts;
-	k->stack[k->depth].key = key;
-	k->depth++;
+	o = &k->stack[k->depth++];
+	o->start = e->ts;
+	o->key = e->key;
+	o->probe = e->probe;
+	o->name = e->name;
+	o->sdepth = e->sdepth;
 	if (k->depth > t->stats.max_depth)
 		t->stats.max_depth = k->depth;
 }
 
-static void spantree__end(struct spantree *t, struct task *k, uint64_t ts, uint32_t key)
+static void spantree__end(struct spantree *t, struct task *k, const struct buf_ev *e)
 {
 	uint32_t i = k->depth;
 
-	while (i > 0 && k->stack[i - 1].key != key)
+	while (i > 0 && (k->stack[i - 1].key != e->key ||
+			 (e->sdepth && k->stack[i - 1].sdepth && k->stack[i - 1].sdepth != e->sdepth)))
 		i--;
 	if (i == 0) {
-		/* The call began before tracing started. */
+		/* The call began before tracing started; frames deeper than it are gone. */
 		t->stats.orphan_ends++;
+		if (e->sdepth)
+			spantree__cut(t, k, spantree__dead_from(k, e->sdepth, false), e->ts, true);
 		return;
 	}
 	/* Spans above the match lost their END; they cannot have outlived their parent. */
-	while (k->depth > i)
-		spantree__close_top(t, k, ts, true);
-	spantree__close_top(t, k, ts, false);
+	spantree__cut(t, k, i, e->ts, e->sdepth != 0);
+	spantree__close_top(t, k, e->ts, false, false);
+}
+
+/* The task of (pid, tid) if it exists, without creating it. */
+static struct task *spantree__task_find(struct spantree *t, uint32_t pid, uint32_t tid)
+{
+	uint32_t slot = spantree__find_slot(t, tid);
+	struct task *k;
+
+	if (!t->index[slot])
+		return NULL;
+	k = &t->tasks[t->index[slot] - 1];
+	return k->pid == pid ? k : NULL;
 }
 
 static void spantree__release(struct spantree *t, const struct buf_ev *e)
@@ -406,13 +465,15 @@ static void spantree__release(struct spantree *t, const struct buf_ev *e)
 	if (e->kind == SPAN_EV_EXIT) {
 		/* A thread that ends takes its open calls with it. Threads
 		 * without spans get no entry. */
-		uint32_t slot = spantree__find_slot(t, e->tid);
-
-		if (t->index[slot]) {
-			k = &t->tasks[t->index[slot] - 1];
-			if (k->pid == e->pid)
-				spantree__close_all(t, k, e->ts);
-		}
+		k = spantree__task_find(t, e->pid, e->tid);
+		if (k)
+			spantree__cut(t, k, 0, e->ts, false);
+		return;
+	}
+	if (e->kind == SPAN_EV_PANIC) {
+		k = spantree__task_find(t, e->pid, e->tid);
+		if (k)
+			k->panic_ts = e->ts;
 		return;
 	}
 	k = spantree__task_get(t, e->pid, e->tid);
@@ -426,6 +487,7 @@ static void spantree__release(struct spantree *t, const struct buf_ev *e)
 		spantree__close_all(t, k, e->ts);
 		k->pid = e->pid;
 		k->last_ts = 0;
+		k->panic_ts = 0;
 		t->stats.tasks++;
 		if (t->on_task)
 			t->on_task(t->ctx, e->pid, e->tid);
@@ -436,9 +498,9 @@ static void spantree__release(struct spantree *t, const struct buf_ev *e)
 		k->last_ts = e->ts;
 
 	if (e->kind == SPAN_EV_BEGIN)
-		spantree__begin(t, k, e->ts, e->key);
+		spantree__begin(t, k, e);
 	else if (e->kind == SPAN_EV_END)
-		spantree__end(t, k, e->ts, e->key);
+		spantree__end(t, k, e);
 }
 
 /* --- API ------------------------------------------------------------------- */
@@ -480,6 +542,9 @@ void spantree__push(struct spantree *t, const struct span_ev *ev)
 		.pid = ev->pid,
 		.tid = ev->tid,
 		.key = ev->key,
+		.probe = ev->probe,
+		.name = ev->name,
+		.sdepth = ev->sdepth,
 		.kind = ev->kind,
 	};
 	/* Events with ts <= newest - window are ripe; written so that nothing overflows. */

@@ -14,6 +14,16 @@
  * spans above it as unfinished at that time (their ENDs were lost); an END with
  * no open span of its key (the call began before tracing) is counted in
  * stats.orphan_ends and otherwise ignored.
+ *
+ * Events may carry a stack depth (sdepth: distance from the top of the task's
+ * stack, stable when a goroutine stack is copied elsewhere). A function's entry
+ * and its return have the same depth, so frames a panic unwound without
+ * returning are recognised: a BEGIN at depth d closes every open span with a
+ * depth >= d (those frames are gone), an END at depth d matches the open span
+ * of its key at exactly that depth and closes what is above it. Such spans end
+ * at the task's last PANIC if it came after them (panicked), else at the event
+ * that revealed them, unfinished either way. Depth 0 means unknown: the span
+ * only nests by key (C functions, begin/end pairs).
  */
 #ifndef SPANTRACE_SPANTREE_H
 #define SPANTRACE_SPANTREE_H
@@ -21,22 +31,29 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* EXIT: the thread ended; its open spans end there, unfinished. */
-enum span_ev_kind { SPAN_EV_BEGIN = 1, SPAN_EV_END = 2, SPAN_EV_EXIT = 3 };
+/*
+ * EXIT: the task ended; its open spans end there, unfinished.
+ * PANIC: the task began to panic; spans later found unwound end there.
+ */
+enum span_ev_kind { SPAN_EV_BEGIN = 1, SPAN_EV_END = 2, SPAN_EV_EXIT = 3, SPAN_EV_PANIC = 4 };
 
 struct span_ev {
 	uint64_t ts; /* ns */
 	uint32_t pid, tid;
-	uint32_t key;  /* what the span is: probe id */
-	uint8_t kind; /* enum span_ev_kind */
+	uint32_t key;	 /* what an END matches: a function, or a begin/end pair */
+	uint32_t probe;	 /* BEGIN: the function that opened it, handed back in span_out */
+	uint32_t name;	 /* BEGIN: a name id for the sink, 0 if none */
+	uint32_t sdepth; /* stack depth, 0 if unknown (see above) */
+	uint8_t kind;	 /* enum span_ev_kind */
 };
 
 struct span_out {
 	uint32_t pid, tid;
-	uint32_t key;
-	uint32_t depth; /* 0 for a top-level span of its task */
+	uint32_t key, probe, name; /* as in the BEGIN */
+	uint32_t depth;		   /* 0 for a top-level span of its task */
 	uint64_t start, end;
 	bool unfinished;
+	bool panicked; /* unwound by a panic: ends at the panic */
 };
 
 struct spantree_stats {
@@ -44,6 +61,7 @@ struct spantree_stats {
 	uint64_t spans;	       /* delivered, finished or not */
 	uint64_t unfinished;   /* delivered with unfinished = true */
 	uint64_t orphan_ends;  /* END with nothing open to match */
+	uint64_t unwound;      /* closed because a shallower frame showed theirs was gone */
 	uint64_t late_events;  /* arrived older than an already released event of its task */
 	uint32_t max_depth;    /* most spans open at once in one task */
 	uint32_t tasks;	       /* tasks ever seen */

@@ -1004,6 +1004,147 @@ static void test_exit_equal_ts(void **state)
 	rec__free(r);
 }
 
+/* --- stack depths: frames unwound by a panic ----------------------------------- */
+
+#define P SPAN_EV_PANIC
+
+/* A BEGIN or END (or PANIC) with a stack depth, on task tid 1 of process 10. */
+static void pushd(struct spantree *t, uint64_t ts, uint32_t key, uint32_t sdepth, uint8_t kind)
+{
+	struct span_ev e = { .ts = ts, .pid = 10, .tid = 1, .key = key, .probe = key + 100,
+			     .name = key + 200, .sdepth = sdepth, .kind = kind };
+
+	spantree__push(t, &e);
+}
+
+static void expect_panicked(const struct rec *r, const bool *want, size_t n)
+{
+	assert_int_equal(r->n, n);
+	for (size_t i = 0; i < n; i++) {
+		if (r->s[i].panicked != want[i])
+			fail_msg("span %zu: panicked %d, want %d", i, r->s[i].panicked, want[i]);
+		assert_int_equal(r->s[i].probe, r->s[i].key + 100);
+		assert_int_equal(r->s[i].name, r->s[i].key + 200);
+	}
+}
+
+/* A new call at the depth of an open span: that frame is gone, it ended at the panic. */
+static void test_depth_begin_closes_unwound(void **state)
+{
+	static const bool pan[] = { true, false, false };
+	struct rec *r = rec__new(0, false);
+
+	pushd(r->t, 10, 1, 100, B);
+	pushd(r->t, 20, 2, 200, B);
+	pushd(r->t, 30, 0, 0, P);
+	pushd(r->t, 40, 3, 200, B);
+	pushd(r->t, 50, 3, 200, E);
+	pushd(r->t, 60, 1, 100, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 2, 1, 1, 20, 30, true }, { 3, 1, 1, 40, 50, false },
+	       { 1, 1, 0, 10, 60, false });
+	expect_panicked(r, pan, 3);
+	assert_int_equal(spantree__stats(r->t)->unwound, 1);
+	rec__free(r);
+}
+
+/* A return at a shallower depth ends everything deeper, innermost first. */
+static void test_depth_end_closes_deeper(void **state)
+{
+	static const bool pan[] = { true, true, false };
+	struct rec *r = rec__new(0, false);
+
+	pushd(r->t, 10, 1, 100, B);
+	pushd(r->t, 20, 2, 200, B);
+	pushd(r->t, 25, 3, 300, B);
+	pushd(r->t, 30, 0, 0, P);
+	pushd(r->t, 40, 1, 100, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 3, 1, 2, 25, 30, true }, { 2, 1, 1, 20, 30, true },
+	       { 1, 1, 0, 10, 40, false });
+	expect_panicked(r, pan, 3);
+	assert_int_equal(spantree__stats(r->t)->unwound, 2);
+	assert_int_equal(spantree__stats(r->t)->orphan_ends, 0);
+	rec__free(r);
+}
+
+/* Recursion: the END matches the call at its own depth, not the innermost of its key. */
+static void test_depth_recursion_matches_depth(void **state)
+{
+	static const bool pan[] = { true, false, false };
+	struct rec *r = rec__new(0, false);
+
+	pushd(r->t, 10, 1, 100, B);
+	pushd(r->t, 20, 1, 200, B);
+	pushd(r->t, 30, 1, 300, B);
+	pushd(r->t, 35, 0, 0, P);
+	pushd(r->t, 50, 1, 200, E); /* recovered in the middle call */
+	pushd(r->t, 60, 1, 100, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 1, 1, 2, 30, 35, true }, { 1, 1, 1, 20, 50, false },
+	       { 1, 1, 0, 10, 60, false });
+	expect_panicked(r, pan, 3);
+	rec__free(r);
+}
+
+/* A panic before a span began does not move its end; without a panic, the cut is at the event. */
+static void test_depth_no_panic_and_orphan(void **state)
+{
+	static const bool pan[] = { false, false };
+	struct rec *r = rec__new(0, false);
+
+	pushd(r->t, 5, 0, 0, P);
+	pushd(r->t, 10, 2, 200, B);
+	pushd(r->t, 15, 4, 250, B);
+	pushd(r->t, 20, 1, 100, E); /* its call began before tracing: orphan */
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 4, 1, 1, 15, 20, true }, { 2, 1, 0, 10, 20, true });
+	expect_panicked(r, pan, 2);
+	assert_int_equal(spantree__stats(r->t)->orphan_ends, 1);
+	assert_int_equal(spantree__stats(r->t)->unwound, 2);
+	rec__free(r);
+}
+
+/* Spans without a depth (begin/end pairs) nest by key only, and go with a dead frame around them. */
+static void test_depth_pairs_between_frames(void **state)
+{
+	static const bool pan[] = { true, true, false, false, false };
+	struct rec *r = rec__new(0, false);
+
+	pushd(r->t, 10, 1, 100, B);
+	pushd(r->t, 15, 9, 0, B);   /* pair, in frame 1 */
+	pushd(r->t, 20, 2, 200, B);
+	pushd(r->t, 22, 8, 0, B);   /* pair, in frame 2 */
+	pushd(r->t, 25, 0, 0, P);
+	pushd(r->t, 30, 5, 150, B); /* frame 2 is gone, and the pair it held */
+	pushd(r->t, 35, 9, 0, E);   /* closes pair 9 only: frame 5 is above it, unfinished */
+	pushd(r->t, 40, 1, 100, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 8, 1, 3, 22, 25, true }, { 2, 1, 2, 20, 25, true },
+	       { 5, 1, 2, 30, 35, true }, { 9, 1, 1, 15, 35, false },
+	       { 1, 1, 0, 10, 40, false });
+	expect_panicked(r, pan, 5);
+	rec__free(r);
+}
+
+/* A goroutine's exit after a panic: what it held ends at the panic. */
+static void test_depth_exit_after_panic(void **state)
+{
+	struct rec *r = rec__new(0, false);
+
+	pushd(r->t, 10, 1, 100, B);
+	pushd(r->t, 30, 0, 0, P);
+	pushd(r->t, 35, 2, 100, B);
+	pushd(r->t, 40, 0, 0, X);
+	spantree__finish(r->t, 100);
+	/* 2 replaced 1 at the same depth (1 unwound by the panic at 30); 2 began after it */
+	EXPECT(r, { 1, 1, 0, 10, 30, true }, { 2, 1, 0, 35, 40, true });
+	assert_int_equal(r->n, 2);
+	assert_true(r->s[0].panicked);
+	assert_false(r->s[1].panicked);
+	rec__free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1040,6 +1181,12 @@ int main(void)
 		cmocka_unit_test(test_exit_out_of_order),
 		cmocka_unit_test(test_exit_out_of_place),
 		cmocka_unit_test(test_exit_equal_ts),
+		cmocka_unit_test(test_depth_begin_closes_unwound),
+		cmocka_unit_test(test_depth_end_closes_deeper),
+		cmocka_unit_test(test_depth_recursion_matches_depth),
+		cmocka_unit_test(test_depth_no_panic_and_orphan),
+		cmocka_unit_test(test_depth_pairs_between_frames),
+		cmocka_unit_test(test_depth_exit_after_panic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
