@@ -11,8 +11,8 @@
 
 void opts__usage(FILE *f)
 {
-	fputs("usage: spantrace -p PID [-u SPEC]... [-o FILE] [-d SECONDS] [-v]\n"
-	      "       spantrace [-u SPEC]... [-o FILE] [-d SECONDS] [-v] -- COMMAND [ARGS...]\n"
+	fputs("usage: spantrace -p PID [-u SPEC]... [--span BEGIN=END]... [-o FILE] [-d SECONDS] [-v]\n"
+	      "       spantrace [-u SPEC]... [--span BEGIN=END]... [-o FILE] [-d SECONDS] [-v] -- COMMAND [ARGS...]\n"
 	      "\n"
 	      "Records a process tree as a Chrome trace: the calls of span functions, and\n"
 	      "what the kernel does to it (fork, exec, exit, fatal signals, pipe writes,\n"
@@ -22,7 +22,12 @@ void opts__usage(FILE *f)
 	      "  -u, --uprobe SPEC      trace functions [OBJECT:]PATTERN; PATTERN is a glob over\n"
 	      "                         function symbols, OBJECT an absolute path or a prefix of\n"
 	      "                         the name of an ELF object mapped in the target (default:\n"
-	      "                         the main executable). Repeatable.\n"
+	      "                         the main executable). Repeatable. SPEC:name=argN names\n"
+	      "                         each span from argument N (a C or Go string).\n"
+	      "      --span BEGIN=END   span pairs: a call to a BEGIN function opens a span, a\n"
+	      "                         call to an END function closes it (both SPECs; write\n"
+	      "                         BEGIN:name=argN=END to name it from BEGIN's argument N).\n"
+	      "                         Repeatable.\n"
 	      "  -o, --output FILE      trace file (default " OPTS_DEFAULT_OUTPUT ")\n"
 	      "  -d, --duration SECONDS stop after SECONDS (default: when the target exits)\n"
 	      "      --min-wait MS      record off-CPU waits of at least MS milliseconds\n"
@@ -38,7 +43,9 @@ void opts__usage(FILE *f)
 	      "Examples:\n"
 	      "  spantrace -p 1234\n"
 	      "  spantrace -p 1234 -u 'ht_*' -u 'libsqlite3:sqlite3_step'\n"
-	      "  spantrace -u 'demo_*' -o demo.json -- ./demo\n",
+	      "  spantrace -u 'demo_*' -o demo.json -- ./demo\n"
+	      "  spantrace --span 'span_begin:name=arg0=span_end' -- ./server\n"
+	      "  spantrace --span 'main.WithSpan:name=arg2=main.WithSpan.func1' -- ./goserver\n",
 	      f);
 }
 
@@ -101,6 +108,27 @@ static int add_spec(struct opts *o, const char *text, char *err, size_t errlen)
 	return 0;
 }
 
+/* --span BEGIN=END: two SPECs, roles SPEC_BEGIN and SPEC_END. */
+static int add_pair(struct opts *o, const char *text, char *err, size_t errlen)
+{
+	struct spec *v = realloc(o->specs, (o->nspecs + 2) * sizeof(*v));
+	char why[384];
+
+	if (!v) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	o->specs = v;
+	if (spec__parse_pair(text, o->npairs, &v[o->nspecs], &v[o->nspecs + 1], why,
+			     sizeof(why))) {
+		snprintf(err, errlen, "bad --span %s", why);
+		return -1;
+	}
+	o->nspecs += 2;
+	o->npairs++;
+	return 0;
+}
+
 /*
  * The option getopt just rejected, as the user wrote it: "--name" for a long
  * option (without "=value"), "-c" for a short one, even inside a cluster
@@ -116,10 +144,11 @@ static void bad_option(char *buf, size_t len, const char *arg)
 
 int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 {
-	enum { OPT_RINGBUF = 256, OPT_MIN_WAIT, OPT_STALL };
+	enum { OPT_RINGBUF = 256, OPT_MIN_WAIT, OPT_STALL, OPT_SPAN };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "uprobe", required_argument, NULL, 'u' },
+		{ "span", required_argument, NULL, OPT_SPAN },
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
@@ -165,6 +194,10 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 			break;
 		case 'u':
 			if (add_spec(o, optarg, err, errlen))
+				goto fail;
+			break;
+		case OPT_SPAN:
+			if (add_pair(o, optarg, err, errlen))
 				goto fail;
 			break;
 		case 'o':

@@ -19,8 +19,9 @@
 struct opts {
 	pid_t pid;	    /* -p, 0 if a command is given */
 	char **cmd;	    /* argv after "--", NULL with -p */
-	struct spec *specs; /* -u, in order */
+	struct spec *specs; /* -u and --span (two each: BEGIN, END), in order */
 	size_t nspecs;
+	unsigned int npairs; /* --span */
 	const char *output; /* -o */
 	double duration;    /* -d seconds, 0 = until the target exits */
 	uint64_t ringbuf_size;

@@ -36,11 +36,98 @@ static const char *spec_find_sep(const char *text)
 	return NULL;
 }
 
-int spec__parse(const char *text, struct spec *out, char *err, size_t errlen)
+#define NAME_MOD ":name="
+
+/*
+ * Finds a ":name=argN" modifier in text. Returns its start (or NULL when
+ * there is none), with N in *arg and the first byte after it in *after;
+ * -1 in *arg if it is malformed.
+ */
+static const char *spec_find_name(const char *text, int *arg, const char **after)
 {
+	const char *m = strstr(text, NAME_MOD), *p;
+	long n = 0;
+
+	if (!m)
+		return NULL;
+	p = m + strlen(NAME_MOD);
+	*arg = -1;
+	*after = p;
+	if (strncmp(p, "arg", 3) != 0)
+		return m;
+	p += 3;
+	if (*p < '0' || *p > '9')
+		return m;
+	while (*p >= '0' && *p <= '9' && n < 1000)
+		n = n * 10 + (*p++ - '0');
+	*arg = (int)n;
+	*after = p;
+	return m;
+}
+
+static int spec_name_error(const char *text, int arg, char *err, size_t errlen)
+{
+	if (arg < 0)
+		errbuf__set(err, errlen,
+			"bad name in '%s': write :name=argN with N the argument's index, e.g. "
+			"'span_begin:name=arg0'", text);
+	else
+		errbuf__set(err, errlen,
+			"name=arg%d in '%s' is out of range: arguments are read from registers, "
+			"arg0 to arg%d (arg0-arg5 for C functions)", arg, text, SPEC_MAX_ARGS - 1);
+	return -EINVAL;
+}
+
+/* Parses text[0..len) as [OBJECT:]PATTERN. */
+static int spec_parse_plain(const char *full, const char *text, size_t len, struct spec *out,
+			    char *err, size_t errlen)
+{
+	char *t = strndup(text, len);
 	const char *sep;
 
+	if (!t) {
+		errbuf__set(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (!*t) {
+		free(t);
+		errbuf__set(err, errlen,
+			"empty SPEC: write [OBJECT:]PATTERN, e.g. 'main_*' or 'libc:malloc'");
+		return -EINVAL;
+	}
+	sep = spec_find_sep(t);
+	if (sep == t) {
+		errbuf__set(err, errlen,
+			"empty OBJECT in '%s': write OBJECT:PATTERN, or PATTERN for the executable",
+			full);
+		free(t);
+		return -EINVAL;
+	}
+	if (sep && !sep[1]) {
+		errbuf__set(err, errlen,
+			"empty PATTERN in '%s': add a function glob after ':', e.g. '%s*'", full, t);
+		free(t);
+		return -EINVAL;
+	}
+	out->text = strdup(full);
+	out->object = sep ? strndup(t, (size_t)(sep - t)) : NULL;
+	out->pattern = strdup(sep ? sep + 1 : t);
+	free(t);
+	if (!out->text || !out->pattern || (sep && !out->object)) {
+		spec__free(out);
+		errbuf__set(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int spec__parse(const char *text, struct spec *out, char *err, size_t errlen)
+{
+	const char *m, *after = NULL;
+	int arg = -1, r;
+
 	memset(out, 0, sizeof(*out));
+	out->name_arg = -1;
 	if (err && errlen)
 		err[0] = '\0';
 	if (!text || !*text) {
@@ -48,24 +135,78 @@ int spec__parse(const char *text, struct spec *out, char *err, size_t errlen)
 			"empty SPEC: write [OBJECT:]PATTERN, e.g. 'main_*' or 'libc:malloc'");
 		return -EINVAL;
 	}
-	sep = spec_find_sep(text);
-	if (sep == text) {
+	m = spec_find_name(text, &arg, &after);
+	if (m && (arg < 0 || *after))
+		return spec_name_error(text, -1, err, errlen);
+	if (m && arg >= SPEC_MAX_ARGS)
+		return spec_name_error(text, arg, err, errlen);
+	r = spec_parse_plain(text, text, m ? (size_t)(m - text) : strlen(text), out, err, errlen);
+	if (!r) {
+		out->name_arg = m ? arg : -1;
+		out->role = SPEC_FUNC;
+	}
+	return r;
+}
+
+int spec__parse_pair(const char *text, unsigned int pair, struct spec *begin, struct spec *end,
+		     char *err, size_t errlen)
+{
+	const char *m, *after = NULL, *eq;
+	int arg = -1, r;
+	size_t blen;
+
+	memset(begin, 0, sizeof(*begin));
+	memset(end, 0, sizeof(*end));
+	if (err && errlen)
+		err[0] = '\0';
+	m = text ? spec_find_name(text, &arg, &after) : NULL;
+	if (m && arg < 0)
+		return spec_name_error(text, -1, err, errlen);
+	if (m && arg >= SPEC_MAX_ARGS)
+		return spec_name_error(text, arg, err, errlen);
+	if (m && *after != '=') {
 		errbuf__set(err, errlen,
-			"empty OBJECT in '%s': write OBJECT:PATTERN, or PATTERN for the executable",
-			text);
+			"'%s': the name comes from BEGIN's arguments, so it goes before '=': "
+			"write --span 'BEGIN:name=arg0=END'", text);
 		return -EINVAL;
 	}
-	if (sep && !sep[1]) {
+	/* BEGIN ends at the name modifier, or at the '=' */
+	eq = m ? after : (text ? strchr(text, '=') : NULL);
+	if (!eq || *eq != '=') {
 		errbuf__set(err, errlen,
-			"empty PATTERN in '%s': add a function glob after ':', e.g. '%s*'", text,
-			text);
+			"'%s' is not BEGIN=END: write e.g. --span 'span_begin=span_end', or "
+			"--span 'span_begin:name=arg0=span_end' to name spans from an argument",
+			text ? text : "");
 		return -EINVAL;
 	}
-	out->text = strdup(text);
-	out->object = sep ? strndup(text, (size_t)(sep - text)) : NULL;
-	out->pattern = strdup(sep ? sep + 1 : text);
-	if (!out->text || !out->pattern || (sep && !out->object)) {
-		spec__free(out);
+	blen = (size_t)((m ? m : eq) - text);
+	if (!blen || !eq[1]) {
+		errbuf__set(err, errlen, "'%s' has an empty %s: write --span 'BEGIN=END'", text,
+			    blen ? "END" : "BEGIN");
+		return -EINVAL;
+	}
+	if (strchr(eq + 1, '=')) {
+		errbuf__set(err, errlen,
+			"'%s' has more than one '=': write --span 'BEGIN=END'; a span name comes from "
+			"BEGIN's arguments, as in 'BEGIN:name=arg0=END'", text);
+		return -EINVAL;
+	}
+	r = spec_parse_plain(text, text, blen, begin, err, errlen);
+	if (!r)
+		r = spec_parse_plain(text, eq + 1, strlen(eq + 1), end, err, errlen);
+	if (r) {
+		spec__free(begin);
+		return r;
+	}
+	begin->name_arg = m ? arg : -1;
+	end->name_arg = -1;
+	begin->role = SPEC_BEGIN;
+	end->role = SPEC_END;
+	begin->pair = end->pair = pair;
+	/* END lives where BEGIN does unless it says otherwise */
+	if (!end->object && begin->object && !(end->object = strdup(begin->object))) {
+		spec__free(begin);
+		spec__free(end);
 		errbuf__set(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -80,6 +221,7 @@ void spec__free(struct spec *s)
 	free(s->object);
 	free(s->pattern);
 	memset(s, 0, sizeof(*s));
+	s->name_arg = -1;
 }
 
 bool spec__object_matches(const char *obj, const char *path)

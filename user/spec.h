@@ -8,6 +8,13 @@
  *   PATTERN a shell glob (fnmatch) over function symbol names.
  * The OBJECT separator is the first ':' that is not part of "::", so C++
  * patterns such as "ns::f*" are not split.
+ *
+ * A SPEC may end in ":name=argN": each span takes its name from argument N
+ * (a C string, or a Go string for Go functions) instead of the function's.
+ *
+ * A span pair (--span) is BEGIN[:name=argN]=END, two SPECs: a call to a
+ * BEGIN function opens a span, a call to an END function closes the innermost
+ * open span of the pair on the same task. END without OBJECT: BEGIN's.
  */
 #ifndef SPANTRACE_SPEC_H
 #define SPANTRACE_SPEC_H
@@ -15,14 +22,29 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Arguments are read from registers: at most this many words (Go's register ABI). */
+#define SPEC_MAX_ARGS 9
+
+enum spec_role {
+	SPEC_FUNC = 0,	/* entry and return make a span */
+	SPEC_BEGIN = 1, /* a call opens a span of its pair */
+	SPEC_END = 2,	/* a call closes the innermost open span of its pair */
+};
+
 struct spec {
 	char *text;    /* the SPEC as given */
 	char *object;  /* NULL: main executable */
 	char *pattern; /* never empty */
+	int name_arg;  /* argument the span is named from, -1 if none */
+	int role;      /* enum spec_role */
+	unsigned int pair; /* SPEC_BEGIN/SPEC_END: index of the --span pair */
 };
 
 /* Returns 0, or -EINVAL with a one-line reason in err (empty pattern, empty object...). */
 int spec__parse(const char *text, struct spec *out, char *err, size_t errlen);
+/* Parses BEGIN[:name=argN]=END into two SPECs of pair number pair. Same returns. */
+int spec__parse_pair(const char *text, unsigned int pair, struct spec *begin, struct spec *end,
+		     char *err, size_t errlen);
 void spec__free(struct spec *s);
 
 /* true if the basename of path starts with obj (obj without '/'), or path equals obj. */

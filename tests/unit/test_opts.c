@@ -478,6 +478,34 @@ static void test_everything(void **state)
 	opts__free(&o);
 }
 
+static void test_span_pairs(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-u", "f", "--span", "b:name=arg0=e", "--span", "lib:x=y", "-p", "1"), &o);
+	assert_int_equal(o.nspecs, 5);
+	assert_int_equal(o.npairs, 2);
+	assert_int_equal(o.specs[0].role, SPEC_FUNC);
+	assert_int_equal(o.specs[1].role, SPEC_BEGIN);
+	assert_int_equal(o.specs[1].name_arg, 0);
+	assert_int_equal(o.specs[2].role, SPEC_END);
+	assert_int_equal(o.specs[2].pair, 0);
+	assert_int_equal(o.specs[3].pair, 1);
+	assert_string_equal(o.specs[4].object, "lib");
+	assert_string_equal(o.specs[4].pattern, "y");
+	opts__free(&o);
+	assert_int_equal(o.nspecs, 0);
+
+	parse_err(ARGV("-p", "1", "--span", "begin_only"),
+		  "bad --span 'begin_only' is not BEGIN=END: write e.g. --span "
+		  "'span_begin=span_end', or --span 'span_begin:name=arg0=span_end' to name spans "
+		  "from an argument");
+	parse_err(ARGV("-p", "1", "--span"), "option '--span' needs an argument; see --help");
+	parse_err(ARGV("-p", "1", "-u", "f:name=arg10"),
+		  "bad -u 'f:name=arg10': name=arg10 in 'f:name=arg10' is out of range: arguments "
+		  "are read from registers, arg0 to arg8 (arg0-arg5 for C functions)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_pid_errors),
 		cmocka_unit_test(test_uprobe_repeated),
 		cmocka_unit_test(test_uprobe_errors),
+		cmocka_unit_test(test_span_pairs),
 		cmocka_unit_test(test_output),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_ringbuf_size),

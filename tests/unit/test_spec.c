@@ -232,12 +232,103 @@ static void test_suggest_long_and_many(void **state)
 	free(store);
 }
 
+/* ":name=argN" at the end of a SPEC names spans from an argument. */
+static void test_parse_name_arg(void **state)
+{
+	char err[384] = "";
+	struct spec s;
+
+	assert_int_equal(spec__parse("libfoo:span_*:name=arg2", &s, err, sizeof(err)), 0);
+	assert_string_equal(s.object, "libfoo");
+	assert_string_equal(s.pattern, "span_*");
+	assert_int_equal(s.name_arg, 2);
+	assert_int_equal(s.role, SPEC_FUNC);
+	spec__free(&s);
+	assert_int_equal(spec__parse("main.WithTask:name=arg8", &s, err, sizeof(err)), 0);
+	assert_null(s.object);
+	assert_string_equal(s.pattern, "main.WithTask");
+	assert_int_equal(s.name_arg, 8);
+	spec__free(&s);
+	assert_int_equal(spec__parse("f", &s, err, sizeof(err)), 0);
+	assert_int_equal(s.name_arg, -1);
+	spec__free(&s);
+	assert_rejected("f:name=arg9", "name=arg9 in 'f:name=arg9' is out of range");
+	assert_rejected("f:name=arg", "bad name in 'f:name=arg': write :name=argN");
+	assert_rejected("f:name=x0", "bad name");
+	assert_rejected("f:name=arg1x", "bad name");
+	assert_rejected(":name=arg1", "empty SPEC");
+}
+
+static void pair_ok(const char *text, const char *bobj, const char *bpat, int name,
+		    const char *eobj, const char *epat)
+{
+	char err[384] = "";
+	struct spec b, e;
+
+	if (spec__parse_pair(text, 3, &b, &e, err, sizeof(err)))
+		fail_msg("%s: %s", text, err);
+	assert_int_equal(b.role, SPEC_BEGIN);
+	assert_int_equal(e.role, SPEC_END);
+	assert_int_equal(b.pair, 3);
+	assert_int_equal(e.pair, 3);
+	assert_int_equal(b.name_arg, name);
+	assert_int_equal(e.name_arg, -1);
+	if (bobj)
+		assert_string_equal(b.object, bobj);
+	else
+		assert_null(b.object);
+	if (eobj)
+		assert_string_equal(e.object, eobj);
+	else
+		assert_null(e.object);
+	assert_string_equal(b.pattern, bpat);
+	assert_string_equal(e.pattern, epat);
+	assert_string_equal(b.text, text);
+	spec__free(&b);
+	spec__free(&e);
+}
+
+static void pair_err(const char *text, const char *reason)
+{
+	char err[384] = "";
+	struct spec b, e;
+
+	assert_int_equal(spec__parse_pair(text, 0, &b, &e, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, reason))
+		fail_msg("%s: got '%s', want '%s'", text, err, reason);
+	assert_null(b.text);
+	assert_null(e.text);
+}
+
+static void test_parse_pair(void **state)
+{
+	pair_ok("span_begin=span_end", NULL, "span_begin", -1, NULL, "span_end");
+	pair_ok("span_begin:name=arg0=span_end", NULL, "span_begin", 0, NULL, "span_end");
+	pair_ok("main.With*:name=arg2=main.With*.func1", NULL, "main.With*", 2, NULL,
+		"main.With*.func1");
+	/* END inherits BEGIN's object, or names its own */
+	pair_ok("libapi:b=e", "libapi", "b", -1, "libapi", "e");
+	pair_ok("libapi:b:name=arg1=libother:e", "libapi", "b", 1, "libother", "e");
+	pair_ok("ns::b=ns::e", NULL, "ns::b", -1, NULL, "ns::e");
+
+	pair_err("span_begin", "is not BEGIN=END");
+	pair_err("=e", "has an empty BEGIN");
+	pair_err("b=", "has an empty END");
+	pair_err("a=b=c", "more than one '='");
+	pair_err("b=e:name=arg0", "the name comes from BEGIN's arguments");
+	pair_err("b:name=arg12=e", "out of range");
+	pair_err("b:name=argx=e", "bad name");
+	pair_err(":b=e", "empty OBJECT");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_pattern_only),
 		cmocka_unit_test(test_parse_object),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_parse_name_arg),
+		cmocka_unit_test(test_parse_pair),
 		cmocka_unit_test(test_object_matches),
 		cmocka_unit_test(test_pattern_matches),
 		cmocka_unit_test(test_suggest_close),
