@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * disasm: RET sites of hand-assembled x86-64 function bodies, and of real
+ * functions read from the ELF fixtures (FIXTURE_DIR).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "disasm.h"
+#include "elfsym.h"
+
+#define FX(name) FIXTURE_DIR "/" name
+#define BASE 0x401000ull
+
+/* code[] has exactly the RETs at want[0..nwant), in order. */
+static void assert_rets(const uint8_t *code, size_t len, const uint32_t *want, size_t nwant)
+{
+	struct disasm_rets r;
+	char err[256] = "x";
+	size_t i;
+	int ret;
+
+	ret = disasm__rets(code, len, BASE, &r, err, sizeof(err));
+	if (ret)
+		print_error("disasm__rets: %d %s\n", ret, err);
+	assert_int_equal(ret, 0);
+	assert_string_equal(err, "");
+	if (r.n != nwant) {
+		for (i = 0; i < r.n; i++)
+			print_error("ret at 0x%x\n", r.off[i]);
+	}
+	assert_int_equal(r.n, nwant);
+	for (i = 0; i < nwant; i++)
+		assert_int_equal(r.off[i], want[i]);
+	if (!nwant)
+		assert_null(r.off);
+	disasm_rets__free(&r);
+	assert_null(r.off);
+	assert_int_equal(r.n, 0);
+	disasm_rets__free(&r);
+}
+
+#define ASSERT_RETS(code, ...)                                                         \
+	do {                                                                           \
+		static const uint32_t want_[] = { __VA_ARGS__ };                       \
+		assert_rets(code, sizeof(code), want_, sizeof(want_) / sizeof(want_[0])); \
+	} while (0)
+#define ASSERT_NO_RETS(code) assert_rets(code, sizeof(code), NULL, 0)
+
+/*
+ * What the Go compiler emits for a function with a frame: the stack-bound
+ * check against g (R14) branches to a morestack call at the end, which jumps
+ * back to the start. The one RET sits before that tail; C3 bytes inside a
+ * mov immediate and a call displacement are not RETs; INT3 pads the end.
+ */
+static const uint8_t go_func[] = {
+	0x49, 0x3b, 0x66, 0x10,		/* 00 cmp 0x10(%r14),%rsp */
+	0x76, 0x18,			/* 04 jbe 0x1e */
+	0x55,				/* 06 push %rbp */
+	0x48, 0x89, 0xe5,		/* 07 mov %rsp,%rbp */
+	0x48, 0x83, 0xec, 0x10,		/* 0a sub $0x10,%rsp */
+	0xb8, 0xc3, 0x00, 0x00, 0x00,	/* 0e mov $0xc3,%eax */
+	0x48, 0x89, 0x44, 0x24, 0x08,	/* 13 mov %rax,0x8(%rsp) */
+	0x48, 0x83, 0xc4, 0x10,		/* 18 add $0x10,%rsp */
+	0x5d,				/* 1c pop %rbp */
+	0xc3,				/* 1d ret */
+	0xe8, 0xc3, 0xff, 0xff, 0xff,	/* 1e call runtime.morestack_noctxt */
+	0xeb, 0xdb,			/* 23 jmp 0x00 */
+	0xcc, 0xcc, 0xcc, 0xcc, 0xcc,	/* 25 int3 padding */
+};
+
+static void test_go_func(void **state)
+{
+	ASSERT_RETS(go_func, 0x1d);
+}
+
+/* Early return: if (!x) return 0; return 1; */
+static const uint8_t two_rets[] = {
+	0x48, 0x85, 0xff,		/* 00 test %rdi,%rdi */
+	0x74, 0x06,			/* 03 je 0x0b */
+	0xb8, 0x01, 0x00, 0x00, 0x00,	/* 05 mov $1,%eax */
+	0xc3,				/* 0a ret */
+	0x31, 0xc0,			/* 0b xor %eax,%eax */
+	0xc3,				/* 0d ret */
+};
+
+static void test_two_rets(void **state)
+{
+	ASSERT_RETS(two_rets, 0x0a, 0x0d);
+}
+
+static const uint8_t ret_imm16[] = {
+	0x55,				/* 00 push %rbp */
+	0x5d,				/* 01 pop %rbp */
+	0xc2, 0x08, 0x00,		/* 02 ret $8 */
+	0xcc,				/* 05 int3 */
+};
+
+static void test_ret_imm16(void **state)
+{
+	ASSERT_RETS(ret_imm16, 0x02);
+}
+
+/* "rep ret", the AMD branch-predictor idiom: one RET at the prefix. */
+static const uint8_t rep_ret[] = {
+	0x85, 0xff,			/* 00 test %edi,%edi */
+	0x75, 0x02,			/* 02 jne 0x06 */
+	0xf3, 0xc3,			/* 04 rep ret */
+	0x89, 0xf8,			/* 06 mov %edi,%eax */
+	0xc3,				/* 08 ret */
+};
+
+static void test_rep_ret(void **state)
+{
+	ASSERT_RETS(rep_ret, 0x04, 0x08);
+}
+
+/* Ends in a tail call; the jump's displacement holds C3 bytes. */
+static const uint8_t tail_call[] = {
+	0x55,				/* 00 push %rbp */
+	0x48, 0x89, 0xe5,		/* 01 mov %rsp,%rbp */
+	0x5d,				/* 04 pop %rbp */
+	0xe9, 0xc3, 0xc3, 0x00, 0x00,	/* 05 jmp rel32 */
+};
+
+static void test_tail_call(void **state)
+{
+	ASSERT_NO_RETS(tail_call);
+}
+
+static const uint8_t c3_in_imm[] = {
+	0xb8, 0xc3, 0x00, 0x00, 0x00,	/* 00 mov $0xc3,%eax */
+	0x89, 0xc3,			/* 05 mov %eax,%ebx (ModRM C3) */
+	0x48, 0xc7, 0xc1, 0xc3, 0xc3, 0xc3, 0xc3, /* 07 mov $0xc3c3c3c3... ,%rcx */
+	0x0f, 0x0b,			/* 0e ud2 */
+};
+
+static void test_c3_inside_insn(void **state)
+{
+	ASSERT_NO_RETS(c3_in_imm);
+}
+
+/* Far returns and interrupt returns leave the function, but are not RET. */
+static const uint8_t far_rets[] = {
+	0xcb,				/* 00 retf */
+	0xca, 0x08, 0x00,		/* 01 retf $8 */
+	0xcf,				/* 04 iret */
+	0x48, 0xcf,			/* 05 iretq */
+	0xc3,				/* 07 ret */
+};
+
+static void test_far_rets(void **state)
+{
+	ASSERT_RETS(far_rets, 0x07);
+}
+
+/* An undecodable byte is skipped; the sweep goes on after it. */
+static const uint8_t bad_byte[] = {
+	0x31, 0xc0,			/* 00 xor %eax,%eax */
+	0x06,				/* 02 (push %es: invalid in 64-bit mode) */
+	0xc3,				/* 03 ret */
+	0x06, 0x06,			/* 04 invalid x 2 */
+};
+
+static void test_undecodable(void **state)
+{
+	ASSERT_RETS(bad_byte, 0x03);
+}
+
+static void test_empty(void **state)
+{
+	static const uint8_t one[] = { 0xc3 };
+	struct disasm_rets r;
+	char err[64] = "x";
+
+	assert_int_equal(disasm__rets(one, 0, BASE, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.n, 0);
+	assert_null(r.off);
+	assert_string_equal(err, "");
+	/* No code at all is fine when there is nothing to read. */
+	assert_int_equal(disasm__rets(NULL, 0, BASE, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.n, 0);
+	disasm_rets__free(&r);
+	disasm_rets__free(NULL);
+	/* A lone RET at the very start, and no error buffer at all. */
+	assert_int_equal(disasm__rets(one, 1, 0, &r, NULL, 0), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.off[0], 0);
+	disasm_rets__free(&r);
+}
+
+/* Many RETs: the offsets array grows past its first allocation. */
+static void test_many(void **state)
+{
+	uint8_t code[3000];
+	struct disasm_rets r;
+	char err[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(code); i++)
+		code[i] = i % 3 == 2 ? 0xc3 : 0x90;
+	assert_int_equal(disasm__rets(code, sizeof(code), BASE, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.n, 1000);
+	for (i = 0; i < r.n; i++)
+		assert_int_equal(r.off[i], 3 * i + 2);
+	disasm_rets__free(&r);
+}
+
+static void test_limits(void **state)
+{
+	size_t big = DISASM_MAX_LEN + 1;
+	uint8_t *code = calloc(big, 1);
+	struct disasm_rets r;
+	char err[128];
+
+	assert_non_null(code);
+	/* Exactly the limit is accepted: 1 MiB of "add %al,(%rax)" (00 00). */
+	code[DISASM_MAX_LEN - 1] = 0xc3;
+	code[DISASM_MAX_LEN - 2] = 0x90;
+	assert_int_equal(disasm__rets(code, DISASM_MAX_LEN, BASE, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.off[0], DISASM_MAX_LEN - 1);
+	disasm_rets__free(&r);
+
+	assert_int_equal(disasm__rets(code, big, BASE, &r, err, sizeof(err)), -E2BIG);
+	assert_non_null(strstr(err, "too large"));
+	assert_null(r.off);
+	assert_int_equal(r.n, 0);
+	free(code);
+
+	assert_int_equal(disasm__rets(NULL, 4, BASE, &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(disasm__rets(go_func, sizeof(go_func), UINT64_MAX - 4, &r, err,
+				      sizeof(err)), -EINVAL);
+	assert_int_equal(r.n, 0);
+}
+
+static void test_read_fixture(void **state)
+{
+	uint8_t *buf = NULL;
+	char err[256] = "x";
+
+	assert_int_equal(disasm__read(FX("fx_pie"), 0, 16, &buf, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_non_null(buf);
+	assert_memory_equal(buf, "\177ELF", 4);
+	free(buf);
+
+	assert_int_equal(disasm__read(FX("fx_pie"), 1, 0, &buf, err, sizeof(err)), 0);
+	assert_non_null(buf);
+	free(buf);
+}
+
+/*
+ * Real compiled functions, end to end with elfsym: each fixture function at
+ * -O1 returns through a RET at its last byte, and every reported offset holds
+ * a RET opcode (possibly prefixed).
+ */
+static void test_fixture_funcs(void **state)
+{
+	static const char *const names[] = { "fx_alpha", "fx_beta", "fx_gamma" };
+	struct elf_funcs f;
+	char err[256];
+	size_t i, j, k;
+
+	assert_int_equal(elf_funcs__load(FX("fx_pie"), &f, err, sizeof(err)), 0);
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		const struct elf_func *fn = NULL;
+		struct disasm_rets r;
+		uint8_t *code;
+
+		for (i = 0; i < f.n; i++)
+			if (!strcmp(f.v[i].name, names[k]))
+				fn = &f.v[i];
+		assert_non_null(fn);
+		assert_true(fn->size > 0);
+		assert_int_equal(disasm__read(FX("fx_pie"), fn->offset, fn->size, &code, err,
+					      sizeof(err)), 0);
+		assert_int_equal(disasm__rets(code, fn->size, fn->addr, &r, err, sizeof(err)), 0);
+		assert_true(r.n >= 1);
+		assert_int_equal(r.off[r.n - 1], fn->size - 1);
+		for (j = 0; j < r.n; j++) {
+			uint8_t op = code[r.off[j]];
+
+			if (op == 0xf3 || op == 0xf2)
+				op = code[r.off[j] + 1];
+			assert_true(op == 0xc3 || op == 0xc2);
+			if (j)
+				assert_true(r.off[j] > r.off[j - 1]);
+		}
+		disasm_rets__free(&r);
+		free(code);
+	}
+	elf_funcs__free(&f);
+}
+
+static void test_read_errors(void **state)
+{
+	uint8_t *buf = (uint8_t *)&buf;
+	char err[512];
+
+	assert_int_equal(disasm__read(FX("no_such_file"), 0, 16, &buf, err, sizeof(err)),
+			 -ENOENT);
+	assert_null(buf);
+	assert_non_null(strstr(err, FX("no_such_file")));
+	assert_non_null(strstr(err, strerror(ENOENT)));
+	assert_null(strchr(err, '\n'));
+
+	/* Past the end of the file: a short read is an error, not zeros. */
+	assert_int_equal(disasm__read(FX("fx_notelf"), 4, 64, &buf, err, sizeof(err)), -EIO);
+	assert_null(buf);
+	assert_non_null(strstr(err, FX("fx_notelf")));
+
+	assert_int_equal(disasm__read(FX("fx_pie"), 0, DISASM_MAX_LEN + 1, &buf, err,
+				      sizeof(err)), -E2BIG);
+	assert_null(buf);
+	assert_non_null(strstr(err, FX("fx_pie")));
+	assert_int_equal(disasm__read(FX("fx_pie"), UINT64_MAX - 2, 16, &buf, err, sizeof(err)),
+			 -EINVAL);
+	assert_null(buf);
+
+	/* A directory opens, but does not read. */
+	assert_int_equal(disasm__read(FIXTURE_DIR, 0, 16, &buf, err, sizeof(err)), -EISDIR);
+	assert_null(buf);
+	assert_non_null(strstr(err, FIXTURE_DIR));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_go_func),
+		cmocka_unit_test(test_two_rets),
+		cmocka_unit_test(test_ret_imm16),
+		cmocka_unit_test(test_rep_ret),
+		cmocka_unit_test(test_tail_call),
+		cmocka_unit_test(test_c3_inside_insn),
+		cmocka_unit_test(test_far_rets),
+		cmocka_unit_test(test_undecodable),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_read_fixture),
+		cmocka_unit_test(test_fixture_funcs),
+		cmocka_unit_test(test_read_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

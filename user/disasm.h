@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Return sites of a function's machine code (x86-64, capstone). Go functions
+ * are never probed with uretprobes (the Go runtime moves and copies stacks,
+ * which a hijacked return address does not survive); their returns are
+ * probed at each RET instruction instead.
+ */
+#ifndef SPANTRACE_DISASM_H
+#define SPANTRACE_DISASM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The largest function body disasm__rets and disasm__read accept. */
+#define DISASM_MAX_LEN (1u << 20)
+
+struct disasm_rets {
+	uint32_t *off;	/* offsets from the function start, ascending */
+	size_t n;
+};
+
+/*
+ * Offsets (relative to the function start) of every RET instruction in
+ * code[0..len), found by linear-sweep disassembly (x86-64) of the function
+ * body; addr is the function's address, used only as capstone's base.
+ *
+ * A RET is C3, C2 imm16 and their prefixed forms (F3 C3 "rep ret", F2 C3
+ * "bnd ret"); far returns (RETF) and IRET are not. A byte that does not
+ * decode is skipped and the sweep goes on at the next byte; INT3 padding
+ * after the last instruction decodes as INT3 and counts as nothing.
+ *
+ * Returns 0 (out->off is NULL when out->n is 0), or a negative errno with a
+ * one-line reason in err: -E2BIG when len > DISASM_MAX_LEN, -EINVAL for
+ * NULL code with a non-zero len, -ENOMEM, -EIO when capstone fails to open.
+ */
+int disasm__rets(const uint8_t *code, size_t len, uint64_t addr, struct disasm_rets *out,
+		 char *err, size_t errlen);
+void disasm_rets__free(struct disasm_rets *r);
+
+/*
+ * Reads len bytes at file offset off of path into a fresh *buf (free() it).
+ * len may be 0 (then *buf is a valid 1-byte allocation); len > DISASM_MAX_LEN
+ * is -E2BIG. A file that ends before off + len is -EIO. On error *buf is
+ * NULL and err names the path.
+ */
+int disasm__read(const char *path, uint64_t off, size_t len, uint8_t **buf, char *err,
+		 size_t errlen);
+
+#endif
