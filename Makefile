@@ -111,6 +111,33 @@ $(FIX)/libfx_stripped.so: $(FIX)/libfx.so
 $(FIX)/fx_notelf: | $(FIX)
 	$(Q)printf 'not an ELF file\n' > $@
 
+# >>> Go fixtures (gobin, elfsym's .gopclntab) >>>
+# fx_go with DWARF and .symtab; stripped (only .gopclntab names its functions);
+# -ldflags=-w (no DWARF, keeps .symtab); and stripped copies whose version
+# strings claim a Go before 1.17 and one after the version table.
+GO         ?= go
+GO_FX_ENV   = GOCACHE=$(abspath $(BUILD))/gocache GOFLAGS=-buildvcs=false
+# argv: in out new-minor; rewrites every "go1.MINOR.PATCH" of the toolchain that
+# built it in place, same length.
+GO_RETAG    = import re, sys; \
+	old = sys.argv[4].encode(); new = re.sub(rb"^go1\.[0-9]+", b"go1." + sys.argv[3].encode(), old); \
+	assert len(new) == len(old), (old, new); \
+	d = open(sys.argv[1], "rb").read(); assert old in d, old; \
+	open(sys.argv[2], "wb").write(d.replace(old, new))
+FIXTURES   += $(FIX)/fx_go $(FIX)/fx_go_stripped $(FIX)/fx_go_nodwarf $(FIX)/fx_go_old \
+	      $(FIX)/fx_go_unknown
+$(FIX)/fx_go: tests/fixtures/fx_go.go | $(FIX)
+	$(Q)$(GO_FX_ENV) $(GO) build -o $@ $<
+$(FIX)/fx_go_nodwarf: tests/fixtures/fx_go.go | $(FIX)
+	$(Q)$(GO_FX_ENV) $(GO) build -ldflags=-w -o $@ $<
+$(FIX)/fx_go_stripped: $(FIX)/fx_go
+	$(Q)strip --strip-all $< -o $@
+$(FIX)/fx_go_old: $(FIX)/fx_go_stripped
+	$(Q)$(PYTHON) -c '$(GO_RETAG)' $< $@ 16 "$$($(GO_FX_ENV) $(GO) env GOVERSION)"
+$(FIX)/fx_go_unknown: $(FIX)/fx_go_stripped
+	$(Q)$(PYTHON) -c '$(GO_RETAG)' $< $@ 99 "$$($(GO_FX_ENV) $(GO) env GOVERSION)"
+# <<< Go fixtures <<<
+
 unit: $(UNIT_BINS) $(UNIT_ASAN) $(FIXTURES)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 	$(Q)set -e; for t in $(UNIT_ASAN); do echo "== $$t (ASan+UBSan)"; \
@@ -128,6 +155,24 @@ $(BUILD)/targets/threads_nopie: tests/targets/threads.c | $(BUILD)/targets
 $(BUILD)/targets/threads_stripped: tests/targets/threads.c | $(BUILD)/targets
 	$(Q)$(CC) -O1 -pthread -rdynamic $< -o $@.tmp && strip --strip-all $@.tmp -o $@ && rm -f $@.tmp
 
+# The Go target: built with DWARF, stripped (functions only in .gopclntab), and
+# copies whose version strings claim a Go before the register ABI, and one
+# spantrace does not know (with and without DWARF to read runtime.g from).
+GT := $(BUILD)/targets
+TARGETS += $(GT)/gotasks $(GT)/gotasks_stripped $(GT)/gotasks_old $(GT)/gotasks_unknown \
+	   $(GT)/gotasks_unknown_dwarf
+$(GT)/gotasks: tests/targets/go/gotasks.go | $(GT)
+	$(call msg,GO,$@)
+	$(Q)$(GO_FX_ENV) $(GO) build -o $@ $<
+$(GT)/gotasks_stripped: $(GT)/gotasks
+	$(Q)strip --strip-all $< -o $@
+$(GT)/gotasks_old: $(GT)/gotasks_stripped
+	$(Q)$(PYTHON) -c '$(GO_RETAG)' $< $@ 16 "$$($(GO_FX_ENV) $(GO) env GOVERSION)" && chmod +x $@
+$(GT)/gotasks_unknown: $(GT)/gotasks_stripped
+	$(Q)$(PYTHON) -c '$(GO_RETAG)' $< $@ 99 "$$($(GO_FX_ENV) $(GO) env GOVERSION)" && chmod +x $@
+$(GT)/gotasks_unknown_dwarf: $(GT)/gotasks
+	$(Q)$(PYTHON) -c '$(GO_RETAG)' $< $@ 99 "$$($(GO_FX_ENV) $(GO) env GOVERSION)" && chmod +x $@
+
 targets: $(TARGETS)
 
 integration: $(BUILD)/spantrace $(TARGETS) $(BUILD)/qemu/initramfs.cpio.gz
@@ -137,7 +182,8 @@ integration: $(BUILD)/spantrace $(TARGETS) $(BUILD)/qemu/initramfs.cpio.gz
 # This kernel has no kprobes: Debian's own 6.1 kernel, booted under qemu (TCG)
 # from a minimal initramfs, runs them (tests/integration/test_kprobes_qemu.py).
 # Everything in the initramfs is static: busybox-static, spantrace, guestprog.
-STATIC_LIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libcapstone.a -l:libiberty.a
+STATIC_LIBS := -l:libbpf.a -l:libdw.a -l:libelf.a -l:libz.a -l:liblzma.a -l:libbz2.a \
+	       -l:libcapstone.a -l:libiberty.a
 
 $(BUILD)/spantrace-static: $(LOADER_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)

@@ -8,7 +8,8 @@ set -eu
 PKGS="
 	make gcc clang llvm pkg-config
 	libbpf-dev bpftool libelf-dev zlib1g-dev
-	libcmocka-dev libcapstone-dev libiberty-dev
+	libcmocka-dev libcapstone-dev libiberty-dev libdw-dev
+	golang-go
 	python3 python3-pytest sqlite3 libsqlite3-0 util-linux
 	binutils
 	qemu-system-x86 linux-image-amd64 busybox-static cpio

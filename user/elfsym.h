@@ -2,8 +2,9 @@
 /*
  * Function symbols of an ELF file (libelf), with the file offset a uprobe
  * needs. Reads .symtab and .dynsym, so stripped objects still expose their
- * exported functions. Works for ET_EXEC (non-PIE), ET_DYN (PIE and shared
- * libraries).
+ * exported functions. A stripped Go executable keeps its function table
+ * (.gopclntab, Go 1.16 or later), which stands in for the missing .symtab.
+ * Works for ET_EXEC (non-PIE), ET_DYN (PIE and shared libraries).
  */
 #ifndef SPANTRACE_ELFSYM_H
 #define SPANTRACE_ELFSYM_H
@@ -25,14 +26,17 @@ struct elf_funcs {
 	size_t n;
 	bool has_symtab;    /* false for stripped files */
 	bool has_dynsym;
+	bool from_pclntab;  /* no .symtab: the Go functions come from .gopclntab */
 	uint16_t e_type;    /* ET_EXEC or ET_DYN */
 };
 
 /*
  * Loads every defined STT_FUNC symbol with a non-zero address (STT_GNU_IFUNC
- * is skipped: its address is the resolver, not the function). On error returns
- * a negative errno and writes a one-line reason ("not an ELF file", "no
- * symbol tables") into err.
+ * is skipped: its address is the resolver, not the function). Without .symtab,
+ * a .gopclntab adds every Go function, global, sized to its code without the
+ * alignment padding. On error returns a negative errno and writes a one-line
+ * reason ("not an ELF file", "no symbol tables", "corrupt .gopclntab: ...")
+ * into err.
  */
 int elf_funcs__load(const char *path, struct elf_funcs *out, char *err, size_t errlen);
 void elf_funcs__free(struct elf_funcs *f);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "elfsym.h"
@@ -389,7 +390,7 @@ static void test_directory_and_empty(void **state)
 
 static const char syn_strtab[] = "\0foo@@V1\0foo\0bar@V0\0ifn\0und\0zero\0obj\0far\0ro\0bss\0loc";
 
-static const char syn_shstrtab[] = "\0.text\0.symtab\0.strtab\0.shstrtab";
+static const char syn_shstrtab[] = "\0.text\0.symtab\0.strtab\0.shstrtab\0.gopclntab";
 
 /* Offset of name in a string table of NUL-terminated strings. */
 static uint32_t strtab_off(const char *tab, size_t size, const char *name)
@@ -555,6 +556,483 @@ static void test_synthetic(void **state)
 	unlink(path);
 }
 
+/*
+ * Go: fx_go has .symtab; fx_go_stripped has only .gopclntab, which must give
+ * the same functions at the same addresses with the same sizes.
+ */
+static const char *const go_main[] = { "main.(*counter).bump", "main.alpha", "main.beta",
+				       "main.gamma", "main.main", "main.main.func1" };
+
+/* The function of f at addr called name, or NULL. */
+static const struct elf_func *find_at(const struct elf_funcs *f, const char *name, uint64_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->v[i].addr == addr && !strcmp(f->v[i].name, name))
+			return &f->v[i];
+	return NULL;
+}
+
+static void test_go_symtab(void **state)
+{
+	struct elf_funcs f;
+
+	load_ok(FX("fx_go"), &f);
+	assert_true(f.has_symtab);
+	assert_false(f.from_pclntab);
+	assert_prefixed_set(&f, "main.", go_main, 6);
+	elf_funcs__free(&f);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void assert_names_unique(const struct elf_funcs *f)
+{
+	const char **names = calloc(f->n, sizeof(*names));
+	size_t i;
+
+	assert_non_null(names);
+	for (i = 0; i < f->n; i++)
+		names[i] = f->v[i].name;
+	qsort(names, f->n, sizeof(*names), name_cmp);
+	for (i = 1; i < f->n; i++)
+		if (!strcmp(names[i - 1], names[i]))
+			fail_msg("%s twice", names[i]);
+	free(names);
+}
+
+static void test_go_pclntab(void **state)
+{
+	struct elf_funcs sym, pcl;
+	size_t i, same = 0, abi0 = 0;
+	char abi[256];
+
+	load_ok(FX("fx_go"), &sym);
+	load_ok(FX("fx_go_stripped"), &pcl);
+	assert_false(pcl.has_symtab);
+	assert_true(pcl.from_pclntab);
+	assert_int_equal(pcl.e_type, ET_EXEC);
+	assert_prefixed_set(&pcl, "main.", go_main, 6);
+	assert_sorted_unique(&pcl);
+	assert_offsets(FX("fx_go_stripped"), &pcl);
+	for (i = 0; i < sizeof(go_main) / sizeof(go_main[0]); i++) {
+		const struct elf_func *a = find(&sym, go_main[i]), *b = find(&pcl, go_main[i]);
+
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_int_equal(a->addr, b->addr);
+		assert_int_equal(a->offset, b->offset);
+		assert_int_equal(a->size, b->size);
+		assert_true(b->global);
+		assert_false(b->from_dynsym);
+	}
+	/*
+	 * Every pclntab function is a .symtab function at the same address,
+	 * with its size: under its name or, for assembly that only has an ABI0
+	 * body, as NAME.abi0. Names are unique: of an assembly function and its
+	 * ABI wrapper, one is NAME.abi0 as in .symtab.
+	 */
+	for (i = 0; i < pcl.n; i++) {
+		const struct elf_func *b = &pcl.v[i], *a = find_at(&sym, b->name, b->addr);
+
+		if (!a) {
+			snprintf(abi, sizeof(abi), "%s.abi0", b->name);
+			a = find_at(&sym, abi, b->addr);
+			abi0 += a != NULL;
+		} else {
+			same++;
+		}
+		/* The linker writes type..eq.[5]T as type..eq.[...]T in the pclntab. */
+		if (!a && strstr(b->name, "[...]"))
+			continue;
+		if (!a)
+			fail_msg("%s at %#llx is not in .symtab", b->name,
+				 (unsigned long long)b->addr);
+		if (a->size)
+			assert_int_equal(a->size, b->size);
+	}
+	assert_names_unique(&pcl);
+	assert_true(same > pcl.n * 9 / 10);
+	assert_true(abi0 > 0);
+	/* The pairs: the assembly body is .abi0, the Go-side wrapper keeps the name. */
+	assert_non_null(find(&pcl, "runtime.reflectcall.abi0"));
+	assert_non_null(find(&pcl, "runtime.reflectcall"));
+	assert_int_equal(find(&pcl, "runtime.reflectcall.abi0")->addr,
+			 find(&sym, "runtime.reflectcall.abi0")->addr);
+	assert_int_equal(find(&pcl, "runtime.reflectcall")->addr,
+			 find(&sym, "runtime.reflectcall")->addr);
+	elf_funcs__free(&sym);
+	elf_funcs__free(&pcl);
+}
+
+static void test_go_code_bytes(void **state)
+{
+	assert_same_code(FX("fx_go"), FX("fx_go_stripped"), "main.alpha");
+	assert_same_code(FX("fx_go"), FX("fx_go_stripped"), "main.main.func1");
+}
+
+/* Reads a whole file into a malloc'ed buffer. */
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	unsigned char *buf;
+	struct stat st;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size);
+	assert_non_null(buf);
+	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+/* File offset and size of the section called name, with libelf. */
+static void section_of(const char *path, const char *name, uint64_t *off, uint64_t *size)
+{
+	int fd = open(path, O_RDONLY);
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	GElf_Shdr sh;
+	Elf *elf;
+
+	*off = *size = 0;
+	assert_true(fd >= 0);
+	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(elf);
+	assert_int_equal(elf_getshdrstrndx(elf, &shstrndx), 0);
+	while ((scn = elf_nextscn(elf, scn))) {
+		assert_non_null(gelf_getshdr(scn, &sh));
+		if (!strcmp(elf_strptr(elf, shstrndx, sh.sh_name), name)) {
+			*off = sh.sh_offset;
+			*size = sh.sh_size;
+			elf_end(elf);
+			close(fd);
+			return;
+		}
+	}
+	fail_msg("no %s in %s", name, path);
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/*
+ * Loading path fails with want and a reason containing reason; with want 0,
+ * it may load or fail, with one line in err, but never crash.
+ */
+static void load_fails_or_not(const char *path, int want, const char *reason)
+{
+	char err[256] = "";
+	struct elf_funcs f;
+	int ret;
+
+	if (want) {
+		assert_load_fails(path, want, reason);
+		return;
+	}
+	ret = elf_funcs__load(path, &f, err, sizeof(err));
+	if (!ret) {
+		assert_sorted_unique(&f);
+	} else {
+		assert_true(ret < 0);
+		assert_true(err[0] != '\0');
+		assert_null(strchr(err, '\n'));
+	}
+	elf_funcs__free(&f);
+}
+
+/* fx_go_stripped with its .gopclntab changed by patch. */
+static void go_patched(void (*patch)(unsigned char *pcln, uint64_t size, void *arg), void *arg,
+		       int want, const char *reason)
+{
+	uint64_t off, size;
+	unsigned char *buf;
+	char path[64];
+	size_t len;
+
+	section_of(FX("fx_go_stripped"), ".gopclntab", &off, &size);
+	buf = slurp(FX("fx_go_stripped"), &len);
+	assert_true(off + size <= len);
+	patch(buf + off, size, arg);
+	write_tmp(path, buf, len);
+	free(buf);
+	load_fails_or_not(path, want, reason);
+	unlink(path);
+}
+
+static void patch_magic(unsigned char *p, uint64_t size, void *arg)
+{
+	put32(p, *(uint32_t *)arg);
+}
+
+static void patch_word(unsigned char *p, uint64_t size, void *arg)
+{
+	const uint64_t *w = arg; /* { header word, value } */
+
+	put64(p + 8 + 8 * w[0], w[1]);
+}
+
+/* Garbage over the middle of the function table: funcoffs and names go wild. */
+static void patch_functab(unsigned char *p, uint64_t size, void *arg)
+{
+	uint64_t functab = get64(p + 8 + 8 * 7), nfunc = get64(p + 8);
+
+	assert_true(functab + 8 * nfunc <= size);
+	memset(p + functab + 4 * nfunc, *(unsigned char *)arg, 64);
+}
+
+/* Random bytes at random places; loading must fail cleanly or succeed. */
+static void patch_random(unsigned char *p, uint64_t size, void *arg)
+{
+	unsigned *seed = arg;
+	int i;
+
+	for (i = 0; i < 64; i++)
+		p[rand_r(seed) % size] = (unsigned char)rand_r(seed);
+}
+
+static void test_go_pclntab_magic(void **state)
+{
+	uint32_t go120 = 0xfffffff1, go115 = 0xfffffffb, junk = 0x12345678;
+	struct elf_funcs a, b;
+	uint64_t off, size;
+	unsigned char *buf;
+	char path[64];
+	size_t len, i;
+
+	/* Go 1.20 changed the magic, not the fields read here. */
+	section_of(FX("fx_go_stripped"), ".gopclntab", &off, &size);
+	buf = slurp(FX("fx_go_stripped"), &len);
+	patch_magic(buf + off, size, &go120);
+	write_tmp(path, buf, len);
+	free(buf);
+	load_ok(FX("fx_go_stripped"), &a);
+	load_ok(path, &b);
+	assert_int_equal(a.n, b.n);
+	for (i = 0; i < a.n; i++) {
+		assert_string_equal(a.v[i].name, b.v[i].name);
+		assert_int_equal(a.v[i].addr, b.v[i].addr);
+		assert_int_equal(a.v[i].size, b.v[i].size);
+	}
+	elf_funcs__free(&a);
+	elf_funcs__free(&b);
+	unlink(path);
+
+	go_patched(patch_magic, &go115, -ENOTSUP, "unsupported .gopclntab (magic 0xfffffffb)");
+	go_patched(patch_magic, &junk, -ENOTSUP, "unsupported .gopclntab");
+}
+
+static void test_go_pclntab_corrupt(void **state)
+{
+	uint64_t huge_nfunc[] = { 0, 1ull << 40 }, far_functab[] = { 7, 1ull << 62 };
+	uint64_t far_names[] = { 3, ~0ull };
+	unsigned char ff = 0xff, zero = 0;
+	unsigned seed, i;
+
+	go_patched(patch_word, huge_nfunc, -EINVAL, "corrupt .gopclntab: tables lie outside");
+	go_patched(patch_word, far_functab, -EINVAL, "corrupt .gopclntab: tables lie outside");
+	go_patched(patch_word, far_names, -EINVAL, "corrupt .gopclntab: tables lie outside");
+	go_patched(patch_functab, &ff, -EINVAL, "corrupt .gopclntab: function");
+	go_patched(patch_functab, &zero, -EINVAL, "corrupt .gopclntab: function");
+	for (i = 0; i < 50; i++) {
+		seed = i;
+		go_patched(patch_random, &seed, 0, NULL);
+	}
+}
+
+/* A copy of fx_go_stripped cut short inside its .gopclntab. */
+static void test_go_pclntab_truncated(void **state)
+{
+	uint64_t off, size;
+	unsigned char *buf;
+	char path[64];
+	size_t len;
+
+	section_of(FX("fx_go_stripped"), ".gopclntab", &off, &size);
+	buf = slurp(FX("fx_go_stripped"), &len);
+	write_tmp(path, buf, (size_t)(off + size / 2));
+	free(buf);
+	load_fails_or_not(path, 0, NULL);
+	unlink(path);
+}
+
+/*
+ * Go 1.16-1.17 (magic 0xfffffffa): no textStart, uintptr entries and
+ * funcoffs, _func starting with a uintptr entry. Two functions over the
+ * synthetic .text: go116.one (pcsp table says 10 bytes of code) and
+ * go116.two (no pcsp table: sized to the end of the text).
+ */
+enum { G16_NAMES = 64, G16_CUTAB = 96, G16_FILETAB = 104, G16_PCTAB = 112, G16_FUNCTAB = 128,
+       G16_FUNC0 = 40, G16_FUNC1 = 88, G16_SIZE = 320 };
+
+_Static_assert(G16_FUNCTAB + G16_FUNC1 + 48 <= G16_SIZE, "the synthetic table fits");
+
+static void build_go116(unsigned char *p)
+{
+	static const char names[] = "\0go116.one\0go116.two";
+	static const unsigned char pcsp[] = { 0, 0x00, 0x0a, 0x00 };
+	uint64_t hdr[7] = { 2, 1, G16_NAMES, G16_CUTAB, G16_FILETAB, G16_PCTAB, G16_FUNCTAB };
+	unsigned char *ft = p + G16_FUNCTAB;
+	int i;
+
+	memset(p, 0, G16_SIZE);
+	put32(p, 0xfffffffa);
+	p[6] = 1;
+	p[7] = 8;
+	for (i = 0; i < 7; i++)
+		put64(p + 8 + 8 * i, hdr[i]);
+	memcpy(p + G16_NAMES, names, sizeof(names));
+	put32(p + G16_CUTAB, 0);
+	memcpy(p + G16_FILETAB, "x.go", 5);
+	memcpy(p + G16_PCTAB, pcsp, sizeof(pcsp));
+	/* functab: {entry, funcoff} x 2, end of text */
+	put64(ft, SYN_TEXT_ADDR);
+	put64(ft + 8, G16_FUNC0);
+	put64(ft + 16, SYN_TEXT_ADDR + 0x20);
+	put64(ft + 24, G16_FUNC1);
+	put64(ft + 32, SYN_TEXT_ADDR + SYN_TEXT_SIZE);
+	/* _func: entry, nameoff, args, deferreturn, pcsp, pcfile, pcln, npcdata, cuOffset */
+	put64(ft + G16_FUNC0, SYN_TEXT_ADDR);
+	put32(ft + G16_FUNC0 + 8, 1);
+	put32(ft + G16_FUNC0 + 20, 1);
+	put64(ft + G16_FUNC1, SYN_TEXT_ADDR + 0x20);
+	put32(ft + G16_FUNC1 + 8, 11);
+}
+
+static void write_go116(char *path, const unsigned char *pcln)
+{
+	static unsigned char text[SYN_TEXT_SIZE];
+	Elf_Scn *text_scn, *pcln_scn, *shstr_scn;
+	Elf64_Ehdr *eh;
+	Elf64_Phdr *ph;
+	Elf64_Shdr *sh;
+	Elf *elf;
+	int fd;
+
+	memset(text, 0xcc, sizeof(text));
+	strcpy(path, "/tmp/test_elfsym.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
+	elf = elf_begin(fd, ELF_C_WRITE, NULL);
+	assert_non_null(elf);
+	eh = elf64_newehdr(elf);
+	assert_non_null(eh);
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	ph = elf64_newphdr(elf, 1);
+	assert_non_null(ph);
+	text_scn = syn_section(elf, ".text", SHT_PROGBITS, text, sizeof(text), ELF_T_BYTE);
+	pcln_scn = syn_section(elf, ".gopclntab", SHT_PROGBITS, (void *)pcln, G16_SIZE, ELF_T_BYTE);
+	shstr_scn = syn_section(elf, ".shstrtab", SHT_STRTAB, (void *)syn_shstrtab,
+				sizeof(syn_shstrtab), ELF_T_BYTE);
+	sh = elf64_getshdr(text_scn);
+	sh->sh_flags = SHF_ALLOC | SHF_EXECINSTR;
+	sh->sh_addr = SYN_TEXT_ADDR;
+	sh = elf64_getshdr(pcln_scn);
+	sh->sh_flags = SHF_ALLOC;
+	sh->sh_addr = SYN_RO_ADDR;
+	eh->e_shstrndx = (uint16_t)elf_ndxscn(shstr_scn);
+	assert_true(elf_update(elf, ELF_C_NULL) > 0);
+	ph = elf64_getphdr(elf);
+	ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_vaddr = SYN_TEXT_ADDR,
+			      .p_offset = elf64_getshdr(text_scn)->sh_offset,
+			      .p_filesz = SYN_TEXT_SIZE, .p_memsz = SYN_TEXT_SIZE };
+	elf_flagphdr(elf, ELF_C_SET, ELF_F_DIRTY);
+	assert_true(elf_update(elf, ELF_C_WRITE) > 0);
+	elf_end(elf);
+	close(fd);
+}
+
+static void test_go116(void **state)
+{
+	unsigned char pcln[G16_SIZE];
+	struct elf_funcs f;
+	char path[64];
+
+	build_go116(pcln);
+	write_go116(path, pcln);
+	load_ok(path, &f);
+	assert_false(f.has_symtab);
+	assert_false(f.has_dynsym);
+	assert_true(f.from_pclntab);
+	assert_int_equal(f.n, 2);
+	assert_string_equal(f.v[0].name, "go116.one");
+	assert_int_equal(f.v[0].addr, SYN_TEXT_ADDR);
+	assert_int_equal(f.v[0].size, 10);
+	assert_string_equal(f.v[1].name, "go116.two");
+	assert_int_equal(f.v[1].addr, SYN_TEXT_ADDR + 0x20);
+	assert_int_equal(f.v[1].size, 0x20);
+	assert_int_equal(f.v[1].offset, f.v[0].offset + 0x20);
+	assert_true(f.v[0].global && f.v[1].global);
+	elf_funcs__free(&f);
+	unlink(path);
+}
+
+/* One field of the synthetic Go 1.16 table broken at a time. */
+static void go116_fails(size_t at, uint64_t val, unsigned width, int want, const char *reason)
+{
+	unsigned char pcln[G16_SIZE];
+	char path[64];
+
+	build_go116(pcln);
+	if (width == 8)
+		put64(pcln + at, val);
+	else if (width == 4)
+		put32(pcln + at, (uint32_t)val);
+	else
+		pcln[at] = (unsigned char)val;
+	write_go116(path, pcln);
+	assert_load_fails(path, want, reason);
+	unlink(path);
+}
+
+static void test_go116_corrupt(void **state)
+{
+	const char *bad = "corrupt .gopclntab: function";
+
+	/* The header: pad bytes, pc quantum, pointer size. */
+	go116_fails(4, 1, 1, -EINVAL, "corrupt .gopclntab: bad header");
+	go116_fails(6, 3, 1, -EINVAL, "corrupt .gopclntab: bad header");
+	go116_fails(7, 2, 1, -EINVAL, "corrupt .gopclntab: bad header");
+	/* nfunc past the table, then a table past the section. */
+	go116_fails(8, 100, 8, -EINVAL, "corrupt .gopclntab: tables lie outside");
+	go116_fails(8 + 6 * 8, G16_SIZE - 16, 8, -EINVAL, "corrupt .gopclntab: tables lie outside");
+	/* funcoff of the second function past the section. */
+	go116_fails(G16_FUNCTAB + 24, G16_SIZE, 8, -EINVAL, bad);
+	/* funcoff pointing at a _func whose entry is another function's. */
+	go116_fails(G16_FUNCTAB + 24, G16_FUNC0, 8, -EINVAL, bad);
+	/* End of text before the last entry. */
+	go116_fails(G16_FUNCTAB + 32, SYN_TEXT_ADDR, 8, -EINVAL, bad);
+	/* nameoff past the section, and negative. */
+	go116_fails(G16_FUNCTAB + G16_FUNC0 + 8, 4096, 4, -EINVAL, bad);
+	go116_fails(G16_FUNCTAB + G16_FUNC1 + 8, (uint32_t)-8, 4, -EINVAL, bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -570,6 +1048,14 @@ int main(void)
 		cmocka_unit_test(test_no_symbol_tables),
 		cmocka_unit_test(test_directory_and_empty),
 		cmocka_unit_test(test_synthetic),
+		cmocka_unit_test(test_go_symtab),
+		cmocka_unit_test(test_go_pclntab),
+		cmocka_unit_test(test_go_code_bytes),
+		cmocka_unit_test(test_go_pclntab_magic),
+		cmocka_unit_test(test_go_pclntab_corrupt),
+		cmocka_unit_test(test_go_pclntab_truncated),
+		cmocka_unit_test(test_go116),
+		cmocka_unit_test(test_go116_corrupt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
