@@ -122,35 +122,258 @@ static __always_inline void note_task(__u32 pid, __u32 tid)
 	bpf_map_update_elem(&seen_tids, &tid, &one, BPF_ANY);
 }
 
-static __always_inline int emit_span(void *ctx, __u8 type)
+/* Go runtime layout, from the binary's DWARF or its Go version (user/gobin.c). */
+const volatile __u32 go_goid_off = 152;
+const volatile __u32 go_stack_hi_off = 8;
+
+/* runtime.newproc's goroutine, per thread, until newproc1 returns the new one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} go_parent SEC(".maps");
+
+/* The goroutine running on this thread (r14 under Go's register ABI) and its stack depth. */
+static __always_inline __u64 go_task(struct pt_regs *ctx, __u32 *sdepth)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 pid = id >> 32;
-	struct st_span *r;
+	__u64 g = ctx->r14, goid = 0, hi = 0;
+
+	bpf_probe_read_user(&goid, sizeof(goid), (void *)(g + go_goid_off));
+	if (sdepth) {
+		*sdepth = 0;
+		if (!bpf_probe_read_user(&hi, sizeof(hi), (void *)(g + go_stack_hi_off)) &&
+		    hi > ctx->sp && hi - ctx->sp < (1ull << 32))
+			*sdepth = (__u32)(hi - ctx->sp);
+	}
+	return goid;
+}
+
+/*
+ * Integer argument word n: SysV registers for C, Go's register ABI for Go.
+ * Loaded into an array first: the context may only be read at constant
+ * offsets, and a switch is compiled into a computed one.
+ */
+static __always_inline __u64 arg_word(struct pt_regs *ctx, __u32 n, bool go)
+{
+	__u64 ax = ctx->ax, bx = ctx->bx, cx = ctx->cx, dx = ctx->dx, di = ctx->di, si = ctx->si;
+	__u64 r8 = ctx->r8, r9 = ctx->r9, r10 = ctx->r10, r11 = ctx->r11;
+	__u64 w[9];
+
+	/* every load happens here, at its constant offset, whatever the branch below */
+	barrier_var(ax);
+	barrier_var(bx);
+	barrier_var(cx);
+	barrier_var(dx);
+	barrier_var(di);
+	barrier_var(si);
+	barrier_var(r8);
+	barrier_var(r9);
+	barrier_var(r10);
+	barrier_var(r11);
+	if (go) {
+		w[0] = ax;
+		w[1] = bx;
+		w[2] = cx;
+		w[3] = di;
+		w[4] = si;
+		w[5] = r8;
+		w[6] = r9;
+		w[7] = r10;
+		w[8] = r11;
+	} else {
+		w[0] = di;
+		w[1] = si;
+		w[2] = dx;
+		w[3] = cx;
+		w[4] = r8;
+		w[5] = r9;
+		w[6] = w[7] = w[8] = 0;
+	}
+	return n < 9 ? w[n] : 0;
+}
+
+/* A BEGIN named from argument arg: a C string, or a Go string (pointer, length). */
+static __always_inline void emit_named(struct pt_regs *ctx, __u32 pid, __u32 tid, __u64 cookie,
+				       __u32 arg)
+{
+	bool go = cookie & ST_CK_GO;
+	struct st_nspan *r = reserve(sizeof(*r));
+	__u64 ptr = arg_word(ctx, arg, go);
+	long n;
+
+	if (!r)
+		return;
+	fill_hdr(&r->hdr, ST_REC_SPAN_NAMED, tid);
+	r->pid = pid;
+	r->probe = (__u32)(cookie & ST_CK_PROBE_MASK);
+	r->goid = 0;
+	r->sdepth = 0;
+	if (go)
+		r->goid = go_task(ctx, (cookie & ST_CK_NOSDEPTH) ? NULL : &r->sdepth);
+	r->nflags = 0;
+	r->_pad = 0;
+	if (go) {
+		__u64 len = arg_word(ctx, arg + 1, true);
+
+		if (len > ST_NAME_LEN) {
+			len = ST_NAME_LEN;
+			r->nflags |= ST_NAME_F_TRUNCATED;
+		}
+		n = bpf_probe_read_user(r->name, len, (void *)ptr) ? -1 : (long)len;
+	} else {
+		n = bpf_probe_read_user_str(r->name, sizeof(r->name), (void *)ptr);
+		if (n > 0) {
+			n--; /* the terminating NUL */
+			if (n == ST_NAME_LEN - 1)
+				r->nflags |= ST_NAME_F_TRUNCATED; /* maybe: it filled the buffer */
+		}
+	}
+	if (n < 0) {
+		n = 0;
+		r->nflags |= ST_NAME_F_FAULT;
+	}
+	r->len = (__u16)n;
+	submit(r);
+}
+
+static __always_inline int emit_span(struct pt_regs *ctx, __u8 type)
+{
+	__u64 id = bpf_get_current_pid_tgid(), cookie;
+	__u32 pid = id >> 32, arg;
 
 	if (!bpf_map_lookup_elem(&tgids, &pid))
 		return 0;
 	note_task(pid, (__u32)id);
-	r = reserve(sizeof(*r));
+	cookie = bpf_get_attach_cookie(ctx);
+	arg = (cookie >> ST_CK_ARG_SHIFT) & 0xff;
+	if (type == ST_REC_SPAN_BEGIN && arg) {
+		emit_named(ctx, pid, (__u32)id, cookie, arg - 1);
+		return 0;
+	}
+	if (cookie & ST_CK_GO) {
+		struct st_gspan *g = reserve(sizeof(*g));
+
+		if (!g)
+			return 0;
+		fill_hdr(&g->hdr, type == ST_REC_SPAN_BEGIN ? ST_REC_GSPAN_BEGIN : ST_REC_GSPAN_END,
+			 (__u32)id);
+		g->probe = (__u32)(cookie & ST_CK_PROBE_MASK);
+		g->goid = go_task(ctx, (cookie & ST_CK_NOSDEPTH) ? NULL : &g->sdepth);
+		if (cookie & ST_CK_NOSDEPTH)
+			g->sdepth = 0;
+		submit(g);
+		return 0;
+	}
+
+	struct st_span *r = reserve(sizeof(*r));
+
 	if (!r)
 		return 0;
 	fill_hdr(&r->hdr, type, (__u32)id);
 	r->pid = pid;
-	r->probe = bpf_get_attach_cookie(ctx);
+	r->probe = (__u32)(cookie & ST_CK_PROBE_MASK);
 	submit(r);
 	return 0;
 }
 
+/* Entry of a span function, or a call to a pair's BEGIN. */
 SEC("uprobe")
 int span_enter(struct pt_regs *ctx)
 {
 	return emit_span(ctx, ST_REC_SPAN_BEGIN);
 }
 
+/* Return of a span function (uretprobe, or uprobe on a RET), or a call to a pair's END. */
 SEC("uretprobe")
 int span_exit(struct pt_regs *ctx)
 {
 	return emit_span(ctx, ST_REC_SPAN_END);
+}
+
+/* --- goroutines ------------------------------------------------------------ */
+
+static __always_inline bool go_traced(__u32 *pid, __u32 *tid)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	*pid = id >> 32;
+	*tid = (__u32)id;
+	if (!bpf_map_lookup_elem(&tgids, pid))
+		return false;
+	note_task(*pid, *tid);
+	return true;
+}
+
+/* runtime.newproc(fn): runs on the goroutine executing a go statement. */
+SEC("uprobe")
+int go_newproc(struct pt_regs *ctx)
+{
+	__u32 pid, tid;
+	__u64 goid;
+
+	if (!go_traced(&pid, &tid))
+		return 0;
+	goid = go_task(ctx, NULL);
+	bpf_map_update_elem(&go_parent, &tid, &goid, BPF_ANY);
+	return 0;
+}
+
+/* A RET of runtime.newproc1: rax is the new goroutine's g. */
+SEC("uprobe")
+int go_newproc_ret(struct pt_regs *ctx)
+{
+	struct st_gocreate *r;
+	__u64 *parent, child = 0;
+	__u32 pid, tid;
+
+	if (!go_traced(&pid, &tid))
+		return 0;
+	bpf_probe_read_user(&child, sizeof(child), (void *)(ctx->ax + go_goid_off));
+	r = reserve(sizeof(*r));
+	if (!r)
+		return 0;
+	fill_hdr(&r->hdr, ST_REC_GO_CREATE, tid);
+	r->pid = pid;
+	r->_pad = 0;
+	parent = bpf_map_lookup_elem(&go_parent, &tid);
+	r->parent_goid = parent ? *parent : 0;
+	r->child_goid = child;
+	submit(r);
+	if (parent)
+		bpf_map_delete_elem(&go_parent, &tid);
+	return 0;
+}
+
+static __always_inline int go_event(struct pt_regs *ctx, __u8 type)
+{
+	struct st_gspan *r;
+	__u32 pid, tid;
+
+	if (!go_traced(&pid, &tid))
+		return 0;
+	r = reserve(sizeof(*r));
+	if (!r)
+		return 0;
+	fill_hdr(&r->hdr, type, tid);
+	r->probe = 0;
+	r->goid = go_task(ctx, &r->sdepth);
+	submit(r);
+	return 0;
+}
+
+/* runtime.goexit1: the goroutine's function returned, or it called runtime.Goexit. */
+SEC("uprobe")
+int go_goexit(struct pt_regs *ctx)
+{
+	return go_event(ctx, ST_REC_GO_EXIT);
+}
+
+/* runtime.gopanic: frames above the recovering one will not reach their RET. */
+SEC("uprobe")
+int go_panic(struct pt_regs *ctx)
+{
+	return go_event(ctx, ST_REC_GO_PANIC);
 }
 
 /* --- kernel events ---------------------------------------------------------- */

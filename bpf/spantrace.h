@@ -24,7 +24,22 @@ enum st_rec_type {
 	ST_REC_SIGNAL = 7,     /* a fatal signal was generated for a traced task */
 	ST_REC_WAIT = 8,       /* an off-CPU wait of at least min_wait_ns ended */
 	ST_REC_PIPE_WRITE = 9, /* a write to a pipe finished (or its writer died) */
+	ST_REC_GSPAN_BEGIN = 10, /* entry of a span function, on a goroutine */
+	ST_REC_GSPAN_END = 11,	 /* a RET of a span function, on a goroutine */
+	ST_REC_SPAN_NAMED = 12,	 /* a span begins, named from an argument */
+	ST_REC_GO_CREATE = 13,	 /* a goroutine created another */
+	ST_REC_GO_EXIT = 14,	 /* a goroutine ended (runtime.goexit1) */
+	ST_REC_GO_PANIC = 15,	 /* a goroutine began to panic (runtime.gopanic) */
 };
+
+/*
+ * The attach cookie of a span probe: the loader's probe index, and how to
+ * read the task and the span's name at that probe.
+ */
+#define ST_CK_PROBE_MASK 0xffffffffull
+#define ST_CK_ARG_SHIFT 32 /* name argument + 1, 0 if none (8 bits) */
+#define ST_CK_GO (1ull << 40) /* Go: the task is the goroutine in r14, names are Go strings */
+#define ST_CK_NOSDEPTH (1ull << 41) /* not a frame (begin/end pairs): no stack depth */
 
 /* How a kernel event was observed; the loader says so with -v and in summaries. */
 enum st_via {
@@ -46,6 +61,44 @@ struct st_span {
 	struct st_hdr hdr;
 	__u32 pid;   /* thread group id */
 	__u32 probe; /* index into the loader's probe table (the attach cookie) */
+};
+
+/*
+ * ST_REC_GSPAN_BEGIN/END, ST_REC_GO_EXIT, ST_REC_GO_PANIC. The process is
+ * that of hdr.tid (named by an ST_REC_TASK before). sdepth is the distance
+ * from the top of the goroutine's stack (g.stack.hi - sp): equal at a call's
+ * entry and its RET, and unchanged when the runtime moves the stack.
+ */
+struct st_gspan {
+	struct st_hdr hdr;
+	__u32 probe;
+	__u32 sdepth; /* 0: unknown */
+	__u64 goid;
+};
+
+/* ST_REC_SPAN_NAMED: a BEGIN (C or Go) whose span is named by an argument. */
+#define ST_NAME_LEN 64
+#define ST_NAME_F_TRUNCATED 1 /* the string was longer than name[] */
+#define ST_NAME_F_FAULT 2     /* the argument could not be read */
+struct st_nspan {
+	struct st_hdr hdr;
+	__u32 pid;
+	__u32 probe;
+	__u64 goid; /* 0 for a thread */
+	__u32 sdepth;
+	__u16 len;  /* bytes in name[], not terminated */
+	__u8 nflags; /* ST_NAME_F_* */
+	__u8 _pad;
+	char name[ST_NAME_LEN];
+};
+
+/* ST_REC_GO_CREATE: hdr.tid is the thread that ran the go statement. */
+struct st_gocreate {
+	struct st_hdr hdr;
+	__u32 pid;
+	__u32 _pad;
+	__u64 parent_goid; /* 0 if unknown */
+	__u64 child_goid;
 };
 
 /*
@@ -174,6 +227,9 @@ _Static_assert(sizeof(struct st_pwrite) == 56, "st_pwrite layout");
 _Static_assert(sizeof(struct st_pipe_write) == 80, "st_pipe_write layout");
 _Static_assert(sizeof(struct st_span) == 24, "st_span layout");
 _Static_assert(sizeof(struct st_task) == 40, "st_task layout");
+_Static_assert(sizeof(struct st_gspan) == 32, "st_gspan layout");
+_Static_assert(sizeof(struct st_nspan) == 40 + ST_NAME_LEN, "st_nspan layout");
+_Static_assert(sizeof(struct st_gocreate) == 40, "st_gocreate layout");
 
 /* Upper bound on traced processes held in the tgid filter map. */
 #define ST_MAX_TGIDS 4096

@@ -17,11 +17,15 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "gobin.h"
+#include "goroutines.h"
 #include "kevents.h"
 #include "kfeatures.h"
 #include "ksyms.h"
 #include "loader.h"
+#include "names.h"
 #include "resolve.h"
+#include "sites.h"
 #include "spantrace.h"
 #include "spantrace.skel.h"
 #include "spantree.h"
@@ -30,6 +34,7 @@
 #include "tasks.h"
 #include "trace.h"
 #include "umulti.h"
+#include "uprobes.h"
 #include "util.h"
 
 /* Events are released to the span trees this long after they are stamped,
@@ -44,10 +49,10 @@ struct session {
 	struct probe_table probes;
 	struct spantrace_bpf *skel;
 	struct features feat;
-	struct bpf_link **links; /* fallback: 2 per probe, entry and return */
-	int *mlinks;		 /* uprobe_multi: 2 per object */
-	size_t nmlinks;
-	size_t nskipped; /* functions the kernel refused to probe */
+	struct gobin go;     /* the main executable, if it is Go */
+	const char *go_path; /* its open_path when its goroutines are followed */
+	struct site_table sites;
+	struct uprobes up;
 	struct ring_buffer *rb;
 	int epfd, sigfd;
 
@@ -60,7 +65,12 @@ struct session {
 	struct tasks *tasks; /* every traced task, named at the end of the trace */
 	struct ksyms *ks;
 	struct kevents kev;
+	struct goroutines *gors;
+	struct names *names;
 	uint64_t bad_records;
+	uint64_t name_faults;  /* span names whose argument could not be read */
+	uint64_t ngo_created;  /* goroutines created while tracing */
+	uint64_t ngo_panics;
 	const char *stop_reason;
 };
 
@@ -77,26 +87,35 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 /* --- events ---------------------------------------------------------------- */
 
+/* Span keys: a function's is its probe index, a pair's is above them all. */
+#define PAIR_KEY(pair) (0x80000000u | (pair))
+/* A name id with this bit was cut to fit (ST_NAME_F_TRUNCATED). */
+#define NAME_TRUNCATED 0x80000000u
+
 static void on_task(void *ctx, uint32_t pid, uint32_t tid)
 {
 	struct session *s = ctx;
 
-	tasks__touch(s->tasks, pid, tid);
+	/* a goroutine's process is named after its main thread */
+	tasks__touch(s->tasks, pid, gor__is_tid(tid) ? pid : tid);
 }
 
 static void on_span(void *ctx, const struct span_out *sp)
 {
 	struct session *s = ctx;
-	const struct probe *p = &s->probes.v[sp->key];
+	const struct probe *p = &s->probes.v[sp->probe];
+	const char *name = names__get(s->names, sp->name & ~NAME_TRUNCATED);
 	struct trace_span ts = {
 		.pid = sp->pid,
 		.tid = sp->tid,
 		.start_ns = sp->start,
 		.dur_ns = sp->end - sp->start,
-		.name = p->name,
+		.name = name ? name : p->name,
 		.func = p->func,
 		.object = p->object,
 		.unfinished = sp->unfinished,
+		.panicked = sp->panicked,
+		.truncated = (sp->name & NAME_TRUNCATED) != 0,
 	};
 
 	s->ops->span(s->w, &ts);
@@ -104,44 +123,199 @@ static void on_span(void *ctx, const struct span_out *sp)
 		stats__add(s->stats, p->name, ts.dur_ns);
 }
 
+/* The span tree key of a record of probe i. */
+static uint32_t probe_key(const struct session *s, uint32_t i)
+{
+	const struct probe *p = &s->probes.v[i];
+
+	return p->role == SPEC_FUNC ? i : PAIR_KEY(p->pair);
+}
+
+/* The process of a thread: named by its ST_REC_TASK before its first span. */
+static uint32_t tid_pid(const struct session *s, uint32_t tid)
+{
+	const struct task *t = tasks__get(s->tasks, tid);
+
+	return t ? t->pid : (uint32_t)s->target.pid;
+}
+
+/* The track of goroutine goid, named on first use. */
+static uint32_t gor_track(struct session *s, uint32_t pid, uint64_t goid)
+{
+	struct gor *g = gor__get(s->gors, pid, goid);
+	char name[48];
+
+	if (!g)
+		return 0;
+	if (!g->named) {
+		g->named = true;
+		snprintf(name, sizeof(name), "goroutine %llu", (unsigned long long)goid);
+		s->ops->thread_name(s->w, pid, g->tid, name);
+	}
+	return g->tid;
+}
+
+/*
+ * The track a span record of goroutine goid goes on. The first time, the
+ * arrow from the goroutine that created it (the parent's track is named and
+ * shown even if it has no span of its own: it is where the work came from).
+ */
+static uint32_t gor_span_track(struct session *s, uint32_t pid, uint64_t goid)
+{
+	struct gor *g = gor__find(s->gors, pid, goid);
+	uint64_t parent, ts;
+	uint32_t tid, ptid;
+
+	if (!g || !g->created)
+		return gor_track(s, pid, goid);
+	parent = g->parent_goid;
+	ts = g->created_ts;
+	g->created = false;
+	tid = gor_track(s, pid, goid);
+	ptid = gor_track(s, pid, parent);
+	if (tid && ptid) {
+		struct trace_flow fl = { .from_pid = pid, .from_tid = ptid, .to_pid = pid,
+					 .to_tid = tid, .ts_ns = ts, .id = tid, .name = "go" };
+
+		s->ops->flow(s->w, &fl);
+	}
+	return tid;
+}
+
+static void on_go_record(struct session *s, const struct st_hdr *h, const void *data)
+{
+	struct span_ev ev = { .ts = h->ts };
+
+	switch (h->type) {
+	case ST_REC_GO_CREATE: {
+		const struct st_gocreate *r = data;
+		struct gor *g;
+
+		if (!r->parent_goid || !r->child_goid)
+			return; /* made by the runtime itself (g0), or unreadable */
+		g = gor__get(s->gors, r->pid, r->child_goid);
+		if (g) {
+			g->created = true;
+			g->parent_goid = r->parent_goid;
+			g->created_ts = h->ts;
+		}
+		s->ngo_created++;
+		return;
+	}
+	case ST_REC_GO_EXIT:
+	case ST_REC_GO_PANIC: {
+		const struct st_gspan *r = data;
+		uint32_t pid = tid_pid(s, h->tid);
+		struct gor *g = gor__find(s->gors, pid, r->goid);
+
+		if (h->type == ST_REC_GO_PANIC)
+			s->ngo_panics++;
+		if (!g)
+			return;
+		if (g->named) {
+			ev.pid = pid;
+			ev.tid = g->tid;
+			ev.kind = h->type == ST_REC_GO_EXIT ? SPAN_EV_EXIT : SPAN_EV_PANIC;
+			spantree__push(s->tree, &ev);
+		}
+		if (h->type == ST_REC_GO_EXIT)
+			gor__remove(s->gors, pid, r->goid); /* goids are never reused */
+		return;
+	}
+	}
+}
+
 /* The one place records are decoded: dispatch on the header's type. */
 static int on_record(void *ctx, void *data, size_t size)
 {
+	static const uint8_t min_size[] = {
+		[ST_REC_SPAN_BEGIN] = sizeof(struct st_span),
+		[ST_REC_SPAN_END] = sizeof(struct st_span),
+		[ST_REC_TASK] = sizeof(struct st_task),
+		[ST_REC_GSPAN_BEGIN] = sizeof(struct st_gspan),
+		[ST_REC_GSPAN_END] = sizeof(struct st_gspan),
+		[ST_REC_SPAN_NAMED] = sizeof(struct st_nspan),
+		[ST_REC_GO_CREATE] = sizeof(struct st_gocreate),
+		[ST_REC_GO_EXIT] = sizeof(struct st_gspan),
+		[ST_REC_GO_PANIC] = sizeof(struct st_gspan),
+	};
 	struct session *s = ctx;
 	const struct st_hdr *h = data;
-	struct span_ev ev;
+	struct span_ev ev = { 0 };
 
-	if (size < sizeof(*h)) {
+	if (size < sizeof(*h) ||
+	    (h->type < sizeof(min_size) && min_size[h->type] && size < min_size[h->type])) {
 		s->bad_records++;
 		return 0;
 	}
+	ev.ts = h->ts;
+	ev.tid = h->tid;
 	switch (h->type) {
 	case ST_REC_SPAN_BEGIN:
 	case ST_REC_SPAN_END: {
 		const struct st_span *r = data;
 
-		if (size < sizeof(*r) || r->probe >= s->probes.n) {
+		if (r->probe >= s->probes.n) {
 			s->bad_records++;
 			return 0;
 		}
-		ev.ts = h->ts;
 		ev.pid = r->pid;
-		ev.tid = h->tid;
-		ev.key = r->probe;
+		ev.key = probe_key(s, r->probe);
+		ev.probe = r->probe;
 		ev.kind = h->type == ST_REC_SPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
 		spantree__push(s->tree, &ev);
 		break;
 	}
-	case ST_REC_TASK: {
-		const struct st_task *r = data;
+	case ST_REC_GSPAN_BEGIN:
+	case ST_REC_GSPAN_END: {
+		const struct st_gspan *r = data;
 
-		struct task *t;
-
-		if (size < sizeof(*r)) {
+		if (r->probe >= s->probes.n) {
 			s->bad_records++;
 			return 0;
 		}
-		t = tasks__add(s->tasks, r->pid, h->tid);
+		ev.pid = tid_pid(s, h->tid);
+		if (r->goid)
+			ev.tid = gor_span_track(s, ev.pid, r->goid) ?: h->tid;
+		ev.key = probe_key(s, r->probe);
+		ev.probe = r->probe;
+		ev.sdepth = r->sdepth;
+		ev.kind = h->type == ST_REC_GSPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
+		spantree__push(s->tree, &ev);
+		break;
+	}
+	case ST_REC_SPAN_NAMED: {
+		const struct st_nspan *r = data;
+
+		if (r->probe >= s->probes.n || r->len > ST_NAME_LEN) {
+			s->bad_records++;
+			return 0;
+		}
+		ev.pid = r->pid;
+		if (r->goid)
+			ev.tid = gor_span_track(s, ev.pid, r->goid) ?: h->tid;
+		ev.key = probe_key(s, r->probe);
+		ev.probe = r->probe;
+		ev.sdepth = r->sdepth;
+		ev.kind = SPAN_EV_BEGIN;
+		if (r->nflags & ST_NAME_F_FAULT)
+			s->name_faults++;
+		else
+			ev.name = names__intern(s->names, r->name, r->len);
+		if (ev.name && (r->nflags & ST_NAME_F_TRUNCATED))
+			ev.name |= NAME_TRUNCATED;
+		spantree__push(s->tree, &ev);
+		break;
+	}
+	case ST_REC_GO_CREATE:
+	case ST_REC_GO_EXIT:
+	case ST_REC_GO_PANIC:
+		on_go_record(s, h, data);
+		break;
+	case ST_REC_TASK: {
+		const struct st_task *r = data;
+		struct task *t = tasks__add(s->tasks, r->pid, h->tid);
+
 		if (t)
 			tasks__set_comm(t, r->comm);
 		break;
@@ -250,10 +424,16 @@ static int load_bpf(struct session *s, char *err, size_t errlen)
 	}
 	s->skel->rodata->wakeup_bytes = s->o->ringbuf_size / 8;
 	if (s->feat.uprobe_multi) {
-		bpf_program__set_expected_attach_type(s->skel->progs.span_enter,
-						      ST_TRACE_UPROBE_MULTI);
-		bpf_program__set_expected_attach_type(s->skel->progs.span_exit,
-						      ST_TRACE_UPROBE_MULTI);
+		struct bpf_program *up[] = { s->skel->progs.span_enter, s->skel->progs.span_exit,
+					     s->skel->progs.go_newproc, s->skel->progs.go_newproc_ret,
+					     s->skel->progs.go_goexit, s->skel->progs.go_panic };
+
+		for (size_t i = 0; i < sizeof(up) / sizeof(up[0]); i++)
+			bpf_program__set_expected_attach_type(up[i], ST_TRACE_UPROBE_MULTI);
+	}
+	if (s->go_path) {
+		s->skel->rodata->go_goid_off = s->go.goid_off;
+		s->skel->rodata->go_stack_hi_off = s->go.stack_hi_off;
 	}
 	bpf_map__set_max_entries(s->skel->maps.events, (uint32_t)s->o->ringbuf_size);
 	s->kev.skel = s->skel;
@@ -272,29 +452,13 @@ static int load_bpf(struct session *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* Kernel-internal ENOTSUPP: the instruction at the address cannot be probed. */
-#define KERNEL_ENOTSUPP 524
-
-/* The kernel refused this function's address, as opposed to failing the attach as a whole. */
-static bool attach_refused(int e)
+static bool attach_failed_by_exit(struct session *s, int e, char *err, size_t errlen)
 {
-	return e == KERNEL_ENOTSUPP || e == EINVAL || e == EOPNOTSUPP;
-}
-
-static const char *attach_strerror(int e)
-{
-	return e == KERNEL_ENOTSUPP ? "the kernel cannot probe the instruction there" : strerror(e);
-}
-
-static void attach_error(struct session *s, int e, const char *what, const char *func,
-			 const char *object, char *err, size_t errlen)
-{
-	if (target__exited(&s->target) || e == ESRCH)
-		snprintf(err, errlen, "process %d exited while probes were being attached",
-			 s->target.pid);
-	else
-		snprintf(err, errlen, "failed to attach %s to %s in %s: %s", what, func, object,
-			 attach_strerror(e));
+	if (!target__exited(&s->target) && e != ESRCH)
+		return false;
+	snprintf(err, errlen, "process %d exited while probes were being attached",
+		 s->target.pid);
+	return true;
 }
 
 /*
@@ -304,62 +468,16 @@ static void attach_error(struct session *s, int e, const char *what, const char 
  * the same program out, and costs nothing to processes that do not run it.
  * A shared library stays filtered to the traced process: probed for every
  * process on the system, each call to it anywhere would trap. Returns the
- * value in uprobe_multi's convention (0: any process); the perf path wants
- * -1 for that.
+ * value in uprobe_multi's convention (0: any process).
  */
-static int uprobe_pid(const struct session *s, const char *path)
+static int uprobe_pid(void *ctx, const char *path)
 {
+	const struct session *s = ctx;
+
 	for (size_t i = 0; i < s->target.nobjs; i++)
 		if (s->target.objs[i].is_main && strcmp(s->target.objs[i].open_path, path) == 0)
 			return 0;
 	return s->target.pid;
-}
-
-struct mgroup {
-	const char *path;
-	unsigned long *offs;
-	unsigned long long *cookies; /* probe indexes */
-};
-
-/*
- * Attaches entry and return links for g[lo, hi). The kernel refuses a whole
- * link if one offset cannot be probed, so on such a refusal split in halves
- * until the refused functions are isolated; those are marked skipped.
- * Returns 0, or -errno for a failure that is not about one function.
- */
-static int attach_range(struct session *s, struct mgroup *g, unsigned int lo, unsigned int hi,
-			bool *skipped, int *why)
-{
-	int fds[2];
-
-	for (int ret = 0; ret < 2; ret++) {
-		int prog = bpf_program__fd(ret ? s->skel->progs.span_exit :
-						 s->skel->progs.span_enter);
-
-		fds[ret] = umulti__link_create(prog, g->path, g->offs + lo, g->cookies + lo,
-					       hi - lo, ret ? ST_F_UPROBE_MULTI_RETURN : 0,
-					       uprobe_pid(s, g->path));
-		if (fds[ret] >= 0)
-			continue;
-		int e = errno;
-
-		if (ret)
-			close(fds[0]);
-		if (!attach_refused(e))
-			return -e;
-		if (hi - lo == 1) {
-			skipped[g->cookies[lo]] = true;
-			*why = e;
-			return 0;
-		}
-		unsigned int mid = lo + (hi - lo) / 2;
-		int r = attach_range(s, g, lo, mid, skipped, why);
-
-		return r ? r : attach_range(s, g, mid, hi, skipped, why);
-	}
-	s->mlinks[s->nmlinks++] = fds[0];
-	s->mlinks[s->nmlinks++] = fds[1];
-	return 0;
 }
 
 static bool has_glob(const char *p)
@@ -367,151 +485,121 @@ static bool has_glob(const char *p)
 	return strpbrk(p, "*?[") != NULL;
 }
 
-/* A refused function is an error if a SPEC named it exactly, else a warning. */
-static int report_skipped(struct session *s, const bool *skipped, int why, char *err,
-			  size_t errlen)
+/*
+ * Functions that could not be probed (no RET, or refused by the kernel): an
+ * error if a SPEC named one exactly, else one warning for all of them.
+ */
+static int report_skipped(struct session *s, const char *kernel_why, char *err, size_t errlen)
 {
 	size_t nskip = 0;
+	const char *why = NULL;
 
 	for (size_t i = 0; i < s->probes.n; i++) {
-		if (!skipped[i])
+		const struct probe *p = &s->probes.v[i];
+		const char *w;
+
+		if (!s->sites.skipped[i])
 			continue;
 		nskip++;
-		for (size_t k = 0; k < s->o->nspecs; k++) {
-			const struct spec *sp = &s->o->specs[k];
-
-			if (!has_glob(sp->pattern) && strcmp(sp->pattern, s->probes.v[i].func) == 0) {
-				attach_error(s, why, "a uprobe", s->probes.v[i].func,
-					     s->probes.v[i].object, err, errlen);
-				return -1;
-			}
+		w = s->sites.why[i] ? s->sites.why[i] : kernel_why;
+		why = w;
+		if (!has_glob(p->spec->pattern)) {
+			if (s->sites.why[i])
+				snprintf(err, errlen, "cannot trace %s in %s: %s; trace its callers, "
+					 "or the functions it calls", p->func, p->object, w);
+			else
+				snprintf(err, errlen, "failed to attach a uprobe to %s in %s: %s",
+					 p->func, p->object, w);
+			return -1;
 		}
 		if (verbose)
-			say("skipped %s in %s: %s", s->probes.v[i].func, s->probes.v[i].object,
-			    attach_strerror(why));
+			say("skipped %s in %s: %s", p->func, p->object, w);
 	}
-	s->nskipped = nskip;
+	if (nskip == s->probes.n && nskip) {
+		snprintf(err, errlen, "none of the %zu functions matched can be traced (%s)", nskip,
+			 why);
+		return -1;
+	}
 	if (nskip)
-		say("warning: skipped %zu function%s the kernel refused to probe (%s)%s", nskip,
-		    nskip == 1 ? "" : "s", attach_strerror(why), verbose ? "" : "; -v lists them");
+		say("warning: skipped %zu function%s %s (%s)%s", nskip, nskip == 1 ? "" : "s",
+		    kernel_why ? "the kernel refused to probe" : "whose return cannot be probed",
+		    why, verbose ? "" : "; -v lists them");
 	return 0;
 }
 
-/* Entry and return links per object, each carrying all its offsets. */
-static int attach_multi(struct session *s, char *err, size_t errlen)
+/* Is the main executable Go, and can its goroutines be followed? Then plan the sites. */
+static int plan_probes(struct session *s, char *err, size_t errlen)
 {
-	size_t n = s->probes.n;
-	unsigned long *offs = calloc(n, sizeof(*offs));
-	unsigned long long *cookies = calloc(n, sizeof(*cookies));
-	bool *done = calloc(n, sizeof(*done)), *skipped = calloc(n, sizeof(*skipped));
-	int rc = -1, why = 0;
+	const struct target_obj *main_obj = NULL;
+	bool go_probes = false;
+	char why[512];
 
-	s->mlinks = calloc(2 * n, sizeof(*s->mlinks));
-	if (!offs || !cookies || !done || !skipped || !s->mlinks) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
+	for (size_t i = 0; i < s->target.nobjs; i++)
+		if (s->target.objs[i].is_main)
+			main_obj = &s->target.objs[i];
+	if (main_obj && s->probes.n &&
+	    gobin__inspect(main_obj->open_path, &s->go, why, sizeof(why)) == 0 && s->go.is_go) {
+		for (size_t i = 0; i < s->probes.n; i++)
+			go_probes |= strcmp(s->probes.v[i].open_path, main_obj->open_path) == 0;
+		if (go_probes) {
+			if (gobin__check(&s->go, main_obj->path, err, errlen))
+				return -1;
+			s->go_path = main_obj->open_path;
+			if (verbose)
+				say("%s: Go %s; goroutine id at runtime.g+%u, stack top at +%u (%s)",
+				    main_obj->path, s->go.version[0] ? s->go.version : "(unknown version)",
+				    s->go.goid_off, s->go.stack_hi_off, s->go.goid_from);
+		}
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct mgroup g = { .path = s->probes.v[i].open_path, .offs = offs,
-				    .cookies = cookies };
-		unsigned int cnt = 0;
-		int r;
+	if (sites__build(&s->probes, s->go_path, &s->sites, err, errlen))
+		return -1;
+	if (verbose)
+		for (size_t i = 0; i < s->probes.n; i++) {
+			const struct probe *p = &s->probes.v[i];
+			size_t nret = 0;
 
-		if (done[i])
-			continue;
-		for (size_t j = i; j < n; j++) {
-			if (done[j] || strcmp(s->probes.v[j].open_path, g.path) != 0)
+			if (s->sites.skipped[i] || !s->go_path || p->role != SPEC_FUNC ||
+			    strcmp(p->open_path, s->go_path) != 0)
 				continue;
-			offs[cnt] = s->probes.v[j].offset;
-			cookies[cnt++] = j;
-			done[j] = true;
+			for (size_t k = 0; k < s->sites.n; k++)
+				nret += s->sites.v[k].probe == i && s->sites.v[k].prog == SITE_EXIT;
+			say("%s: entry and %zu RET instruction%s", p->func, nret,
+			    nret == 1 ? "" : "s");
 		}
-		r = attach_range(s, &g, 0, cnt, skipped, &why);
-		if (r) {
-			attach_error(s, -r, "uprobes", cnt == 1 ? s->probes.v[i].func : "functions",
-				     s->probes.v[i].object, err, errlen);
-			goto out;
-		}
-		if (verbose)
-			say("attached %u function%s in %s (entry and return)", cnt,
-			    cnt == 1 ? "" : "s", s->probes.v[i].object);
-	}
-	rc = report_skipped(s, skipped, why, err, errlen);
-out:
-	free(offs);
-	free(cookies);
-	free(done);
-	free(skipped);
-	return rc;
-}
-
-static void detach_all(struct session *s)
-{
-	for (size_t i = 0; i < s->nmlinks; i++)
-		close(s->mlinks[i]);
-	s->nmlinks = 0;
-	if (s->links)
-		for (size_t i = 0; i < 2 * s->probes.n; i++) {
-			bpf_link__destroy(s->links[i]);
-			s->links[i] = NULL;
-		}
+	return report_skipped(s, NULL, err, errlen);
 }
 
 static int attach_probes(struct session *s, char *err, size_t errlen)
 {
-	size_t n = s->probes.n;
-	bool *skipped = NULL;
-	int rc = -1, why = 0;
+	struct spantrace_bpf *k = s->skel;
+	size_t before = s->sites.nskipped;
+	int r;
 
-	if (s->feat.uprobe_multi)
-		return attach_multi(s, err, errlen);
-
-	raise_fd_limit(n);
-	s->links = calloc(2 * n, sizeof(*s->links));
-	skipped = calloc(n, sizeof(*skipped));
-	if (!s->links || !skipped) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
+	s->up = (struct uprobes){
+		.probes = &s->probes,
+		.sites = &s->sites,
+		.progs = { [SITE_ENTER] = k->progs.span_enter,
+			   [SITE_EXIT] = k->progs.span_exit,
+			   [SITE_GO_NEWPROC] = k->progs.go_newproc,
+			   [SITE_GO_NEWPROC_RET] = k->progs.go_newproc_ret,
+			   [SITE_GO_GOEXIT] = k->progs.go_goexit,
+			   [SITE_GO_PANIC] = k->progs.go_panic },
+		.multi = s->feat.uprobe_multi,
+		.verbose = verbose,
+		.pid_for = uprobe_pid,
+		.ctx = s,
+	};
+	if (!s->sites.n)
+		return 0;
+	raise_fd_limit(s->sites.n);
+	r = uprobes__attach(&s->up, err, errlen);
+	if (r) {
+		attach_failed_by_exit(s, -r, err, errlen);
+		return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const struct probe *p = &s->probes.v[i];
-
-		for (int ret = 0; ret < 2; ret++) {
-			LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret, .bpf_cookie = i);
-			struct bpf_program *prog = ret ? s->skel->progs.span_exit :
-							 s->skel->progs.span_enter;
-			struct bpf_link *l;
-
-			l = bpf_program__attach_uprobe_opts(prog, uprobe_pid(s, p->open_path) ?: -1,
-							    p->open_path,
-							    p->offset, &uo);
-			if (!l) {
-				int e = errno;
-
-				if (attach_refused(e)) {
-					/* Like the multi path: no entry without its return. */
-					bpf_link__destroy(s->links[2 * i]);
-					s->links[2 * i] = NULL;
-					skipped[i] = true;
-					why = e;
-					break;
-				}
-				attach_error(s, e, ret ? "a uretprobe" : "a uprobe", p->func,
-					     p->object, err, errlen);
-				goto out;
-			}
-			s->links[2 * i + ret] = l;
-		}
-		if (skipped[i])
-			continue;
-		if (verbose)
-			say("attached %s at %s+0x%llx (entry and return)", p->func, p->object,
-			    (unsigned long long)p->offset);
-	}
-	rc = report_skipped(s, skipped, why, err, errlen);
-out:
-	free(skipped);
-	return rc;
+	if (s->sites.nskipped == before)
+		return 0;
+	return report_skipped(s, uprobes__strerror(s->up.refused_errno), err, errlen);
 }
 
 static int setup_loop(struct session *s, char *err, size_t errlen)
@@ -587,9 +675,18 @@ static void print_summary(struct session *s, uint64_t dropped)
 
 	fprintf(stderr, "\n");
 	stats__print(s->stats, stderr);
-	fprintf(stderr, "\n%llu spans (%llu unfinished) on %u threads; events lost: %llu\n",
+	fprintf(stderr, "\n%llu spans (%llu unfinished) on %u %s; events lost: %llu\n",
 		(unsigned long long)ts->spans, (unsigned long long)ts->unfinished, ts->tasks,
+		s->go_path ? "tasks (threads and goroutines)" : "threads",
 		(unsigned long long)dropped);
+	if (s->go_path)
+		fprintf(stderr, "goroutines: %llu created, %llu panics, %llu spans cut short by "
+			"a panic or unwinding\n", (unsigned long long)s->ngo_created,
+			(unsigned long long)s->ngo_panics, (unsigned long long)ts->unwound);
+	if (s->name_faults)
+		say("%llu span names could not be read from their argument (a bad pointer?): "
+		    "those spans are named after their function",
+		    (unsigned long long)s->name_faults);
 	if (dropped)
 		say("%llu events were dropped because the ring buffer was full; "
 		    "consider --ringbuf-size", (unsigned long long)dropped);
@@ -603,9 +700,10 @@ static void print_summary(struct session *s, uint64_t dropped)
 
 static void session_cleanup(struct session *s)
 {
-	detach_all(s);
-	free(s->links);
-	free(s->mlinks);
+	uprobes__free(&s->up);
+	sites__free(&s->sites, s->probes.n);
+	gor__free(s->gors);
+	names__free(s->names);
 	ring_buffer__free(s->rb);
 	spantrace_bpf__destroy(s->skel);
 	if (s->epfd > 0)
@@ -669,15 +767,18 @@ int loader__run(const struct opts *o)
 		     target__launch(&s.target, o->cmd, specs_name_objects(o), err, sizeof(err)))
 		goto fail;
 	if (resolve__specs(o->specs, o->nspecs, s.target.objs, s.target.nobjs, &s.probes, err,
-			   sizeof(err)))
+			   sizeof(err)) ||
+	    plan_probes(&s, err, sizeof(err)))
 		goto fail;
 	if (output_open(&s, err, sizeof(err)))
 		goto fail;
 	s.stats = stats__new();
 	s.tree = spantree__new(REORDER_WINDOW_NS, on_span, on_task, &s);
 	s.tasks = tasks__new();
+	s.gors = gor__new();
+	s.names = names__new();
 	s.w = s.ops->open(s.out);
-	if (!s.stats || !s.tree || !s.w || !s.tasks) {
+	if (!s.stats || !s.tree || !s.w || !s.tasks || !s.gors || !s.names) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
@@ -713,13 +814,14 @@ int loader__run(const struct opts *o)
 	}
 	say("tracing %zu function%s in process %d (%s) and its descendants, with kernel events; "
 	    "Ctrl-C to stop",
-	    s.probes.n - s.nskipped, s.probes.n - s.nskipped == 1 ? "" : "s", s.target.pid,
+	    s.probes.n - s.sites.nskipped, s.probes.n - s.sites.nskipped == 1 ? "" : "s",
+	    s.target.pid,
 	    s.target.comm);
 
 	run_loop(&s);
 
 	/* Everything the target did before it stopped is already in the buffer. */
-	detach_all(&s);
+	uprobes__detach(&s.up);
 	kevents__detach(&s.kev);
 	while (ring_buffer__consume(s.rb) > 0)
 		;

@@ -91,13 +91,24 @@ static int pick_object(const struct spec *s, const struct target_obj *objs, size
 	return -1;
 }
 
-static int table_add(struct probe_table *t, const struct target_obj *o, const struct elf_func *f)
+/* Adds f; 0 if it is there already for the same purpose, -EEXIST (with *clash) if not. */
+static int table_add(struct probe_table *t, const struct target_obj *o, const struct elf_func *f,
+		     const struct spec *s, const struct probe **clash)
 {
 	struct probe *p;
 
-	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i].offset == f->offset && strcmp(t->v[i].open_path, o->open_path) == 0)
-			return 0;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct probe *q = &t->v[i];
+
+		if (q->offset != f->offset || strcmp(q->open_path, o->open_path) != 0)
+			continue;
+		if (q->role != s->role || q->name_arg != s->name_arg ||
+		    (s->role != SPEC_FUNC && q->pair != s->pair)) {
+			*clash = q;
+			return -EEXIST;
+		}
+		return 0;
+	}
 	p = realloc(t->v, (t->n + 1) * sizeof(*p));
 	if (!p)
 		return -ENOMEM;
@@ -110,6 +121,11 @@ static int table_add(struct probe_table *t, const struct target_obj *o, const st
 	p->open_path = strdup(o->open_path);
 	p->addr = f->addr;
 	p->offset = f->offset;
+	p->size = f->size;
+	p->spec = s;
+	p->role = s->role;
+	p->pair = s->pair;
+	p->name_arg = s->name_arg;
 	t->n++;
 	if (!p->name || !p->func || !p->object || !p->open_path)
 		return -ENOMEM;
@@ -129,9 +145,10 @@ static void no_match_error(const struct spec *s, const struct target_obj *o,
 		n = spec__suggest(s->pattern, names, fs->n, sugg, MAX_SUGGEST);
 	}
 	off = snprintf(err, errlen, "'%s' matches no function in %s (searched %s%s%s: %zu functions)",
-		       s->pattern, o->path, fs->has_symtab ? ".symtab" : "",
-		       fs->has_symtab && fs->has_dynsym ? " and " : "",
-		       fs->has_dynsym ? ".dynsym" : "", fs->n);
+		       s->pattern, o->path,
+		       fs->from_pclntab ? ".gopclntab" : fs->has_symtab ? ".symtab" : "",
+		       !fs->from_pclntab && fs->has_symtab && fs->has_dynsym ? " and " : "",
+		       !fs->from_pclntab && fs->has_dynsym ? ".dynsym" : "", fs->n);
 	for (i = 0; i < n && off < errlen; i++)
 		off += snprintf(err + off, errlen - off, "%s%s", i ? ", " : "; did you mean ",
 				sugg[i]);
@@ -177,8 +194,19 @@ int resolve__specs(const struct spec *specs, size_t nspecs, const struct target_
 		for (size_t i = 0; i < fs.n; i++) {
 			if (!func_matches(s->pattern, fs.v[i].name))
 				continue;
+			const struct probe *clash = NULL;
+
 			hits++;
-			if (table_add(out, o, &fs.v[i])) {
+			r = table_add(out, o, &fs.v[i], s, &clash);
+			if (r == -EEXIST) {
+				snprintf(err, errlen,
+					 "%s is matched by both '%s' and '%s', which trace it "
+					 "differently; make the patterns match different functions",
+					 fs.v[i].name, clash->spec->text, s->text);
+				elf_funcs__free(&fs);
+				return -1;
+			}
+			if (r) {
 				snprintf(err, errlen, "out of memory");
 				elf_funcs__free(&fs);
 				return -1;

@@ -27,6 +27,11 @@ struct probe {
 	char *open_path;
 	uint64_t addr;
 	uint64_t offset;
+	uint64_t size;	       /* bytes of code, 0 if the symbol does not say */
+	const struct spec *spec; /* the first SPEC that matched it */
+	int role;	       /* enum spec_role */
+	unsigned int pair;     /* SPEC_BEGIN/SPEC_END */
+	int name_arg;	       /* -1: named after the function */
 };
 
 struct probe_table {
@@ -36,7 +41,8 @@ struct probe_table {
 
 /*
  * Appends to out the functions every spec matches; duplicates (same object
- * and offset, e.g. from overlapping globs or symbol aliases) become one probe.
+ * and offset, e.g. from overlapping globs or symbol aliases) become one probe,
+ * unless their SPECs give them different roles or names: that is an error.
  * Returns 0, or -1 with a one-line error in err: an OBJECT that matches no
  * mapped object or several, a PATTERN that matches nothing (with the objects
  * searched and close names suggested), an unreadable object.

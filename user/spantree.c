@@ -404,6 +404,19 @@ static void spantree__begin(struct spantree *t, struct task *k, const struct buf
 {
 	struct open_span *o;
 
+	if (e->sdepth && k->depth) {
+		o = &k->stack[k->depth - 1];
+		/*
+		 * The entry again, at the same depth, with no panic since: the
+		 * function found its stack too small, had the runtime copy it to
+		 * a bigger one, and started over. Still the same call.
+		 */
+		if (o->sdepth == e->sdepth && o->key == e->key &&
+		    !(k->panic_ts && k->panic_ts >= o->start)) {
+			t->stats.reentries++;
+			return;
+		}
+	}
 	/* A call at depth d: every frame at d or deeper has returned or been unwound. */
 	if (e->sdepth)
 		spantree__cut(t, k, spantree__dead_from(k, e->sdepth, true), e->ts, true);

@@ -22,8 +22,11 @@
  * depth >= d (those frames are gone), an END at depth d matches the open span
  * of its key at exactly that depth and closes what is above it. Such spans end
  * at the task's last PANIC if it came after them (panicked), else at the event
- * that revealed them, unfinished either way. Depth 0 means unknown: the span
- * only nests by key (C functions, begin/end pairs).
+ * that revealed them, unfinished either way. A BEGIN of the innermost open
+ * span's key at its depth, with no panic since it began, is the same call
+ * starting over (a Go function whose stack was too small runs its entry again
+ * once the runtime has grown it): it changes nothing. Depth 0 means unknown:
+ * the span only nests by key (C functions, begin/end pairs).
  */
 #ifndef SPANTRACE_SPANTREE_H
 #define SPANTRACE_SPANTREE_H
@@ -62,6 +65,7 @@ struct spantree_stats {
 	uint64_t unfinished;   /* delivered with unfinished = true */
 	uint64_t orphan_ends;  /* END with nothing open to match */
 	uint64_t unwound;      /* closed because a shallower frame showed theirs was gone */
+	uint64_t reentries;    /* BEGINs of a call that started over (stack growth) */
 	uint64_t late_events;  /* arrived older than an already released event of its task */
 	uint32_t max_depth;    /* most spans open at once in one task */
 	uint32_t tasks;	       /* tasks ever seen */

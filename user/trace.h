@@ -19,7 +19,9 @@ struct trace_span {
 	const char *name;   /* display name, e.g. demangled function */
 	const char *func;   /* symbol name, goes to args */
 	const char *object; /* path of the ELF object, goes to args; may be NULL */
-	bool unfinished;    /* still open when tracing stopped */
+	bool unfinished;    /* no END: still open at the stop, or cut off */
+	bool panicked;	    /* unwound by a panic: ends where the panic began */
+	bool truncated;	    /* the name taken from an argument was cut to fit */
 };
 
 /* A key/value pair in an event's args. */

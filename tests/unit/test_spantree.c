@@ -1127,6 +1127,41 @@ static void test_depth_pairs_between_frames(void **state)
 	rec__free(r);
 }
 
+/*
+ * A Go function entered again at the same depth without a panic: its stack
+ * was grown and it restarted. One span, from the first entry. After a panic
+ * the same BEGIN is a new call.
+ */
+static void test_depth_reentry_after_stack_growth(void **state)
+{
+	struct rec *r = rec__new(0, false);
+
+	pushd(r->t, 10, 1, 100, B);
+	pushd(r->t, 20, 2, 200, B);
+	pushd(r->t, 25, 2, 200, B); /* restart */
+	pushd(r->t, 30, 3, 300, B);
+	pushd(r->t, 35, 3, 300, B); /* restart */
+	pushd(r->t, 40, 3, 300, E);
+	pushd(r->t, 50, 2, 200, E);
+	pushd(r->t, 60, 0, 0, P);
+	pushd(r->t, 70, 5, 200, B);
+	pushd(r->t, 75, 5, 200, B); /* restart: the panic came before this call */
+	pushd(r->t, 80, 6, 300, B);
+	pushd(r->t, 85, 0, 0, P);
+	pushd(r->t, 90, 6, 300, B); /* a new call: the last one was unwound at 85 */
+	pushd(r->t, 95, 6, 300, E);
+	pushd(r->t, 96, 5, 200, E);
+	pushd(r->t, 99, 1, 100, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 3, 1, 2, 30, 40, false }, { 2, 1, 1, 20, 50, false },
+	       { 6, 1, 2, 80, 85, true }, { 6, 1, 2, 90, 95, false },
+	       { 5, 1, 1, 70, 96, false }, { 1, 1, 0, 10, 99, false });
+	assert_int_equal(spantree__stats(r->t)->reentries, 3);
+	assert_int_equal(spantree__stats(r->t)->unwound, 1);
+	assert_true(r->s[2].panicked);
+	rec__free(r);
+}
+
 /* A goroutine's exit after a panic: what it held ends at the panic. */
 static void test_depth_exit_after_panic(void **state)
 {
@@ -1187,6 +1222,7 @@ int main(void)
 		cmocka_unit_test(test_depth_no_panic_and_orphan),
 		cmocka_unit_test(test_depth_pairs_between_frames),
 		cmocka_unit_test(test_depth_exit_after_panic),
+		cmocka_unit_test(test_depth_reentry_after_stack_growth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

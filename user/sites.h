@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Where uprobes go: turns the probe table into attach sites (file, offset,
+ * program, cookie). Pure apart from reading the functions' code, so the rules
+ * are unit-tested:
+ *   - a C span function: a uprobe at its entry, a uretprobe;
+ *   - a Go span function: a uprobe at its entry and one on each RET
+ *     instruction (never a uretprobe: the Go runtime copies stacks and aborts
+ *     on a return address it did not put there); a Go function without a RET
+ *     (it ends in a tail jump or never returns) cannot be a span function;
+ *   - a pair's BEGIN and END functions: a uprobe at the entry;
+ *   - in a Go program with span probes, the runtime functions that make
+ *     goroutines, end them and start panics.
+ */
+#ifndef SPANTRACE_SITES_H
+#define SPANTRACE_SITES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resolve.h"
+
+/* The BPF program a site runs. */
+enum site_prog {
+	SITE_ENTER,	   /* span_enter */
+	SITE_EXIT,	   /* span_exit */
+	SITE_GO_NEWPROC,   /* go_newproc: runtime.newproc entry */
+	SITE_GO_NEWPROC_RET, /* go_newproc_ret: runtime.newproc1 RETs */
+	SITE_GO_GOEXIT,	   /* go_goexit: runtime.goexit1 entry */
+	SITE_GO_PANIC,	   /* go_panic: runtime.gopanic entry */
+	SITE_NPROGS,
+};
+
+#define SITE_NO_PROBE UINT32_MAX
+
+struct site {
+	const char *path; /* where this process opens the file (points into the probe table) */
+	uint64_t offset;
+	uint64_t cookie;  /* ST_CK_* | probe index */
+	uint32_t probe;	  /* index in the probe table, SITE_NO_PROBE for runtime sites */
+	uint8_t prog;	  /* enum site_prog */
+	bool retprobe;	  /* uretprobe at offset (C returns) */
+};
+
+struct site_table {
+	struct site *v;
+	size_t n;
+	bool *skipped;	  /* per probe: no sites (see below) */
+	size_t nskipped;
+	char **why;	  /* per probe: why it was skipped, or NULL */
+	bool go;	  /* has goroutine sites */
+	size_t nruntime;  /* runtime sites */
+};
+
+/*
+ * Builds the sites of every probe. go_path is the open_path of the Go
+ * executable the goroutine offsets belong to (NULL: no Go object): its
+ * probes are Go probes, and the runtime functions are looked up in it.
+ *
+ * A probe that cannot be placed (a Go function with no RET) is marked
+ * skipped with the reason in why[]; whether that is fatal is the caller's
+ * call. Errors (unreadable code, an argument the ABI does not pass in a
+ * register, a Go runtime without the functions goroutines are tracked by)
+ * return -1 with a one-line message.
+ */
+int sites__build(const struct probe_table *pt, const char *go_path, struct site_table *out,
+		 char *err, size_t errlen);
+void sites__free(struct site_table *st, size_t nprobes);
+
+/* Highest argument word a name can be read from: C (SysV), Go (a string takes two words). */
+#define SITES_MAX_C_ARG 5
+#define SITES_MAX_GO_STR_ARG 7
+
+#endif
