@@ -169,3 +169,62 @@ fail:
 	free(b);
 	return ret;
 }
+
+/* cmp against 0x10(%r14): g.stackguard0, the goroutine's stack limit. */
+static bool is_stackguard_cmp(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	if (in->id != X86_INS_CMP || x->op_count != 2)
+		return false;
+	for (int i = 0; i < 2; i++) {
+		const cs_x86_op *o = &x->operands[i];
+
+		if (o->type == X86_OP_MEM && o->mem.base == X86_REG_R14 &&
+		    o->mem.index == X86_REG_INVALID && o->mem.disp == 0x10)
+			return true;
+	}
+	return false;
+}
+
+/* Writes only r12 (the scratch register Go computes a big frame's new sp in). */
+static bool writes_only_r12(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	return (in->id == X86_INS_LEA || in->id == X86_INS_MOV || in->id == X86_INS_SUB) &&
+	       x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+	       x->operands[0].reg == X86_REG_R12;
+}
+
+uint32_t disasm__go_body(const uint8_t *code, size_t len)
+{
+	const uint8_t *p = code;
+	size_t left = len > 64 ? 64 : len;
+	uint64_t pc = 0;
+	bool cmp_seen = false;
+	uint32_t off = 0;
+	cs_insn *insn;
+	csh h;
+	int n = 0;
+
+	if (!code || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return 0;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	insn = cs_malloc(h);
+	/* the prologue is at most: mov/lea, sub, jb, cmp, jbe */
+	while (insn && n++ < 6 && cs_disasm_iter(h, &p, &left, &pc, insn)) {
+		if (is_stackguard_cmp(insn)) {
+			cmp_seen = true;
+		} else if (cmp_seen && (insn->id == X86_INS_JBE || insn->id == X86_INS_JB)) {
+			off = (uint32_t)pc; /* the instruction after the check */
+			break;
+		} else if (insn->id != X86_INS_JB && !writes_only_r12(insn)) {
+			break;
+		}
+	}
+	if (insn)
+		cs_free(insn, 1);
+	cs_close(&h);
+	return off;
+}

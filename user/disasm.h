@@ -38,6 +38,17 @@ int disasm__rets(const uint8_t *code, size_t len, uint64_t addr, struct disasm_r
 void disasm_rets__free(struct disasm_rets *r);
 
 /*
+ * Where a Go function's body starts: the offset just after its stack check
+ * (cmp 0x10(%r14),%rsp or, for big frames, a check of %r12; then jbe to
+ * morestack), or 0 when code does not start with one (NOSPLIT and assembly
+ * functions). A function whose stack is too small calls morestack from the
+ * check and then starts over from its first byte, so a probe at its first
+ * byte fires twice for one call; after the check it fires once. The check
+ * reads memory and writes only flags and %r12, which no argument is in.
+ */
+uint32_t disasm__go_body(const uint8_t *code, size_t len);
+
+/*
  * Reads len bytes at file offset off of path into a fresh *buf (free() it).
  * len may be 0 (then *buf is a valid 1-byte allocation); len > DISASM_MAX_LEN
  * is -E2BIG. A file that ends before off + len is -EIO. On error *buf is

@@ -563,8 +563,9 @@ static int plan_probes(struct session *s, char *err, size_t errlen)
 				continue;
 			for (size_t k = 0; k < s->sites.n; k++)
 				nret += s->sites.v[k].probe == i && s->sites.v[k].prog == SITE_EXIT;
-			say("%s: entry and %zu RET instruction%s", p->func, nret,
-			    nret == 1 ? "" : "s");
+			say("%s: entry probe at +%u (%s), %zu RET instruction%s", p->func,
+			    s->sites.body[i], s->sites.body[i] ? "after the stack check" :
+			    "no stack check", nret, nret == 1 ? "" : "s");
 		}
 	return report_skipped(s, NULL, err, errlen);
 }

@@ -25,15 +25,20 @@ static int sites__push(struct site_table *st, size_t *cap, const struct site *s)
 	return 0;
 }
 
-/* RET offsets of the function at [off, off + size) of path. */
-static int func_rets(const char *path, uint64_t off, uint64_t size, uint64_t addr,
-		     struct disasm_rets *rets, char *err, size_t errlen)
+/*
+ * The code of a Go function: where its body starts (after the stack check)
+ * and, if rets, its RET offsets.
+ */
+static int go_code(const char *path, uint64_t off, uint64_t size, uint64_t addr, uint32_t *body,
+		   struct disasm_rets *rets, char *err, size_t errlen)
 {
 	uint8_t *code = NULL;
 	int r;
 
 	r = disasm__read(path, off, (size_t)size, &code, err, errlen);
 	if (!r)
+		*body = disasm__go_body(code, (size_t)size);
+	if (!r && rets)
 		r = disasm__rets(code, (size_t)size, addr, rets, err, errlen);
 	free(code);
 	return r;
@@ -76,6 +81,7 @@ static int probe_sites(struct site_table *st, size_t *cap, const struct probe_ta
 	uint64_t ck = (uint64_t)i | (go ? ST_CK_GO : 0);
 	struct site s = { .path = p->open_path, .offset = p->offset, .probe = (uint32_t)i };
 	struct disasm_rets rets = { 0 };
+	uint32_t body = 0;
 	char why[256];
 	int r = 0;
 
@@ -86,37 +92,33 @@ static int probe_sites(struct site_table *st, size_t *cap, const struct probe_ta
 	if (p->name_arg >= 0)
 		ck |= (uint64_t)(p->name_arg + 1) << ST_CK_ARG_SHIFT;
 	s.cookie = ck;
-	switch (p->role) {
-	case SPEC_BEGIN:
-		s.prog = SITE_ENTER;
-		return sites__push(st, cap, &s);
-	case SPEC_END:
-		s.prog = SITE_EXIT;
-		return sites__push(st, cap, &s);
-	}
 	if (!go) {
-		s.prog = SITE_ENTER;
+		s.prog = p->role == SPEC_END ? SITE_EXIT : SITE_ENTER;
 		if (sites__push(st, cap, &s))
 			return -ENOMEM;
+		if (p->role != SPEC_FUNC)
+			return 0;
 		s.prog = SITE_EXIT;
 		s.retprobe = true;
 		return sites__push(st, cap, &s);
 	}
 	if (!p->size) {
-		skip(st, i, "its size is unknown, so its RET instructions cannot be found");
+		skip(st, i, "its size is unknown, so its code cannot be read");
 		return 0;
 	}
-	if (func_rets(p->open_path, p->offset, p->size, p->addr, &rets, why, sizeof(why))) {
+	if (go_code(p->open_path, p->offset, p->size, p->addr, &body,
+		    p->role == SPEC_FUNC ? &rets : NULL, why, sizeof(why))) {
 		snprintf(err, errlen, "cannot read the code of %s: %s", p->func, why);
 		return -1;
 	}
-	if (!rets.n) {
+	if (p->role == SPEC_FUNC && !rets.n) {
 		skip(st, i, "it has no RET instruction (it ends in a jump or never returns), so "
 			    "its return cannot be probed");
-		disasm_rets__free(&rets);
 		return 0;
 	}
-	s.prog = SITE_ENTER;
+	st->body[i] = body;
+	s.offset = p->offset + body;
+	s.prog = p->role == SPEC_END ? SITE_EXIT : SITE_ENTER;
 	r = sites__push(st, cap, &s);
 	s.prog = SITE_EXIT;
 	s.cookie = ck & ~((uint64_t)0xff << ST_CK_ARG_SHIFT);
@@ -172,8 +174,10 @@ static int runtime_sites(struct site_table *st, size_t *cap, const char *go_path
 			st->nruntime += !r;
 			continue;
 		}
-		if (!f->size || func_rets(go_path, f->offset, f->size, f->addr, &rets, why,
-					   sizeof(why)) || !rets.n) {
+		uint32_t body;
+
+		if (!f->size || go_code(go_path, f->offset, f->size, f->addr, &body, &rets, why,
+					 sizeof(why)) || !rets.n) {
 			snprintf(err, errlen, "cannot find the RET instructions of %s in %s%s%s",
 				 want[w].func, go_path, f->size ? ": " : "", f->size ? why : "");
 			disasm_rets__free(&rets);
@@ -200,7 +204,8 @@ int sites__build(const struct probe_table *pt, const char *go_path, struct site_
 	memset(out, 0, sizeof(*out));
 	out->skipped = calloc(pt->n ? pt->n : 1, sizeof(*out->skipped));
 	out->why = calloc(pt->n ? pt->n : 1, sizeof(*out->why));
-	if (!out->skipped || !out->why)
+	out->body = calloc(pt->n ? pt->n : 1, sizeof(*out->body));
+	if (!out->skipped || !out->why || !out->body)
 		goto oom;
 	for (size_t i = 0; i < pt->n; i++) {
 		int r = probe_sites(out, &cap, pt, i, go_path, err, errlen);
@@ -235,6 +240,7 @@ void sites__free(struct site_table *st, size_t nprobes)
 		for (size_t i = 0; i < nprobes; i++)
 			free(st->why[i]);
 	free(st->why);
+	free(st->body);
 	free(st->skipped);
 	free(st->v);
 	memset(st, 0, sizeof(*st));

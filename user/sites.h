@@ -4,11 +4,13 @@
  * program, cookie). Pure apart from reading the functions' code, so the rules
  * are unit-tested:
  *   - a C span function: a uprobe at its entry, a uretprobe;
- *   - a Go span function: a uprobe at its entry and one on each RET
+ *   - a Go span function: a uprobe after its stack check (see
+ *     disasm__go_body) and one on each RET
  *     instruction (never a uretprobe: the Go runtime copies stacks and aborts
  *     on a return address it did not put there); a Go function without a RET
  *     (it ends in a tail jump or never returns) cannot be a span function;
- *   - a pair's BEGIN and END functions: a uprobe at the entry;
+ *   - a pair's BEGIN and END functions: a uprobe at the entry (Go: after
+ *     the stack check);
  *   - in a Go program with span probes, the runtime functions that make
  *     goroutines, end them and start panics.
  */
@@ -49,6 +51,7 @@ struct site_table {
 	bool *skipped;	  /* per probe: no sites (see below) */
 	size_t nskipped;
 	char **why;	  /* per probe: why it was skipped, or NULL */
+	uint32_t *body;	  /* per probe: Go entry probe this far in, past the stack check */
 	bool go;	  /* has goroutine sites */
 	size_t nruntime;  /* runtime sites */
 };

@@ -334,10 +334,50 @@ static void test_read_errors(void **state)
 	assert_non_null(strstr(err, FIXTURE_DIR));
 }
 
+/* A big Go frame: the new stack pointer is computed in r12 and checked twice. */
+static const uint8_t go_big_frame[] = {
+	0x49, 0x89, 0xe4,			/* 00 mov %rsp,%r12 */
+	0x49, 0x81, 0xec, 0xa0, 0x3f, 0x00, 0x00, /* 03 sub $0x3fa0,%r12 */
+	0x0f, 0x82, 0x96, 0x00, 0x00, 0x00,	/* 0a jb */
+	0x4d, 0x3b, 0x66, 0x10,			/* 10 cmp 0x10(%r14),%r12 */
+	0x0f, 0x86, 0x8c, 0x00, 0x00, 0x00,	/* 14 jbe */
+	0x48, 0x81, 0xec, 0x20, 0x40, 0x00, 0x00, /* 1a sub $0x4020,%rsp */
+};
+
+/* The check compares something other than g.stackguard0: not a stack check. */
+static const uint8_t not_stackguard[] = {
+	0x49, 0x3b, 0x66, 0x18,		/* 00 cmp 0x18(%r14),%rsp */
+	0x76, 0x18,			/* 04 jbe */
+	0x55,				/* 06 push %rbp */
+};
+
+/* An argument register written before the check: the probe may not move past it. */
+static const uint8_t writes_arg[] = {
+	0x48, 0x89, 0xe0,		/* 00 mov %rsp,%rax */
+	0x49, 0x3b, 0x66, 0x10,		/* 03 cmp 0x10(%r14),%rsp */
+	0x76, 0x18,			/* 07 jbe */
+};
+
+/* Where a Go function's body starts: after its stack check, or 0 without one. */
+static void test_go_body(void **state)
+{
+	static const uint8_t leaf[] = { 0x48, 0x8d, 0x04, 0x37, 0xc3 }; /* lea (%rdi,%rsi),%rax; ret */
+
+	assert_int_equal(disasm__go_body(go_func, sizeof(go_func)), 0x06);
+	assert_int_equal(disasm__go_body(go_big_frame, sizeof(go_big_frame)), 0x1a);
+	assert_int_equal(disasm__go_body(not_stackguard, sizeof(not_stackguard)), 0);
+	assert_int_equal(disasm__go_body(writes_arg, sizeof(writes_arg)), 0);
+	assert_int_equal(disasm__go_body(leaf, sizeof(leaf)), 0);
+	/* cut inside the jbe: no complete check */
+	assert_int_equal(disasm__go_body(go_func, 5), 0);
+	assert_int_equal(disasm__go_body(NULL, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_go_func),
+		cmocka_unit_test(test_go_body),
 		cmocka_unit_test(test_two_rets),
 		cmocka_unit_test(test_ret_imm16),
 		cmocka_unit_test(test_rep_ret),
