@@ -195,7 +195,7 @@ static __always_inline __u64 arg_word(struct pt_regs *ctx, __u32 n, bool go)
 
 /* A BEGIN named from argument arg: a C string, or a Go string (pointer, length). */
 static __always_inline void emit_named(struct pt_regs *ctx, __u32 pid, __u32 tid, __u64 cookie,
-				       __u32 arg)
+				       __u32 arg, bool can_fault)
 {
 	bool go = cookie & ST_CK_GO;
 	struct st_nspan *r = reserve(sizeof(*r));
@@ -213,6 +213,7 @@ static __always_inline void emit_named(struct pt_regs *ctx, __u32 pid, __u32 tid
 		r->goid = go_task(ctx, (cookie & ST_CK_NOSDEPTH) ? NULL : &r->sdepth);
 	r->nflags = 0;
 	r->_pad = 0;
+	r->ptr = ptr;
 	if (go) {
 		__u64 len = arg_word(ctx, arg + 1, true);
 
@@ -220,9 +221,14 @@ static __always_inline void emit_named(struct pt_regs *ctx, __u32 pid, __u32 tid
 			len = ST_NAME_LEN;
 			r->nflags |= ST_NAME_F_TRUNCATED;
 		}
-		n = bpf_probe_read_user(r->name, len, (void *)ptr) ? -1 : (long)len;
+		n = bpf_probe_read_user(r->name, len, (void *)ptr) ? -(long)len - 1 : (long)len;
+		/* a sleepable program may fault the page in */
+		if (n < 0 && can_fault && !bpf_copy_from_user(r->name, len, (void *)ptr))
+			n = (long)len;
 	} else {
 		n = bpf_probe_read_user_str(r->name, sizeof(r->name), (void *)ptr);
+		if (n < 0 && can_fault && !bpf_copy_from_user(r->name, 1, (void *)ptr))
+			n = bpf_probe_read_user_str(r->name, sizeof(r->name), (void *)ptr);
 		if (n > 0) {
 			n--; /* the terminating NUL */
 			if (n == ST_NAME_LEN - 1)
@@ -230,14 +236,15 @@ static __always_inline void emit_named(struct pt_regs *ctx, __u32 pid, __u32 tid
 		}
 	}
 	if (n < 0) {
-		n = 0;
+		/* Go: -(len + 1), the bytes the loader should read; C: up to the NUL */
+		n = go ? -n - 1 : 0;
 		r->nflags |= ST_NAME_F_FAULT;
 	}
 	r->len = (__u16)n;
 	submit(r);
 }
 
-static __always_inline int emit_span(struct pt_regs *ctx, __u8 type)
+static __always_inline int emit_span(struct pt_regs *ctx, __u8 type, bool can_fault)
 {
 	__u64 id = bpf_get_current_pid_tgid(), cookie;
 	__u32 pid = id >> 32, arg;
@@ -248,7 +255,7 @@ static __always_inline int emit_span(struct pt_regs *ctx, __u8 type)
 	cookie = bpf_get_attach_cookie(ctx);
 	arg = (cookie >> ST_CK_ARG_SHIFT) & 0xff;
 	if (type == ST_REC_SPAN_BEGIN && arg) {
-		emit_named(ctx, pid, (__u32)id, cookie, arg - 1);
+		emit_named(ctx, pid, (__u32)id, cookie, arg - 1, can_fault);
 		return 0;
 	}
 	if (cookie & ST_CK_GO) {
@@ -281,14 +288,26 @@ static __always_inline int emit_span(struct pt_regs *ctx, __u8 type)
 SEC("uprobe")
 int span_enter(struct pt_regs *ctx)
 {
-	return emit_span(ctx, ST_REC_SPAN_BEGIN);
+	return emit_span(ctx, ST_REC_SPAN_BEGIN, false);
+}
+
+/*
+ * A BEGIN named from an argument, sleepable: a string in a page the process
+ * has not touched yet (a literal used for the first time) is faulted in. Not
+ * loaded where the kernel has no sleepable uprobes; span_enter does the job
+ * there, and the loader reads what it could not through /proc/PID/mem.
+ */
+SEC("uprobe.s")
+int span_enter_named(struct pt_regs *ctx)
+{
+	return emit_span(ctx, ST_REC_SPAN_BEGIN, true);
 }
 
 /* Return of a span function (uretprobe, or uprobe on a RET), or a call to a pair's END. */
 SEC("uretprobe")
 int span_exit(struct pt_regs *ctx)
 {
-	return emit_span(ctx, ST_REC_SPAN_END);
+	return emit_span(ctx, ST_REC_SPAN_END, false);
 }
 
 /* --- goroutines ------------------------------------------------------------ */

@@ -79,14 +79,20 @@ struct st_gspan {
 /* ST_REC_SPAN_NAMED: a BEGIN (C or Go) whose span is named by an argument. */
 #define ST_NAME_LEN 64
 #define ST_NAME_F_TRUNCATED 1 /* the string was longer than name[] */
-#define ST_NAME_F_FAULT 2     /* the argument could not be read */
+/*
+ * The string could not be read: it is in a page the process has not touched
+ * yet, and a uprobe cannot fault pages in. ptr and len say where it is; the
+ * loader reads it through /proc/PID/mem, which can.
+ */
+#define ST_NAME_F_FAULT 2
 struct st_nspan {
 	struct st_hdr hdr;
 	__u32 pid;
 	__u32 probe;
 	__u64 goid; /* 0 for a thread */
+	__u64 ptr;  /* the string's address */
 	__u32 sdepth;
-	__u16 len;  /* bytes in name[], not terminated */
+	__u16 len;  /* bytes in name[], not terminated (FAULT: bytes to read, 0 = to NUL) */
 	__u8 nflags; /* ST_NAME_F_* */
 	__u8 _pad;
 	char name[ST_NAME_LEN];
@@ -228,7 +234,7 @@ _Static_assert(sizeof(struct st_pipe_write) == 80, "st_pipe_write layout");
 _Static_assert(sizeof(struct st_span) == 24, "st_span layout");
 _Static_assert(sizeof(struct st_task) == 40, "st_task layout");
 _Static_assert(sizeof(struct st_gspan) == 32, "st_gspan layout");
-_Static_assert(sizeof(struct st_nspan) == 40 + ST_NAME_LEN, "st_nspan layout");
+_Static_assert(sizeof(struct st_nspan) == 48 + ST_NAME_LEN, "st_nspan layout");
 _Static_assert(sizeof(struct st_gocreate) == 40, "st_gocreate layout");
 
 /* Upper bound on traced processes held in the tgid filter map. */

@@ -53,6 +53,7 @@ struct session {
 	const char *go_path; /* its open_path when its goroutines are followed */
 	struct site_table sites;
 	struct uprobes up;
+	bool names_sleepable; /* span_enter_named loaded: it can fault names in */
 	struct ring_buffer *rb;
 	int epfd, sigfd;
 
@@ -225,6 +226,72 @@ static void on_go_record(struct session *s, const struct st_hdr *h, const void *
 	}
 }
 
+/*
+ * A string the uprobe could not read (its page not yet touched by the process)
+ * read through /proc/PID/mem, which faults it in: up to len bytes (Go), or to
+ * the NUL (C, len 0), at most ST_NAME_LEN. Returns the bytes in buf; *cut when
+ * longer; -1 if unreadable (the process is gone, or the pointer was bad).
+ */
+static ssize_t read_name(uint32_t pid, uint64_t ptr, size_t len, char *buf, bool *cut)
+{
+	char path[32];
+	size_t want = len ? len : ST_NAME_LEN, got = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/mem", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* page by page: a C string may end just before an unmapped page */
+	while (got < want) {
+		size_t page_left = 4096 - ((ptr + got) & 4095);
+		size_t n = want - got < page_left ? want - got : page_left;
+		ssize_t r = pread(fd, buf + got, n, (off_t)(ptr + got));
+
+		if (r <= 0)
+			break;
+		if (!len) {
+			char *nul = memchr(buf + got, '\0', (size_t)r);
+
+			if (nul) {
+				got = (size_t)(nul - buf);
+				close(fd);
+				return (ssize_t)got;
+			}
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	if (got < want && (len || !got))
+		return -1;
+	if (!len) { /* no NUL in ST_NAME_LEN bytes */
+		got = ST_NAME_LEN - 1;
+		*cut = true;
+	}
+	return (ssize_t)got;
+}
+
+/* The name id of a named BEGIN, 0 if none could be read (then: the function's). */
+static uint32_t name_of(struct session *s, const struct st_nspan *r)
+{
+	char buf[ST_NAME_LEN];
+	bool cut = r->nflags & ST_NAME_F_TRUNCATED;
+	uint32_t id;
+
+	if (r->nflags & ST_NAME_F_FAULT) {
+		ssize_t n = read_name(r->pid, r->ptr, r->len, buf, &cut);
+
+		if (n < 0) {
+			s->name_faults++;
+			return 0;
+		}
+		id = names__intern(s->names, buf, (size_t)n);
+	} else {
+		id = names__intern(s->names, r->name, r->len);
+	}
+	return id && cut ? id | NAME_TRUNCATED : id;
+}
+
 /* The one place records are decoded: dispatch on the header's type. */
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -298,12 +365,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		ev.probe = r->probe;
 		ev.sdepth = r->sdepth;
 		ev.kind = SPAN_EV_BEGIN;
-		if (r->nflags & ST_NAME_F_FAULT)
-			s->name_faults++;
-		else
-			ev.name = names__intern(s->names, r->name, r->len);
-		if (ev.name && (r->nflags & ST_NAME_F_TRUNCATED))
-			ev.name |= NAME_TRUNCATED;
+		ev.name = name_of(s, r);
 		spantree__push(s->tree, &ev);
 		break;
 	}
@@ -411,12 +473,9 @@ static void raise_fd_limit(size_t nprobes)
 	}
 }
 
-static int load_bpf(struct session *s, char *err, size_t errlen)
+/* Opens and configures the object; sleepable: load span_enter_named. */
+static int open_bpf(struct session *s, bool sleepable, char *err, size_t errlen)
 {
-	uint32_t pid = (uint32_t)s->target.pid;
-	uint8_t one = 1;
-	int r;
-
 	s->skel = spantrace_bpf__open();
 	if (!s->skel) {
 		snprintf(err, errlen, "failed to open the BPF object: %s", strerror(errno));
@@ -425,12 +484,14 @@ static int load_bpf(struct session *s, char *err, size_t errlen)
 	s->skel->rodata->wakeup_bytes = s->o->ringbuf_size / 8;
 	if (s->feat.uprobe_multi) {
 		struct bpf_program *up[] = { s->skel->progs.span_enter, s->skel->progs.span_exit,
+					     s->skel->progs.span_enter_named,
 					     s->skel->progs.go_newproc, s->skel->progs.go_newproc_ret,
 					     s->skel->progs.go_goexit, s->skel->progs.go_panic };
 
 		for (size_t i = 0; i < sizeof(up) / sizeof(up[0]); i++)
 			bpf_program__set_expected_attach_type(up[i], ST_TRACE_UPROBE_MULTI);
 	}
+	bpf_program__set_autoload(s->skel->progs.span_enter_named, sleepable);
 	if (s->go_path) {
 		s->skel->rodata->go_goid_off = s->go.goid_off;
 		s->skel->rodata->go_stack_hi_off = s->go.stack_hi_off;
@@ -438,12 +499,46 @@ static int load_bpf(struct session *s, char *err, size_t errlen)
 	bpf_map__set_max_entries(s->skel->maps.events, (uint32_t)s->o->ringbuf_size);
 	s->kev.skel = s->skel;
 	kevents__configure(&s->kev);
+	return 0;
+}
+
+static bool has_named_sites(const struct session *s)
+{
+	for (size_t i = 0; i < s->sites.n; i++)
+		if (s->sites.v[i].prog == SITE_ENTER_NAMED)
+			return true;
+	return false;
+}
+
+static int load_bpf(struct session *s, char *err, size_t errlen)
+{
+	uint32_t pid = (uint32_t)s->target.pid;
+	bool sleepable = has_named_sites(s);
+	uint8_t one = 1;
+	int r;
+
+	if (open_bpf(s, sleepable, err, errlen))
+		return -1;
 	r = spantrace_bpf__load(s->skel);
+	if (r && sleepable) {
+		/* no sleepable uprobes here: names come from span_enter, and /proc */
+		if (verbose)
+			say("span names: this kernel refused a sleepable uprobe (%s); names in pages "
+			    "the process has not touched yet are read later from /proc/PID/mem",
+			    strerror(-r));
+		spantrace_bpf__destroy(s->skel);
+		s->skel = NULL;
+		sleepable = false;
+		if (open_bpf(s, false, err, errlen))
+			return -1;
+		r = spantrace_bpf__load(s->skel);
+	}
 	if (r) {
 		snprintf(err, errlen, "failed to load the BPF programs: %s; run with -v for the "
 			 "verifier log", strerror(-r));
 		return -1;
 	}
+	s->names_sleepable = sleepable;
 	if (bpf_map__update_elem(s->skel->maps.tgids, &pid, sizeof(pid), &one, sizeof(one),
 				 BPF_ANY)) {
 		snprintf(err, errlen, "failed to set the traced process: %s", strerror(errno));
@@ -580,6 +675,8 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 		.probes = &s->probes,
 		.sites = &s->sites,
 		.progs = { [SITE_ENTER] = k->progs.span_enter,
+			   [SITE_ENTER_NAMED] = s->names_sleepable ? k->progs.span_enter_named :
+								     k->progs.span_enter,
 			   [SITE_EXIT] = k->progs.span_exit,
 			   [SITE_GO_NEWPROC] = k->progs.go_newproc,
 			   [SITE_GO_NEWPROC_RET] = k->progs.go_newproc_ret,

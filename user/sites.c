@@ -93,7 +93,8 @@ static int probe_sites(struct site_table *st, size_t *cap, const struct probe_ta
 		ck |= (uint64_t)(p->name_arg + 1) << ST_CK_ARG_SHIFT;
 	s.cookie = ck;
 	if (!go) {
-		s.prog = p->role == SPEC_END ? SITE_EXIT : SITE_ENTER;
+		s.prog = p->role == SPEC_END ? SITE_EXIT :
+		         p->name_arg >= 0   ? SITE_ENTER_NAMED : SITE_ENTER;
 		if (sites__push(st, cap, &s))
 			return -ENOMEM;
 		if (p->role != SPEC_FUNC)
@@ -118,7 +119,8 @@ static int probe_sites(struct site_table *st, size_t *cap, const struct probe_ta
 	}
 	st->body[i] = body;
 	s.offset = p->offset + body;
-	s.prog = p->role == SPEC_END ? SITE_EXIT : SITE_ENTER;
+	s.prog = p->role == SPEC_END ? SITE_EXIT :
+		 p->name_arg >= 0   ? SITE_ENTER_NAMED : SITE_ENTER;
 	r = sites__push(st, cap, &s);
 	s.prog = SITE_EXIT;
 	s.cookie = ck & ~((uint64_t)0xff << ST_CK_ARG_SHIFT);

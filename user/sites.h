@@ -26,6 +26,7 @@
 /* The BPF program a site runs. */
 enum site_prog {
 	SITE_ENTER,	   /* span_enter */
+	SITE_ENTER_NAMED,  /* span_enter_named: sleepable, for names read from arguments */
 	SITE_EXIT,	   /* span_exit */
 	SITE_GO_NEWPROC,   /* go_newproc: runtime.newproc entry */
 	SITE_GO_NEWPROC_RET, /* go_newproc_ret: runtime.newproc1 RETs */
