@@ -615,10 +615,12 @@ static int report_skipped(struct session *s, const char *kernel_why, char *err, 
 			 why);
 		return -1;
 	}
-	if (nskip)
-		say("warning: skipped %zu function%s %s (%s)%s", nskip, nskip == 1 ? "" : "s",
-		    kernel_why ? "the kernel refused to probe" : "whose return cannot be probed",
-		    why, verbose ? "" : "; -v lists them");
+	if (nskip && kernel_why)
+		say("warning: skipped %zu function%s the kernel refused to probe (%s)%s", nskip,
+		    nskip == 1 ? "" : "s", why, verbose ? "" : "; -v lists them");
+	else if (nskip)
+		say("warning: skipped %zu function%s: %s%s", nskip, nskip == 1 ? "" : "s", why,
+		    verbose ? "" : "; -v lists them");
 	return 0;
 }
 

@@ -171,8 +171,8 @@ def test_go_function_without_ret(tmp_path, out):
 
     r = run(["-o", out, "-u", "main.fai*", "-u", "main.explode", "--", target("gotasks")])
     assert r.returncode == 0, r.stderr
-    assert "warning: skipped 1 function whose return cannot be probed (it has no RET" \
-        in r.stderr
+    assert "warning: skipped 1 function: it has no RET instruction (it ends in a jump or " \
+        "never returns), so its return cannot be probed; -v lists them" in r.stderr
     assert r.stdout == TARGET_OUT
     t = Trace(out)
     # nothing traced returns after the panic, so nothing shows explode's frame gone: it is

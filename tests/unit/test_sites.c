@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * sites: where the uprobes of each probe go, on the C and Go fixtures: entry
+ * and uretprobe for C, entry after the stack check and every RET for Go, one
+ * entry for each end of a pair, the Go runtime's goroutine functions, and the
+ * cookies that tell the BPF side what to read.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "disasm.h"
+#include "elfsym.h"
+#include "sites.h"
+#include "spantrace.h"
+
+#define FX(name) FIXTURE_DIR "/" name
+
+struct plan {
+	struct spec specs[8];
+	size_t nspecs;
+	struct probe_table pt;
+	struct site_table st;
+	char err[512];
+};
+
+static int plan_for(struct plan *p, const char *path, bool go, const char *const *texts)
+{
+	struct target_obj obj = { .path = path, .open_path = path, .is_main = true };
+	unsigned int npairs = 0;
+
+	memset(p, 0, sizeof(*p));
+	for (; *texts; texts++) {
+		struct spec *s = &p->specs[p->nspecs];
+
+		/* "+BEGIN=END" is a --span pair */
+		if (**texts == '+') {
+			assert_int_equal(spec__parse_pair(*texts + 1, npairs++, s, s + 1, p->err,
+							  sizeof(p->err)), 0);
+			p->nspecs += 2;
+		} else {
+			assert_int_equal(spec__parse(*texts, s, p->err, sizeof(p->err)), 0);
+			p->nspecs++;
+		}
+	}
+	assert_int_equal(resolve__specs(p->specs, p->nspecs, &obj, 1, &p->pt, p->err,
+					sizeof(p->err)), 0);
+	return sites__build(&p->pt, go ? path : NULL, &p->st, p->err, sizeof(p->err));
+}
+
+static void plan_free(struct plan *p)
+{
+	sites__free(&p->st, p->pt.n);
+	probe_table__free(&p->pt);
+	for (size_t i = 0; i < p->nspecs; i++)
+		spec__free(&p->specs[i]);
+}
+
+static size_t probe_index(const struct plan *p, const char *func)
+{
+	for (size_t i = 0; i < p->pt.n; i++)
+		if (strcmp(p->pt.v[i].func, func) == 0)
+			return i;
+	fail_msg("no probe %s", func);
+	return 0;
+}
+
+/* The sites of probe i with program prog, in order. */
+static size_t sites_of(const struct plan *p, size_t i, int prog, const struct site **out,
+		       size_t max)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < p->st.n; k++)
+		if (p->st.v[k].probe == i && p->st.v[k].prog == prog && n < max)
+			out[n++] = &p->st.v[k];
+	return n;
+}
+
+static void test_c_function_and_pair(void **state)
+{
+	static const char *const specs[] = { "fx_alpha", "+fx_beta:name=arg0=fx_gamma", NULL };
+	const struct site *s[4];
+	struct plan p;
+	size_t a, b, g;
+
+	assert_int_equal(plan_for(&p, FX("fx_pie"), false, specs), 0);
+	a = probe_index(&p, "fx_alpha");
+	b = probe_index(&p, "fx_beta");
+	g = probe_index(&p, "fx_gamma");
+	assert_int_equal(p.st.n, 4);
+	assert_false(p.st.go);
+	assert_int_equal(p.st.nskipped, 0);
+	/* a C function: entry, and a uretprobe at the same offset */
+	assert_int_equal(sites_of(&p, a, SITE_ENTER, s, 4), 1);
+	assert_int_equal(s[0]->offset, p.pt.v[a].offset);
+	assert_false(s[0]->retprobe);
+	assert_int_equal(s[0]->cookie, a);
+	assert_int_equal(sites_of(&p, a, SITE_EXIT, s, 4), 1);
+	assert_true(s[0]->retprobe);
+	assert_int_equal(s[0]->offset, p.pt.v[a].offset);
+	/* a pair: BEGIN's entry reads the name from arg0, END's entry closes; neither a frame */
+	assert_int_equal(sites_of(&p, b, SITE_ENTER_NAMED, s, 4), 1);
+	assert_int_equal(s[0]->cookie, b | ST_CK_NOSDEPTH | (1ull << ST_CK_ARG_SHIFT));
+	assert_int_equal(sites_of(&p, g, SITE_EXIT, s, 4), 1);
+	assert_false(s[0]->retprobe);
+	assert_int_equal(s[0]->cookie, g | ST_CK_NOSDEPTH);
+	plan_free(&p);
+
+	/* a C string argument beyond the registers */
+	static const char *const bad[] = { "fx_alpha:name=arg6", NULL };
+	assert_int_equal(plan_for(&p, FX("fx_pie"), false, bad), -1);
+	assert_string_equal(p.err, "fx_alpha: name=arg6 is out of range: C functions receive arg0 "
+				   "to arg5 in registers (x86-64 SysV), later ones on the stack");
+	plan_free(&p);
+}
+
+static void expect_rets(const struct plan *p, size_t i, const char *path, uint32_t body)
+{
+	const struct probe *pr = &p->pt.v[i];
+	const struct site *s[16];
+	struct disasm_rets rets;
+	uint8_t *code;
+	char err[256];
+	size_t n;
+
+	assert_int_equal(disasm__read(path, pr->offset, pr->size, &code, err, sizeof(err)), 0);
+	assert_int_equal(disasm__rets(code, pr->size, pr->addr, &rets, err, sizeof(err)), 0);
+	assert_true(rets.n >= 1);
+	n = sites_of(p, i, SITE_EXIT, s, 16);
+	assert_int_equal(n, rets.n);
+	for (size_t k = 0; k < n; k++) {
+		assert_int_equal(s[k]->offset, pr->offset + rets.off[k]);
+		assert_false(s[k]->retprobe);
+		assert_int_equal(s[k]->cookie, i | ST_CK_GO);
+		assert_int_equal(code[rets.off[k]], 0xc3);
+	}
+	/* the entry probe is past "cmp 0x10(%r14),%rsp; jbe" (4 + 2 bytes) if there is one */
+	n = sites_of(p, i, SITE_ENTER, s, 16) + sites_of(p, i, SITE_ENTER_NAMED, s, 16);
+	assert_int_equal(n, 1);
+	assert_int_equal(p->st.body[i], disasm__go_body(code, pr->size));
+	assert_int_equal(p->st.body[i], body);
+	assert_int_equal(s[0]->offset, pr->offset + body);
+	disasm_rets__free(&rets);
+	free(code);
+}
+
+static void test_go_functions(void **state)
+{
+	static const char *const specs[] = { "main.alpha", "main.beta:name=arg0",
+					     "+main.gamma=main.main.func1", "main.nev*", NULL };
+	const struct site *s[4];
+	struct plan p;
+	size_t b, g, f, nv;
+	int progs[SITE_NPROGS] = { 0 };
+
+	assert_int_equal(plan_for(&p, FX("fx_go"), true, specs), 0);
+	expect_rets(&p, probe_index(&p, "main.alpha"), FX("fx_go"), 0); /* a leaf: no check */
+	expect_rets(&p, probe_index(&p, "main.beta"), FX("fx_go"), 6);
+	b = probe_index(&p, "main.beta");
+	assert_int_equal(sites_of(&p, b, SITE_ENTER_NAMED, s, 4), 1);
+	assert_int_equal(s[0]->cookie, b | ST_CK_GO | (1ull << ST_CK_ARG_SHIFT));
+	assert_int_equal(s[0]->offset, p.pt.v[b].offset + 6);
+	/* pair ends on Go: entry only (after the check), with the goroutine, without depth */
+	g = probe_index(&p, "main.gamma");
+	f = probe_index(&p, "main.main.func1");
+	assert_int_equal(sites_of(&p, g, SITE_ENTER, s, 4), 1);
+	assert_int_equal(s[0]->cookie, g | ST_CK_GO | ST_CK_NOSDEPTH);
+	assert_int_equal(sites_of(&p, g, SITE_EXIT, s, 4), 0);
+	assert_int_equal(sites_of(&p, f, SITE_EXIT, s, 4), 1);
+	assert_int_equal(s[0]->cookie, f | ST_CK_GO | ST_CK_NOSDEPTH);
+	/* never() has no RET: skipped, with the reason */
+	nv = probe_index(&p, "main.never");
+	assert_true(p.st.skipped[nv]);
+	assert_int_equal(p.st.nskipped, 1);
+	assert_non_null(strstr(p.st.why[nv], "it has no RET instruction"));
+	for (size_t k = 0; k < p.st.n; k++)
+		assert_int_not_equal(p.st.v[k].probe, nv);
+	/* the runtime's goroutine functions: newproc, newproc1's RETs, goexit1, gopanic */
+	assert_true(p.st.go);
+	for (size_t k = 0; k < p.st.n; k++)
+		if (p.st.v[k].probe == SITE_NO_PROBE)
+			progs[p.st.v[k].prog]++;
+	assert_int_equal(progs[SITE_GO_NEWPROC], 1);
+	assert_true(progs[SITE_GO_NEWPROC_RET] >= 1);
+	assert_int_equal(progs[SITE_GO_GOEXIT], 1);
+	assert_int_equal(progs[SITE_GO_PANIC], 1);
+	assert_int_equal(p.st.nruntime, 3 + progs[SITE_GO_NEWPROC_RET]);
+	plan_free(&p);
+
+	/* the same table without goroutine offsets is planned as C: uretprobes */
+	static const char *const one[] = { "main.alpha", NULL };
+	assert_int_equal(plan_for(&p, FX("fx_go"), false, one), 0);
+	assert_int_equal(p.st.n, 2);
+	assert_true(p.st.v[1].retprobe);
+	assert_false(p.st.go);
+	plan_free(&p);
+
+	/* a Go string is two words: it cannot start at the last register */
+	static const char *const bad[] = { "main.beta:name=arg8", NULL };
+	assert_int_equal(plan_for(&p, FX("fx_go"), true, bad), -1);
+	assert_non_null(strstr(p.err, "main.beta: name=arg8 is out of range: a Go string is two "
+				      "words"));
+	plan_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_c_function_and_pair),
+		cmocka_unit_test(test_go_functions),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
