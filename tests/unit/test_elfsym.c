@@ -561,7 +561,7 @@ static void test_synthetic(void **state)
  * the same functions at the same addresses with the same sizes.
  */
 static const char *const go_main[] = { "main.(*counter).bump", "main.alpha", "main.beta",
-				       "main.gamma", "main.main", "main.main.func1" };
+				       "main.gamma", "main.main", "main.main.func1", "main.never" };
 
 /* The function of f at addr called name, or NULL. */
 static const struct elf_func *find_at(const struct elf_funcs *f, const char *name, uint64_t addr)
@@ -581,7 +581,7 @@ static void test_go_symtab(void **state)
 	load_ok(FX("fx_go"), &f);
 	assert_true(f.has_symtab);
 	assert_false(f.from_pclntab);
-	assert_prefixed_set(&f, "main.", go_main, 6);
+	assert_prefixed_set(&f, "main.", go_main, 7);
 	elf_funcs__free(&f);
 }
 
@@ -616,7 +616,7 @@ static void test_go_pclntab(void **state)
 	assert_false(pcl.has_symtab);
 	assert_true(pcl.from_pclntab);
 	assert_int_equal(pcl.e_type, ET_EXEC);
-	assert_prefixed_set(&pcl, "main.", go_main, 6);
+	assert_prefixed_set(&pcl, "main.", go_main, 7);
 	assert_sorted_unique(&pcl);
 	assert_offsets(FX("fx_go_stripped"), &pcl);
 	for (i = 0; i < sizeof(go_main) / sizeof(go_main[0]); i++) {
