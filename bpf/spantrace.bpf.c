@@ -134,18 +134,19 @@ struct {
 	__type(value, __u64);
 } go_parent SEC(".maps");
 
-/* The goroutine running on this thread (r14 under Go's register ABI) and its stack depth. */
-static __always_inline __u64 go_task(struct pt_regs *ctx, __u32 *sdepth)
+/*
+ * The goroutine running on this thread (r14 under Go's register ABI); with
+ * want_depth, its stack depth in *sdepth (always written: 0 if not wanted).
+ */
+static __always_inline __u64 go_task(struct pt_regs *ctx, bool want_depth, __u32 *sdepth)
 {
-	__u64 g = ctx->r14, goid = 0, hi = 0;
+	__u64 g = ctx->r14, goid = 0, hi = 0, sp = ctx->sp;
 
 	bpf_probe_read_user(&goid, sizeof(goid), (void *)(g + go_goid_off));
-	if (sdepth) {
-		*sdepth = 0;
-		if (!bpf_probe_read_user(&hi, sizeof(hi), (void *)(g + go_stack_hi_off)) &&
-		    hi > ctx->sp && hi - ctx->sp < (1ull << 32))
-			*sdepth = (__u32)(hi - ctx->sp);
-	}
+	*sdepth = 0;
+	if (want_depth && !bpf_probe_read_user(&hi, sizeof(hi), (void *)(g + go_stack_hi_off)) &&
+	    hi > sp && hi - sp < (1ull << 32))
+		*sdepth = (__u32)(hi - sp);
 	return goid;
 }
 
@@ -210,7 +211,7 @@ static __always_inline void emit_named(struct pt_regs *ctx, __u32 pid, __u32 tid
 	r->goid = 0;
 	r->sdepth = 0;
 	if (go)
-		r->goid = go_task(ctx, (cookie & ST_CK_NOSDEPTH) ? NULL : &r->sdepth);
+		r->goid = go_task(ctx, !(cookie & ST_CK_NOSDEPTH), &r->sdepth);
 	r->nflags = 0;
 	r->_pad = 0;
 	r->ptr = ptr;
@@ -266,9 +267,7 @@ static __always_inline int emit_span(struct pt_regs *ctx, __u8 type, bool can_fa
 		fill_hdr(&g->hdr, type == ST_REC_SPAN_BEGIN ? ST_REC_GSPAN_BEGIN : ST_REC_GSPAN_END,
 			 (__u32)id);
 		g->probe = (__u32)(cookie & ST_CK_PROBE_MASK);
-		g->goid = go_task(ctx, (cookie & ST_CK_NOSDEPTH) ? NULL : &g->sdepth);
-		if (cookie & ST_CK_NOSDEPTH)
-			g->sdepth = 0;
+		g->goid = go_task(ctx, !(cookie & ST_CK_NOSDEPTH), &g->sdepth);
 		submit(g);
 		return 0;
 	}
@@ -328,12 +327,12 @@ static __always_inline bool go_traced(__u32 *pid, __u32 *tid)
 SEC("uprobe")
 int go_newproc(struct pt_regs *ctx)
 {
-	__u32 pid, tid;
+	__u32 pid, tid, sdepth;
 	__u64 goid;
 
 	if (!go_traced(&pid, &tid))
 		return 0;
-	goid = go_task(ctx, NULL);
+	goid = go_task(ctx, false, &sdepth);
 	bpf_map_update_elem(&go_parent, &tid, &goid, BPF_ANY);
 	return 0;
 }
@@ -376,7 +375,7 @@ static __always_inline int go_event(struct pt_regs *ctx, __u8 type)
 		return 0;
 	fill_hdr(&r->hdr, type, tid);
 	r->probe = 0;
-	r->goid = go_task(ctx, &r->sdepth);
+	r->goid = go_task(ctx, true, &r->sdepth);
 	submit(r);
 	return 0;
 }
