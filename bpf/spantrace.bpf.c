@@ -200,11 +200,13 @@ static __always_inline void emit_named(struct pt_regs *ctx, __u32 pid, __u32 tid
 {
 	bool go = cookie & ST_CK_GO;
 	struct st_nspan *r = reserve(sizeof(*r));
-	__u64 ptr = arg_word(ctx, arg, go);
+	__u64 ptr;
 	long n;
 
+	/* before anything else: older verifiers do not know r is non-NULL past this */
 	if (!r)
 		return;
+	ptr = arg_word(ctx, arg, go);
 	fill_hdr(&r->hdr, ST_REC_SPAN_NAMED, tid);
 	r->pid = pid;
 	r->probe = (__u32)(cookie & ST_CK_PROBE_MASK);
