@@ -194,10 +194,10 @@ $(BUILD)/qemu/guestprog: tests/qemu/guestprog.c | $(BUILD)/qemu
 	$(Q)$(CC) $(CFLAGS) $(WARN) -static $< -o $@
 
 $(BUILD)/qemu/initramfs.cpio.gz: tests/qemu/mkinitramfs.sh tests/qemu/init.sh \
-		$(BUILD)/spantrace-static $(BUILD)/qemu/guestprog | $(BUILD)/qemu
+		$(BUILD)/spantrace-static $(BUILD)/qemu/guestprog $(GT)/gotasks_stripped | $(BUILD)/qemu
 	$(call msg,CPIO,$@)
 	$(Q)tests/qemu/mkinitramfs.sh $@ $(BUILD)/spantrace-static $(BUILD)/qemu/guestprog \
-		tests/qemu/init.sh
+		tests/qemu/init.sh $(GT)/gotasks_stripped
 
 $(BUILD)/qemu:
 	$(Q)mkdir -p $@

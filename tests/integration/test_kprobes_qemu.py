@@ -37,6 +37,7 @@ class Guest:
         self.lines = [ESCAPES.sub("", ln).rstrip("\r") for ln in log.split("\n")]
         self.markers = set()
         self.rc = None
+        self.go_rc = None
         self.sections = {}
         inside = None
         for line in self.lines:
@@ -56,6 +57,8 @@ class Guest:
                 self.sections[inside] = []
             elif name == "SPANTRACE-RC":
                 self.rc = int(m.group(2))
+            elif name == "GO-RC":
+                self.go_rc = int(m.group(2))
 
     def section(self, name):
         if name not in self.sections:
@@ -138,3 +141,19 @@ def test_exit_events(guest):
     exits = [e for e in trace_events(guest) if e.get("ph") == "i" and e.get("cat") == "exit"]
     assert len(exits) == len(EXIT_CODES), exits
     assert sorted(e["args"]["code"] for e in exits) == EXIT_CODES, exits
+
+
+# A Go program on this kernel: perf uprobes (no uprobe_multi before 6.6), RET probes, goroutine
+# tracks, names from Go strings, the sleepable name probe. The same assertions as on the host.
+def test_go_program(guest, tmp_path):
+    from test_go import TARGET_OUT, check_go_trace, pid_of
+
+    err = guest.section("GO-STDERR") or ""
+    assert guest.go_rc == 0, f"spantrace on the Go program exited {guest.go_rc}:\n{err}"
+    assert "per-function perf uprobes" in err, err
+    assert "refused a sleepable uprobe" not in err, err
+    assert "51 spans (1 unfinished) on 5 tasks (threads and goroutines); events lost: 0" in err
+    assert guest.section("GO-STDOUT") + "\n" == TARGET_OUT
+    path = tmp_path / "go.json"
+    path.write_text(guest.section("GO-TRACE"))
+    check_go_trace(str(path), pid_of(err), "/gotasks")

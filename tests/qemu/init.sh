@@ -11,6 +11,10 @@
 #   === SPANTRACE-RC <exit code>
 #   === STDERR-BEGIN ... === STDERR-END     spantrace's stderr
 #   === TRACE-BEGIN ... === TRACE-END       /trace.json
+#   === GO-RC <exit code>                   spantrace on /gotasks (perf uprobes on Go)
+#   === GO-STDERR-BEGIN ... === GO-STDERR-END
+#   === GO-STDOUT-BEGIN ... === GO-STDOUT-END   the Go program's own output
+#   === GO-TRACE-BEGIN ... === GO-TRACE-END
 #   === DMESG-BEGIN ... === DMESG-END       the kernel log (for diagnosis)
 #   === GUEST-DONE
 
@@ -38,6 +42,23 @@ echo "=== TRACE-BEGIN"
 cat /trace.json
 echo
 echo "=== TRACE-END"
+# A Go program: RET probes, goroutines and names from Go strings on this kernel.
+/spantrace -v -o /go.json \
+	--span 'main.WithTask:name=arg2=main.WithTask.func1' \
+	--span 'main.WithSpan:name=arg2=main.WithSpan.func1' \
+	-u main.grow -u main.explode -u main.guarded -u main.worker \
+	-- /gotasks >/go.out 2>/go.err
+echo "=== GO-RC $?"
+echo "=== GO-STDERR-BEGIN"
+cat /go.err
+echo "=== GO-STDERR-END"
+echo "=== GO-STDOUT-BEGIN"
+cat /go.out
+echo "=== GO-STDOUT-END"
+echo "=== GO-TRACE-BEGIN"
+cat /go.json
+echo
+echo "=== GO-TRACE-END"
 echo "=== DMESG-BEGIN"
 dmesg
 echo "=== DMESG-END"

@@ -1,16 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Build the qemu guest's initramfs: busybox-static and its applets, the static
-# spantrace as /spantrace, the guest program as /guestprog, and INIT as /init.
+# spantrace as /spantrace, the guest program as /guestprog, INIT as /init, and
+# a static Go program as /gotasks.
 #
-#   mkinitramfs.sh OUT.cpio.gz SPANTRACE GUESTPROG INIT
+#   mkinitramfs.sh OUT.cpio.gz SPANTRACE GUESTPROG INIT GOPROG
 set -eu
 
-if [ $# -ne 4 ]; then
-	echo "usage: $0 OUT.cpio.gz SPANTRACE GUESTPROG INIT" >&2
+if [ $# -ne 5 ]; then
+	echo "usage: $0 OUT.cpio.gz SPANTRACE GUESTPROG INIT GOPROG" >&2
 	exit 2
 fi
-out=$1 spantrace=$2 guestprog=$3 init=$4
+out=$1 spantrace=$2 guestprog=$3 init=$4 goprog=$5
 busybox=/bin/busybox
 
 if [ ! -x "$busybox" ]; then
@@ -38,7 +39,8 @@ done
 cp "$spantrace" "$root/spantrace"
 cp "$guestprog" "$root/guestprog"
 cp "$init" "$root/init"
-chmod 0755 "$root/init" "$root/spantrace" "$root/guestprog"
+cp "$goprog" "$root/gotasks"
+chmod 0755 "$root/init" "$root/spantrace" "$root/guestprog" "$root/gotasks"
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$tmp/out"
 mv "$tmp/out" "$out"
