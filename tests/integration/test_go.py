@@ -14,8 +14,9 @@ NWORKERS = 4
 # WithTask(ctx context.Context, name string): ctx is two words (arg0, arg1), name is arg2/arg3.
 GO_SPECS = ["--span", "main.WithTask:name=arg2=main.WithTask.func1",
             "--span", "main.WithSpan:name=arg2=main.WithSpan.func1",
-            "-u", "main.grow", "-u", "main.explode", "-u", "main.guarded", "-u", "main.worker"]
-TARGET_OUT = f"gotasks done ends=13 grow={[12] * NWORKERS} recovered=true\n".replace(",", "")
+            "-u", "main.grow", "-u", "main.explode", "-u", "main.guarded", "-u", "main.worker",
+            "-u", "main.leave"]
+TARGET_OUT = f"gotasks done ends=14 grow={[12] * NWORKERS} recovered=true\n".replace(",", "")
 
 # Nesting on each worker's goroutine track: grow(3) recurses to grow(0) under send and recv.
 WORKER_PARENTS = {(None, "main.worker"): 1, ("main.worker", "worker-K"): 1,
@@ -38,10 +39,19 @@ def check_go_trace(path, pid, exe):
         tracks[e["tid"]].append(e)
     # every span is on a goroutine track
     assert all(names[tid].startswith("goroutine ") for tid in tracks), names
-    assert len(tracks) == 1 + NWORKERS
+    assert len(tracks) == 1 + NWORKERS + 1
     by_first = {min(l, key=lambda e: e["_start"])["name"]: tid for tid, l in tracks.items()}
     main_tid = by_first["replicate"]
     assert names[main_tid] == "goroutine 1"
+
+    # the goroutine that ends itself with runtime.Goexit inside leave(): leave never returns,
+    # and is cut where Goexit's deferred end() closes "quit" around it
+    quit_tid = by_first["quit"]
+    quit, leave = sorted(tracks.pop(quit_tid), key=lambda e: e["_start"])
+    assert (quit["name"], leave["name"]) == ("quit", "main.leave")
+    assert "unfinished" not in quit["args"]
+    assert leave["args"]["unfinished"] is True and "panicked" not in leave["args"]
+    assert quit["_start"] < leave["_start"] <= leave["_end"] == quit["_end"]
 
     # goroutine 1: the task around everything, and the panic recovered in guarded
     main_spans = sorted(tracks[main_tid], key=lambda e: e["_start"])
@@ -68,12 +78,12 @@ def check_go_trace(path, pid, exe):
         assert collections.Counter(e["args"]["func"] for e in spans) == {
             "main.worker": 1, "main.WithTask": 1, "main.WithSpan": 2, "main.grow": 8}
     assert sorted(task_names) == [f"worker-{i}" for i in range(NWORKERS)]
-    assert len(t.spans) == 3 + NWORKERS * 12
-    assert t.unfinished() == [explode]
+    assert len(t.spans) == 3 + NWORKERS * 12 + 2
+    assert sorted(e["name"] for e in t.unfinished()) == ["main.explode", "main.leave"]
 
-    # goroutine 1 created each worker: one arrow per worker, from its track
+    # goroutine 1 created each worker and the quitter: one arrow each, from its track
     go_flows = [f for f in t.flows() if f[4] == "go"]
-    assert go_flows == sorted((pid, main_tid, pid, tid, "go") for tid in workers)
+    assert go_flows == sorted((pid, main_tid, pid, tid, "go") for tid in workers + [quit_tid])
     return t
 
 
@@ -98,9 +108,9 @@ def test_go_tasks_and_spans(out, exe, env):
         assert "goroutine id at runtime.g+152, stack top at +8 (DWARF)" in r.stderr
     else:
         assert "goroutine id at runtime.g+152, stack top at +8 (version table)" in r.stderr
-    assert "51 spans (1 unfinished) on 5 tasks (threads and goroutines); events lost: 0" \
+    assert "53 spans (2 unfinished) on 6 tasks (threads and goroutines); events lost: 0" \
         in r.stderr
-    assert "goroutines: 8 created, 1 panics, 1 spans cut short by a panic or unwinding" \
+    assert "goroutines: 9 created, 1 panics, 1 spans cut short by a panic or unwinding" \
         in r.stderr
     t = check_go_trace(out, pid_of(r.stderr), target(exe))
     # the process's own exit status, as the kernel saw it
@@ -170,6 +180,7 @@ def test_go_function_without_ret(tmp_path, out):
     assert not (tmp_path / "t.json").exists()
 
     r = run(["-o", out, "-u", "main.fai*", "-u", "main.explode", "--", target("gotasks")])
+    # (main.fail is the only match of the glob)
     assert r.returncode == 0, r.stderr
     assert "warning: skipped 1 function: it has no RET instruction (it ends in a jump or " \
         "never returns), so its return cannot be probed; -v lists them" in r.stderr

@@ -152,7 +152,7 @@ def test_go_program(guest, tmp_path):
     assert guest.go_rc == 0, f"spantrace on the Go program exited {guest.go_rc}:\n{err}"
     assert "per-function perf uprobes" in err, err
     assert "refused a sleepable uprobe" not in err, err
-    assert "51 spans (1 unfinished) on 5 tasks (threads and goroutines); events lost: 0" in err
+    assert "53 spans (2 unfinished) on 6 tasks (threads and goroutines); events lost: 0" in err
     assert guest.section("GO-STDOUT") + "\n" == TARGET_OUT
     path = tmp_path / "go.json"
     path.write_text(guest.section("GO-TRACE"))

@@ -46,7 +46,7 @@ echo "=== TRACE-END"
 /spantrace -v -o /go.json \
 	--span 'main.WithTask:name=arg2=main.WithTask.func1' \
 	--span 'main.WithSpan:name=arg2=main.WithSpan.func1' \
-	-u main.grow -u main.explode -u main.guarded -u main.worker \
+	-u main.grow -u main.explode -u main.guarded -u main.worker -u main.leave \
 	-- /gotasks >/go.out 2>/go.err
 echo "=== GO-RC $?"
 echo "=== GO-STDERR-BEGIN"

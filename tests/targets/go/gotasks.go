@@ -11,6 +11,9 @@
 //     grow recurses 3 deep with a 16 KiB frame each: the goroutine stack is
 //     copied to a bigger one while traced frames are on it;
 //   - guarded() calls explode(), which panics; guarded recovers;
+//   - a goroutine opens WithSpan "quit" and calls leave(), which ends the
+//     goroutine with runtime.Goexit: leave never returns, "quit" ends in a
+//     deferred call while Goexit unwinds;
 //   - main prints a summary and exits with status 3.
 //
 // With the argument "wait" it first prints "ready PID" and waits for a line
@@ -96,6 +99,19 @@ func guarded() (recovered bool) {
 }
 
 //go:noinline
+func leave() {
+	runtime.Goexit()
+}
+
+//go:noinline
+func quitter(ctx context.Context, ch chan struct{}) {
+	defer close(ch)
+	_, end := WithSpan(ctx, "quit")
+	defer end()
+	leave()
+}
+
+//go:noinline
 func worker(ctx context.Context, i int, wg *sync.WaitGroup, out []int) {
 	defer wg.Done()
 	ctx, done := WithTask(ctx, fmt.Sprintf("worker-%d", i))
@@ -126,6 +142,9 @@ func main() {
 		go worker(ctx, i, &wg, out)
 	}
 	wg.Wait()
+	quit := make(chan struct{})
+	go quitter(ctx, quit)
+	<-quit
 	rec := guarded()
 	done()
 	fmt.Printf("gotasks done ends=%d grow=%v recovered=%v\n", ends, out, rec)
