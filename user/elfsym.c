@@ -639,15 +639,12 @@ out:
 	return ret;
 }
 
-int elf_funcs__load(const char *path, struct elf_funcs *out, char *err, size_t errlen)
+int elfsym__open(const char *path, Elf **elf, char *err, size_t errlen)
 {
 	struct stat st;
-	Elf *elf;
 	int fd, ret;
 
-	memset(out, 0, sizeof(*out));
-	if (err && errlen)
-		err[0] = '\0';
+	*elf = NULL;
 	/* Sets libelf's global version once; repeated calls are harmless. */
 	if (elf_version(EV_CURRENT) == EV_NONE) {
 		errbuf__set(err, errlen, "libelf too old: %s", elf_errmsg(-1));
@@ -673,12 +670,31 @@ int elf_funcs__load(const char *path, struct elf_funcs *out, char *err, size_t e
 		close(fd);
 		return ret;
 	}
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf) {
-		errbuf__set(err, errlen, "not an ELF file (%s)", elf_errmsg(-1));
+	*elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!*elf || elf_kind(*elf) != ELF_K_ELF) {
+		if (*elf)
+			errbuf__set(err, errlen, "not an ELF file");
+		else
+			errbuf__set(err, errlen, "not an ELF file (%s)", elf_errmsg(-1));
+		elf_end(*elf);
+		*elf = NULL;
 		close(fd);
 		return -ENOEXEC;
 	}
+	return fd;
+}
+
+int elf_funcs__load(const char *path, struct elf_funcs *out, char *err, size_t errlen)
+{
+	Elf *elf;
+	int fd, ret;
+
+	memset(out, 0, sizeof(*out));
+	if (err && errlen)
+		err[0] = '\0';
+	fd = elfsym__open(path, &elf, err, errlen);
+	if (fd < 0)
+		return fd;
 	ret = elf_funcs__read(elf, out, err, errlen);
 	elf_end(elf);
 	close(fd);

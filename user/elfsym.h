@@ -41,4 +41,13 @@ struct elf_funcs {
 int elf_funcs__load(const char *path, struct elf_funcs *out, char *err, size_t errlen);
 void elf_funcs__free(struct elf_funcs *f);
 
+/*
+ * Opens path for libelf. Returns the fd (close it after elf_end(*elf)), or a
+ * negative errno with a one-line reason without the path: cannot open or
+ * stat, -EISDIR for a directory, -ENOEXEC for anything that is not a regular
+ * ELF file.
+ */
+typedef struct Elf Elf;
+int elfsym__open(const char *path, Elf **elf, char *err, size_t errlen);
+
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "errbuf.h"
+#include "elfsym.h"
 #include "gobin.h"
 
 /* The oldest Go whose goroutine spantrace can find: r14 holds g since 1.17. */
@@ -369,44 +370,27 @@ static void gobin__read(const struct gimg *im, struct gobin *out)
 int gobin__inspect(const char *path, struct gobin *out, char *err, size_t errlen)
 {
 	struct gimg im = { 0 };
-	struct stat st;
-	int fd, ret;
+	char why[256];
+	int fd;
 
 	memset(out, 0, sizeof(*out));
 	if (err && errlen)
 		err[0] = '\0';
-	if (elf_version(EV_CURRENT) == EV_NONE) {
-		errbuf__set(err, errlen, "libelf too old: %s", elf_errmsg(-1));
-		return -ENOSYS;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		errbuf__set(err, errlen, "cannot open %s: %s", path, strerror(-ret));
-		return ret;
-	}
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		errbuf__set(err, errlen, "cannot stat %s: %s", path, strerror(-ret));
-		close(fd);
-		return ret;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		errbuf__set(err, errlen, "%s is a directory, not a program", path);
-		close(fd);
-		return -EISDIR;
-	}
+	fd = elfsym__open(path, &im.elf, why, sizeof(why));
 	/* A script, a device, an empty file: nothing Go about it. */
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
+	if (fd == -ENOEXEC)
 		return 0;
+	if (fd == -EISDIR) {
+		errbuf__set(err, errlen, "%s is a directory, not a program", path);
+		return fd;
 	}
-	im.elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (im.elf && elf_kind(im.elf) == ELF_K_ELF) {
-		im.raw = (const unsigned char *)elf_rawfile(im.elf, &im.size);
-		if (im.raw)
-			gobin__read(&im, out);
+	if (fd < 0) {
+		errbuf__set(err, errlen, "cannot read %s: %s", path, why);
+		return fd;
 	}
+	im.raw = (const unsigned char *)elf_rawfile(im.elf, &im.size);
+	if (im.raw)
+		gobin__read(&im, out);
 	elf_end(im.elf);
 	close(fd);
 	return 0;

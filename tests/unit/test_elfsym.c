@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "elfsym.h"
+#include "fixture_files.h"
 
 #define FX(name) FIXTURE_DIR "/" name
 
@@ -442,6 +443,29 @@ static Elf_Scn *syn_section(Elf *elf, const char *name, uint32_t type, void *buf
 	return scn;
 }
 
+/* Starts writing a synthetic x86-64 ELF file of type at a fresh /tmp path. */
+static Elf *syn_begin(char *path, int *fd, uint16_t type, size_t nphdr, Elf64_Ehdr **eh,
+		      Elf64_Phdr **ph)
+{
+	Elf *elf;
+
+	strcpy(path, "/tmp/test_elfsym.XXXXXX");
+	*fd = mkstemp(path);
+	assert_true(*fd >= 0);
+	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
+	elf = elf_begin(*fd, ELF_C_WRITE, NULL);
+	assert_non_null(elf);
+	*eh = elf64_newehdr(elf);
+	assert_non_null(*eh);
+	(*eh)->e_ident[EI_DATA] = ELFDATA2LSB;
+	(*eh)->e_type = type;
+	(*eh)->e_machine = EM_X86_64;
+	(*eh)->e_version = EV_CURRENT;
+	*ph = elf64_newphdr(elf, nphdr);
+	assert_non_null(*ph);
+	return elf;
+}
+
 static void write_synthetic(char *path)
 {
 	static unsigned char text[SYN_TEXT_SIZE];
@@ -470,20 +494,7 @@ static void write_synthetic(char *path)
 	syms[nsyms++] = syn_sym("ro", STB_GLOBAL, STT_FUNC, 1, SYN_RO_ADDR + 4);
 	syms[nsyms++] = syn_sym("bss", STB_GLOBAL, STT_FUNC, 1, SYN_TEXT_ADDR + SYN_TEXT_SIZE + 8);
 
-	strcpy(path, "/tmp/test_elfsym.XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
-	elf = elf_begin(fd, ELF_C_WRITE, NULL);
-	assert_non_null(elf);
-	eh = elf64_newehdr(elf);
-	assert_non_null(eh);
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_type = ET_DYN;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	ph = elf64_newphdr(elf, 3);
-	assert_non_null(ph);
+	elf = syn_begin(path, &fd, ET_DYN, 3, &eh, &ph);
 
 	text_scn = syn_section(elf, ".text", SHT_PROGBITS, text, sizeof(text), ELF_T_BYTE);
 	sym_scn = syn_section(elf, ".symtab", SHT_SYMTAB, syms, nsyms * sizeof(*syms), ELF_T_SYM);
@@ -675,51 +686,6 @@ static void test_go_code_bytes(void **state)
 	assert_same_code(FX("fx_go"), FX("fx_go_stripped"), "main.main.func1");
 }
 
-/* Reads a whole file into a malloc'ed buffer. */
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	unsigned char *buf;
-	struct stat st;
-	int fd = open(path, O_RDONLY);
-
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = malloc((size_t)st.st_size);
-	assert_non_null(buf);
-	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
-	close(fd);
-	*len = (size_t)st.st_size;
-	return buf;
-}
-
-/* File offset and size of the section called name, with libelf. */
-static void section_of(const char *path, const char *name, uint64_t *off, uint64_t *size)
-{
-	int fd = open(path, O_RDONLY);
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	GElf_Shdr sh;
-	Elf *elf;
-
-	*off = *size = 0;
-	assert_true(fd >= 0);
-	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	assert_non_null(elf);
-	assert_int_equal(elf_getshdrstrndx(elf, &shstrndx), 0);
-	while ((scn = elf_nextscn(elf, scn))) {
-		assert_non_null(gelf_getshdr(scn, &sh));
-		if (!strcmp(elf_strptr(elf, shstrndx, sh.sh_name), name)) {
-			*off = sh.sh_offset;
-			*size = sh.sh_size;
-			elf_end(elf);
-			close(fd);
-			return;
-		}
-	}
-	fail_msg("no %s in %s", name, path);
-}
-
 static void put32(unsigned char *p, uint32_t v)
 {
 	memcpy(p, &v, 4);
@@ -772,7 +738,7 @@ static void go_patched(void (*patch)(unsigned char *pcln, uint64_t size, void *a
 	char path[64];
 	size_t len;
 
-	section_of(FX("fx_go_stripped"), ".gopclntab", &off, &size);
+	section_of(FX("fx_go_stripped"), ".gopclntab", &off, NULL, &size);
 	buf = slurp(FX("fx_go_stripped"), &len);
 	assert_true(off + size <= len);
 	patch(buf + off, size, arg);
@@ -823,7 +789,7 @@ static void test_go_pclntab_magic(void **state)
 	size_t len, i;
 
 	/* Go 1.20 changed the magic, not the fields read here. */
-	section_of(FX("fx_go_stripped"), ".gopclntab", &off, &size);
+	section_of(FX("fx_go_stripped"), ".gopclntab", &off, NULL, &size);
 	buf = slurp(FX("fx_go_stripped"), &len);
 	patch_magic(buf + off, size, &go120);
 	write_tmp(path, buf, len);
@@ -870,7 +836,7 @@ static void test_go_pclntab_truncated(void **state)
 	char path[64];
 	size_t len;
 
-	section_of(FX("fx_go_stripped"), ".gopclntab", &off, &size);
+	section_of(FX("fx_go_stripped"), ".gopclntab", &off, NULL, &size);
 	buf = slurp(FX("fx_go_stripped"), &len);
 	write_tmp(path, buf, (size_t)(off + size / 2));
 	free(buf);
@@ -932,20 +898,7 @@ static void write_go116(char *path, const unsigned char *pcln)
 	int fd;
 
 	memset(text, 0xcc, sizeof(text));
-	strcpy(path, "/tmp/test_elfsym.XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
-	elf = elf_begin(fd, ELF_C_WRITE, NULL);
-	assert_non_null(elf);
-	eh = elf64_newehdr(elf);
-	assert_non_null(eh);
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	ph = elf64_newphdr(elf, 1);
-	assert_non_null(ph);
+	elf = syn_begin(path, &fd, ET_EXEC, 1, &eh, &ph);
 	text_scn = syn_section(elf, ".text", SHT_PROGBITS, text, sizeof(text), ELF_T_BYTE);
 	pcln_scn = syn_section(elf, ".gopclntab", SHT_PROGBITS, (void *)pcln, G16_SIZE, ELF_T_BYTE);
 	shstr_scn = syn_section(elf, ".shstrtab", SHT_STRTAB, (void *)syn_shstrtab,

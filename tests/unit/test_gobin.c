@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture_files.h"
 #include "gobin.h"
 
 #define FX(name) FIXTURE_DIR "/" name
@@ -268,22 +269,6 @@ static void test_check_messages(void **state)
 
 /* --- copies of fx_go_stripped, patched -------------------------------------- */
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	unsigned char *buf;
-	struct stat st;
-	int fd = open(path, O_RDONLY);
-
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = malloc((size_t)st.st_size);
-	assert_non_null(buf);
-	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
-	close(fd);
-	*len = (size_t)st.st_size;
-	return buf;
-}
-
 static void write_tmp(char *path, const void *buf, size_t len)
 {
 	int fd;
@@ -293,36 +278,6 @@ static void write_tmp(char *path, const void *buf, size_t len)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, buf, len), (ssize_t)len);
 	close(fd);
-}
-
-/* File offset and address of the section called name, with libelf. */
-static void section_of(const char *path, const char *name, uint64_t *off, uint64_t *addr,
-		       uint64_t *size)
-{
-	int fd = open(path, O_RDONLY);
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	GElf_Shdr sh;
-	Elf *elf;
-
-	*off = *addr = *size = 0;
-	assert_true(fd >= 0);
-	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	assert_non_null(elf);
-	assert_int_equal(elf_getshdrstrndx(elf, &shstrndx), 0);
-	while ((scn = elf_nextscn(elf, scn))) {
-		assert_non_null(gelf_getshdr(scn, &sh));
-		if (!strcmp(elf_strptr(elf, shstrndx, sh.sh_name), name)) {
-			*off = sh.sh_offset;
-			*addr = sh.sh_addr;
-			*size = sh.sh_size;
-			elf_end(elf);
-			close(fd);
-			return;
-		}
-	}
-	fail_msg("no %s in %s", name, path);
 }
 
 static void put64(unsigned char *p, uint64_t v)
