@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -227,4 +228,195 @@ uint32_t disasm__go_body(const uint8_t *code, size_t len)
 		cs_free(insn, 1);
 	cs_close(&h);
 	return off;
+}
+
+/* --- where an entry probe costs least ------------------------------------------ */
+
+#define COST_OPTIMIZED DISASM_OPTIMIZED
+#define COST_EMULATED DISASM_EMULATED
+#define COST_STEPPED DISASM_STEPPED
+typedef enum disasm_cost cost_t;
+
+static const char *const cost_words[] = {
+	[COST_OPTIMIZED] = "a 5-byte nop, which the kernel turns into a call (no trap)",
+	[COST_EMULATED] = "the kernel emulates it (one trap, no single-step)",
+	[COST_STEPPED] = "the kernel single-steps it out of line",
+};
+
+static bool in_group(const cs_insn *in, uint8_t grp)
+{
+	for (uint8_t i = 0; i < in->detail->groups_count; i++)
+		if (in->detail->groups[i] == grp)
+			return true;
+	return false;
+}
+
+/* A direct (relative) jmp, jcc or call: the kernel emulates those. */
+static bool is_direct_branch(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	return (in_group(in, X86_GRP_JUMP) || in_group(in, X86_GRP_CALL)) && x->op_count == 1 &&
+	       x->operands[0].type == X86_OP_IMM && in->id != X86_INS_JRCXZ &&
+	       in->id != X86_INS_JECXZ && in->id != X86_INS_JCXZ && in->id != X86_INS_LOOP &&
+	       in->id != X86_INS_LOOPE && in->id != X86_INS_LOOPNE;
+}
+
+/* What a uprobe on this instruction costs (arch/x86/kernel/uprobes.c, 6.18). */
+static cost_t insn_cost(const cs_insn *in)
+{
+	static const uint8_t nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+	const cs_x86 *x = &in->detail->x86;
+
+	if (in->size == 5 && !memcmp(in->bytes, nop5, 5))
+		return COST_OPTIMIZED;
+	if (in->size == 1 && in->bytes[0] == 0x90)
+		return COST_EMULATED;
+	if (in->id == X86_INS_PUSH && x->op_count == 1 && x->operands[0].type == X86_OP_REG &&
+	    x->operands[0].size == 8)
+		return COST_EMULATED;
+	if (is_direct_branch(in))
+		return COST_EMULATED;
+	return COST_STEPPED;
+}
+
+static bool reg_is(x86_reg r, x86_reg r64, x86_reg r32, x86_reg r16, x86_reg r8)
+{
+	return r == r64 || r == r32 || r == r16 || r == r8;
+}
+
+/*
+ * Registers an instruction may write and still be stepped over before the
+ * probe: no argument is in them. C (SysV): rax (it only counts vector
+ * arguments of a variadic call, which a name is never read from), r10, r11.
+ * Go's register ABI passes arguments in nearly everything: r12 and r13 only.
+ */
+static bool scratch_reg(x86_reg r, bool go)
+{
+	if (r == X86_REG_EFLAGS || r == X86_REG_RIP)
+		return true;
+	if (go)
+		return reg_is(r, X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B) ||
+		       reg_is(r, X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B);
+	return reg_is(r, X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL) || r == X86_REG_AH ||
+	       reg_is(r, X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B) ||
+	       reg_is(r, X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B);
+}
+
+/*
+ * Whether the probe may sit after this instruction: it does not branch, and
+ * leaves argument registers, the stack pointer and memory as they were.
+ * Otherwise *why says what it changes.
+ */
+static bool skippable(csh h, const cs_insn *in, bool go, char *why, size_t whylen)
+{
+	const cs_x86 *x = &in->detail->x86;
+	cs_regs rd, wr;
+	uint8_t nrd = 0, nwr = 0;
+
+	if (in_group(in, X86_GRP_JUMP) || in_group(in, X86_GRP_CALL) ||
+	    in_group(in, X86_GRP_RET) || in_group(in, X86_GRP_INT) ||
+	    in_group(in, X86_GRP_IRET)) {
+		snprintf(why, whylen, "%s %.48s changes the flow of control", in->mnemonic, in->op_str);
+		return false;
+	}
+	for (uint8_t i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_MEM && (x->operands[i].access & CS_AC_WRITE)) {
+			snprintf(why, whylen, "%s %.48s writes memory", in->mnemonic, in->op_str);
+			return false;
+		}
+	if (cs_regs_access(h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK) {
+		snprintf(why, whylen, "%s %.48s is not understood", in->mnemonic, in->op_str);
+		return false;
+	}
+	for (uint8_t i = 0; i < nwr; i++)
+		if (!scratch_reg(wr[i], go)) {
+			snprintf(why, whylen, "%s %.48s writes %s%s", in->mnemonic, in->op_str,
+				 cs_reg_name(h, wr[i]),
+				 wr[i] == X86_REG_RSP ? " (the stack pointer)" : "");
+			return false;
+		}
+	return true;
+}
+
+/* The lowest target in (0, len) of a direct branch of the function, or len. */
+static uint32_t first_back_target(csh h, const uint8_t *code, size_t len, cs_insn *in)
+{
+	const uint8_t *p = code;
+	size_t left = len;
+	uint64_t pc = 0;
+	uint32_t low = (uint32_t)len;
+
+	while (left) {
+		if (!cs_disasm_iter(h, &p, &left, &pc, in)) {
+			p++, left--, pc++;
+			continue;
+		}
+		if (is_direct_branch(in)) {
+			uint64_t t = (uint64_t)in->detail->x86.operands[0].imm;
+
+			if (t > 0 && t < low)
+				low = (uint32_t)t;
+		}
+	}
+	return low;
+}
+
+int disasm__entry(const uint8_t *code, size_t len, bool go, struct disasm_place *out)
+{
+	const uint8_t *p = code;
+	size_t left = len > 64 ? 64 : len;
+	uint64_t pc = 0;
+	char stop[128] = "", skipped[96] = "", first[64] = "";
+	size_t nskip = 0;
+	uint32_t back;
+	cs_insn *in;
+	csh h;
+
+	memset(out, 0, sizeof(*out));
+	out->cost = out->first_cost = COST_STEPPED;
+	if (!code || !len || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
+		snprintf(out->why, sizeof(out->why), "first byte: its code could not be decoded");
+		return -EINVAL;
+	}
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(h);
+	if (!in) {
+		cs_close(&h);
+		return -ENOMEM;
+	}
+	back = first_back_target(h, code, len, in);
+	for (int n = 0; n < 8 && cs_disasm_iter(h, &p, &left, &pc, in); n++) {
+		uint32_t at = (uint32_t)in->address;
+		cost_t c = insn_cost(in);
+
+		if (n == 0) {
+			out->first_cost = c;
+			snprintf(first, sizeof(first), "%.12s%s%.44s", in->mnemonic, in->op_str[0] ? " " : "",
+				 in->op_str);
+		}
+		if (at && at >= back) {
+			snprintf(stop, sizeof(stop), "a branch in the function jumps back to +%u", back);
+			break;
+		}
+		if (c != COST_STEPPED) {
+			out->off = at;
+			out->cost = c;
+			snprintf(out->why, sizeof(out->why), "%.12s%s%.44s: %s%s%s%s", in->mnemonic,
+				 in->op_str[0] ? " " : "", in->op_str, cost_words[c],
+				 at ? " (stepped over " : "", at ? skipped : "", at ? ")" : "");
+			goto done;
+		}
+		if (!skippable(h, in, go, stop, sizeof(stop)))
+			break;
+		snprintf(skipped + strlen(skipped), sizeof(skipped) - strlen(skipped), "%s%.12s",
+			 nskip++ ? ", " : "", in->mnemonic);
+	}
+	/* nothing cheaper within reach: the first byte (every stepped one costs the same) */
+	snprintf(out->why, sizeof(out->why), "%s: %s; nothing cheaper can be reached: %.80s",
+		 first, cost_words[COST_STEPPED], stop[0] ? stop : "none in the prologue");
+done:
+	cs_free(in, 1);
+	cs_close(&h);
+	return 0;
 }

@@ -8,6 +8,7 @@
 #ifndef SPANTRACE_DISASM_H
 #define SPANTRACE_DISASM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,35 @@ void disasm_rets__free(struct disasm_rets *r);
  * reads memory and writes only flags and %r12, which no argument is in.
  */
 uint32_t disasm__go_body(const uint8_t *code, size_t len);
+
+/*
+ * Where a function's entry probe costs least. A uprobe on a 5-byte nop is
+ * turned into a call by the kernel; on push, a 1-byte nop or a relative
+ * jmp/jcc/call it is emulated in one trap; on anything else (endbr64, lea,
+ * mov, sub...) the kernel single-steps the instruction out of line, about
+ * ten times the cost (../shared/docs/KERNEL.md has the figures). The probe
+ * moves to the first cheap instruction reachable by stepping over only
+ * instructions that change neither the argument registers (C: rdi rsi rdx
+ * rcx r8 r9 and the vector registers; Go: all but r12 and r13), nor the stack
+ * pointer, nor memory, nor the flow of control, and that no branch of the
+ * function jumps back to; else it stays at the first byte. Arguments and the
+ * stack pointer read there are those of the first byte.
+ *
+ * In Go, the first cheap instruction is usually the stack check's jbe: a call
+ * whose stack must grow passes it twice (morestack starts the function over),
+ * which the span tree recognises (same depth, no panic in between).
+ *
+ * why says, in words, where the probe sits and why. Returns 0, or -EINVAL
+ * when the code cannot be decoded (the probe stays at the first byte).
+ */
+enum disasm_cost { DISASM_OPTIMIZED, DISASM_EMULATED, DISASM_STEPPED };
+struct disasm_place {
+	uint32_t off;
+	int cost;	/* enum disasm_cost at off */
+	int first_cost; /* at the first byte */
+	char why[224];
+};
+int disasm__entry(const uint8_t *code, size_t len, bool go, struct disasm_place *out);
 
 /*
  * Reads len bytes at file offset off of path into a fresh *buf (free() it).

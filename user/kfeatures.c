@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "kfeatures.h"
+#include "util.h"
 #include "ksyms.h"
 #include "umulti.h"
 
@@ -38,13 +39,6 @@ static bool probe_uprobe_multi(void)
 	return link < 0 && err == EBADF;
 }
 
-static bool env_set(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v && strcmp(v, "0") != 0;
-}
-
 #define KPROBE_PMU "/sys/bus/event_source/devices/kprobe/type"
 
 static void probe_kernel_events(struct features *f, const struct ksyms *ks)
@@ -61,7 +55,7 @@ static void probe_kernel_events(struct features *f, const struct ksyms *ks)
 			  "no kernel BTF (/sys/kernel/btf/vmlinux is missing: the kernel "
 			  "needs CONFIG_DEBUG_INFO_BTF)");
 
-	if (env_set("SPANTRACE_NO_KPROBES")) {
+	if (util__env_set("SPANTRACE_NO_KPROBES")) {
 		snprintf(f->kprobes_why, sizeof(f->kprobes_why), "SPANTRACE_NO_KPROBES is set");
 	} else if (access(KPROBE_PMU, R_OK)) {
 		snprintf(f->kprobes_why, sizeof(f->kprobes_why), "no kprobes in this kernel");
@@ -99,7 +93,7 @@ void features__probe(struct features *f, const struct ksyms *ks)
 {
 	memset(f, 0, sizeof(*f));
 	probe_kernel_events(f, ks);
-	if (env_set("SPANTRACE_NO_UPROBE_MULTI")) {
+	if (util__env_set("SPANTRACE_NO_UPROBE_MULTI")) {
 		f->uprobe_why = "per-function perf uprobes (SPANTRACE_NO_UPROBE_MULTI is set)";
 		return;
 	}

@@ -25,23 +25,11 @@ static int sites__push(struct site_table *st, size_t *cap, const struct site *s)
 	return 0;
 }
 
-/*
- * The code of a Go function: where its body starts (after the stack check)
- * and, if rets, its RET offsets.
- */
-static int go_code(const char *path, uint64_t off, uint64_t size, uint64_t addr, uint32_t *body,
-		   struct disasm_rets *rets, char *err, size_t errlen)
+/* The first size bytes of the function at off of path, in a fresh buffer. */
+static int func_code(const char *path, uint64_t off, uint64_t size, uint8_t **code, char *err,
+		     size_t errlen)
 {
-	uint8_t *code = NULL;
-	int r;
-
-	r = disasm__read(path, off, (size_t)size, &code, err, errlen);
-	if (!r)
-		*body = disasm__go_body(code, (size_t)size);
-	if (!r && rets)
-		r = disasm__rets(code, (size_t)size, addr, rets, err, errlen);
-	free(code);
-	return r;
+	return disasm__read(path, off, (size_t)size, code, err, errlen);
 }
 
 static int name_arg_check(const struct probe *p, bool go, char *err, size_t errlen)
@@ -72,16 +60,48 @@ static void skip(struct site_table *st, size_t i, const char *why)
 	st->why[i] = strdup(why);
 }
 
+/*
+ * Where probe i's entry uprobe goes, from its code: see disasm__entry; a Go
+ * begin/end pair function right after its stack check instead, where one
+ * call passes once even when its stack grows (a span tree frame has a depth
+ * to tell a restart from a call; a pair's span has none).
+ */
+static void place_entry(struct site_table *st, size_t i, const struct probe *p, bool go,
+			bool at_entry, const uint8_t *code)
+{
+	struct disasm_place pl;
+	char buf[sizeof(pl.why) + 64];
+
+	if (go && p->role != SPEC_FUNC) {
+		st->entry[i] = disasm__go_body(code, (size_t)p->size);
+		snprintf(buf, sizeof(buf), "%s",
+			 st->entry[i] ? "after the stack check, where a begin/end function passes "
+					"once even when its stack grows" :
+					"first byte (no stack check)");
+	} else if (at_entry) {
+		st->entry[i] = 0;
+		snprintf(buf, sizeof(buf), "first byte (--probe-at=entry)");
+	} else {
+		disasm__entry(code, (size_t)p->size, go, &pl);
+		st->entry[i] = pl.off;
+		snprintf(buf, sizeof(buf), "%s", pl.why);
+	}
+	st->place[i] = strdup(buf);
+}
+
 /* Sites of probe i. */
 static int probe_sites(struct site_table *st, size_t *cap, const struct probe_table *pt, size_t i,
-		       const char *go_path, char *err, size_t errlen)
+		       const char *go_path, unsigned int flags, char *err, size_t errlen)
 {
 	const struct probe *p = &pt->v[i];
 	bool go = go_path && strcmp(p->open_path, go_path) == 0;
+	bool at_entry = flags & SITES_AT_ENTRY;
+	/* returns on RET instructions: Go always; C only to measure them against uretprobes */
+	bool on_rets = p->role == SPEC_FUNC && (go || (flags & SITES_C_RETS));
 	uint64_t ck = (uint64_t)i | (go ? ST_CK_GO : 0);
-	struct site s = { .path = p->open_path, .offset = p->offset, .probe = (uint32_t)i };
+	struct site s = { .path = p->open_path, .probe = (uint32_t)i };
 	struct disasm_rets rets = { 0 };
-	uint32_t body = 0;
+	uint8_t *code = NULL;
 	char why[256];
 	int r = 0;
 
@@ -92,42 +112,55 @@ static int probe_sites(struct site_table *st, size_t *cap, const struct probe_ta
 	if (p->name_arg >= 0)
 		ck |= (uint64_t)(p->name_arg + 1) << ST_CK_ARG_SHIFT;
 	s.cookie = ck;
-	if (!go) {
-		s.prog = p->role == SPEC_END ? SITE_EXIT :
-		         p->name_arg >= 0   ? SITE_ENTER_NAMED : SITE_ENTER;
-		if (sites__push(st, cap, &s))
-			return -ENOMEM;
-		if (p->role != SPEC_FUNC)
-			return 0;
-		s.prog = SITE_EXIT;
-		s.retprobe = true;
-		return sites__push(st, cap, &s);
-	}
 	if (!p->size) {
-		skip(st, i, "its size is unknown, so its code cannot be read");
-		return 0;
+		if (go) {
+			skip(st, i, "its size is unknown, so its code cannot be read");
+			return 0;
+		}
+		st->place[i] = strdup("first byte (the symbol has no size: its code is not read)");
+	} else {
+		if (func_code(p->open_path, p->offset, p->size, &code, why, sizeof(why))) {
+			snprintf(err, errlen, "cannot read the code of %s: %s", p->func, why);
+			return -1;
+		}
+		if (on_rets &&
+		    disasm__rets(code, (size_t)p->size, p->addr, &rets, why, sizeof(why))) {
+			snprintf(err, errlen, "cannot disassemble %s: %s", p->func, why);
+			free(code);
+			return -1;
+		}
+		if (on_rets && !rets.n && !go) {
+			on_rets = false; /* a C tail call: the uretprobe still sees it return */
+		} else if (on_rets && !rets.n) {
+			skip(st, i, "it has no RET instruction (it ends in a jump or never returns), "
+				    "so its return cannot be probed");
+			free(code);
+			return 0;
+		}
+		place_entry(st, i, p, go, at_entry, code);
+		free(code);
 	}
-	if (go_code(p->open_path, p->offset, p->size, p->addr, &body,
-		    p->role == SPEC_FUNC ? &rets : NULL, why, sizeof(why))) {
-		snprintf(err, errlen, "cannot read the code of %s: %s", p->func, why);
-		return -1;
-	}
-	if (p->role == SPEC_FUNC && !rets.n) {
-		skip(st, i, "it has no RET instruction (it ends in a jump or never returns), so "
-			    "its return cannot be probed");
-		return 0;
-	}
-	st->body[i] = body;
-	s.offset = p->offset + body;
+	s.offset = p->offset + st->entry[i];
 	s.prog = p->role == SPEC_END ? SITE_EXIT :
 		 p->name_arg >= 0   ? SITE_ENTER_NAMED : SITE_ENTER;
 	r = sites__push(st, cap, &s);
+	if (r || p->role != SPEC_FUNC)
+		goto out;
+	/* The return: a uretprobe for C, where [rsp] is still the return address (the
+	 * entry probe is never past a push), each RET for Go. */
 	s.prog = SITE_EXIT;
 	s.cookie = ck & ~((uint64_t)0xff << ST_CK_ARG_SHIFT);
+	st->ret_insns[i] = on_rets;
+	if (!on_rets) {
+		s.retprobe = true;
+		r = sites__push(st, cap, &s);
+		goto out;
+	}
 	for (size_t k = 0; !r && k < rets.n; k++) {
 		s.offset = p->offset + rets.off[k];
 		r = sites__push(st, cap, &s);
 	}
+out:
 	disasm_rets__free(&rets);
 	return r;
 }
@@ -176,16 +209,19 @@ static int runtime_sites(struct site_table *st, size_t *cap, const char *go_path
 			st->nruntime += !r;
 			continue;
 		}
-		uint32_t body;
+		uint8_t *code = NULL;
 
-		if (!f->size || go_code(go_path, f->offset, f->size, f->addr, &body, &rets, why,
-					 sizeof(why)) || !rets.n) {
+		if (!f->size || func_code(go_path, f->offset, f->size, &code, why, sizeof(why)) ||
+		    disasm__rets(code, (size_t)f->size, f->addr, &rets, why, sizeof(why)) ||
+		    !rets.n) {
+			free(code);
 			snprintf(err, errlen, "cannot find the RET instructions of %s in %s%s%s",
 				 want[w].func, go_path, f->size ? ": " : "", f->size ? why : "");
 			disasm_rets__free(&rets);
 			r = -1;
 			break;
 		}
+		free(code);
 		for (size_t k = 0; !r && k < rets.n; k++) {
 			s.offset = f->offset + rets.off[k];
 			r = sites__push(st, cap, &s);
@@ -197,8 +233,8 @@ static int runtime_sites(struct site_table *st, size_t *cap, const char *go_path
 	return r;
 }
 
-int sites__build(const struct probe_table *pt, const char *go_path, struct site_table *out,
-		 char *err, size_t errlen)
+int sites__build(const struct probe_table *pt, const char *go_path, unsigned int flags,
+		 struct site_table *out, char *err, size_t errlen)
 {
 	size_t cap = 0;
 	bool any_go = false;
@@ -206,11 +242,13 @@ int sites__build(const struct probe_table *pt, const char *go_path, struct site_
 	memset(out, 0, sizeof(*out));
 	out->skipped = calloc(pt->n ? pt->n : 1, sizeof(*out->skipped));
 	out->why = calloc(pt->n ? pt->n : 1, sizeof(*out->why));
-	out->body = calloc(pt->n ? pt->n : 1, sizeof(*out->body));
-	if (!out->skipped || !out->why || !out->body)
+	out->entry = calloc(pt->n ? pt->n : 1, sizeof(*out->entry));
+	out->place = calloc(pt->n ? pt->n : 1, sizeof(*out->place));
+	out->ret_insns = calloc(pt->n ? pt->n : 1, sizeof(*out->ret_insns));
+	if (!out->skipped || !out->why || !out->entry || !out->place || !out->ret_insns)
 		goto oom;
 	for (size_t i = 0; i < pt->n; i++) {
-		int r = probe_sites(out, &cap, pt, i, go_path, err, errlen);
+		int r = probe_sites(out, &cap, pt, i, go_path, flags, err, errlen);
 
 		if (r == -ENOMEM)
 			goto oom;
@@ -238,11 +276,16 @@ fail:
 
 void sites__free(struct site_table *st, size_t nprobes)
 {
-	if (st->why)
-		for (size_t i = 0; i < nprobes; i++)
+	for (size_t i = 0; i < nprobes; i++) {
+		if (st->why)
 			free(st->why[i]);
+		if (st->place)
+			free(st->place[i]);
+	}
 	free(st->why);
-	free(st->body);
+	free(st->place);
+	free(st->entry);
+	free(st->ret_insns);
 	free(st->skipped);
 	free(st->v);
 	memset(st, 0, sizeof(*st));

@@ -3,14 +3,17 @@
  * Where uprobes go: turns the probe table into attach sites (file, offset,
  * program, cookie). Pure apart from reading the functions' code, so the rules
  * are unit-tested:
- *   - a C span function: a uprobe at its entry, a uretprobe;
- *   - a Go span function: a uprobe after its stack check (see
- *     disasm__go_body) and one on each RET
+ *   - every entry probe on the cheapest instruction that leaves the
+ *     arguments and the stack as the first byte has them (disasm__entry),
+ *     or at the first byte with SITES_AT_ENTRY (--probe-at=entry);
+ *   - a C span function: that entry uprobe, and a uretprobe;
+ *   - a Go span function: that entry uprobe (usually the stack check's jbe)
+ *     and one on each RET
  *     instruction (never a uretprobe: the Go runtime copies stacks and aborts
  *     on a return address it did not put there); a Go function without a RET
  *     (it ends in a tail jump or never returns) cannot be a span function;
- *   - a pair's BEGIN and END functions: a uprobe at the entry (Go: after
- *     the stack check);
+ *   - a pair's BEGIN and END functions: the entry uprobe only (Go: right
+ *     after the stack check, where a call whose stack grows passes once);
  *   - in a Go program with span probes, the runtime functions that make
  *     goroutines, end them and start panics.
  */
@@ -52,7 +55,9 @@ struct site_table {
 	bool *skipped;	  /* per probe: no sites (see below) */
 	size_t nskipped;
 	char **why;	  /* per probe: why it was skipped, or NULL */
-	uint32_t *body;	  /* per probe: Go entry probe this far in, past the stack check */
+	uint32_t *entry;  /* per probe: the entry probe's offset in the function */
+	char **place;	  /* per probe: where the entry probe sits and why, in words */
+	bool *ret_insns;  /* per probe: its return is probed on its RET instructions */
 	bool go;	  /* has goroutine sites */
 	size_t nruntime;  /* runtime sites */
 };
@@ -68,8 +73,15 @@ struct site_table {
  * register, a Go runtime without the functions goroutines are tracked by)
  * return -1 with a one-line message.
  */
-int sites__build(const struct probe_table *pt, const char *go_path, struct site_table *out,
-		 char *err, size_t errlen);
+#define SITES_AT_ENTRY 1u /* every entry probe on the first byte (--probe-at=entry) */
+/*
+ * C returns on RET instructions instead of uretprobes (SPANTRACE_C_RET_PROBES=1,
+ * for `make bench`, which measures both). A function that ends in a tail call
+ * keeps its uretprobe.
+ */
+#define SITES_C_RETS 2u
+int sites__build(const struct probe_table *pt, const char *go_path, unsigned int flags,
+		 struct site_table *out, char *err, size_t errlen);
 void sites__free(struct site_table *st, size_t nprobes);
 
 /* Highest argument word a name can be read from: C (SysV), Go (a string takes two words). */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -36,4 +37,11 @@ void util__read_line(const char *path, char *buf, size_t len)
 		buf[0] = 0;
 	buf[strcspn(buf, "\n")] = 0;
 	fclose(f);
+}
+
+bool util__env_set(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0") != 0;
 }

@@ -3,6 +3,7 @@
 #ifndef SPANTRACE_UTIL_H
 #define SPANTRACE_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,5 +13,8 @@ void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t mono_ns(void);
 /* The first line of a file (e.g. /proc/PID/comm) without its newline; "" if unreadable. */
 void util__read_line(const char *path, char *buf, size_t len);
+
+/* An environment knob: set, non-empty and not "0". */
+bool util__env_set(const char *name);
 
 #endif

@@ -70,3 +70,37 @@ def test_c_span_pairs_bad_input(tmp_path, args, needle):
     assert len(r.stderr.strip().splitlines()) == 1
     assert "spanapi done" not in r.stdout + r.stderr  # it never ran
     assert os.listdir(tmp_path) == []
+
+
+def test_moved_probe_reads_the_same_arguments(tmp_path):
+    """Built with CET and frame pointers, span_begin starts with endbr64, which the kernel
+    single-steps: the entry probe moves to the push after it. The names read there (arg0)
+    and the spans are exactly those read at the first byte (--probe-at=entry)."""
+    traces = {}
+    for where in ("auto", "entry"):
+        out = str(tmp_path / f"{where}.json")
+        r = run(["-v", "--probe-at", where, "-o", out, "--span",
+                 "span_begin:name=arg0=span_end", "--", target("spanapi_cet")])
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == "spanapi done 25\n"
+        if where == "auto":
+            assert "span_begin: entry probe at +4, push rbp: the kernel emulates it (one trap, " \
+                "no single-step) (stepped over endbr64)" in r.stderr
+        else:
+            assert "span_begin: entry probe at +0, first byte (--probe-at=entry)" in r.stderr
+        t = Trace(out)
+        traces[where] = (dict(t.counts()), dict(t.parents()),
+                         sorted((e["name"], e["args"]["func"]) for e in t.spans))
+    assert traces["auto"] == traces["entry"]
+    assert traces["auto"][0] == NAMED_COUNTS
+    assert traces["auto"][1] == NAMED_PARENTS
+
+
+def test_probe_at_bad_value(tmp_path):
+    r = run(["--probe-at", "middle", "-o", str(tmp_path / "t.json"), "-u", "span_end", "--",
+             target("spanapi")])
+    assert r.returncode == 2
+    assert r.stderr.strip() == ("spantrace: --probe-at takes 'auto' (the cheapest safe "
+                                "instruction, the default) or 'entry' (the first byte), got "
+                                "'middle'")
+    assert os.listdir(tmp_path) == []

@@ -373,11 +373,71 @@ static void test_go_body(void **state)
 	assert_int_equal(disasm__go_body(NULL, 0), 0);
 }
 
+static void expect_entry(const uint8_t *code, size_t len, bool go, uint32_t off, int cost,
+			 const char *why)
+{
+	struct disasm_place pl;
+
+	assert_int_equal(disasm__entry(code, len, go, &pl), 0);
+	if (pl.off != off || pl.cost != cost || !strstr(pl.why, why))
+		fail_msg("got +%u cost %d '%s', want +%u cost %d '%s'", pl.off, pl.cost, pl.why,
+			 off, cost, why);
+}
+
+/* Where an entry probe costs least, and never past anything that changes the arguments. */
+static void test_entry_placement(void **state)
+{
+	static const uint8_t cet_push[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x55, 0x48, 0x89, 0xe5, 0xc3 };
+	static const uint8_t push[] = { 0x55, 0x48, 0x89, 0xe5, 0x5d, 0xc3 };
+	static const uint8_t lea_ret[] = { 0x48, 0x8d, 0x04, 0x37, 0xc3 };
+	static const uint8_t cet_lea_ret[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x48, 0x8d, 0x04, 0x37,
+					       0xc3 };
+	static const uint8_t xor_push[] = { 0x31, 0xc0, 0x53, 0x5b, 0xc3 };
+	static const uint8_t writes_arg[] = { 0x48, 0x63, 0xf7, 0x55, 0x5d, 0xc3 };
+	static const uint8_t writes_mem[] = { 0x48, 0x89, 0x7c, 0x24, 0xf8, 0x55, 0x5d, 0xc3 };
+	static const uint8_t moves_sp[] = { 0x48, 0x83, 0xec, 0x18, 0x55, 0x5d, 0xc3 };
+	static const uint8_t cet_nop5[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x0f, 0x1f, 0x44, 0x00, 0x00,
+					    0x55, 0x5d, 0xc3 };
+	/* endbr64; push rbp; pop rbp; jmp +4 (back to the push): a loop through the push */
+	static const uint8_t back_edge[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x55, 0x5d, 0xeb, 0xfc, 0xc3 };
+	static const uint8_t go_leaf[] = { 0x48, 0x8d, 0x04, 0x40, 0xc3 };
+	static const uint8_t go_r12[] = { 0x49, 0x89, 0xe4, 0x49, 0x83, 0xec, 0x10, 0x72, 0x10,
+					  0xc3 };
+
+	expect_entry(cet_push, sizeof(cet_push), false, 4, DISASM_EMULATED,
+		     "push rbp: the kernel emulates it (one trap, no single-step) "
+		     "(stepped over endbr64)");
+	expect_entry(push, sizeof(push), false, 0, DISASM_EMULATED, "push rbp");
+	/* lea only writes rax, but what follows is the ret: nothing cheap to reach */
+	expect_entry(lea_ret, sizeof(lea_ret), false, 0, DISASM_STEPPED,
+		     "lea rax, [rdi + rsi]: the kernel single-steps it out of line; nothing cheaper "
+		     "can be reached: ret  changes the flow of control");
+	expect_entry(cet_lea_ret, sizeof(cet_lea_ret), false, 0, DISASM_STEPPED, "endbr64");
+	expect_entry(xor_push, sizeof(xor_push), false, 2, DISASM_EMULATED, "push rbx");
+	expect_entry(writes_arg, sizeof(writes_arg), false, 0, DISASM_STEPPED, "writes rsi");
+	expect_entry(writes_mem, sizeof(writes_mem), false, 0, DISASM_STEPPED, "writes memory");
+	expect_entry(moves_sp, sizeof(moves_sp), false, 0, DISASM_STEPPED,
+		     "writes rsp (the stack pointer)");
+	expect_entry(cet_nop5, sizeof(cet_nop5), false, 4, DISASM_OPTIMIZED, "5-byte nop");
+	expect_entry(back_edge, sizeof(back_edge), false, 0, DISASM_STEPPED,
+		     "a branch in the function jumps back to +4");
+	/* Go: on the stack check's jbe; rax is an argument there, r12 is not */
+	expect_entry(go_func, sizeof(go_func), true, 4, DISASM_EMULATED,
+		     "(stepped over cmp)");
+	expect_entry(go_big_frame, sizeof(go_big_frame), true, 0x0a, DISASM_EMULATED,
+		     "(stepped over mov, sub)");
+	expect_entry(go_leaf, sizeof(go_leaf), true, 0, DISASM_STEPPED, "writes rax");
+	/* the same r12 code as C: r12 is callee-saved there, not scratch */
+	expect_entry(go_r12, sizeof(go_r12), true, 7, DISASM_EMULATED, "jb");
+	expect_entry(go_r12, sizeof(go_r12), false, 0, DISASM_STEPPED, "writes r12");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_go_func),
 		cmocka_unit_test(test_go_body),
+		cmocka_unit_test(test_entry_placement),
 		cmocka_unit_test(test_two_rets),
 		cmocka_unit_test(test_ret_imm16),
 		cmocka_unit_test(test_rep_ret),

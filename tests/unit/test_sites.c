@@ -51,7 +51,7 @@ static int plan_for(struct plan *p, const char *path, bool go, const char *const
 	}
 	assert_int_equal(resolve__specs(p->specs, p->nspecs, &obj, 1, &p->pt, p->err,
 					sizeof(p->err)), 0);
-	return sites__build(&p->pt, go ? path : NULL, &p->st, p->err, sizeof(p->err));
+	return sites__build(&p->pt, go ? path : NULL, 0, &p->st, p->err, sizeof(p->err));
 }
 
 static void plan_free(struct plan *p)
@@ -141,11 +141,10 @@ static void expect_rets(const struct plan *p, size_t i, const char *path, uint32
 		assert_int_equal(s[k]->cookie, i | ST_CK_GO);
 		assert_int_equal(code[rets.off[k]], 0xc3);
 	}
-	/* the entry probe is past "cmp 0x10(%r14),%rsp; jbe" (4 + 2 bytes) if there is one */
+	/* the entry probe is on the jbe of "cmp 0x10(%r14),%rsp; jbe" if there is one */
 	n = sites_of(p, i, SITE_ENTER, s, 16) + sites_of(p, i, SITE_ENTER_NAMED, s, 16);
 	assert_int_equal(n, 1);
-	assert_int_equal(p->st.body[i], disasm__go_body(code, pr->size));
-	assert_int_equal(p->st.body[i], body);
+	assert_int_equal(p->st.entry[i], body);
 	assert_int_equal(s[0]->offset, pr->offset + body);
 	disasm_rets__free(&rets);
 	free(code);
@@ -161,17 +160,20 @@ static void test_go_functions(void **state)
 	int progs[SITE_NPROGS] = { 0 };
 
 	assert_int_equal(plan_for(&p, FX("fx_go"), true, specs), 0);
-	expect_rets(&p, probe_index(&p, "main.alpha"), FX("fx_go"), 0); /* a leaf: no check */
-	expect_rets(&p, probe_index(&p, "main.beta"), FX("fx_go"), 6);
+	/* a leaf without a stack check whose first instruction writes rax, Go's arg0 */
+	expect_rets(&p, probe_index(&p, "main.alpha"), FX("fx_go"), 0);
+	expect_rets(&p, probe_index(&p, "main.beta"), FX("fx_go"), 4);
 	b = probe_index(&p, "main.beta");
 	assert_int_equal(sites_of(&p, b, SITE_ENTER_NAMED, s, 4), 1);
 	assert_int_equal(s[0]->cookie, b | ST_CK_GO | (1ull << ST_CK_ARG_SHIFT));
-	assert_int_equal(s[0]->offset, p.pt.v[b].offset + 6);
+	assert_int_equal(s[0]->offset, p.pt.v[b].offset + 4);
+	assert_non_null(strstr(p.st.place[b], "jbe"));
 	/* pair ends on Go: entry only (after the check), with the goroutine, without depth */
 	g = probe_index(&p, "main.gamma");
 	f = probe_index(&p, "main.main.func1");
 	assert_int_equal(sites_of(&p, g, SITE_ENTER, s, 4), 1);
 	assert_int_equal(s[0]->cookie, g | ST_CK_GO | ST_CK_NOSDEPTH);
+	assert_int_equal(s[0]->offset, p.pt.v[g].offset + 6); /* after the jbe */
 	assert_int_equal(sites_of(&p, g, SITE_EXIT, s, 4), 0);
 	assert_int_equal(sites_of(&p, f, SITE_EXIT, s, 4), 1);
 	assert_int_equal(s[0]->cookie, f | ST_CK_GO | ST_CK_NOSDEPTH);
