@@ -11,8 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define JW_MAX_DEPTH 32
+#define JW_BUF_SIZE 4096
 
 struct jw {
 	FILE *f;
@@ -22,6 +24,9 @@ struct jw {
 	bool after_key;		   /* a key was written, its value comes next */
 	bool newline;		   /* jw__newline() pending, goes after the next comma */
 	bool error;		   /* misuse (unbalanced, too deep) or I/O error */
+	unsigned int hold;	   /* jw__hold() depth: output stays in buf */
+	size_t len;		   /* bytes in buf not yet given to f */
+	char buf[JW_BUF_SIZE];
 };
 
 void jw__init(struct jw *w, FILE *f);
@@ -29,8 +34,7 @@ void jw__obj_begin(struct jw *w);
 void jw__obj_end(struct jw *w);
 void jw__arr_begin(struct jw *w);
 void jw__arr_end(struct jw *w);
-void jw__key(struct jw *w, const char *key);
-void jw__str(struct jw *w, const char *s); /* NULL writes null */
+void jw__keyn(struct jw *w, const char *key, size_t len); /* key NULL: misuse */
 void jw__strn(struct jw *w, const char *s, size_t len);
 void jw__u64(struct jw *w, uint64_t v);
 void jw__i64(struct jw *w, int64_t v);
@@ -46,6 +50,31 @@ void jw__ns_as_us(struct jw *w, uint64_t ns);
 void jw__newline(struct jw *w);
 /* true if anything went wrong so far, including ferror(f). */
 bool jw__error(const struct jw *w);
+/*
+ * Each call's output reaches f before it returns, in one write. Between
+ * jw__hold() and the matching jw__release() it is gathered in the writer's
+ * buffer instead and handed to f a buffer at a time (and at the release):
+ * for a writer of many small values into an already buffered stream, where
+ * a stdio call per value is most of the cost. Calls nest. A held writer's I/O
+ * errors show in jw__error() after the release.
+ */
+void jw__hold(struct jw *w);
+void jw__release(struct jw *w);
+
+/* Inline so that a literal's length is known when compiling. */
+static inline void jw__key(struct jw *w, const char *key)
+{
+	jw__keyn(w, key, key ? strlen(key) : 0);
+}
+
+/* NULL writes null. */
+static inline void jw__str(struct jw *w, const char *s)
+{
+	if (!s)
+		jw__null(w);
+	else
+		jw__strn(w, s, strlen(s));
+}
 
 /*
  * Writes s[0..len) as the inside of a JSON string (no quotes): '"' and '\\'

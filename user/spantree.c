@@ -20,7 +20,9 @@
  * Steady state does no allocation: the buffers, the task table and the stacks
  * only grow to their high-water mark, and the buffers and stacks shrink again
  * when they fall well below it, so a burst does not pin memory for the rest
- * of a long run.
+ * of a long run. A task that exits keeps its place (an event of its tid may
+ * still come: it finds it) until exited tasks are half the table, which is
+ * then compacted, in order, and its index rebuilt.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,9 @@
 /* Stacks shrink only above this; smaller ones are kept for reuse. */
 #define STACK_KEEP_CAP 256
 #define INDEX_MIN_BITS 6
+#define TASKS_MIN_CAP 16
+/* Exited tasks are let go when there are at least this many, and half the table. */
+#define DEAD_MIN 64
 
 /* A buffered event; seq is the arrival order, the tie-breaker for equal ts. */
 struct buf_ev {
@@ -54,6 +59,7 @@ struct task {
 	struct open_span *stack;
 	uint32_t depth, cap;
 	uint32_t pid, tid;
+	bool dead; /* exited: let go at the next compaction unless an event revives it */
 };
 
 struct spantree {
@@ -74,6 +80,7 @@ struct spantree {
 	uint32_t *index;
 	uint32_t index_bits;
 	uint32_t last_task; /* position of the last task looked up: runs of one task are common */
+	uint32_t ndead;	    /* tasks marked dead, still in the table */
 
 	spantree_sink_fn sink;
 	spantree_task_fn on_task;
@@ -280,7 +287,7 @@ static struct task *spantree__task_new(struct spantree *t, uint32_t slot, uint32
 	struct task *k;
 
 	if (t->ntasks == t->tasks_cap) {
-		uint32_t cap = t->tasks_cap ? t->tasks_cap * 2 : 16;
+		uint32_t cap = t->tasks_cap ? t->tasks_cap * 2 : TASKS_MIN_CAP;
 
 		k = realloc(t->tasks, (size_t)cap * sizeof(*k));
 		if (!k)
@@ -298,8 +305,20 @@ static struct task *spantree__task_new(struct spantree *t, uint32_t slot, uint32
 	if (t->ntasks > (1u << (t->index_bits - 1)))
 		spantree__index_grow(t); /* on failure the table is just fuller */
 	t->stats.tasks++;
+	t->stats.live_tasks++;
 	if (t->on_task)
 		t->on_task(t->ctx, pid, tid);
+	return k;
+}
+
+/* An exited task has an event again (it arrived late, or its tid was reused). */
+static inline struct task *spantree__revive(struct spantree *t, struct task *k)
+{
+	if (k->dead) {
+		k->dead = false;
+		t->ndead--;
+		t->stats.live_tasks++;
+	}
 	return k;
 }
 
@@ -309,11 +328,11 @@ static struct task *spantree__task_get(struct spantree *t, uint32_t pid, uint32_
 	uint32_t slot;
 
 	if (t->last_task < t->ntasks && t->tasks[t->last_task].tid == tid)
-		return &t->tasks[t->last_task];
+		return spantree__revive(t, &t->tasks[t->last_task]);
 	slot = spantree__find_slot(t, tid);
 	if (t->index[slot]) {
 		t->last_task = t->index[slot] - 1;
-		return &t->tasks[t->last_task];
+		return spantree__revive(t, &t->tasks[t->last_task]);
 	}
 	/* The table never fills: it grows at 1/2 load, and stays usable below 1 if that fails. */
 	if (t->ntasks + 1 >= (1u << t->index_bits))
@@ -471,6 +490,61 @@ static struct task *spantree__task_find(struct spantree *t, uint32_t pid, uint32
 	return k->pid == pid ? k : NULL;
 }
 
+/*
+ * Drops the dead tasks from the table, keeping the others in first-release
+ * order, and rebuilds the index at a size that fits them. On failure to
+ * allocate, nothing changes.
+ */
+static void spantree__compact(struct spantree *t)
+{
+	uint32_t n = 0, bits = INDEX_MIN_BITS, cap, i, *index;
+	struct task *v;
+
+	for (i = 0; i < t->ntasks; i++)
+		n += !t->tasks[i].dead;
+	/* load at most 1/2, as spantree__task_new keeps it */
+	while ((1u << (bits - 1)) < n + 1)
+		bits++;
+	index = calloc((size_t)1 << bits, sizeof(*index));
+	if (!index)
+		return;
+	for (i = 0, n = 0; i < t->ntasks; i++) {
+		if (t->tasks[i].dead)
+			free(t->tasks[i].stack);
+		else
+			t->tasks[n++] = t->tasks[i];
+	}
+	t->ntasks = n;
+	t->ndead = 0;
+	t->last_task = 0;
+	free(t->index);
+	t->index = index;
+	t->index_bits = bits;
+	for (i = 0; i < n; i++)
+		t->index[spantree__find_slot(t, t->tasks[i].tid)] = i + 1;
+	for (cap = TASKS_MIN_CAP; cap < 2 * n; cap *= 2)
+		;
+	if (cap < t->tasks_cap && (v = realloc(t->tasks, (size_t)cap * sizeof(*v)))) {
+		t->tasks = v;
+		t->tasks_cap = cap;
+	}
+}
+
+/* k exited, with nothing left open: marked, and let go once many are. */
+static void spantree__bury(struct spantree *t, struct task *k)
+{
+	if (k->dead)
+		return;
+	k->dead = true;
+	free(k->stack);
+	k->stack = NULL;
+	k->cap = 0;
+	t->ndead++;
+	t->stats.live_tasks--;
+	if (t->ndead >= DEAD_MIN && t->ndead * 2 >= t->ntasks)
+		spantree__compact(t);
+}
+
 static void spantree__release(struct spantree *t, const struct buf_ev *e)
 {
 	struct task *k;
@@ -479,8 +553,10 @@ static void spantree__release(struct spantree *t, const struct buf_ev *e)
 		/* A thread that ends takes its open calls with it. Threads
 		 * without spans get no entry. */
 		k = spantree__task_find(t, e->pid, e->tid);
-		if (k)
+		if (k) {
 			spantree__cut(t, k, 0, e->ts, false);
+			spantree__bury(t, k);
+		}
 		return;
 	}
 	if (e->kind == SPAN_EV_PANIC) {

@@ -9,6 +9,11 @@
  * order within the window are therefore handled in time order. Memory is
  * bounded by the window and the depth of open spans, not by trace length.
  *
+ * A task that EXITs is let go once many have: a program that runs millions
+ * of short threads or goroutines (each goroutine is a task of its own) keeps
+ * memory at the tasks alive at once. An event of its tid after that starts a
+ * new task (on_task again).
+ *
  * Per task (tid), spans nest exactly: BEGIN pushes, END pops the innermost open
  * span of the same key. An END whose key is deeper in the stack closes the
  * spans above it as unfinished at that time (their ENDs were lost); an END with
@@ -69,6 +74,7 @@ struct spantree_stats {
 	uint64_t late_events;  /* arrived older than an already released event of its task */
 	uint32_t max_depth;    /* most spans open at once in one task */
 	uint32_t tasks;	       /* tasks ever seen */
+	uint32_t live_tasks;   /* seen and not exited */
 };
 
 /* Called for each span as it completes. Spans of one task arrive children first. */

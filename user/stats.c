@@ -100,7 +100,12 @@ struct stats {
 	size_t cap, len;
 	/* The last entry used: spans of one name tend to come in runs. */
 	struct stats_ent *last;
+	struct stats_ent **by_id; /* stats__add_id: entries by id, NULL if not seen yet */
+	size_t nids;
 };
+
+/* Ids above this go by name: the table by id stays small. */
+#define STATS_MAX_IDS (1u << 20)
 
 static uint64_t stats__hash(const char *s)
 {
@@ -152,40 +157,77 @@ static int stats__grow(struct stats *s)
 	return 0;
 }
 
-void stats__add(struct stats *s, const char *name, uint64_t dur_ns)
+/* The entry of name, created on first sight; NULL when out of memory. */
+static struct stats_ent *stats__entry(struct stats *s, const char *name)
 {
 	struct stats_ent *e = s->last;
 	uint64_t hash;
 	size_t i;
 
-	if (e && !strcmp(e->name, name)) {
-		hist__add(&e->h, dur_ns);
-		return;
-	}
+	if (e && !strcmp(e->name, name))
+		return e;
 	hash = stats__hash(name);
 	i = stats__find(s->slots, s->cap, hash, name);
 	e = s->slots[i];
 	if (!e) {
-		/* Out of memory drops the sample: a summary line is not worth failing the trace. */
 		if ((s->len + 1) * 2 > s->cap) {
 			if (stats__grow(s))
-				return;
+				return NULL;
 			i = stats__find(s->slots, s->cap, hash, name);
 		}
 		e = calloc(1, sizeof(*e));
 		if (!e)
-			return;
+			return NULL;
 		e->name = strdup(name);
 		if (!e->name) {
 			free(e);
-			return;
+			return NULL;
 		}
 		e->hash = hash;
 		s->slots[i] = e;
 		s->len++;
 	}
 	s->last = e;
+	return e;
+}
+
+void stats__add(struct stats *s, const char *name, uint64_t dur_ns)
+{
+	struct stats_ent *e = stats__entry(s, name);
+
+	/* Out of memory drops the sample: a summary line is not worth failing the trace. */
+	if (e)
+		hist__add(&e->h, dur_ns);
+}
+
+void stats__add_id(struct stats *s, uint32_t id, const char *name, uint64_t dur_ns)
+{
+	struct stats_ent *e;
+
+	if (id < s->nids && s->by_id[id]) {
+		hist__add(&s->by_id[id]->h, dur_ns);
+		return;
+	}
+	e = stats__entry(s, name);
+	if (!e)
+		return;
 	hist__add(&e->h, dur_ns);
+	if (id >= STATS_MAX_IDS)
+		return;
+	if (id >= s->nids) {
+		size_t n = s->nids ? s->nids : 16;
+		struct stats_ent **v;
+
+		while (n <= id)
+			n *= 2;
+		v = realloc(s->by_id, n * sizeof(*v));
+		if (!v)
+			return; /* found by name next time */
+		memset(v + s->nids, 0, (n - s->nids) * sizeof(*v));
+		s->by_id = v;
+		s->nids = n;
+	}
+	s->by_id[id] = e;
 }
 
 static int stats__cmp_total(const void *a, const void *b)
@@ -242,6 +284,7 @@ void stats__free(struct stats *s)
 		}
 	}
 	free(s->slots);
+	free(s->by_id);
 	free(s);
 }
 

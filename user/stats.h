@@ -26,6 +26,12 @@ struct stats;
 struct stats *stats__new(void);
 /* name is copied on first sight; later calls with an equal name share the entry. */
 void stats__add(struct stats *s, const char *name, uint64_t dur_ns);
+/*
+ * stats__add for a caller that numbers its names (the loader: probe
+ * indexes): the same entry, found by id without comparing names. An id must
+ * always come with the same name.
+ */
+void stats__add_id(struct stats *s, uint32_t id, const char *name, uint64_t dur_ns);
 /* Prints one header and one line per name, sorted by total time, descending. */
 void stats__print(const struct stats *s, FILE *f);
 void stats__free(struct stats *s);

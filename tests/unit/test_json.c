@@ -559,6 +559,101 @@ static void test_escape_random_bytes(void **state)
 	}
 }
 
+/*
+ * Strings go through a word-at-a-time path when nothing in them needs
+ * escaping: the same bytes as json__escape's byte loop must come out, for
+ * every length around the word sizes, a byte to escape at every place, and
+ * at every fill of the writer's buffer (a held writer, strings appended
+ * until it has wrapped several times). Each input is a heap block of exactly
+ * its length, so ASan sees a read past it.
+ */
+static void test_str_words_match_escape(void **state)
+{
+	static const unsigned char special[] = { '"', '\\', '\n', 0x01, 0x1f, 0x7f, 0x80, 0xc3, 0xff };
+	uint64_t seed = 0x2545f4914f6cdd1dull;
+	char *got = NULL, *want = NULL;
+	size_t ngot = 0, nwant = 0;
+	FILE *fg = open_memstream(&got, &ngot), *fw = open_memstream(&want, &nwant);
+	struct jw w;
+
+	assert_non_null(fg);
+	assert_non_null(fw);
+	jw__init(&w, fg);
+	jw__hold(&w);
+	jw__arr_begin(&w);
+	fputc('[', fw);
+	for (int round = 0; round < 20000; round++) {
+		size_t len = rng__next(&seed) % 41;
+		unsigned char *in = malloc(len ? len : 1);
+
+		assert_non_null(in);
+		for (size_t i = 0; i < len; i++)
+			in[i] = 0x20 + rng__next(&seed) % 0x5f; /* printable ASCII */
+		/* half of them: one or two bytes that need more than a copy */
+		for (int k = rng__next(&seed) % 4; len && k > 1; k--)
+			in[rng__next(&seed) % len] = special[rng__next(&seed) % sizeof(special)];
+		jw__strn(&w, (const char *)in, len);
+		if (round)
+			fputc(',', fw);
+		fputc('"', fw);
+		assert_int_equal(json__escape(fw, (const char *)in, len), 0);
+		fputc('"', fw);
+		free(in);
+	}
+	jw__arr_end(&w);
+	fputc(']', fw);
+	jw__release(&w);
+	assert_false(jw__error(&w));
+	assert_int_equal(fclose(fg), 0);
+	assert_int_equal(fclose(fw), 0);
+	assert_int_equal(ngot, nwant);
+	assert_memory_equal(got, want, nwant);
+	free(got);
+	free(want);
+}
+
+/* Numbers are written in place: every digit count, and across a buffer boundary. */
+static void test_numbers_every_width(void **state)
+{
+	char *got = NULL, *want = NULL;
+	size_t ngot = 0, nwant = 0;
+	FILE *fg = open_memstream(&got, &ngot), *fw = open_memstream(&want, &nwant);
+	struct jw w;
+	uint64_t v = 1;
+
+	assert_non_null(fg);
+	assert_non_null(fw);
+	jw__init(&w, fg);
+	jw__hold(&w);
+	jw__arr_begin(&w);
+	fputc('[', fw);
+	for (int round = 0; round < 2000; round++) {
+		uint64_t x = round % 3 == 0 ? v - 1 : round % 3 == 1 ? v : v * 7 + 3;
+
+		if (round)
+			fputc(',', fw);
+		jw__u64(&w, x);
+		jw__ns_as_us(&w, x);
+		fprintf(fw, "%llu,%llu.%03llu", (unsigned long long)x,
+			(unsigned long long)(x / 1000), (unsigned long long)(x % 1000));
+		v = v > UINT64_MAX / 10 ? 1 : v * 10;
+	}
+	jw__u64(&w, UINT64_MAX);
+	jw__ns_as_us(&w, UINT64_MAX);
+	fprintf(fw, ",%llu,%llu.%03llu", (unsigned long long)UINT64_MAX,
+		(unsigned long long)(UINT64_MAX / 1000), (unsigned long long)(UINT64_MAX % 1000));
+	jw__arr_end(&w);
+	fputc(']', fw);
+	jw__release(&w);
+	assert_false(jw__error(&w));
+	assert_int_equal(fclose(fg), 0);
+	assert_int_equal(fclose(fw), 0);
+	assert_int_equal(ngot, nwant);
+	assert_memory_equal(got, want, nwant);
+	free(got);
+	free(want);
+}
+
 static size_t utf8__encode(uint32_t cp, unsigned char *p)
 {
 	if (cp < 0x80) {
@@ -868,6 +963,8 @@ int main(void)
 		cmocka_unit_test(test_utf8_above_max),
 		cmocka_unit_test(test_utf8_never_valid_bytes),
 		cmocka_unit_test(test_escape_random_bytes),
+		cmocka_unit_test(test_str_words_match_escape),
+		cmocka_unit_test(test_numbers_every_width),
 		cmocka_unit_test(test_utf8_random_valid_unchanged),
 		T(test_ns_as_us),
 		T(test_ns_as_us_as_value),

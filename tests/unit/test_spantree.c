@@ -1004,6 +1004,56 @@ static void test_exit_equal_ts(void **state)
 	rec__free(r);
 }
 
+/*
+ * Short tasks that exit (goroutines, threads of a pool that is renewed) are
+ * let go: the table holds those alive, the ones still open keep their spans
+ * and their first-release order at finish, and a tid seen again after its
+ * task was let go is a new task.
+ */
+static void test_exit_lets_tasks_go(void **state)
+{
+	enum { NLONG = 10, NSHORT = 100000 };
+	struct rec *r = rec__new(0, false);
+	const struct spantree_stats *st = spantree__stats(r->t);
+	uint64_t ts = 1;
+	uint32_t i;
+
+	for (i = 1; i <= NLONG; i++)
+		push(r->t, ts++, 10 * i, i, 7, B);
+	for (i = 0; i < NSHORT; i++) {
+		uint32_t tid = 1000 + i;
+
+		push(r->t, ts++, 10 * tid, tid, 1, B);
+		push(r->t, ts++, 10 * tid, tid, 1, E);
+		push(r->t, ts++, 10 * tid, tid, 0, X);
+		if (st->live_tasks != NLONG)
+			fail_msg("after task %u: %u live tasks", i, st->live_tasks);
+	}
+	assert_int_equal(st->tasks, NLONG + NSHORT);
+	assert_int_equal(r->ntask_calls, NLONG + NSHORT);
+	assert_int_equal(r->n, NSHORT);
+
+	/* the first short task's tid again: a task of its own, found by no old entry */
+	push(r->t, ts++, 10 * 1000, 1000, 1, E);
+	assert_int_equal(st->orphan_ends, 1);
+	assert_int_equal(st->tasks, NLONG + NSHORT + 1);
+	assert_int_equal(r->ntask_calls, NLONG + NSHORT + 1);
+	assert_int_equal(st->live_tasks, NLONG + 1);
+
+	/* the long ones end at finish, in the order they began */
+	spantree__finish(r->t, ts);
+	assert_int_equal(r->n, NSHORT + NLONG);
+	for (i = 0; i < NLONG; i++) {
+		const struct span_out *s = &r->s[NSHORT + i];
+
+		if (s->tid != i + 1 || s->pid != 10 * (i + 1) || s->key != 7 || !s->unfinished ||
+		    s->start != i + 1 || s->end != ts)
+			fail_msg("long task %u: tid %u start %llu", i, s->tid,
+				 (unsigned long long)s->start);
+	}
+	rec__free(r);
+}
+
 /* --- stack depths: frames unwound by a panic ----------------------------------- */
 
 #define P SPAN_EV_PANIC
@@ -1216,6 +1266,7 @@ int main(void)
 		cmocka_unit_test(test_exit_out_of_order),
 		cmocka_unit_test(test_exit_out_of_place),
 		cmocka_unit_test(test_exit_equal_ts),
+		cmocka_unit_test(test_exit_lets_tasks_go),
 		cmocka_unit_test(test_depth_begin_closes_unwound),
 		cmocka_unit_test(test_depth_end_closes_deeper),
 		cmocka_unit_test(test_depth_recursion_matches_depth),
