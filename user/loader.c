@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "decode.h"
 #include "gobin.h"
 #include "goroutines.h"
 #include "kevents.h"
@@ -68,10 +69,9 @@ struct session {
 	struct kevents kev;
 	struct goroutines *gors;
 	struct names *names;
-	uint64_t bad_records;
-	uint64_t name_faults;  /* span names whose argument could not be read */
-	uint64_t ngo_created;  /* goroutines created while tracing */
-	uint64_t ngo_panics;
+	struct decoder dec;   /* span records, into the tables above; its counters */
+	FILE *records;	      /* --save-records, or NULL */
+	int records_errno;    /* the first failed write to it, 0 if none */
 	const char *stop_reason;
 };
 
@@ -88,304 +88,15 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 /* --- events ---------------------------------------------------------------- */
 
-/* Span keys: a function's is its probe index, a pair's is above them all. */
-#define PAIR_KEY(pair) (0x80000000u | (pair))
-/* A name id with this bit was cut to fit (ST_NAME_F_TRUNCATED). */
-#define NAME_TRUNCATED 0x80000000u
-
-static void on_task(void *ctx, uint32_t pid, uint32_t tid)
-{
-	struct session *s = ctx;
-
-	/* a goroutine's process is named after its main thread */
-	tasks__touch(s->tasks, pid, gor__is_tid(tid) ? pid : tid);
-}
-
-static void on_span(void *ctx, const struct span_out *sp)
-{
-	struct session *s = ctx;
-	const struct probe *p = &s->probes.v[sp->probe];
-	const char *name = names__get(s->names, sp->name & ~NAME_TRUNCATED);
-	struct trace_span ts = {
-		.pid = sp->pid,
-		.tid = sp->tid,
-		.start_ns = sp->start,
-		.dur_ns = sp->end - sp->start,
-		.name = name ? name : p->name,
-		.func = p->func,
-		.object = p->object,
-		.unfinished = sp->unfinished,
-		.panicked = sp->panicked,
-		.truncated = (sp->name & NAME_TRUNCATED) != 0,
-	};
-
-	s->ops->span(s->w, &ts);
-	if (!sp->unfinished)
-		stats__add(s->stats, p->name, ts.dur_ns);
-}
-
-/* The span tree key of a record of probe i. */
-static uint32_t probe_key(const struct session *s, uint32_t i)
-{
-	const struct probe *p = &s->probes.v[i];
-
-	return p->role == SPEC_FUNC ? i : PAIR_KEY(p->pair);
-}
-
-/* The process of a thread: named by its ST_REC_TASK before its first span. */
-static uint32_t tid_pid(const struct session *s, uint32_t tid)
-{
-	const struct task *t = tasks__get(s->tasks, tid);
-
-	return t ? t->pid : (uint32_t)s->target.pid;
-}
-
-/* The track of goroutine goid, named on first use. */
-static uint32_t gor_track(struct session *s, uint32_t pid, uint64_t goid)
-{
-	struct gor *g = gor__get(s->gors, pid, goid);
-	char name[48];
-
-	if (!g)
-		return 0;
-	if (!g->named) {
-		g->named = true;
-		snprintf(name, sizeof(name), "goroutine %llu", (unsigned long long)goid);
-		s->ops->thread_name(s->w, pid, g->tid, name);
-	}
-	return g->tid;
-}
-
-/*
- * The track a span record of goroutine goid goes on. The first time, the
- * arrow from the goroutine that created it (the parent's track is named and
- * shown even if it has no span of its own: it is where the work came from).
- */
-static uint32_t gor_span_track(struct session *s, uint32_t pid, uint64_t goid)
-{
-	struct gor *g = gor__find(s->gors, pid, goid);
-	uint64_t parent, ts;
-	uint32_t tid, ptid;
-
-	if (!g || !g->created)
-		return gor_track(s, pid, goid);
-	parent = g->parent_goid;
-	ts = g->created_ts;
-	g->created = false;
-	tid = gor_track(s, pid, goid);
-	ptid = gor_track(s, pid, parent);
-	if (tid && ptid) {
-		struct trace_flow fl = { .from_pid = pid, .from_tid = ptid, .to_pid = pid,
-					 .to_tid = tid, .ts_ns = ts, .id = tid, .name = "go" };
-
-		s->ops->flow(s->w, &fl);
-	}
-	return tid;
-}
-
-static void on_go_record(struct session *s, const struct st_hdr *h, const void *data)
-{
-	struct span_ev ev = { .ts = h->ts };
-
-	switch (h->type) {
-	case ST_REC_GO_CREATE: {
-		const struct st_gocreate *r = data;
-		struct gor *g;
-
-		if (!r->parent_goid || !r->child_goid)
-			return; /* made by the runtime itself (g0), or unreadable */
-		g = gor__get(s->gors, r->pid, r->child_goid);
-		if (g) {
-			g->created = true;
-			g->parent_goid = r->parent_goid;
-			g->created_ts = h->ts;
-		}
-		s->ngo_created++;
-		return;
-	}
-	case ST_REC_GO_EXIT:
-	case ST_REC_GO_PANIC: {
-		const struct st_gspan *r = data;
-		uint32_t pid = tid_pid(s, h->tid);
-		struct gor *g = gor__find(s->gors, pid, r->goid);
-
-		if (h->type == ST_REC_GO_PANIC)
-			s->ngo_panics++;
-		if (!g)
-			return;
-		if (g->named) {
-			ev.pid = pid;
-			ev.tid = g->tid;
-			ev.kind = h->type == ST_REC_GO_EXIT ? SPAN_EV_EXIT : SPAN_EV_PANIC;
-			spantree__push(s->tree, &ev);
-		}
-		if (h->type == ST_REC_GO_EXIT)
-			gor__remove(s->gors, pid, r->goid); /* goids are never reused */
-		return;
-	}
-	}
-}
-
-/*
- * A string the uprobe could not read (its page not yet touched by the process)
- * read through /proc/PID/mem, which faults it in: up to len bytes (Go), or to
- * the NUL (C, len 0), at most ST_NAME_LEN. Returns the bytes in buf; *cut when
- * longer; -1 if unreadable (the process is gone, or the pointer was bad).
- */
-static ssize_t read_name(uint32_t pid, uint64_t ptr, size_t len, char *buf, bool *cut)
-{
-	char path[32];
-	size_t want = len ? len : ST_NAME_LEN, got = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%u/mem", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	/* page by page: a C string may end just before an unmapped page */
-	while (got < want) {
-		size_t page_left = 4096 - ((ptr + got) & 4095);
-		size_t n = want - got < page_left ? want - got : page_left;
-		ssize_t r = pread(fd, buf + got, n, (off_t)(ptr + got));
-
-		if (r <= 0)
-			break;
-		if (!len) {
-			char *nul = memchr(buf + got, '\0', (size_t)r);
-
-			if (nul) {
-				got = (size_t)(nul - buf);
-				close(fd);
-				return (ssize_t)got;
-			}
-		}
-		got += (size_t)r;
-	}
-	close(fd);
-	if (got < want && (len || !got))
-		return -1;
-	if (!len) { /* no NUL in ST_NAME_LEN bytes */
-		got = ST_NAME_LEN - 1;
-		*cut = true;
-	}
-	return (ssize_t)got;
-}
-
-/* The name id of a named BEGIN, 0 if none could be read (then: the function's). */
-static uint32_t name_of(struct session *s, const struct st_nspan *r)
-{
-	char buf[ST_NAME_LEN];
-	bool cut = r->nflags & ST_NAME_F_TRUNCATED;
-	uint32_t id;
-
-	if (r->nflags & ST_NAME_F_FAULT) {
-		ssize_t n = read_name(r->pid, r->ptr, r->len, buf, &cut);
-
-		if (n < 0) {
-			s->name_faults++;
-			return 0;
-		}
-		id = names__intern(s->names, buf, (size_t)n);
-	} else {
-		id = names__intern(s->names, r->name, r->len);
-	}
-	return id && cut ? id | NAME_TRUNCATED : id;
-}
-
-/* The one place records are decoded: dispatch on the header's type. */
+/* Every record, as read: span records to the decoder, the others to kevents. */
 static int on_record(void *ctx, void *data, size_t size)
 {
-	static const uint8_t min_size[] = {
-		[ST_REC_SPAN_BEGIN] = sizeof(struct st_span),
-		[ST_REC_SPAN_END] = sizeof(struct st_span),
-		[ST_REC_TASK] = sizeof(struct st_task),
-		[ST_REC_GSPAN_BEGIN] = sizeof(struct st_gspan),
-		[ST_REC_GSPAN_END] = sizeof(struct st_gspan),
-		[ST_REC_SPAN_NAMED] = sizeof(struct st_nspan),
-		[ST_REC_GO_CREATE] = sizeof(struct st_gocreate),
-		[ST_REC_GO_EXIT] = sizeof(struct st_gspan),
-		[ST_REC_GO_PANIC] = sizeof(struct st_gspan),
-	};
 	struct session *s = ctx;
-	const struct st_hdr *h = data;
-	struct span_ev ev = { 0 };
 
-	if (size < sizeof(*h) ||
-	    (h->type < sizeof(min_size) && min_size[h->type] && size < min_size[h->type])) {
-		s->bad_records++;
-		return 0;
-	}
-	ev.ts = h->ts;
-	ev.tid = h->tid;
-	switch (h->type) {
-	case ST_REC_SPAN_BEGIN:
-	case ST_REC_SPAN_END: {
-		const struct st_span *r = data;
-
-		if (r->probe >= s->probes.n) {
-			s->bad_records++;
-			return 0;
-		}
-		ev.pid = r->pid;
-		ev.key = probe_key(s, r->probe);
-		ev.probe = r->probe;
-		ev.kind = h->type == ST_REC_SPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
-		spantree__push(s->tree, &ev);
-		break;
-	}
-	case ST_REC_GSPAN_BEGIN:
-	case ST_REC_GSPAN_END: {
-		const struct st_gspan *r = data;
-
-		if (r->probe >= s->probes.n) {
-			s->bad_records++;
-			return 0;
-		}
-		ev.pid = tid_pid(s, h->tid);
-		if (r->goid)
-			ev.tid = gor_span_track(s, ev.pid, r->goid) ?: h->tid;
-		ev.key = probe_key(s, r->probe);
-		ev.probe = r->probe;
-		ev.sdepth = r->sdepth;
-		ev.kind = h->type == ST_REC_GSPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
-		spantree__push(s->tree, &ev);
-		break;
-	}
-	case ST_REC_SPAN_NAMED: {
-		const struct st_nspan *r = data;
-
-		if (r->probe >= s->probes.n || r->len > ST_NAME_LEN) {
-			s->bad_records++;
-			return 0;
-		}
-		ev.pid = r->pid;
-		if (r->goid)
-			ev.tid = gor_span_track(s, ev.pid, r->goid) ?: h->tid;
-		ev.key = probe_key(s, r->probe);
-		ev.probe = r->probe;
-		ev.sdepth = r->sdepth;
-		ev.kind = SPAN_EV_BEGIN;
-		ev.name = name_of(s, r);
-		spantree__push(s->tree, &ev);
-		break;
-	}
-	case ST_REC_GO_CREATE:
-	case ST_REC_GO_EXIT:
-	case ST_REC_GO_PANIC:
-		on_go_record(s, h, data);
-		break;
-	case ST_REC_TASK: {
-		const struct st_task *r = data;
-		struct task *t = tasks__add(s->tasks, r->pid, h->tid);
-
-		if (t)
-			tasks__set_comm(t, r->comm);
-		break;
-	}
-	default:
-		if (!kevents__record(&s->kev, data, size))
-			s->bad_records++;
-	}
+	if (s->records && !s->records_errno && recfile__write_record(s->records, data, size))
+		s->records_errno = errno ? errno : EIO;
+	if (!decoder__record(&s->dec, data, size) && !kevents__record(&s->kev, data, size))
+		s->dec.bad_records++;
 	return 0;
 }
 
@@ -426,6 +137,38 @@ static int output_open(struct session *s, char *err, size_t errlen)
 		return -1;
 	}
 	setvbuf(s->out, NULL, _IOFBF, 1 << 20);
+	return 0;
+}
+
+/* --save-records: the raw records, in the format of decode.h. */
+static int records_open(struct session *s, char *err, size_t errlen)
+{
+	s->records = fopen(s->o->save_records, "we");
+	if (s->records)
+		setvbuf(s->records, NULL, _IOFBF, 1 << 20);
+	if (!s->records ||
+	    recfile__write_header(s->records, (uint32_t)s->target.pid, &s->probes)) {
+		snprintf(err, errlen, "cannot write the records to %s: %s", s->o->save_records,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int records_close(struct session *s, char *err, size_t errlen)
+{
+	int e = s->records_errno;
+
+	if (!s->records)
+		return 0;
+	if (fclose(s->records) && !e)
+		e = errno;
+	s->records = NULL;
+	if (e) {
+		snprintf(err, errlen, "failed to write the records to %s: %s", s->o->save_records,
+			 strerror(e));
+		return -1;
+	}
 	return 0;
 }
 
@@ -648,21 +391,29 @@ static int plan_probes(struct session *s, char *err, size_t errlen)
 				    s->go.goid_off, s->go.stack_hi_off, s->go.goid_from);
 		}
 	}
-	if (sites__build(&s->probes, s->go_path, &s->sites, err, errlen))
+	if (sites__build(&s->probes, s->go_path,
+			 (s->o->probe_at_entry ? SITES_AT_ENTRY : 0) |
+				 (util__env_set("SPANTRACE_C_RET_PROBES") ? SITES_C_RETS : 0),
+			 &s->sites, err, errlen))
 		return -1;
 	if (verbose)
 		for (size_t i = 0; i < s->probes.n; i++) {
 			const struct probe *p = &s->probes.v[i];
 			size_t nret = 0;
 
-			if (s->sites.skipped[i] || !s->go_path || p->role != SPEC_FUNC ||
-			    strcmp(p->open_path, s->go_path) != 0)
+			if (s->sites.skipped[i])
 				continue;
 			for (size_t k = 0; k < s->sites.n; k++)
 				nret += s->sites.v[k].probe == i && s->sites.v[k].prog == SITE_EXIT;
-			say("%s: entry probe at +%u (%s), %zu RET instruction%s", p->func,
-			    s->sites.body[i], s->sites.body[i] ? "after the stack check" :
-			    "no stack check", nret, nret == 1 ? "" : "s");
+			if (p->role != SPEC_FUNC)
+				say("%s: entry probe at +%u, %s", p->func, s->sites.entry[i],
+				    s->sites.place[i]);
+			else if (s->sites.ret_insns[i])
+				say("%s: entry probe at +%u, %s; returns: %zu RET instruction%s", p->func,
+				    s->sites.entry[i], s->sites.place[i], nret, nret == 1 ? "" : "s");
+			else
+				say("%s: entry probe at +%u, %s; return: uretprobe", p->func,
+				    s->sites.entry[i], s->sites.place[i]);
 		}
 	return report_skipped(s, NULL, err, errlen);
 }
@@ -781,17 +532,17 @@ static void print_summary(struct session *s, uint64_t dropped)
 		(unsigned long long)dropped);
 	if (s->go_path)
 		fprintf(stderr, "goroutines: %llu created, %llu panics, %llu spans cut short by "
-			"a panic or unwinding\n", (unsigned long long)s->ngo_created,
-			(unsigned long long)s->ngo_panics, (unsigned long long)ts->unwound);
-	if (s->name_faults)
+			"a panic or unwinding\n", (unsigned long long)s->dec.ngo_created,
+			(unsigned long long)s->dec.ngo_panics, (unsigned long long)ts->unwound);
+	if (s->dec.name_faults)
 		say("%llu span names could not be read from their argument (a bad pointer?): "
 		    "those spans are named after their function",
-		    (unsigned long long)s->name_faults);
+		    (unsigned long long)s->dec.name_faults);
 	if (dropped)
 		say("%llu events were dropped because the ring buffer was full; "
 		    "consider --ringbuf-size", (unsigned long long)dropped);
-	if (s->bad_records)
-		say("%llu malformed records ignored", (unsigned long long)s->bad_records);
+	if (s->dec.bad_records)
+		say("%llu malformed records ignored", (unsigned long long)s->dec.bad_records);
 	kevents__summary(&s->kev, stderr);
 	if (verbose && ts->orphan_ends)
 		say("%llu returns of calls that began before tracing were ignored",
@@ -813,6 +564,8 @@ static void session_cleanup(struct session *s)
 	if (s->w)
 		s->ops->close(s->w);
 	output_discard(s);
+	if (s->records)
+		fclose(s->records);
 	spantree__free(s->tree);
 	stats__free(s->stats);
 	kevents__free(&s->kev);
@@ -873,7 +626,7 @@ int loader__run(const struct opts *o)
 	if (output_open(&s, err, sizeof(err)))
 		goto fail;
 	s.stats = stats__new();
-	s.tree = spantree__new(REORDER_WINDOW_NS, on_span, on_task, &s);
+	s.tree = spantree__new(REORDER_WINDOW_NS, decoder__on_span, decoder__on_task, &s.dec);
 	s.tasks = tasks__new();
 	s.gors = gor__new();
 	s.names = names__new();
@@ -882,6 +635,11 @@ int loader__run(const struct opts *o)
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
+	s.dec = (struct decoder){ .probes = &s.probes, .tree = s.tree, .tasks = s.tasks,
+				  .gors = s.gors, .names = s.names, .stats = s.stats, .ops = s.ops,
+				  .w = s.w, .target_pid = (uint32_t)s.target.pid };
+	if (o->save_records && records_open(&s, err, sizeof(err)))
+		goto fail;
 	s.ks = ksyms__load("/proc/kallsyms", err, sizeof(err));
 	if (!s.ks && verbose)
 		say("kernel stacks stay addresses: %s", err);
@@ -928,6 +686,8 @@ int loader__run(const struct opts *o)
 	stop = mono_ns();
 	spantree__finish(s.tree, stop);
 	kevents__finish(&s.kev, stop);
+	if (records_close(&s, err, sizeof(err)))
+		goto fail;
 	tasks__foreach(s.tasks, name_task, &s);
 	dropped = s.skel->bss->dropped;
 	if (s.ops->close(s.w)) {

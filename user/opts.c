@@ -34,8 +34,13 @@ void opts__usage(FILE *f)
 	      "                         (default 10)\n"
 	      "      --stall SECONDS    report a task in uninterruptible sleep (D) for longer\n"
 	      "                         than SECONDS on stderr while it lasts (default 1)\n"
+	      "      --probe-at WHERE   entry probes at 'auto' (default: the cheapest\n"
+	      "                         instruction before anything changes the arguments or\n"
+	      "                         the stack, e.g. past endbr64) or 'entry' (first byte)\n"
 	      "      --ringbuf-size BYTES  BPF ring buffer size, a power of two >= 4096\n"
 	      "                         (default 8 MiB; suffixes k, m)\n"
+	      "      --save-records FILE  also write every raw ring-buffer record to FILE,\n"
+	      "                         for bench/replay (format in user/decode.h)\n"
 	      "  -v, --verbose          say what is resolved and attached, show libbpf's log\n"
 	      "  -h, --help             this text\n"
 	      "\n"
@@ -144,14 +149,17 @@ static void bad_option(char *buf, size_t len, const char *arg)
 
 int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 {
-	enum { OPT_RINGBUF = 256, OPT_MIN_WAIT, OPT_STALL, OPT_SPAN };
+	enum { OPT_RINGBUF = 256, OPT_MIN_WAIT, OPT_STALL, OPT_SPAN, OPT_PROBE_AT,
+	       OPT_SAVE_RECORDS };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "uprobe", required_argument, NULL, 'u' },
 		{ "span", required_argument, NULL, OPT_SPAN },
+		{ "probe-at", required_argument, NULL, OPT_PROBE_AT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+		{ "save-records", required_argument, NULL, OPT_SAVE_RECORDS },
 		{ "min-wait", required_argument, NULL, OPT_MIN_WAIT },
 		{ "stall", required_argument, NULL, OPT_STALL },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -200,6 +208,15 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 			if (add_pair(o, optarg, err, errlen))
 				goto fail;
 			break;
+		case OPT_PROBE_AT:
+			if (strcmp(optarg, "entry") && strcmp(optarg, "auto")) {
+				snprintf(err, errlen, "--probe-at takes 'auto' (the cheapest safe "
+					 "instruction, the default) or 'entry' (the first byte), got '%s'",
+					 optarg);
+				goto fail;
+			}
+			o->probe_at_entry = !strcmp(optarg, "entry");
+			break;
 		case 'o':
 			if (!*optarg) {
 				snprintf(err, errlen, "-o needs a file name");
@@ -225,6 +242,13 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 					 optarg);
 				goto fail;
 			}
+			break;
+		case OPT_SAVE_RECORDS:
+			if (!*optarg) {
+				snprintf(err, errlen, "--save-records needs a file name");
+				goto fail;
+			}
+			o->save_records = optarg;
 			break;
 		case OPT_MIN_WAIT:
 			if (parse_secs(optarg, 1e6, &o->min_wait_ns)) {

@@ -25,8 +25,10 @@ struct opts {
 	const char *output; /* -o */
 	double duration;    /* -d seconds, 0 = until the target exits */
 	uint64_t ringbuf_size;
+	const char *save_records; /* --save-records FILE, NULL if not given */
 	uint64_t min_wait_ns; /* --min-wait */
 	uint64_t stall_ns;    /* --stall */
+	bool probe_at_entry; /* --probe-at=entry: every entry probe on the first byte */
 	bool verbose;
 	bool help;
 };

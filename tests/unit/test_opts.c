@@ -250,6 +250,29 @@ static void test_ringbuf_size(void **state)
 	ringbuf_bad("18014398509481988k");
 }
 
+static void test_save_records(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-p", "1"), &o);
+	assert_null(o.save_records);
+	opts__free(&o);
+	parse_ok(ARGV("--save-records", "/tmp/rec.bin", "-u", "f", "--", "./prog", "--save-records",
+		      "x"),
+		 &o);
+	assert_string_equal(o.save_records, "/tmp/rec.bin");
+	/* the command's own arguments stay its own */
+	assert_string_equal(o.cmd[0], "./prog");
+	assert_string_equal(o.cmd[1], "--save-records");
+	opts__free(&o);
+	parse_ok(ARGV("-p", "1", "--save-records=a", "--save-records=b"), &o);
+	assert_string_equal(o.save_records, "b");
+	opts__free(&o);
+	parse_err(ARGV("-p", "1", "--save-records", ""), "--save-records needs a file name");
+	parse_err(ARGV("-p", "1", "--save-records"),
+		  "option '--save-records' needs an argument; see --help");
+}
+
 static void test_verbose_help(void **state)
 {
 	struct opts o;
@@ -506,6 +529,24 @@ static void test_span_pairs(void **state)
 		  "are read from registers, arg0 to arg8 (arg0-arg5 for C functions)");
 }
 
+static void test_probe_at(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-p", "1"), &o);
+	assert_false(o.probe_at_entry);
+	opts__free(&o);
+	parse_ok(ARGV("--probe-at", "entry", "-p", "1"), &o);
+	assert_true(o.probe_at_entry);
+	opts__free(&o);
+	parse_ok(ARGV("--probe-at=entry", "--probe-at=auto", "-p", "1"), &o);
+	assert_false(o.probe_at_entry);
+	opts__free(&o);
+	parse_err(ARGV("-p", "1", "--probe-at", "first"),
+		  "--probe-at takes 'auto' (the cheapest safe instruction, the default) or 'entry' "
+		  "(the first byte), got 'first'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,9 +555,11 @@ int main(void)
 		cmocka_unit_test(test_uprobe_repeated),
 		cmocka_unit_test(test_uprobe_errors),
 		cmocka_unit_test(test_span_pairs),
+		cmocka_unit_test(test_probe_at),
 		cmocka_unit_test(test_output),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_ringbuf_size),
+		cmocka_unit_test(test_save_records),
 		cmocka_unit_test(test_verbose_help),
 		cmocka_unit_test(test_command),
 		cmocka_unit_test(test_target_errors),

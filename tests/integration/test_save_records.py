@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""--save-records: the raw ring-buffer records of a run (format in user/decode.h), and
+bench/replay feeding them through the loader's decoder to the same spans."""
+import json
+import os
+import struct
+import subprocess
+
+import pytest
+
+from conftest import BUILD, run, target
+
+REPLAY = os.path.join(BUILD, "bench", "replay")
+NTHREADS, ITERS = 4, 10
+NSPANS = NTHREADS * ITERS * 10  # outer, 3 middle, 6 leaf
+SPECS = ["-u", "outer", "-u", "middle", "-u", "leaf"]
+ST_REC_SPAN_BEGIN, ST_REC_SPAN_END = 1, 2
+
+
+def read_records(path):
+    """(target pid, [(role, pair, name, func, object)], [record bytes])"""
+    data = open(path, "rb").read()
+    assert data[:8] == b"SPANREC1"
+    pid, n = struct.unpack_from("<II", data, 8)
+    pos, probes = 16, []
+    for _ in range(n):
+        role, pair = struct.unpack_from("<II", data, pos)
+        pos += 8
+        strs = []
+        for _ in range(3):
+            end = data.index(b"\0", pos)
+            strs.append(data[pos:end].decode())
+            pos = end + 1
+        probes.append((role, pair, *strs))
+    records = []
+    while pos < len(data):
+        (size,) = struct.unpack_from("<I", data, pos)
+        pos += 4
+        records.append(data[pos:pos + size])
+        pos += size
+    assert pos == len(data), "the file ends inside a record"
+    return pid, probes, records
+
+
+def span_lines(path):
+    """The span events of a trace, one JSON line each, sorted."""
+    with open(path) as f:
+        return sorted(line.rstrip(",\n") for line in f if '"cat":"span"' in line)
+
+
+def test_save_records_and_replay(tmp_path):
+    out, rec = str(tmp_path / "trace.json"), str(tmp_path / "rec.bin")
+    r = run(["--save-records", rec, "-o", out, *SPECS, "--",
+             target("threads"), str(NTHREADS), str(ITERS)])
+    assert r.returncode == 0, r.stderr
+
+    pid, probes, records = read_records(rec)
+    trace = json.load(open(out))["traceEvents"]
+    assert {e["pid"] for e in trace if e.get("cat") == "span"} == {pid}
+    assert sorted(p[2] for p in probes) == ["leaf", "middle", "outer"]
+    assert all(p[:2] == (0, 0) and p[2] == p[3] and p[4] == target("threads") for p in probes)
+    # every record the loader read, spans and kernel events alike
+    assert all(len(x) >= 16 for x in records)
+    types = [x[0] for x in records]
+    assert types.count(ST_REC_SPAN_BEGIN) == NSPANS
+    assert types.count(ST_REC_SPAN_END) == NSPANS
+    assert len(set(types)) > 2
+
+    if not os.path.exists(REPLAY):
+        pytest.skip(f"{REPLAY} not built: make {os.path.relpath(REPLAY, os.path.dirname(BUILD))}")
+    replayed = str(tmp_path / "replay.json")
+    p = subprocess.run([REPLAY, "--out", replayed, rec], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert f"spans {NSPANS} " in p.stdout
+    assert span_lines(replayed) == span_lines(out)
+    assert len(span_lines(out)) == NSPANS
+
+
+def test_save_records_unwritable(tmp_path):
+    bad = str(tmp_path / "no" / "such" / "dir" / "rec.bin")
+    r = run(["--save-records", bad, "-o", str(tmp_path / "t.json"), *SPECS, "--",
+             target("threads"), "1", "1"])
+    assert r.returncode == 1
+    assert f"cannot write the records to {bad}: No such file or directory" in r.stderr
+    assert not os.path.exists(tmp_path / "t.json")

@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Span records into the span tree, spans into the trace; record files. See decode.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "decode.h"
+#include "goroutines.h"
+#include "names.h"
+#include "spantrace.h"
+#include "stats.h"
+#include "tasks.h"
+#include "trace.h"
+
+/* Span keys: a function's is its probe index, a pair's is above them all. */
+#define PAIR_KEY(pair) (0x80000000u | (pair))
+/* A name id with this bit was cut to fit (ST_NAME_F_TRUNCATED). */
+#define NAME_TRUNCATED 0x80000000u
+
+void decoder__on_task(void *ctx, uint32_t pid, uint32_t tid)
+{
+	struct decoder *d = ctx;
+
+	/* a goroutine's process is named after its main thread */
+	tasks__touch(d->tasks, pid, gor__is_tid(tid) ? pid : tid);
+}
+
+void decoder__on_span(void *ctx, const struct span_out *sp)
+{
+	struct decoder *d = ctx;
+	const struct probe *p = &d->probes->v[sp->probe];
+	const char *name = names__get(d->names, sp->name & ~NAME_TRUNCATED);
+	struct trace_span ts = {
+		.pid = sp->pid,
+		.tid = sp->tid,
+		.start_ns = sp->start,
+		.dur_ns = sp->end - sp->start,
+		.name = name ? name : p->name,
+		.func = p->func,
+		.object = p->object,
+		.unfinished = sp->unfinished,
+		.panicked = sp->panicked,
+		.truncated = (sp->name & NAME_TRUNCATED) != 0,
+	};
+
+	d->ops->span(d->w, &ts);
+	if (!sp->unfinished)
+		stats__add_id(d->stats, sp->probe, p->name, ts.dur_ns);
+}
+
+/* The span tree key of a record of probe i. */
+static uint32_t probe_key(const struct decoder *d, uint32_t i)
+{
+	const struct probe *p = &d->probes->v[i];
+
+	return p->role == SPEC_FUNC ? i : PAIR_KEY(p->pair);
+}
+
+/* The process of a thread: named by its ST_REC_TASK before its first span. */
+static uint32_t tid_pid(const struct decoder *d, uint32_t tid)
+{
+	const struct task *t = tasks__get(d->tasks, tid);
+
+	return t ? t->pid : d->target_pid;
+}
+
+/* The track of goroutine goid, named on first use. */
+static uint32_t gor_track(struct decoder *d, uint32_t pid, uint64_t goid)
+{
+	struct gor *g = gor__get(d->gors, pid, goid);
+	char name[48];
+
+	if (!g)
+		return 0;
+	if (!g->named) {
+		g->named = true;
+		snprintf(name, sizeof(name), "goroutine %llu", (unsigned long long)goid);
+		d->ops->thread_name(d->w, pid, g->tid, name);
+	}
+	return g->tid;
+}
+
+/*
+ * The track a span record of goroutine goid goes on. The first time, the
+ * arrow from the goroutine that created it (the parent's track is named and
+ * shown even if it has no span of its own: it is where the work came from).
+ */
+static uint32_t gor_span_track(struct decoder *d, uint32_t pid, uint64_t goid)
+{
+	struct gor *g = gor__find(d->gors, pid, goid);
+	uint64_t parent, ts;
+	uint32_t tid, ptid;
+
+	if (!g || !g->created)
+		return gor_track(d, pid, goid);
+	parent = g->parent_goid;
+	ts = g->created_ts;
+	g->created = false;
+	tid = gor_track(d, pid, goid);
+	ptid = gor_track(d, pid, parent);
+	if (tid && ptid) {
+		struct trace_flow fl = { .from_pid = pid, .from_tid = ptid, .to_pid = pid,
+					 .to_tid = tid, .ts_ns = ts, .id = tid, .name = "go" };
+
+		d->ops->flow(d->w, &fl);
+	}
+	return tid;
+}
+
+static void on_go_record(struct decoder *d, const struct st_hdr *h, const void *data)
+{
+	struct span_ev ev = { .ts = h->ts };
+
+	switch (h->type) {
+	case ST_REC_GO_CREATE: {
+		const struct st_gocreate *r = data;
+		struct gor *g;
+
+		if (!r->parent_goid || !r->child_goid)
+			return; /* made by the runtime itself (g0), or unreadable */
+		g = gor__get(d->gors, r->pid, r->child_goid);
+		if (g) {
+			g->created = true;
+			g->parent_goid = r->parent_goid;
+			g->created_ts = h->ts;
+		}
+		d->ngo_created++;
+		return;
+	}
+	case ST_REC_GO_EXIT:
+	case ST_REC_GO_PANIC: {
+		const struct st_gspan *r = data;
+		uint32_t pid = tid_pid(d, h->tid);
+		struct gor *g = gor__find(d->gors, pid, r->goid);
+
+		if (h->type == ST_REC_GO_PANIC)
+			d->ngo_panics++;
+		if (!g)
+			return;
+		if (g->named) {
+			ev.pid = pid;
+			ev.tid = g->tid;
+			ev.kind = h->type == ST_REC_GO_EXIT ? SPAN_EV_EXIT : SPAN_EV_PANIC;
+			spantree__push(d->tree, &ev);
+		}
+		if (h->type == ST_REC_GO_EXIT)
+			gor__remove(d->gors, pid, r->goid); /* goids are never reused */
+		return;
+	}
+	}
+}
+
+/*
+ * A string the uprobe could not read (its page not yet touched by the process)
+ * read through /proc/PID/mem, which faults it in: up to len bytes (Go), or to
+ * the NUL (C, len 0), at most ST_NAME_LEN. Returns the bytes in buf; *cut when
+ * longer; -1 if unreadable (the process is gone, or the pointer was bad).
+ */
+static ssize_t read_name(uint32_t pid, uint64_t ptr, size_t len, char *buf, bool *cut)
+{
+	char path[32];
+	size_t want = len ? len : ST_NAME_LEN, got = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/mem", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* page by page: a C string may end just before an unmapped page */
+	while (got < want) {
+		size_t page_left = 4096 - ((ptr + got) & 4095);
+		size_t n = want - got < page_left ? want - got : page_left;
+		ssize_t r = pread(fd, buf + got, n, (off_t)(ptr + got));
+
+		if (r <= 0)
+			break;
+		if (!len) {
+			char *nul = memchr(buf + got, '\0', (size_t)r);
+
+			if (nul) {
+				got = (size_t)(nul - buf);
+				close(fd);
+				return (ssize_t)got;
+			}
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	if (got < want && (len || !got))
+		return -1;
+	if (!len) { /* no NUL in ST_NAME_LEN bytes */
+		got = ST_NAME_LEN - 1;
+		*cut = true;
+	}
+	return (ssize_t)got;
+}
+
+/* The name id of a named BEGIN, 0 if none could be read (then: the function's). */
+static uint32_t name_of(struct decoder *d, const struct st_nspan *r)
+{
+	char buf[ST_NAME_LEN];
+	bool cut = r->nflags & ST_NAME_F_TRUNCATED;
+	uint32_t id;
+
+	if (r->nflags & ST_NAME_F_FAULT) {
+		ssize_t n = read_name(r->pid, r->ptr, r->len, buf, &cut);
+
+		if (n < 0) {
+			d->name_faults++;
+			return 0;
+		}
+		id = names__intern(d->names, buf, (size_t)n);
+	} else {
+		id = names__intern(d->names, r->name, r->len);
+	}
+	return id && cut ? id | NAME_TRUNCATED : id;
+}
+
+bool decoder__record(struct decoder *d, const void *data, size_t size)
+{
+	static const uint8_t min_size[] = {
+		[ST_REC_SPAN_BEGIN] = sizeof(struct st_span),
+		[ST_REC_SPAN_END] = sizeof(struct st_span),
+		[ST_REC_TASK] = sizeof(struct st_task),
+		[ST_REC_GSPAN_BEGIN] = sizeof(struct st_gspan),
+		[ST_REC_GSPAN_END] = sizeof(struct st_gspan),
+		[ST_REC_SPAN_NAMED] = sizeof(struct st_nspan),
+		[ST_REC_GO_CREATE] = sizeof(struct st_gocreate),
+		[ST_REC_GO_EXIT] = sizeof(struct st_gspan),
+		[ST_REC_GO_PANIC] = sizeof(struct st_gspan),
+	};
+	const struct st_hdr *h = data;
+	struct span_ev ev = { 0 };
+
+	if (size < sizeof(*h)) {
+		d->bad_records++;
+		return true;
+	}
+	if (h->type >= sizeof(min_size) || !min_size[h->type])
+		return false;
+	if (size < min_size[h->type]) {
+		d->bad_records++;
+		return true;
+	}
+	ev.ts = h->ts;
+	ev.tid = h->tid;
+	switch (h->type) {
+	case ST_REC_SPAN_BEGIN:
+	case ST_REC_SPAN_END: {
+		const struct st_span *r = data;
+
+		if (r->probe >= d->probes->n) {
+			d->bad_records++;
+			break;
+		}
+		ev.pid = r->pid;
+		ev.key = probe_key(d, r->probe);
+		ev.probe = r->probe;
+		ev.kind = h->type == ST_REC_SPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
+		spantree__push(d->tree, &ev);
+		break;
+	}
+	case ST_REC_GSPAN_BEGIN:
+	case ST_REC_GSPAN_END: {
+		const struct st_gspan *r = data;
+
+		if (r->probe >= d->probes->n) {
+			d->bad_records++;
+			break;
+		}
+		ev.pid = tid_pid(d, h->tid);
+		if (r->goid)
+			ev.tid = gor_span_track(d, ev.pid, r->goid) ?: h->tid;
+		ev.key = probe_key(d, r->probe);
+		ev.probe = r->probe;
+		ev.sdepth = r->sdepth;
+		ev.kind = h->type == ST_REC_GSPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
+		spantree__push(d->tree, &ev);
+		break;
+	}
+	case ST_REC_SPAN_NAMED: {
+		const struct st_nspan *r = data;
+
+		if (r->probe >= d->probes->n || r->len > ST_NAME_LEN) {
+			d->bad_records++;
+			break;
+		}
+		ev.pid = r->pid;
+		if (r->goid)
+			ev.tid = gor_span_track(d, ev.pid, r->goid) ?: h->tid;
+		ev.key = probe_key(d, r->probe);
+		ev.probe = r->probe;
+		ev.sdepth = r->sdepth;
+		ev.kind = SPAN_EV_BEGIN;
+		ev.name = name_of(d, r);
+		spantree__push(d->tree, &ev);
+		break;
+	}
+	case ST_REC_GO_CREATE:
+	case ST_REC_GO_EXIT:
+	case ST_REC_GO_PANIC:
+		on_go_record(d, h, data);
+		break;
+	case ST_REC_TASK: {
+		const struct st_task *r = data;
+		struct task *t = tasks__add(d->tasks, r->pid, h->tid);
+
+		if (t)
+			tasks__set_comm(t, r->comm);
+		break;
+	}
+	}
+	return true;
+}
+
+/* --- record files ------------------------------------------------------------ */
+
+static int put_u32(FILE *f, uint32_t v)
+{
+	return fwrite(&v, sizeof(v), 1, f) == 1 ? 0 : -1;
+}
+
+static int put_str(FILE *f, const char *s)
+{
+	if (!s)
+		s = "";
+	return fwrite(s, 1, strlen(s) + 1, f) == strlen(s) + 1 ? 0 : -1;
+}
+
+int recfile__write_header(FILE *f, uint32_t target_pid, const struct probe_table *probes)
+{
+	if (fwrite(RECFILE_MAGIC, 1, RECFILE_MAGIC_LEN, f) != RECFILE_MAGIC_LEN ||
+	    put_u32(f, target_pid) || put_u32(f, (uint32_t)probes->n))
+		return -1;
+	for (size_t i = 0; i < probes->n; i++) {
+		const struct probe *p = &probes->v[i];
+
+		if (put_u32(f, (uint32_t)p->role) || put_u32(f, p->pair) || put_str(f, p->name) ||
+		    put_str(f, p->func) || put_str(f, p->object))
+			return -1;
+	}
+	return 0;
+}
+
+int recfile__write_record(FILE *f, const void *data, size_t size)
+{
+	uint32_t len = (uint32_t)size;
+
+	if (fwrite_unlocked(&len, sizeof(len), 1, f) != 1 ||
+	    fwrite_unlocked(data, 1, size, f) != size)
+		return -1;
+	return 0;
+}
+
+/* A u32 from f: 1, 0 at a clean end of file, -1 if it ends inside the u32 or fails. */
+static int get_u32(FILE *f, uint32_t *v)
+{
+	size_t n = fread_unlocked(v, 1, sizeof(*v), f);
+
+	if (n == sizeof(*v))
+		return 1;
+	return n == 0 && !ferror(f) ? 0 : -1;
+}
+
+/* A NUL-terminated string from f, NULL at the end or when out of memory. */
+static char *get_str(FILE *f)
+{
+	char *s = NULL;
+	size_t cap = 0;
+	ssize_t n = getdelim(&s, &cap, '\0', f);
+
+	if (n <= 0 || s[n - 1] != '\0') {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* The probe table of an open record file, after the magic. */
+static int read_probes(struct recfile *rf, const char *path, char *err, size_t errlen)
+{
+	uint32_t n;
+
+	if (get_u32(rf->f, &n) != 1) {
+		snprintf(err, errlen, "%s: the probe table is cut short", path);
+		return -1;
+	}
+	/* st_span.probe is a u32, but a table this large is a corrupt file */
+	if (n > (1u << 24)) {
+		snprintf(err, errlen, "%s: a table of %u probes cannot be right", path, n);
+		return -1;
+	}
+	rf->probes.v = calloc(n ? n : 1, sizeof(*rf->probes.v));
+	if (!rf->probes.v) {
+		snprintf(err, errlen, "out of memory reading %s", path);
+		return -1;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct probe *p = &rf->probes.v[i];
+		uint32_t role, pair;
+
+		rf->probes.n++;
+		p->name_arg = -1;
+		if (get_u32(rf->f, &role) != 1 || get_u32(rf->f, &pair) != 1 ||
+		    !(p->name = get_str(rf->f)) || !(p->func = get_str(rf->f)) ||
+		    !(p->object = get_str(rf->f))) {
+			snprintf(err, errlen, "%s: the probe table is cut short", path);
+			return -1;
+		}
+		p->role = (int)role;
+		p->pair = pair;
+		if (!p->object[0]) {
+			free(p->object);
+			p->object = NULL;
+		}
+	}
+	return 0;
+}
+
+int recfile__open(const char *path, struct recfile *rf, char *err, size_t errlen)
+{
+	char magic[RECFILE_MAGIC_LEN];
+
+	memset(rf, 0, sizeof(*rf));
+	rf->f = fopen(path, "re");
+	if (!rf->f) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fread(magic, 1, sizeof(magic), rf->f) != sizeof(magic) ||
+	    memcmp(magic, RECFILE_MAGIC, RECFILE_MAGIC_LEN)) {
+		snprintf(err, errlen, "%s is not a record file (no %s header)", path,
+			 RECFILE_MAGIC);
+		goto fail;
+	}
+	if (get_u32(rf->f, &rf->target_pid) != 1) {
+		snprintf(err, errlen, "%s: the header is cut short", path);
+		goto fail;
+	}
+	if (read_probes(rf, path, err, errlen))
+		goto fail;
+	return 0;
+fail:
+	recfile__close(rf);
+	return -1;
+}
+
+int recfile__read(struct recfile *rf, void *buf, size_t cap, uint32_t *size)
+{
+	size_t want;
+	int r = get_u32(rf->f, size);
+
+	if (r <= 0) {
+		if (r < 0 && ferror(rf->f))
+			return -1;
+		rf->truncated = r < 0;
+		return 0;
+	}
+	want = *size < cap ? *size : cap;
+	if (fread_unlocked(buf, 1, want, rf->f) != want)
+		goto short_read;
+	/* read, not seek, past what does not fit: a seek would not see the file end */
+	for (size_t left = *size - want; left;) {
+		char skip[256];
+		size_t n = left < sizeof(skip) ? left : sizeof(skip);
+
+		if (fread_unlocked(skip, 1, n, rf->f) != n)
+			goto short_read;
+		left -= n;
+	}
+	rf->nrecords++;
+	return 1;
+short_read:
+	if (ferror(rf->f))
+		return -1;
+	rf->truncated = true;
+	return 0;
+}
+
+void recfile__close(struct recfile *rf)
+{
+	if (rf->f)
+		fclose(rf->f);
+	probe_table__free(&rf->probes);
+	memset(rf, 0, sizeof(*rf));
+}
