@@ -51,7 +51,7 @@ enum st_via {
 struct st_hdr {
 	__u8 type;  /* enum st_rec_type */
 	__u8 flags; /* reserved, 0 */
-	__u16 cpu;  /* CPU the record was produced on */
+	__u16 _pad; /* 0 */
 	__u32 tid;  /* kernel thread id (task pid) */
 	__u64 ts;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC, ns */
 };
