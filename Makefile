@@ -173,6 +173,14 @@ $(GT)/gotasks_unknown: $(GT)/gotasks_stripped
 $(GT)/gotasks_unknown_dwarf: $(GT)/gotasks
 	$(Q)$(PYTHON) -c '$(GO_RETAG)' $< $@ 99 "$$($(GO_FX_ENV) $(GO) env GOVERSION)" && chmod +x $@
 
+# The span API built as distributions build packages (CET: every function starts with
+# endbr64) and with frame pointers as Fedora does (every function then pushes rbp):
+# the entry probe moves past endbr64 to the push.
+TARGETS += $(BUILD)/targets/spanapi_cet
+$(BUILD)/targets/spanapi_cet: tests/targets/spanapi.c | $(BUILD)/targets
+	$(Q)$(CC) -O1 -g -pthread -fcf-protection -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+		$< -o $@
+
 targets: $(TARGETS)
 
 integration: $(BUILD)/spantrace $(TARGETS) $(BUILD)/qemu/initramfs.cpio.gz
@@ -201,6 +209,45 @@ $(BUILD)/qemu/initramfs.cpio.gz: tests/qemu/mkinitramfs.sh tests/qemu/init.sh \
 
 $(BUILD)/qemu:
 	$(Q)mkdir -p $@
+
+# >>> bench (make bench: bench/bench.py writes bench/RESULTS.md) >>>
+# Cost per traced call, bpftrace against spantrace, on the same targets and
+# functions (root). callloop.c is built with CET (bench_cet starts with endbr64),
+# callloop_nocet.c without (bench_push starts with push, bench_leaf is lea; ret).
+BENCH_DIR   := $(BUILD)/bench
+BENCH_BINS  := $(BENCH_DIR)/callloop $(BENCH_DIR)/goloop
+.PHONY: bench bench-targets
+bench-targets: $(BENCH_BINS)
+$(BENCH_DIR)/callloop_cet.o: bench/targets/callloop.c | $(BENCH_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -fcf-protection -fno-omit-frame-pointer $(DEPFLAGS) -c $< -o $@
+$(BENCH_DIR)/callloop_nocet.o: bench/targets/callloop_nocet.c | $(BENCH_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -fcf-protection=none -fno-omit-frame-pointer -momit-leaf-frame-pointer \
+		$(DEPFLAGS) -c $< -o $@
+$(BENCH_DIR)/callloop: $(BENCH_DIR)/callloop_cet.o $(BENCH_DIR)/callloop_nocet.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $^ -o $@
+$(BENCH_DIR)/goloop: bench/targets/goloop.go | $(BENCH_DIR)
+	$(call msg,GO,$@)
+	$(Q)$(GO_FX_ENV) $(GO) build -o $@ $<
+$(BENCH_DIR):
+	$(Q)mkdir -p $@
+bench: deps
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/spantrace bench-targets
+	$(Q)$(PYTHON) bench/bench.py --build $(BUILD)
+# <<< bench <<<
+
+# >>> replay (record files of --save-records through the span path: decoder, span
+# tree, Chrome writer, on one core; links the core only, no libbpf, no root) >>>
+$(BUILD)/bench/replay: bench/replay.c $(CORE_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $< $(CORE_OBJS) \
+		$(filter-out -lbpf,$(LIBS)) -o $@
+# tests/integration/test_save_records.py replays a record file with it
+integration: $(BUILD)/bench/replay
+# <<< replay <<<
 
 # --- the two README commands ------------------------------------------------
 test: deps

@@ -12,6 +12,7 @@ PKGS="
 	golang-go
 	python3 python3-pytest sqlite3 libsqlite3-0 util-linux
 	binutils
+	bpftrace
 	qemu-system-x86 linux-image-amd64 busybox-static cpio
 "
 

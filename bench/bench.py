@@ -1,0 +1,389 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""make bench: what tracing one function costs, bpftrace against spantrace.
+
+One run, same targets, same functions. For each function, K repetitions of:
+untraced; bpftrace with an equivalent uprobe+uretprobe program (entry only for
+Go: a uretprobe kills Go programs); spantrace; spantrace --probe-at=entry (when
+this spantrace accepts it). Each target times its own loop (CLOCK_MONOTONIC
+around the calls) and prints "ns/call X", so a tracer's startup and teardown do
+not count. Added ns per call = median traced ns/call - median untraced ns/call.
+
+Also: drops ("events lost") and spans from spantrace's summary, bytes per span
+of the trace, peak RSS (os.wait4's ru_maxrss: the tracer, or its target if that
+were bigger), and loader throughput through build/bench/replay when it exists.
+
+Writes bench/RESULTS.md (overwritten) and prints the same text. Needs root.
+Speed goals live here only, never in tests. Python standard library only.
+"""
+import argparse
+import datetime
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Goals from the issue: spantrace's added time per call on the CET-built
+# function at most 1/5 of bpftrace's; never slower than bpftrace; no drops.
+GOAL_CET_RATIO = 0.2
+
+BPFTRACE_C = ("uprobe:{bin}:{fn} {{ @s[tid] = nsecs; }} "
+              "uretprobe:{bin}:{fn} {{ @d = hist(nsecs - @s[tid]); delete(@s[tid]); }}")
+# bpftrace's uretprobe puts its trampoline address on the goroutine stack; the
+# Go runtime aborts when it copies that stack ("unexpected return pc").
+BPFTRACE_GO = "uprobe:{bin}:\"{fn}\" {{ @n = count(); }}"
+
+
+def die(msg):
+    print(f"bench: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def sh(cmd):
+    """Output of a small informational command, or '' if it fails."""
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+class Run:
+    def __init__(self, cmd, rc, out, err, maxrss_kb, wall):
+        self.cmd, self.rc, self.out, self.err = cmd, rc, out, err
+        self.maxrss_kb, self.wall = maxrss_kb, wall
+
+    def ns_per_call(self):
+        m = re.search(r"^ns/call ([0-9.]+)$", self.out + "\n" + self.err, re.M)
+        if not m:
+            die(f"no 'ns/call' line from {' '.join(self.cmd)} (exit {self.rc}):\n"
+                f"stdout: {self.out[-2000:]}\nstderr: {self.err[-2000:]}")
+        return float(m.group(1))
+
+
+def run(cmd, timeout=300):
+    """Runs cmd with stdout and stderr in files; os.wait4 gives its own rusage
+    (ru_maxrss covers the process and the children it reaped: its target)."""
+    with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
+        t0 = time.monotonic()
+        p = subprocess.Popen(cmd, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL)
+        while True:
+            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+            if pid == p.pid:
+                break
+            if time.monotonic() - t0 > timeout:
+                p.kill()
+                pid, status, ru = os.wait4(p.pid, 0)
+                die(f"timed out after {timeout} s: {' '.join(cmd)}")
+            time.sleep(0.01)
+        wall = time.monotonic() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        fo.seek(0)
+        fe.seek(0)
+        return Run(cmd, p.returncode, fo.read().decode(errors="replace"),
+                   fe.read().decode(errors="replace"), ru.ru_maxrss, wall)
+
+
+def disasm(binary, fn):
+    """The instructions of fn (objdump, symbol range only), as text."""
+    out = sh(["objdump", "-d", "--no-show-raw-insn", f"--disassemble={fn}", binary])
+    insns, inside = [], False
+    for line in out.splitlines():
+        if re.match(r"^[0-9a-f]+ <" + re.escape(fn) + r">:$", line):
+            inside = True
+            continue
+        if inside:
+            m = re.match(r"^\s+[0-9a-f]+:\s+(.*)$", line)
+            if not m:
+                if insns:
+                    break
+                continue
+            insn = re.sub(r"<[^>]*>", "", m.group(1).split("#")[0])
+            insns.append(re.sub(r"\s+", " ", insn).strip())
+    if not insns:
+        die(f"objdump found no function {fn} in {binary}")
+    return insns
+
+
+def check_shape(name, insns):
+    """Stops with a clear message if the compiler did not emit the shape the
+    benchmark is about."""
+    want = {
+        "bench_cet": (insns[:2] == ["endbr64", "push %rbp"],
+                      "endbr64; push %rbp (build callloop.c with -fcf-protection)"),
+        "bench_push": (insns[:1] == ["push %rbp"],
+                       "push %rbp first (build callloop_nocet.c with -fcf-protection=none "
+                       "-fno-omit-frame-pointer)"),
+        "bench_leaf": (insns == ["lea (%rdi,%rsi,1),%rax", "ret"],
+                       "exactly lea (%rdi,%rsi,1),%rax; ret (-O2 -fcf-protection=none "
+                       "-momit-leaf-frame-pointer)"),
+        "main.BenchGo": (insns[:1] == ["cmp 0x10(%r14),%rsp"],
+                         "the stack check cmp 0x10(%r14),%rsp first"),
+    }
+    ok, what = want[name]
+    if not ok:
+        die(f"{name} should be {what}, but the compiler emitted: {'; '.join(insns[:6])}")
+
+
+def summary_numbers(err):
+    """(spans, drops) from spantrace's stderr summary."""
+    m = re.search(r"^(\d+) spans \(\d+ unfinished\) on .*; events lost: (\d+)$", err, re.M)
+    if not m:
+        return None, None
+    return int(m.group(1)), int(m.group(2))
+
+
+def fmt_ns(x):
+    if x is None:
+        return "n/a"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.1f}"
+
+
+def fmt_ratio(a, b):
+    if a is None or b is None or b <= 0:
+        return "n/a"
+    return f"{a / b:.2f}"
+
+
+def fmt_kb(kb):
+    return f"{kb / 1024:.1f} MiB"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("-k", "--reps", type=int, default=5, help="repetitions (median taken)")
+    ap.add_argument("--calls", type=int, default=100_000, help="calls per traced run")
+    ap.add_argument("--base-calls", type=int, default=50_000_000, help="calls per untraced run")
+    ap.add_argument("--replay-events", type=int, default=10_000_000)
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
+    a = ap.parse_args()
+
+    if os.geteuid() != 0:
+        die("needs root (BPF and uprobes): run `sudo make bench`")
+    build = os.path.abspath(a.build)
+    spantrace = os.path.join(build, "spantrace")
+    callloop = os.path.join(build, "bench", "callloop")
+    goloop = os.path.join(build, "bench", "goloop")
+    replay = os.path.join(build, "bench", "replay")
+    bpftrace = shutil.which("bpftrace")
+    for p in (spantrace, callloop, goloop):
+        if not os.access(p, os.X_OK):
+            die(f"{p} is missing: run `make bench`, which builds it")
+    if not bpftrace:
+        die("bpftrace is not installed: scripts/install-deps.sh installs it")
+
+    funcs = [  # (name, binary, argv before N, Go?)
+        ("bench_cet", callloop, [callloop, "bench_cet"], False),
+        ("bench_push", callloop, [callloop, "bench_push"], False),
+        ("bench_leaf", callloop, [callloop, "bench_leaf"], False),
+        ("main.BenchGo", goloop, [goloop], True),
+    ]
+    first = {}
+    for name, binary, _, _ in funcs:
+        insns = disasm(binary, name)
+        check_shape(name, insns)
+        first[name] = "; ".join(insns[:2])
+
+    tmp = tempfile.mkdtemp(prefix="spantrace-bench.")
+    trace = os.path.join(tmp, "trace.json")
+    notes = []
+
+    def spantrace_cmd(name, argv, extra=()):
+        return [spantrace, *extra, "-u", name, "-o", trace, "--", *argv]
+
+    # Does this spantrace know --probe-at (the placement work)?
+    probe = run(spantrace_cmd("bench_leaf", [callloop, "bench_leaf", "1"], ["--probe-at=entry"]))
+    have_entry = probe.rc == 0
+    if not have_entry:
+        line = (probe.err.strip().splitlines() or ["?"])[-1]
+        notes.append(f"`spantrace --probe-at=entry` rows skipped: this spantrace does not "
+                     f"accept the option yet (it said: `{line}`).")
+
+    kinds = ["base", "bpftrace", "spantrace"] + (["entry"] if have_entry else [])
+    res = {(n, k): [] for n, *_ in funcs for k in kinds}  # ns/call per run
+    info = {(n, k): [] for n, *_ in funcs for k in kinds}  # Run objects
+    t_start = time.monotonic()
+    # Interleaved: each repetition runs every case once, so drift hits all alike.
+    for rep in range(a.reps):
+        for name, binary, argv, is_go in funcs:
+            for kind in kinds:
+                if kind == "base":
+                    cmd = argv + [str(a.base_calls)]
+                elif kind == "bpftrace":
+                    prog = (BPFTRACE_GO if is_go else BPFTRACE_C).format(bin=binary, fn=name)
+                    cmd = [bpftrace, "-e", prog, "-c", " ".join(argv + [str(a.calls)])]
+                else:
+                    if os.path.exists(trace):
+                        os.unlink(trace)
+                    extra = ["--probe-at=entry"] if kind == "entry" else []
+                    cmd = spantrace_cmd(name, argv + [str(a.calls)], extra)
+                r = run(cmd)
+                if kind in ("spantrace", "entry"):
+                    if r.rc != 0:
+                        die(f"spantrace failed (exit {r.rc}): {' '.join(cmd)}\n{r.err[-3000:]}")
+                    r.spans, r.drops = summary_numbers(r.err)
+                    if r.spans is None:
+                        die(f"no span summary in spantrace's stderr:\n{r.err[-3000:]}")
+                    r.trace_bytes = os.path.getsize(trace)
+                elif kind == "bpftrace":
+                    m = re.search(r"^@n: (\d+)$", r.out, re.M)
+                    r.count = int(m.group(1)) if m else None
+                res[(name, kind)].append(r.ns_per_call())
+                info[(name, kind)].append(r)
+                print(f"  rep {rep + 1}/{a.reps} {name:13} {kind:9} "
+                      f"{res[(name, kind)][-1]:12.3f} ns/call  (wall {r.wall:.2f} s)", flush=True)
+    bench_wall = time.monotonic() - t_start
+
+    # Loader throughput: record a run's ring-buffer records, replay them.
+    throughput = None
+    if os.access(replay, os.X_OK):
+        rec = os.path.join(tmp, "records.bin")
+        r = run([spantrace, "--save-records", rec, "-u", "bench_push", "-o", trace, "--",
+                 callloop, "bench_push", str(a.calls)])
+        if r.rc != 0 or not os.path.exists(rec):
+            line = (r.err.strip().splitlines() or ["?"])[-1]
+            throughput = f"TODO: `spantrace --save-records` failed (exit {r.rc}: `{line}`); no replay run"
+        else:
+            r = run([replay, "--events", str(a.replay_events), rec])
+            lines = [l for l in (r.out + "\n" + r.err).splitlines() if l.strip()]
+            last = lines[-1].strip() if lines else "(no output)"
+            throughput = (f"`replay --events {a.replay_events} RECORDS` (records of "
+                          f"{a.calls} bench_push calls, {os.path.getsize(rec)} bytes): "
+                          f"exit {r.rc}, last line: `{last}`; wall {r.wall:.2f} s, "
+                          f"{a.replay_events / r.wall / 1e6:.2f} M events/s by bench.py's clock")
+    else:
+        throughput = (f"TODO: not measured: {os.path.relpath(replay, ROOT)} does not exist yet "
+                      f"(`replay --events N RECORDS`, records from `spantrace --save-records`)")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+    med = {key: statistics.median(v) for key, v in res.items()}
+
+    def added(name, kind):
+        return med[(name, kind)] - med[(name, "base")]
+
+    def slowest_added(name, kind):
+        return max(res[(name, kind)]) - med[(name, "base")]
+
+    # ---- the report --------------------------------------------------------
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lscpu = sh(["lscpu"])
+    model = next((l.split(":", 1)[1].strip() for l in lscpu.splitlines()
+                  if l.startswith("Model name:")), platform.processor() or "?")
+    hyper = next((l.split(":", 1)[1].strip() for l in lscpu.splitlines()
+                  if l.startswith("Hypervisor vendor:")), None)
+    mem_kb = next((int(l.split()[1]) for l in open("/proc/meminfo")
+                   if l.startswith("MemTotal:")), 0)
+    L = []
+    L.append("# spantrace benchmark: cost per traced call, against bpftrace\n")
+    L.append(f"- command: `make bench` (`bench/bench.py`: {a.reps} repetitions, medians; "
+             f"{a.calls:,} calls per traced run, {a.base_calls:,} per untraced run)")
+    L.append(f"- date: {now}")
+    L.append(f"- machine: {model}, {os.cpu_count()} CPUs, {mem_kb / 1048576:.1f} GiB"
+             + (f", virtual machine ({hyper})" if hyper else ""))
+    L.append(f"- kernel: {platform.release()}")
+    L.append(f"- bpftrace: {sh([bpftrace, '--version']) or '?'}")
+    L.append(f"- spantrace: {sh(['git', '-C', ROOT, 'describe', '--always', '--dirty', '--tags']) or '?'}")
+    L.append(f"- compiler: {(sh(['cc', '--version']).splitlines() or ['?'])[0]}; "
+             f"{sh(['go', 'version']) or 'go ?'}")
+    L.append("")
+    L.append("Added ns per call = traced ns/call - untraced ns/call, each the median of the "
+             "runs; each target times only its own loop, so tracer startup does not count. "
+             "Ratio = spantrace added / bpftrace added. bpftrace: `uprobe` storing "
+             "`nsecs` per tid + `uretprobe` into a `hist()`; for Go only the `uprobe` "
+             "with `count()` (a uretprobe kills Go programs), while spantrace records the "
+             "entry and each RET there.\n")
+    L.append("| function | first instructions | untraced ns/call | bpftrace added ns "
+             "| spantrace added ns | ratio | spantrace drops |")
+    L.append("|---|---|---|---|---|---|---|")
+    for name, _, _, _ in funcs:
+        for kind in ("spantrace", "entry"):
+            if kind not in kinds:
+                continue
+            label = f"`{name}`" + (" (`--probe-at=entry`)" if kind == "entry" else "")
+            if name == "main.BenchGo":
+                label += " (Go; bpftrace: entry only)"
+            drops = sum(r.drops for r in info[(name, kind)])
+            L.append(f"| {label} | `{first[name]}` | {med[(name, 'base')]:.2f} "
+                     f"| {fmt_ns(added(name, 'bpftrace'))} | {fmt_ns(added(name, kind))} "
+                     f"| {fmt_ratio(added(name, kind), added(name, 'bpftrace'))} | {drops} |")
+    L.append("")
+
+    st_runs = [r for n, *_ in funcs for r in info[(n, "spantrace")]]
+    bpf_runs = [r for n, *_ in funcs for r in info[(n, "bpftrace")]]
+    bps = [r.trace_bytes / r.spans for r in st_runs if r.spans]
+    L.append(f"- loader throughput: {throughput}")
+    L.append(f"- bytes per span in the trace file: {statistics.median(bps):.1f} "
+             f"(median over the spantrace runs; min {min(bps):.1f}, max {max(bps):.1f}; "
+             f"includes the file's metadata and kernel events)")
+    L.append(f"- peak RSS of spantrace: {fmt_kb(max(r.maxrss_kb for r in st_runs))} "
+             f"(max over runs; bpftrace: {fmt_kb(max(r.maxrss_kb for r in bpf_runs))}; "
+             f"os.wait4's ru_maxrss, which also covers the traced child, smaller than either)")
+    total_drops = sum(r.drops for r in st_runs)
+    L.append(f"- drops (events lost) over all {len(st_runs)} spantrace runs: {total_drops}")
+    for name, *_ in funcs:
+        for kind in ("spantrace", "entry"):
+            bad = [r.spans for r in info.get((name, kind), []) if r.spans != a.calls]
+            if bad:
+                notes.append(f"spantrace ({kind}) recorded {bad} spans for {a.calls} calls "
+                             f"of `{name}`.")
+        cnt = [r.count for r in info[(name, "bpftrace")] if getattr(r, "count", None) is not None]
+        if cnt and any(c != a.calls for c in cnt):
+            notes.append(f"bpftrace's uprobe on `{name}` fired {cnt} times for {a.calls} calls "
+                         f"(Go: when the runtime asks the goroutine to yield, the stack "
+                         f"check at the first byte fails, morestack runs and the function "
+                         f"starts over from its first byte, so a probe there fires twice "
+                         f"for that call; it happens with GODEBUG=asyncpreemptoff=1 too).")
+    if any("RLIMIT_MEMLOCK" in r.err for r in bpf_runs):
+        notes.append("bpftrace prints `ERROR: ... couldn't set RLIMIT_MEMLOCK` at startup: "
+                     "harmless here (the kernel charges BPF memory to the cgroup since 5.11); "
+                     "its programs attached and counted, as the ns/call show.")
+    L.append("")
+
+    L.append("## Goals\n")
+    goals = []
+    cet_b, cet_s = added("bench_cet", "bpftrace"), added("bench_cet", "spantrace")
+    goals.append((f"`bench_cet` (CET): spantrace adds at most 1/5 of bpftrace's time per call "
+                  f"(ratio {fmt_ratio(cet_s, cet_b)}, goal <= {GOAL_CET_RATIO:.2f})",
+                  cet_b > 0 and cet_s <= GOAL_CET_RATIO * cet_b))
+    # Slower means outside bpftrace's own run-to-run spread: spantrace's median above the
+    # slowest bpftrace run. Single-stepped probes vary by a few percent between runs.
+    slower = [f"`{n}` ({fmt_ratio(added(n, 'spantrace'), added(n, 'bpftrace'))})"
+              for n, *_ in funcs if added(n, "spantrace") > slowest_added(n, "bpftrace")]
+    goals.append(("never slower than bpftrace on any function (slower: spantrace's median "
+                  "added time above bpftrace's slowest run)"
+                  + (f": slower on {', '.join(slower)}" if slower else ""), not slower))
+    goals.append((f"zero drops while one thread calls a traced function as fast as it can "
+                  f"({total_drops} lost)", total_drops == 0))
+    for text, ok in goals:
+        L.append(f"- {'PASS' if ok else 'FAIL'}: {text}")
+    L.append("")
+
+    L.append("## Runs (ns/call of each repetition)\n")
+    L.append("| function | case | runs |")
+    L.append("|---|---|---|")
+    for name, *_ in funcs:
+        for kind in kinds:
+            L.append(f"| `{name}` | {kind} | {', '.join(f'{x:.2f}' for x in res[(name, kind)])} |")
+    L.append("")
+    notes.append(f"Whole benchmark: {bench_wall:.0f} s of runs.")
+    L.append("## Notes\n")
+    for n in notes:
+        L.append(f"- {n}")
+    text = "\n".join(L) + "\n"
+    with open(a.out, "w") as f:
+        f.write(text)
+    print()
+    print(text, end="")
+    print(f"bench: wrote {os.path.relpath(a.out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
