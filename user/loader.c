@@ -26,6 +26,7 @@
 #include "loader.h"
 #include "names.h"
 #include "resolve.h"
+#include "ringread.h"
 #include "sites.h"
 #include "spantrace.h"
 #include "spantrace.skel.h"
@@ -55,7 +56,7 @@ struct session {
 	struct site_table sites;
 	struct uprobes up;
 	bool names_sleepable; /* span_enter_named loaded: it can fault names in */
-	struct ring_buffer *rb;
+	struct ringread rb;
 	int epfd, sigfd;
 
 	char *out_tmp;
@@ -458,10 +459,11 @@ static int setup_loop(struct session *s, char *err, size_t errlen)
 	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t set;
 
-	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_record, s, NULL);
-	if (!s->rb) {
-		snprintf(err, errlen, "failed to create the ring buffer reader: %s",
-			 strerror(errno));
+	int r = ringread__open(&s->rb, bpf_map__fd(s->skel->maps.events),
+			       bpf_map__max_entries(s->skel->maps.events), on_record, s);
+
+	if (r) {
+		snprintf(err, errlen, "failed to map the ring buffer: %s", strerror(-r));
 		return -1;
 	}
 	sigemptyset(&set);
@@ -475,7 +477,7 @@ static int setup_loop(struct session *s, char *err, size_t errlen)
 		return -1;
 	}
 	ev.data.u32 = 0;
-	epoll_ctl(s->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &ev);
+	epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->rb.fd, &ev);
 	ev.data.u32 = 1;
 	epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->sigfd, &ev);
 	ev.data.u32 = 2;
@@ -508,7 +510,7 @@ static void run_loop(struct session *s)
 				return;
 			}
 		}
-		ring_buffer__consume(s->rb);
+		ringread__consume(&s->rb);
 		now = mono_ns();
 		if (now > REORDER_WINDOW_NS)
 			spantree__flush(s->tree, now - REORDER_WINDOW_NS);
@@ -555,7 +557,7 @@ static void session_cleanup(struct session *s)
 	sites__free(&s->sites, s->probes.n);
 	gor__free(s->gors);
 	names__free(s->names);
-	ring_buffer__free(s->rb);
+	ringread__close(&s->rb);
 	spantrace_bpf__destroy(s->skel);
 	if (s->epfd > 0)
 		close(s->epfd);
@@ -681,7 +683,7 @@ int loader__run(const struct opts *o)
 	/* Everything the target did before it stopped is already in the buffer. */
 	uprobes__detach(&s.up);
 	kevents__detach(&s.kev);
-	while (ring_buffer__consume(s.rb) > 0)
+	while (ringread__consume(&s.rb) > 0)
 		;
 	stop = mono_ns();
 	spantree__finish(s.tree, stop);
