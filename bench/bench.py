@@ -67,12 +67,12 @@ class Run:
         return float(m.group(1))
 
 
-def run(cmd, timeout=300):
+def run(cmd, timeout=300, env=None):
     """Runs cmd with stdout and stderr in files; os.wait4 gives its own rusage
     (ru_maxrss covers the process and the children it reaped: its target)."""
     with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
         t0 = time.monotonic()
-        p = subprocess.Popen(cmd, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL)
+        p = subprocess.Popen(cmd, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL, env=env)
         while True:
             pid, status, ru = os.wait4(p.pid, os.WNOHANG)
             if pid == p.pid:
@@ -206,7 +206,10 @@ def main():
         notes.append(f"`spantrace --probe-at=entry` rows skipped: this spantrace does not "
                      f"accept the option yet (it said: `{line}`).")
 
-    kinds = ["base", "bpftrace", "spantrace"] + (["entry"] if have_entry else [])
+    # "rets": C returns on RET instructions (SPANTRACE_C_RET_PROBES=1) instead of a
+    # uretprobe, to measure the choice rather than assume it; Go has only RET probes.
+    kinds = ["base", "bpftrace", "spantrace"] + (["entry"] if have_entry else []) + ["rets"]
+    ret_env = dict(os.environ, SPANTRACE_C_RET_PROBES="1")
     res = {(n, k): [] for n, *_ in funcs for k in kinds}  # ns/call per run
     info = {(n, k): [] for n, *_ in funcs for k in kinds}  # Run objects
     t_start = time.monotonic()
@@ -214,6 +217,9 @@ def main():
     for rep in range(a.reps):
         for name, binary, argv, is_go in funcs:
             for kind in kinds:
+                if kind == "rets" and is_go:
+                    continue
+                env = ret_env if kind == "rets" else None
                 if kind == "base":
                     cmd = argv + [str(a.base_calls)]
                 elif kind == "bpftrace":
@@ -224,8 +230,8 @@ def main():
                         os.unlink(trace)
                     extra = ["--probe-at=entry"] if kind == "entry" else []
                     cmd = spantrace_cmd(name, argv + [str(a.calls)], extra)
-                r = run(cmd)
-                if kind in ("spantrace", "entry"):
+                r = run(cmd, env=env)
+                if kind in ("spantrace", "entry", "rets"):
                     if r.rc != 0:
                         die(f"spantrace failed (exit {r.rc}): {' '.join(cmd)}\n{r.err[-3000:]}")
                     r.spans, r.drops = summary_numbers(r.err)
@@ -263,7 +269,7 @@ def main():
                       f"(`replay --events N RECORDS`, records from `spantrace --save-records`)")
     shutil.rmtree(tmp, ignore_errors=True)
 
-    med = {key: statistics.median(v) for key, v in res.items()}
+    med = {key: statistics.median(v) for key, v in res.items() if v}
 
     def added(name, kind):
         return med[(name, kind)] - med[(name, "base")]
@@ -303,10 +309,11 @@ def main():
              "| spantrace added ns | ratio | spantrace drops |")
     L.append("|---|---|---|---|---|---|---|")
     for name, _, _, _ in funcs:
-        for kind in ("spantrace", "entry"):
-            if kind not in kinds:
+        for kind in ("spantrace", "entry", "rets"):
+            if kind not in kinds or not res[(name, kind)]:
                 continue
-            label = f"`{name}`" + (" (`--probe-at=entry`)" if kind == "entry" else "")
+            label = f"`{name}`" + {"spantrace": "", "entry": " (`--probe-at=entry`)",
+                                   "rets": " (returns on RET instructions)"}[kind]
             if name == "main.BenchGo":
                 label += " (Go; bpftrace: entry only)"
             drops = sum(r.drops for r in info[(name, kind)])
@@ -328,7 +335,7 @@ def main():
     total_drops = sum(r.drops for r in st_runs)
     L.append(f"- drops (events lost) over all {len(st_runs)} spantrace runs: {total_drops}")
     for name, *_ in funcs:
-        for kind in ("spantrace", "entry"):
+        for kind in ("spantrace", "entry", "rets"):
             bad = [r.spans for r in info.get((name, kind), []) if r.spans != a.calls]
             if bad:
                 notes.append(f"spantrace ({kind}) recorded {bad} spans for {a.calls} calls "
@@ -370,7 +377,9 @@ def main():
     L.append("|---|---|---|")
     for name, *_ in funcs:
         for kind in kinds:
-            L.append(f"| `{name}` | {kind} | {', '.join(f'{x:.2f}' for x in res[(name, kind)])} |")
+            if res[(name, kind)]:
+                L.append(f"| `{name}` | {kind} | "
+                         f"{', '.join(f'{x:.2f}' for x in res[(name, kind)])} |")
     L.append("")
     notes.append(f"Whole benchmark: {bench_wall:.0f} s of runs.")
     L.append("## Notes\n")

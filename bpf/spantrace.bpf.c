@@ -71,26 +71,6 @@ struct {
 	__type(value, struct st_offcpu);
 } scratch SEC(".maps");
 
-/*
- * The last thread each CPU let through the filter and named: most records
- * come from the thread that made the last one, and this saves the two hash
- * lookups (tgids, seen_tids) per span record. A traced thread's exit bumps
- * task_gen, which invalidates every CPU's entry: its tid, or its process's
- * pid, may come back as someone else's.
- */
-struct task_cache {
-	__u64 pid_tgid;
-	__u64 gen;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct task_cache);
-} task_cache SEC(".maps");
-
-__u64 task_gen = 0;
 
 /* Records that found the ring buffer full: reported, never silent. */
 __u64 dropped = 0;
@@ -117,13 +97,35 @@ static __always_inline void *reserve(__u64 size)
 	return r;
 }
 
-/* Bytes each CPU has queued since it last woke the reader. */
+/*
+ * Per CPU: the last thread this CPU let through the filter and named (most
+ * records come from the thread that made the last one, and this saves the
+ * two hash lookups, tgids and seen_tids, per span record; a traced thread's
+ * exit bumps task_gen, which invalidates every CPU's entry, as its tid or its
+ * process's pid may come back as someone else's), and the bytes this CPU has
+ * queued since it last woke the reader.
+ */
+struct cpu_state {
+	__u64 pid_tgid;
+	__u64 gen;
+	__u64 queued;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
-} queued SEC(".maps");
+	__type(value, struct cpu_state);
+} cpu_state SEC(".maps");
+
+__u64 task_gen = 0;
+
+static __always_inline struct cpu_state *this_cpu(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_state, &zero);
+}
 
 /*
  * Submits r, waking the reader once this CPU has queued wakeup_bytes. Counted
@@ -131,20 +133,23 @@ struct {
  * positions share a cache line with the reader, and reading them on every
  * record from the traced thread's CPU costs a cache miss each time.
  */
-static __always_inline void submit_sized(void *r, __u64 size)
+static __always_inline void submit_on(struct cpu_state *c, void *r, __u64 size)
 {
-	__u32 zero = 0;
-	__u64 *q = bpf_map_lookup_elem(&queued, &zero);
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
-	if (q) {
-		*q += size;
-		if (*q >= wakeup_bytes) {
-			*q = 0;
+	if (c) {
+		c->queued += size;
+		if (c->queued >= wakeup_bytes) {
+			c->queued = 0;
 			flags = BPF_RB_FORCE_WAKEUP;
 		}
 	}
 	bpf_ringbuf_submit(r, flags);
+}
+
+static __always_inline void submit_sized(void *r, __u64 size)
+{
+	submit_on(this_cpu(), r, size);
 }
 
 #define submit(r) submit_sized((r), sizeof(*(r)))
@@ -241,8 +246,8 @@ static __always_inline __u64 arg_word(struct pt_regs *ctx, __u32 n, bool go)
 }
 
 /* A BEGIN named from argument arg: a C string, or a Go string (pointer, length). */
-static __always_inline void emit_named(struct pt_regs *ctx, __u32 pid, __u32 tid, __u64 cookie,
-				       __u32 arg, bool can_fault)
+static __always_inline void emit_named(struct pt_regs *ctx, struct cpu_state *c, __u32 pid,
+				       __u32 tid, __u64 cookie, __u32 arg, bool can_fault)
 {
 	bool go = cookie & ST_CK_GO;
 	struct st_nspan *r = reserve(sizeof(*r));
@@ -290,16 +295,20 @@ static __always_inline void emit_named(struct pt_regs *ctx, __u32 pid, __u32 tid
 		r->nflags |= ST_NAME_F_FAULT;
 	}
 	r->len = (__u16)n;
-	submit(r);
+	submit_on(c, r, sizeof(*r));
 }
 
-/* The current thread is traced (and named): through this CPU's cache, else the maps. */
-static __always_inline bool current_traced(__u64 id)
+/*
+ * The current thread is traced (and named): through this CPU's cache, else
+ * the maps. *cp is this CPU's state, for submit_on.
+ */
+static __always_inline bool current_traced(__u64 id, struct cpu_state **cp)
 {
-	__u32 zero = 0, pid = id >> 32;
-	struct task_cache *c = bpf_map_lookup_elem(&task_cache, &zero);
+	__u32 pid = id >> 32;
+	struct cpu_state *c = this_cpu();
 	__u64 gen = task_gen;
 
+	*cp = c;
 	if (c && c->pid_tgid == id && c->gen == gen)
 		return true;
 	if (!bpf_map_lookup_elem(&tgids, &pid))
@@ -314,15 +323,16 @@ static __always_inline bool current_traced(__u64 id)
 
 static __always_inline int emit_span(struct pt_regs *ctx, __u8 type, bool can_fault)
 {
+	struct cpu_state *c;
 	__u64 id = bpf_get_current_pid_tgid(), cookie;
 	__u32 pid = id >> 32, arg;
 
-	if (!current_traced(id))
+	if (!current_traced(id, &c))
 		return 0;
 	cookie = bpf_get_attach_cookie(ctx);
 	arg = (cookie >> ST_CK_ARG_SHIFT) & 0xff;
 	if (type == ST_REC_SPAN_BEGIN && arg) {
-		emit_named(ctx, pid, (__u32)id, cookie, arg - 1, can_fault);
+		emit_named(ctx, c, pid, (__u32)id, cookie, arg - 1, can_fault);
 		return 0;
 	}
 	if (cookie & ST_CK_GO) {
@@ -334,7 +344,7 @@ static __always_inline int emit_span(struct pt_regs *ctx, __u8 type, bool can_fa
 			 (__u32)id);
 		g->probe = (__u32)(cookie & ST_CK_PROBE_MASK);
 		g->goid = go_task(ctx, !(cookie & ST_CK_NOSDEPTH), &g->sdepth);
-		submit(g);
+		submit_on(c, g, sizeof(*g));
 		return 0;
 	}
 
@@ -345,7 +355,7 @@ static __always_inline int emit_span(struct pt_regs *ctx, __u8 type, bool can_fa
 	fill_hdr(&r->hdr, type, (__u32)id);
 	r->pid = pid;
 	r->probe = (__u32)(cookie & ST_CK_PROBE_MASK);
-	submit(r);
+	submit_on(c, r, sizeof(*r));
 	return 0;
 }
 
@@ -383,7 +393,9 @@ static __always_inline bool go_traced(__u32 *pid, __u32 *tid)
 
 	*pid = id >> 32;
 	*tid = (__u32)id;
-	return current_traced(id);
+	struct cpu_state *c;
+
+	return current_traced(id, &c);
 }
 
 /* runtime.newproc(fn): runs on the goroutine executing a go statement. */
