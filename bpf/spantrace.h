@@ -5,7 +5,8 @@
  * build on either side if it drifts.
  *
  * Every ring-buffer record starts with struct st_hdr; the loader dispatches on
- * hdr.type in one place (user/events.c).
+ * hdr.type in one place: on_record in user/loader.c, which hands span records
+ * to user/decode.c and kernel events to user/kevents.c.
  */
 #ifndef SPANTRACE_H
 #define SPANTRACE_H

@@ -559,6 +559,22 @@ static void test_escape_random_bytes(void **state)
 	}
 }
 
+/* Ends the array on both streams and checks the writer produced exactly the expected bytes. */
+static void expect_same_array(struct jw *w, FILE *fg, FILE *fw, char **got, size_t *ngot,
+			      char **want, size_t *nwant)
+{
+	jw__arr_end(w);
+	fputc(']', fw);
+	jw__release(w);
+	assert_false(jw__error(w));
+	assert_int_equal(fclose(fg), 0);
+	assert_int_equal(fclose(fw), 0);
+	assert_int_equal(*ngot, *nwant);
+	assert_memory_equal(*got, *want, *nwant);
+	free(*got);
+	free(*want);
+}
+
 /*
  * Strings go through a word-at-a-time path when nothing in them needs
  * escaping: the same bytes as json__escape's byte loop must come out, for
@@ -600,16 +616,7 @@ static void test_str_words_match_escape(void **state)
 		fputc('"', fw);
 		free(in);
 	}
-	jw__arr_end(&w);
-	fputc(']', fw);
-	jw__release(&w);
-	assert_false(jw__error(&w));
-	assert_int_equal(fclose(fg), 0);
-	assert_int_equal(fclose(fw), 0);
-	assert_int_equal(ngot, nwant);
-	assert_memory_equal(got, want, nwant);
-	free(got);
-	free(want);
+	expect_same_array(&w, fg, fw, &got, &ngot, &want, &nwant);
 }
 
 /* Numbers are written in place: every digit count, and across a buffer boundary. */
@@ -642,16 +649,7 @@ static void test_numbers_every_width(void **state)
 	jw__ns_as_us(&w, UINT64_MAX);
 	fprintf(fw, ",%llu,%llu.%03llu", (unsigned long long)UINT64_MAX,
 		(unsigned long long)(UINT64_MAX / 1000), (unsigned long long)(UINT64_MAX % 1000));
-	jw__arr_end(&w);
-	fputc(']', fw);
-	jw__release(&w);
-	assert_false(jw__error(&w));
-	assert_int_equal(fclose(fg), 0);
-	assert_int_equal(fclose(fw), 0);
-	assert_int_equal(ngot, nwant);
-	assert_memory_equal(got, want, nwant);
-	free(got);
-	free(want);
+	expect_same_array(&w, fg, fw, &got, &ngot, &want, &nwant);
 }
 
 static size_t utf8__encode(uint32_t cp, unsigned char *p)
