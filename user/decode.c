@@ -218,6 +218,25 @@ static uint32_t name_of(struct decoder *d, const struct st_nspan *r)
 	return id && cut ? id | NAME_TRUNCATED : id;
 }
 
+/*
+ * Completes a BEGIN or END of probe from process pid and pushes it: on the
+ * track of goroutine goid when it is one (0: the thread's own, ev->tid).
+ */
+static void push_span(struct decoder *d, struct span_ev *ev, uint32_t probe, uint32_t pid,
+		      uint64_t goid)
+{
+	if (probe >= d->probes->n) {
+		d->bad_records++;
+		return;
+	}
+	ev->pid = pid;
+	if (goid)
+		ev->tid = gor_span_track(d, pid, goid) ?: ev->tid;
+	ev->key = probe_key(d, probe);
+	ev->probe = probe;
+	spantree__push(d->tree, ev);
+}
+
 bool decoder__record(struct decoder *d, const void *data, size_t size)
 {
 	static const uint8_t min_size[] = {
@@ -251,33 +270,17 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 	case ST_REC_SPAN_END: {
 		const struct st_span *r = data;
 
-		if (r->probe >= d->probes->n) {
-			d->bad_records++;
-			break;
-		}
-		ev.pid = r->pid;
-		ev.key = probe_key(d, r->probe);
-		ev.probe = r->probe;
 		ev.kind = h->type == ST_REC_SPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
-		spantree__push(d->tree, &ev);
+		push_span(d, &ev, r->probe, r->pid, 0);
 		break;
 	}
 	case ST_REC_GSPAN_BEGIN:
 	case ST_REC_GSPAN_END: {
 		const struct st_gspan *r = data;
 
-		if (r->probe >= d->probes->n) {
-			d->bad_records++;
-			break;
-		}
-		ev.pid = tid_pid(d, h->tid);
-		if (r->goid)
-			ev.tid = gor_span_track(d, ev.pid, r->goid) ?: h->tid;
-		ev.key = probe_key(d, r->probe);
-		ev.probe = r->probe;
-		ev.sdepth = r->sdepth;
 		ev.kind = h->type == ST_REC_GSPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
-		spantree__push(d->tree, &ev);
+		ev.sdepth = r->sdepth;
+		push_span(d, &ev, r->probe, tid_pid(d, h->tid), r->goid);
 		break;
 	}
 	case ST_REC_SPAN_NAMED: {
@@ -287,15 +290,10 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 			d->bad_records++;
 			break;
 		}
-		ev.pid = r->pid;
-		if (r->goid)
-			ev.tid = gor_span_track(d, ev.pid, r->goid) ?: h->tid;
-		ev.key = probe_key(d, r->probe);
-		ev.probe = r->probe;
-		ev.sdepth = r->sdepth;
 		ev.kind = SPAN_EV_BEGIN;
+		ev.sdepth = r->sdepth;
 		ev.name = name_of(d, r);
-		spantree__push(d->tree, &ev);
+		push_span(d, &ev, r->probe, r->pid, r->goid);
 		break;
 	}
 	case ST_REC_GO_CREATE:
