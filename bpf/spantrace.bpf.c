@@ -71,7 +71,6 @@ struct {
 	__type(value, struct st_offcpu);
 } scratch SEC(".maps");
 
-
 /* Records that found the ring buffer full: reported, never silent. */
 __u64 dropped = 0;
 /* Processes not traced because the tgids map was full: reported. */

@@ -31,6 +31,48 @@ static int disasm_rets__push(struct disasm_rets *r, size_t *cap, uint32_t off)
 }
 
 /*
+ * A capstone handle for x86-64 with one instruction buffer, detail on or off.
+ * 0, -EIO (capstone's error in *cerr) or -ENOMEM.
+ */
+static int dis_open(bool detail, csh *h, cs_insn **in, cs_err *cerr)
+{
+	*cerr = cs_open(CS_ARCH_X86, CS_MODE_64, h);
+	if (*cerr != CS_ERR_OK)
+		return -EIO;
+	if (detail)
+		cs_option(*h, CS_OPT_DETAIL, CS_OPT_ON);
+	*in = cs_malloc(*h);
+	if (!*in) {
+		cs_close(h);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void dis_close(csh *h, cs_insn *in)
+{
+	cs_free(in, 1);
+	cs_close(h);
+}
+
+/*
+ * The next instruction of a linear sweep over *p (*left bytes, at *pc):
+ * a byte that does not decode is stepped over. false at the end.
+ */
+static bool dis_sweep(csh h, const uint8_t **p, size_t *left, uint64_t *pc, cs_insn *in)
+{
+	while (*left) {
+		/* cs_disasm_iter advances p, left and pc only on success. */
+		if (cs_disasm_iter(h, p, left, pc, in))
+			return true;
+		(*p)++;
+		(*left)--;
+		(*pc)++;
+	}
+	return false;
+}
+
+/*
  * One capstone handle per call: no shared state, so callers on any thread
  * are fine, and opening an x86 handle costs next to nothing next to the
  * sweep itself. Detail stays off: the instruction id is all we look at.
@@ -66,37 +108,24 @@ int disasm__rets(const uint8_t *code, size_t len, uint64_t addr, struct disasm_r
 			    (unsigned long long)addr);
 		return -EINVAL;
 	}
-	cerr = cs_open(CS_ARCH_X86, CS_MODE_64, &h);
-	if (cerr != CS_ERR_OK) {
-		errbuf__set(err, errlen, "capstone: %s", cs_strerror(cerr));
-		return -EIO;
+	ret = dis_open(false, &h, &insn, &cerr);
+	if (ret) {
+		if (ret == -EIO)
+			errbuf__set(err, errlen, "capstone: %s", cs_strerror(cerr));
+		else
+			errbuf__set(err, errlen, "out of memory");
+		return ret;
 	}
-	insn = cs_malloc(h);
-	if (!insn) {
-		errbuf__set(err, errlen, "out of memory");
-		ret = -ENOMEM;
-		goto out;
-	}
-	while (left) {
-		/* cs_disasm_iter advances p, left and pc only on success. */
-		if (!cs_disasm_iter(h, &p, &left, &pc, insn)) {
-			p++;
-			left--;
-			pc++;
-			continue;
-		}
+	while (dis_sweep(h, &p, &left, &pc, insn)) {
 		if (insn->id != X86_INS_RET)
 			continue;
 		ret = disasm_rets__push(out, &cap, (uint32_t)(insn->address - addr));
 		if (ret) {
 			errbuf__set(err, errlen, "out of memory");
-			goto out;
+			break;
 		}
 	}
-out:
-	if (insn)
-		cs_free(insn, 1);
-	cs_close(&h);
+	dis_close(&h, insn);
 	if (ret)
 		disasm_rets__free(out);
 	return ret;
@@ -206,15 +235,14 @@ uint32_t disasm__go_body(const uint8_t *code, size_t len)
 	bool cmp_seen = false;
 	uint32_t off = 0;
 	cs_insn *insn;
+	cs_err cerr;
 	csh h;
 	int n = 0;
 
-	if (!code || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (!code || dis_open(true, &h, &insn, &cerr))
 		return 0;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-	insn = cs_malloc(h);
 	/* the prologue is at most: mov/lea, sub, jb, cmp, jbe */
-	while (insn && n++ < 6 && cs_disasm_iter(h, &p, &left, &pc, insn)) {
+	while (n++ < 6 && cs_disasm_iter(h, &p, &left, &pc, insn)) {
 		if (is_stackguard_cmp(insn)) {
 			cmp_seen = true;
 		} else if (cmp_seen && (insn->id == X86_INS_JBE || insn->id == X86_INS_JB)) {
@@ -224,9 +252,7 @@ uint32_t disasm__go_body(const uint8_t *code, size_t len)
 			break;
 		}
 	}
-	if (insn)
-		cs_free(insn, 1);
-	cs_close(&h);
+	dis_close(&h, insn);
 	return off;
 }
 
@@ -347,11 +373,7 @@ static uint32_t first_back_target(csh h, const uint8_t *code, size_t len, cs_ins
 	uint64_t pc = 0;
 	uint32_t low = (uint32_t)len;
 
-	while (left) {
-		if (!cs_disasm_iter(h, &p, &left, &pc, in)) {
-			p++, left--, pc++;
-			continue;
-		}
+	while (dis_sweep(h, &p, &left, &pc, in)) {
 		if (is_direct_branch(in)) {
 			uint64_t t = (uint64_t)in->detail->x86.operands[0].imm;
 
@@ -371,19 +393,18 @@ int disasm__entry(const uint8_t *code, size_t len, bool go, struct disasm_place 
 	size_t nskip = 0;
 	uint32_t back;
 	cs_insn *in;
+	cs_err cerr;
 	csh h;
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	out->cost = out->first_cost = COST_STEPPED;
-	if (!code || !len || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
+	r = code && len ? dis_open(true, &h, &in, &cerr) : -EINVAL;
+	if (r == -ENOMEM)
+		return r;
+	if (r) {
 		snprintf(out->why, sizeof(out->why), "first byte: its code could not be decoded");
 		return -EINVAL;
-	}
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-	in = cs_malloc(h);
-	if (!in) {
-		cs_close(&h);
-		return -ENOMEM;
 	}
 	back = first_back_target(h, code, len, in);
 	for (int n = 0; n < 8 && cs_disasm_iter(h, &p, &left, &pc, in); n++) {
@@ -416,7 +437,6 @@ int disasm__entry(const uint8_t *code, size_t len, bool go, struct disasm_place 
 	snprintf(out->why, sizeof(out->why), "%s: %s; nothing cheaper can be reached: %.80s",
 		 first, cost_words[COST_STEPPED], stop[0] ? stop : "none in the prologue");
 done:
-	cs_free(in, 1);
-	cs_close(&h);
+	dis_close(&h, in);
 	return 0;
 }

@@ -25,13 +25,6 @@ static int sites__push(struct site_table *st, size_t *cap, const struct site *s)
 	return 0;
 }
 
-/* The first size bytes of the function at off of path, in a fresh buffer. */
-static int func_code(const char *path, uint64_t off, uint64_t size, uint8_t **code, char *err,
-		     size_t errlen)
-{
-	return disasm__read(path, off, (size_t)size, code, err, errlen);
-}
-
 static int name_arg_check(const struct probe *p, bool go, char *err, size_t errlen)
 {
 	if (p->name_arg < 0)
@@ -119,7 +112,7 @@ static int probe_sites(struct site_table *st, size_t *cap, const struct probe_ta
 		}
 		st->place[i] = strdup("first byte (the symbol has no size: its code is not read)");
 	} else {
-		if (func_code(p->open_path, p->offset, p->size, &code, why, sizeof(why))) {
+		if (disasm__read(p->open_path, p->offset, (size_t)p->size, &code, why, sizeof(why))) {
 			snprintf(err, errlen, "cannot read the code of %s: %s", p->func, why);
 			return -1;
 		}
@@ -211,7 +204,7 @@ static int runtime_sites(struct site_table *st, size_t *cap, const char *go_path
 		}
 		uint8_t *code = NULL;
 
-		if (!f->size || func_code(go_path, f->offset, f->size, &code, why, sizeof(why)) ||
+		if (!f->size || disasm__read(go_path, f->offset, (size_t)f->size, &code, why, sizeof(why)) ||
 		    disasm__rets(code, (size_t)f->size, f->addr, &rets, why, sizeof(why)) ||
 		    !rets.n) {
 			free(code);
