@@ -15,18 +15,18 @@
 #include "disasm.h"
 #include "errbuf.h"
 
-static int disasm_rets__push(struct disasm_rets *r, size_t *cap, uint32_t off)
+static int offs_push(uint32_t **v, size_t *n, size_t *cap, uint32_t off)
 {
-	if (r->n == *cap) {
+	if (*n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 8;
-		uint32_t *nv = realloc(r->off, ncap * sizeof(*nv));
+		uint32_t *nv = realloc(*v, ncap * sizeof(*nv));
 
 		if (!nv)
 			return -ENOMEM;
-		r->off = nv;
+		*v = nv;
 		*cap = ncap;
 	}
-	r->off[r->n++] = off;
+	(*v)[(*n)++] = off;
 	return 0;
 }
 
@@ -72,16 +72,69 @@ static bool dis_sweep(csh h, const uint8_t **p, size_t *left, uint64_t *pc, cs_i
 	return false;
 }
 
+static bool in_group(const cs_insn *in, uint8_t grp)
+{
+	for (uint8_t i = 0; i < in->detail->groups_count; i++)
+		if (in->detail->groups[i] == grp)
+			return true;
+	return false;
+}
+
+/* The target of a direct jump or call, or false for an indirect one. */
+static bool branch_target(const cs_insn *in, uint64_t *target)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	if (x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
+		return false;
+	*target = (uint64_t)x->operands[0].imm;
+	return true;
+}
+
+/* A function's code: [addr, addr + len) and the other part [other, other + other_len). */
+struct func_range {
+	uint64_t addr, len, other, other_len;
+};
+
+static bool func_range__has(const struct func_range *f, uint64_t a)
+{
+	return (a >= f->addr && a - f->addr < f->len) ||
+	       (a >= f->other && a - f->other < f->other_len);
+}
+
+/* Files a jump of the function f: a tail call, hidden, or inside. */
+static int note_jump(const cs_insn *in, const struct func_range *f, struct disasm_rets *out,
+		     size_t *tcap)
+{
+	uint64_t t;
+	bool direct = branch_target(in, &t);
+
+	if (direct && func_range__has(f, t))
+		return 0;
+	if (direct && in->id == X86_INS_JMP)
+		return offs_push(&out->tail, &out->ntail, tcap, (uint32_t)(in->address - f->addr));
+	/* an indirect jmp may be a switch inside the function: it is counted all the same */
+	out->nhidden++;
+	return 0;
+}
+
 /*
  * One capstone handle per call: no shared state, so callers on any thread
  * are fine, and opening an x86 handle costs next to nothing next to the
- * sweep itself. Detail stays off: the instruction id is all we look at.
+ * sweep itself.
  */
 int disasm__rets(const uint8_t *code, size_t len, uint64_t addr, struct disasm_rets *out,
 		 char *err, size_t errlen)
 {
+	return disasm__exits(code, len, addr, 0, 0, out, err, errlen);
+}
+
+int disasm__exits(const uint8_t *code, size_t len, uint64_t addr, uint64_t other,
+		  uint64_t other_len, struct disasm_rets *out, char *err, size_t errlen)
+{
+	const struct func_range f = { addr, len, other, other_len };
 	const uint8_t *p = code;
-	size_t left = len, cap = 0;
+	size_t left = len, cap = 0, tcap = 0;
 	uint64_t pc = addr;
 	cs_insn *insn;
 	cs_err cerr;
@@ -108,7 +161,7 @@ int disasm__rets(const uint8_t *code, size_t len, uint64_t addr, struct disasm_r
 			    (unsigned long long)addr);
 		return -EINVAL;
 	}
-	ret = dis_open(false, &h, &insn, &cerr);
+	ret = dis_open(true, &h, &insn, &cerr);
 	if (ret) {
 		if (ret == -EIO)
 			errbuf__set(err, errlen, "capstone: %s", cs_strerror(cerr));
@@ -116,15 +169,14 @@ int disasm__rets(const uint8_t *code, size_t len, uint64_t addr, struct disasm_r
 			errbuf__set(err, errlen, "out of memory");
 		return ret;
 	}
-	while (dis_sweep(h, &p, &left, &pc, insn)) {
-		if (insn->id != X86_INS_RET)
-			continue;
-		ret = disasm_rets__push(out, &cap, (uint32_t)(insn->address - addr));
-		if (ret) {
-			errbuf__set(err, errlen, "out of memory");
-			break;
-		}
+	while (!ret && dis_sweep(h, &p, &left, &pc, insn)) {
+		if (insn->id == X86_INS_RET)
+			ret = offs_push(&out->off, &out->n, &cap, (uint32_t)(insn->address - addr));
+		else if (in_group(insn, X86_GRP_JUMP))
+			ret = note_jump(insn, &f, out, &tcap);
 	}
+	if (ret)
+		errbuf__set(err, errlen, "out of memory");
 	dis_close(&h, insn);
 	if (ret)
 		disasm_rets__free(out);
@@ -136,6 +188,7 @@ void disasm_rets__free(struct disasm_rets *r)
 	if (!r)
 		return;
 	free(r->off);
+	free(r->tail);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -200,6 +253,46 @@ fail:
 	return ret;
 }
 
+/* --- instructions the kernel emulates wrongly ------------------------------------ */
+
+/* x86 legacy prefixes: operand/address size, segments, lock, rep. */
+static bool legacy_prefix(uint8_t b)
+{
+	switch (b) {
+	case 0x66: case 0x67: case 0x26: case 0x2e: case 0x36: case 0x3e:
+	case 0x64: case 0x65: case 0xf0: case 0xf2: case 0xf3:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Read from the bytes rather than from capstone's view of them: the kernel
+ * decides by the opcode byte alone, and so must this. A REX prefix (0x40 to
+ * 0x4f) counts only right before the opcode.
+ */
+bool disasm__probe_safe(const uint8_t *code, size_t len, char *why, size_t whylen)
+{
+	size_t i = 0, n;
+	uint8_t rex = 0;
+	char hex[3 * 15 + 1] = "";
+
+	while (i < len && i < 14 && legacy_prefix(code[i]))
+		i++;
+	if (i < len && (code[i] & 0xf0) == 0x40)
+		rex = code[i++];
+	if (i >= len || code[i] != 0x90 || !(rex & 0x01))
+		return true;
+	for (n = 0; n <= i; n++)
+		snprintf(hex + 3 * n, sizeof(hex) - 3 * n, "%02x ", code[n]);
+	hex[3 * i + 2] = 0;
+	snprintf(why, whylen,
+		 "%s (xchg with %s) is an instruction the kernel's uprobe code emulates as a "
+		 "nop: a probe there would skip the exchange",
+		 hex, rex & 0x08 ? "r8" : "r8d or r8w");
+	return false;
+}
+
 /* cmp against 0x10(%r14): g.stackguard0, the goroutine's stack limit. */
 static bool is_stackguard_cmp(const cs_insn *in)
 {
@@ -256,6 +349,31 @@ uint32_t disasm__go_body(const uint8_t *code, size_t len)
 	return off;
 }
 
+bool disasm__writes_r14(const uint8_t *code, size_t len)
+{
+	const uint8_t *p = code;
+	size_t left = len;
+	uint64_t pc = 0;
+	bool found = false;
+	cs_regs rd, wr;
+	uint8_t nrd, nwr;
+	cs_insn *in;
+	cs_err cerr;
+	csh h;
+
+	if (!code || !len || dis_open(true, &h, &in, &cerr))
+		return false;
+	while (!found && dis_sweep(h, &p, &left, &pc, in)) {
+		if (cs_regs_access(h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK)
+			continue;
+		for (uint8_t i = 0; i < nwr && !found; i++)
+			found = wr[i] == X86_REG_R14 || wr[i] == X86_REG_R14D ||
+				wr[i] == X86_REG_R14W || wr[i] == X86_REG_R14B;
+	}
+	dis_close(&h, in);
+	return found;
+}
+
 /* --- where an entry probe costs least ------------------------------------------ */
 
 #define COST_OPTIMIZED DISASM_OPTIMIZED
@@ -269,13 +387,6 @@ static const char *const cost_words[] = {
 	[COST_STEPPED] = "the kernel single-steps it out of line",
 };
 
-static bool in_group(const cs_insn *in, uint8_t grp)
-{
-	for (uint8_t i = 0; i < in->detail->groups_count; i++)
-		if (in->detail->groups[i] == grp)
-			return true;
-	return false;
-}
 
 /* A direct (relative) jmp, jcc or call: the kernel emulates those. */
 static bool is_direct_branch(const cs_insn *in)

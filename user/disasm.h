@@ -18,6 +18,18 @@
 struct disasm_rets {
 	uint32_t *off;	/* offsets from the function start, ascending */
 	size_t n;
+	/*
+	 * Direct jmps out of the function (tail calls): at one, the frame is
+	 * gone as at a RET, and the callee returns to this function's caller.
+	 */
+	uint32_t *tail;
+	size_t ntail;
+	/*
+	 * Ways out no probe can see: conditional jumps out of the function (a
+	 * probe on one fires whether it is taken or not) and indirect jmps
+	 * (a switch's jump table, or a tail call through a pointer).
+	 */
+	size_t nhidden;
 };
 
 /*
@@ -26,7 +38,9 @@ struct disasm_rets {
  * body; addr is the function's address, used only as capstone's base.
  *
  * A RET is C3, C2 imm16 and their prefixed forms (F3 C3 "rep ret", F2 C3
- * "bnd ret"); far returns (RETF) and IRET are not. A byte that does not
+ * "bnd ret"); far returns (RETF) and IRET are not. Direct jmps to a target
+ * outside code[0..len) go to tail[], and the exits no probe can see are
+ * counted in nhidden. A byte that does not
  * decode is skipped and the sweep goes on at the next byte; INT3 padding
  * after the last instruction decodes as INT3 and counts as nothing.
  *
@@ -36,6 +50,13 @@ struct disasm_rets {
  */
 int disasm__rets(const uint8_t *code, size_t len, uint64_t addr, struct disasm_rets *out,
 		 char *err, size_t errlen);
+/*
+ * disasm__rets for a function whose code is in two parts: jumps to
+ * [other, other + other_len), its other part (a cold part moved out of line,
+ * or the hot part seen from the cold one), are not ways out.
+ */
+int disasm__exits(const uint8_t *code, size_t len, uint64_t addr, uint64_t other,
+		  uint64_t other_len, struct disasm_rets *out, char *err, size_t errlen);
 void disasm_rets__free(struct disasm_rets *r);
 
 /*
@@ -48,6 +69,13 @@ void disasm_rets__free(struct disasm_rets *r);
  * reads memory and writes only flags and %r12, which no argument is in.
  */
 uint32_t disasm__go_body(const uint8_t *code, size_t len);
+
+/*
+ * Whether any instruction of code[0..len) writes r14, which Go's register
+ * ABI reserves for the current goroutine (g): Go assembly (ABI0) uses it as
+ * a scratch register, so at such a function's RETs r14 is no longer g.
+ */
+bool disasm__writes_r14(const uint8_t *code, size_t len);
 
 /*
  * Where a function's entry probe costs least. A uprobe on a 5-byte nop is
@@ -77,6 +105,23 @@ struct disasm_place {
 	char why[224];
 };
 int disasm__entry(const uint8_t *code, size_t len, bool go, struct disasm_place *out);
+
+/*
+ * Whether a uprobe on the instruction at code[0..len) leaves the program's
+ * behaviour exactly as it was. The kernel runs a probed instruction in one
+ * of three ways: it single-steps a copy out of line (exact), emulates it, or
+ * refuses it (the attach fails). One emulation is wrong: any instruction
+ * whose opcode is 0x90 is emulated as a nop, whatever its prefixes
+ * (arch/x86/kernel/uprobes.c: "prefix* + nop"), yet with REX.B set 0x90 is
+ * xchg of rax, eax or ax with r8: `49 90` (xchg %rax,%r8) starts Go's
+ * runtime.gcWriteBarrierR8, and a probe there skips the exchange and
+ * crashes the program. Every site spantrace attaches is checked here, the
+ * one place this rule lives.
+ *
+ * Returns true if a probe may sit there; else false, with the instruction
+ * and the reason in why.
+ */
+bool disasm__probe_safe(const uint8_t *code, size_t len, char *why, size_t whylen);
 
 /*
  * Reads len bytes at file offset off of path into a fresh *buf (free() it).

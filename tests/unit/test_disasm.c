@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +135,47 @@ static const uint8_t tail_call[] = {
 
 static void test_tail_call(void **state)
 {
+	struct disasm_rets r;
+	char err[64];
+
 	ASSERT_NO_RETS(tail_call);
+	assert_int_equal(disasm__rets(tail_call, sizeof(tail_call), BASE, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.ntail, 1);
+	assert_int_equal(r.tail[0], 0x05);
+	assert_int_equal(r.nhidden, 0);
+	disasm_rets__free(&r);
+	assert_null(r.tail);
+}
+
+/*
+ * Ways out of a function besides RET: a direct jmp out of it (a tail call,
+ * probed like a RET), a conditional jump out and an indirect jmp (which no
+ * probe can tell from staying: counted), and jumps inside it (nothing).
+ */
+static const uint8_t exits[] = {
+	0x48, 0x85, 0xff,		/* 00 test %rdi,%rdi */
+	0x74, 0x0e,			/* 03 je 0x13 (inside) */
+	0x0f, 0x85, 0x00, 0x10, 0x00, 0x00, /* 05 jne +0x1000 (out: hidden) */
+	0xff, 0xe0,			/* 0b jmp *%rax (hidden) */
+	0xe9, 0x00, 0x20, 0x00, 0x00,	/* 0d jmp +0x2000 (out: tail call) */
+	0xeb, 0xec,			/* 12 jmp 0x00 (inside: a loop) */
+	0xc3,				/* 14 ret */
+	0xeb, 0x80,			/* 15 jmp -0x80 (out, backwards: tail call) */
+};
+
+static void test_exits(void **state)
+{
+	struct disasm_rets r;
+	char err[64];
+
+	assert_int_equal(disasm__rets(exits, sizeof(exits), BASE, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.off[0], 0x14);
+	assert_int_equal(r.ntail, 2);
+	assert_int_equal(r.tail[0], 0x0d);
+	assert_int_equal(r.tail[1], 0x15);
+	assert_int_equal(r.nhidden, 2);
+	disasm_rets__free(&r);
 }
 
 static const uint8_t c3_in_imm[] = {
@@ -432,16 +473,79 @@ static void test_entry_placement(void **state)
 	expect_entry(go_r12, sizeof(go_r12), false, 0, DISASM_STEPPED, "writes r12");
 }
 
+
+/*
+ * disasm__probe_safe, one case per class of instruction the kernel runs
+ * under a uprobe: those it emulates rightly (nops, push, relative branches),
+ * those it single-steps, and the prefixed 0x90 it emulates as a nop although
+ * REX.B makes it an exchange with r8.
+ */
+struct insn_case {
+	const char *what;
+	uint8_t bytes[15];
+	size_t len;
+	bool safe;
+};
+
+static void test_probe_safe(void **state)
+{
+	static const struct insn_case cases[] = {
+		{ "nop", { 0x90 }, 1, true },
+		{ "xchg %ax,%ax (66 90, a 2-byte nop)", { 0x66, 0x90 }, 2, true },
+		{ "pause (f3 90)", { 0xf3, 0x90 }, 2, true },
+		{ "REX.W nop (48 90)", { 0x48, 0x90 }, 2, true },
+		{ "REX.R/X only (44 90, 42 90)", { 0x44, 0x90 }, 2, true },
+		{ "xchg %rax,%r8 (49 90)", { 0x49, 0x90 }, 2, false },
+		{ "xchg %eax,%r8d (41 90)", { 0x41, 0x90 }, 2, false },
+		{ "xchg %ax,%r8w (66 41 90)", { 0x66, 0x41, 0x90 }, 3, false },
+		{ "REX.WRXB (4f 90)", { 0x4f, 0x90 }, 2, false },
+		{ "REX not last: ignored (41 66 90)", { 0x41, 0x66, 0x90 }, 3, true },
+		{ "xchg %rax,%r9 (49 91), single-stepped", { 0x49, 0x91 }, 2, true },
+		{ "nopl 0x0(%rax,%rax,1) (5-byte nop)", { 0x0f, 0x1f, 0x44, 0x00, 0x00 }, 5, true },
+		{ "push %rbp", { 0x55 }, 1, true },
+		{ "push %r12 (41 54)", { 0x41, 0x54 }, 2, true },
+		{ "jmp rel8", { 0xeb, 0x10 }, 2, true },
+		{ "jbe rel32", { 0x0f, 0x86, 0x10, 0x00, 0x00, 0x00 }, 6, true },
+		{ "call rel32", { 0xe8, 0x00, 0x00, 0x00, 0x00 }, 5, true },
+		{ "ret", { 0xc3 }, 1, true },
+		{ "endbr64", { 0xf3, 0x0f, 0x1e, 0xfa }, 4, true },
+		{ "mov %fs:-8,%r14 (Go's g from TLS)",
+		  { 0x64, 0x4c, 0x8b, 0x34, 0x25, 0xf8, 0xff, 0xff, 0xff }, 9, true },
+		{ "lock prefix (the kernel refuses it)", { 0xf0, 0x48, 0x0f, 0xb1, 0x0a }, 5, true },
+		{ "truncated: a REX prefix at the end", { 0x49 }, 1, true },
+		{ "empty", { 0 }, 0, true },
+	};
+	char why[200];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct insn_case *c = &cases[i];
+		bool safe;
+
+		why[0] = 0;
+		safe = disasm__probe_safe(c->bytes, c->len, why, sizeof(why));
+		if (safe != c->safe)
+			print_error("%s: safe=%d, want %d (%s)\n", c->what, safe, c->safe, why);
+		assert_int_equal(safe, c->safe);
+		if (safe)
+			assert_string_equal(why, "");
+	}
+	disasm__probe_safe((const uint8_t[]){ 0x49, 0x90 }, 2, why, sizeof(why));
+	assert_string_equal(why, "49 90 (xchg with r8) is an instruction the kernel's uprobe "
+				 "code emulates as a nop: a probe there would skip the exchange");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_go_func),
+		cmocka_unit_test(test_probe_safe),
 		cmocka_unit_test(test_go_body),
 		cmocka_unit_test(test_entry_placement),
 		cmocka_unit_test(test_two_rets),
 		cmocka_unit_test(test_ret_imm16),
 		cmocka_unit_test(test_rep_ret),
 		cmocka_unit_test(test_tail_call),
+		cmocka_unit_test(test_exits),
 		cmocka_unit_test(test_c3_inside_insn),
 		cmocka_unit_test(test_far_rets),
 		cmocka_unit_test(test_undecodable),
