@@ -44,18 +44,21 @@
 struct buf_ev {
 	uint64_t ts;
 	uint64_t seq;
-	uint32_t pid, tid, key, probe, name, sdepth;
+	uint64_t sdepth;
+	uint32_t pid, tid, key, probe, name;
 	uint8_t kind;
 };
 
 struct open_span {
 	uint64_t start;
-	uint32_t key, probe, name, sdepth;
+	uint64_t sdepth;
+	uint32_t key, probe, name;
 };
 
 struct task {
 	uint64_t last_ts;  /* newest event of this task released so far */
 	uint64_t panic_ts; /* its last PANIC, 0 if none */
+	uint64_t throw_ts; /* its exception in flight (THROW, until the CATCH), 0 if none */
 	struct open_span *stack;
 	uint32_t depth, cap;
 	uint32_t pid, tid;
@@ -341,7 +344,7 @@ static struct task *spantree__task_get(struct spantree *t, uint32_t pid, uint32_
 }
 
 static void spantree__deliver(struct spantree *t, const struct task *k, uint32_t depth,
-			      uint64_t end, bool unfinished, bool panicked)
+			      uint64_t end, bool unfinished, bool panicked, bool unwound)
 {
 	const struct open_span *o = &k->stack[depth];
 	struct span_out s = {
@@ -356,20 +359,23 @@ static void spantree__deliver(struct spantree *t, const struct task *k, uint32_t
 		.end = end < o->start ? o->start : end,
 		.unfinished = unfinished,
 		.panicked = panicked,
+		.unwound = unwound,
 	};
 
 	t->stats.spans++;
 	if (unfinished)
 		t->stats.unfinished++;
+	if (unwound)
+		t->stats.exceptions++;
 	t->sink(t->ctx, &s);
 }
 
 /* Pops the innermost open span of k and delivers it. */
 static void spantree__close_top(struct spantree *t, struct task *k, uint64_t end, bool unfinished,
-				bool panicked)
+				bool panicked, bool unwound)
 {
 	k->depth--;
-	spantree__deliver(t, k, k->depth, end, unfinished, panicked);
+	spantree__deliver(t, k, k->depth, end, unfinished, panicked, unwound);
 	/* Shrink after deep recursion so one burst does not pin the memory. */
 	if (k->cap > STACK_KEEP_CAP && k->depth < k->cap / 4) {
 		struct open_span *s = realloc(k->stack, (k->cap / 2) * sizeof(*s));
@@ -384,7 +390,7 @@ static void spantree__close_top(struct spantree *t, struct task *k, uint64_t end
 static void spantree__close_all(struct spantree *t, struct task *k, uint64_t end)
 {
 	while (k->depth)
-		spantree__close_top(t, k, end, true, false);
+		spantree__close_top(t, k, end, true, false, false);
 }
 
 /*
@@ -398,22 +404,25 @@ static void spantree__cut(struct spantree *t, struct task *k, uint32_t i, uint64
 	while (k->depth > i) {
 		const struct open_span *o = &k->stack[k->depth - 1];
 		bool panicked = k->panic_ts && k->panic_ts >= o->start && k->panic_ts <= ts;
+		/* an exception in flight since before it began passed it */
+		bool thrown = k->throw_ts && k->throw_ts >= o->start && k->throw_ts <= ts;
 
-		if (unwound)
+		if (unwound && !thrown)
 			t->stats.unwound++;
-		spantree__close_top(t, k, panicked ? k->panic_ts : ts, true, panicked);
+		spantree__close_top(t, k, panicked ? k->panic_ts : ts, !thrown, panicked, thrown);
 	}
 }
 
 /* Position of the outermost open span whose frame is at depth >= sdepth, or k->depth. */
-static uint32_t spantree__dead_from(const struct task *k, uint32_t sdepth, bool inclusive)
+static uint32_t spantree__dead_from(const struct task *k, uint64_t sdepth, bool inclusive)
 {
 	uint32_t i;
 
 	for (i = 0; i < k->depth; i++) {
-		uint32_t d = k->stack[i].sdepth;
+		uint64_t d = k->stack[i].sdepth;
 
-		if (d && (d > sdepth || (inclusive && d == sdepth)))
+		if (d && SPAN_DEPTH_KIND(d) == SPAN_DEPTH_KIND(sdepth) &&
+		    (d > sdepth || (inclusive && d == sdepth)))
 			return i;
 	}
 	return k->depth;
@@ -422,23 +431,27 @@ static uint32_t spantree__dead_from(const struct task *k, uint32_t sdepth, bool 
 static void spantree__begin(struct spantree *t, struct task *k, const struct buf_ev *e)
 {
 	struct open_span *o;
+	uint32_t i;
 
-	if (e->sdepth && k->depth) {
-		o = &k->stack[k->depth - 1];
+	if (e->sdepth) {
+		i = spantree__dead_from(k, e->sdepth, true);
+		o = i < k->depth ? &k->stack[i] : NULL;
 		/*
 		 * The entry again, at the same depth, with no panic since: the
 		 * function found its stack too small, had the runtime copy it to
-		 * a bigger one, and started over. Still the same call.
+		 * a bigger one, and started over. Still the same call; what it
+		 * called on the way (the runtime's morestack, which never
+		 * returns) is gone.
 		 */
-		if (o->sdepth == e->sdepth && o->key == e->key &&
+		if (o && o->sdepth == e->sdepth && o->key == e->key &&
 		    !(k->panic_ts && k->panic_ts >= o->start)) {
 			t->stats.reentries++;
+			spantree__cut(t, k, i + 1, e->ts, true);
 			return;
 		}
+		/* A call at depth d: every frame at d or deeper has returned or been unwound. */
+		spantree__cut(t, k, i, e->ts, true);
 	}
-	/* A call at depth d: every frame at d or deeper has returned or been unwound. */
-	if (e->sdepth)
-		spantree__cut(t, k, spantree__dead_from(k, e->sdepth, true), e->ts, true);
 	if (k->depth == k->cap) {
 		uint32_t cap = k->cap ? k->cap * 2 : STACK_MIN_CAP;
 		struct open_span *s = realloc(k->stack, (size_t)cap * sizeof(*s));
@@ -475,7 +488,26 @@ static void spantree__end(struct spantree *t, struct task *k, const struct buf_e
 	}
 	/* Spans above the match lost their END; they cannot have outlived their parent. */
 	spantree__cut(t, k, i, e->ts, e->sdepth != 0);
-	spantree__close_top(t, k, e->ts, false, false);
+	spantree__close_top(t, k, e->ts, false, false, false);
+}
+
+/*
+ * An exception began (THROW), or its unwinding ran code in the frame at
+ * e->sdepth (CLEANUP, CATCH): the frames below are gone. A catch ends it.
+ */
+static void spantree__exception(struct spantree *t, struct task *k, const struct buf_ev *e)
+{
+	uint32_t i;
+
+	if (e->kind == SPAN_EV_THROW) {
+		k->throw_ts = e->ts;
+		return;
+	}
+	i = e->sdepth ? spantree__dead_from(k, e->sdepth, true) : k->depth;
+	while (k->depth > i)
+		spantree__close_top(t, k, e->ts, false, false, true);
+	if (e->kind == SPAN_EV_CATCH)
+		k->throw_ts = 0;
 }
 
 /* The task of (pid, tid) if it exists, without creating it. */
@@ -565,6 +597,12 @@ static void spantree__release(struct spantree *t, const struct buf_ev *e)
 			k->panic_ts = e->ts;
 		return;
 	}
+	if (e->kind == SPAN_EV_THROW || e->kind == SPAN_EV_CLEANUP || e->kind == SPAN_EV_CATCH) {
+		k = spantree__task_find(t, e->pid, e->tid);
+		if (k)
+			spantree__exception(t, k, e);
+		return;
+	}
 	k = spantree__task_get(t, e->pid, e->tid);
 	if (!k)
 		return;
@@ -577,6 +615,7 @@ static void spantree__release(struct spantree *t, const struct buf_ev *e)
 		k->pid = e->pid;
 		k->last_ts = 0;
 		k->panic_ts = 0;
+		k->throw_ts = 0;
 		t->stats.tasks++;
 		if (t->on_task)
 			t->on_task(t->ctx, e->pid, e->tid);

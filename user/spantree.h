@@ -27,11 +27,17 @@
  * depth >= d (those frames are gone), an END at depth d matches the open span
  * of its key at exactly that depth and closes what is above it. Such spans end
  * at the task's last PANIC if it came after them (panicked), else at the event
- * that revealed them, unfinished either way. A BEGIN of the innermost open
- * span's key at its depth, with no panic since it began, is the same call
- * starting over (a Go function whose stack was too small runs its entry again
- * once the runtime has grown it): it changes nothing. Depth 0 means unknown:
- * the span only nests by key (C functions, begin/end pairs).
+ * that revealed them, unfinished either way. A BEGIN of an open span's key at
+ * its depth, with no panic since it began and only deeper spans above it, is
+ * the same call starting over (a Go function whose stack was too small runs
+ * its entry again once the runtime has grown it): the spans above it are
+ * gone, it stays open. Depth 0 means unknown: the span only nests by key (C
+ * functions where no exception can unwind, begin/end pairs).
+ *
+ * Depths of different measures can share a task (a thread's track holds the
+ * Go runtime's frames on the thread's own stack and C frames): the measure
+ * is in the depth's top bits (SPAN_DEPTH_KIND), and only depths of one kind
+ * are compared.
  */
 #ifndef SPANTRACE_SPANTREE_H
 #define SPANTRACE_SPANTREE_H
@@ -39,11 +45,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define SPAN_DEPTH_KIND(d) ((d) >> 60)
+
 /*
  * EXIT: the task ended; its open spans end there, unfinished.
  * PANIC: the task began to panic; spans later found unwound end there.
+ * THROW: an exception began on the task (C++ throw, Rust panic).
+ * CLEANUP, CATCH: its unwinding ran code in the frame at sdepth (a cleanup,
+ * or the catch that ends it): every open span at that depth or deeper ends
+ * there, marked unwound rather than unfinished (the unwinder passed them on
+ * its way). Until the catch, an open span from before the throw that a later
+ * event shows gone ends the same way.
  */
-enum span_ev_kind { SPAN_EV_BEGIN = 1, SPAN_EV_END = 2, SPAN_EV_EXIT = 3, SPAN_EV_PANIC = 4 };
+enum span_ev_kind {
+	SPAN_EV_BEGIN = 1,
+	SPAN_EV_END = 2,
+	SPAN_EV_EXIT = 3,
+	SPAN_EV_PANIC = 4,
+	SPAN_EV_THROW = 5,
+	SPAN_EV_CLEANUP = 6,
+	SPAN_EV_CATCH = 7,
+};
 
 struct span_ev {
 	uint64_t ts; /* ns */
@@ -51,7 +73,7 @@ struct span_ev {
 	uint32_t key;	 /* what an END matches: a function, or a begin/end pair */
 	uint32_t probe;	 /* BEGIN: the function that opened it, handed back in span_out */
 	uint32_t name;	 /* BEGIN: a name id for the sink, 0 if none */
-	uint32_t sdepth; /* stack depth, 0 if unknown (see above) */
+	uint64_t sdepth; /* stack depth, 0 if unknown (see above) */
 	uint8_t kind;	 /* enum span_ev_kind */
 };
 
@@ -62,6 +84,7 @@ struct span_out {
 	uint64_t start, end;
 	bool unfinished;
 	bool panicked; /* unwound by a panic: ends at the panic */
+	bool unwound;  /* unwound by an exception: ends where the unwinder passed it */
 };
 
 struct spantree_stats {
@@ -69,7 +92,8 @@ struct spantree_stats {
 	uint64_t spans;	       /* delivered, finished or not */
 	uint64_t unfinished;   /* delivered with unfinished = true */
 	uint64_t orphan_ends;  /* END with nothing open to match */
-	uint64_t unwound;      /* closed because a shallower frame showed theirs was gone */
+	uint64_t unwound;      /* unfinished: a shallower frame showed theirs was gone */
+	uint64_t exceptions;   /* unwound by an exception (an exception passed them) */
 	uint64_t reentries;    /* BEGINs of a call that started over (stack growth) */
 	uint64_t late_events;  /* arrived older than an already released event of its task */
 	uint32_t max_depth;    /* most spans open at once in one task */

@@ -1059,7 +1059,7 @@ static void test_exit_lets_tasks_go(void **state)
 #define P SPAN_EV_PANIC
 
 /* A BEGIN or END (or PANIC) with a stack depth, on task tid 1 of process 10. */
-static void pushd(struct spantree *t, uint64_t ts, uint32_t key, uint32_t sdepth, uint8_t kind)
+static void pushd(struct spantree *t, uint64_t ts, uint32_t key, uint64_t sdepth, uint8_t kind)
 {
 	struct span_ev e = { .ts = ts, .pid = 10, .tid = 1, .key = key, .probe = key + 100,
 			     .name = key + 200, .sdepth = sdepth, .kind = kind };
@@ -1230,6 +1230,86 @@ static void test_depth_exit_after_panic(void **state)
 	rec__free(r);
 }
 
+/*
+ * A restart seen below a deeper open span: the Go function called
+ * runtime.morestack (traced too), which never returns; the function starts
+ * over at its own depth. One span for the call; morestack's is cut there.
+ */
+static void test_depth_reentry_below_deeper_span(void **state)
+{
+	struct rec *r = rec__new(0, false);
+
+	pushd(r->t, 10, 1, 200, B);
+	pushd(r->t, 20, 7, 208, B); /* morestack, called from 1's stack check */
+	pushd(r->t, 30, 1, 200, B); /* 1 starts over on the bigger stack */
+	pushd(r->t, 40, 1, 200, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 7, 1, 1, 20, 30, true }, { 1, 1, 0, 10, 40, false });
+	assert_int_equal(spantree__stats(r->t)->reentries, 1);
+	assert_int_equal(spantree__stats(r->t)->unwound, 1);
+	rec__free(r);
+}
+
+/* Depths of different measures on one task (SPAN_DEPTH_KIND) are never compared. */
+static void test_depth_kinds_apart(void **state)
+{
+	struct rec *r = rec__new(0, false);
+	uint64_t c = 3ull << 60, g0 = 2ull << 60;
+
+	pushd(r->t, 10, 1, c | 5000, B);   /* a C frame, from its stack pointer */
+	pushd(r->t, 20, 2, g0 | 100, B);   /* the Go runtime on the thread's stack */
+	pushd(r->t, 30, 2, g0 | 100, E);
+	pushd(r->t, 40, 3, c | 5000, B);   /* the C frame's depth again: 1 is gone */
+	pushd(r->t, 50, 3, c | 5000, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 2, 1, 1, 20, 30, false }, { 1, 1, 0, 10, 40, true },
+	       { 3, 1, 0, 40, 50, false });
+	rec__free(r);
+}
+
+static void expect_unwound(const struct rec *r, const bool *want, size_t n)
+{
+	assert_int_equal(r->n, n);
+	for (size_t i = 0; i < n; i++)
+		if (r->s[i].unwound != want[i] || (want[i] && r->s[i].unfinished))
+			fail_msg("span %zu: unwound %d unfinished %d, want unwound %d", i,
+				 r->s[i].unwound, r->s[i].unfinished, want[i]);
+}
+
+/*
+ * A C++ exception: get (depth 300) throws, the cleanup in lookup (200) runs
+ * a destructor at get's depth (get is gone: it ends there, unwound), the
+ * cleanup resumes unwinding, handle (100) catches (lookup ends there,
+ * unwound). After the catch, a span from before the throw that a later event
+ * shows gone is unfinished, not unwound.
+ */
+static void test_exception_unwinds(void **state)
+{
+	static const bool unw[] = { true, false, true, false, false, false };
+	struct rec *r = rec__new(0, false);
+
+	pushd(r->t, 5, 9, 50, B);	      /* outer, left later by a jump no probe sees */
+	pushd(r->t, 10, 1, 100, B);	      /* handle */
+	pushd(r->t, 20, 2, 200, B);	      /* lookup */
+	pushd(r->t, 30, 3, 300, B);	      /* get */
+	pushd(r->t, 40, 0, 0, SPAN_EV_THROW);
+	pushd(r->t, 50, 4, 300, B);	      /* ~Guard in lookup's cleanup */
+	pushd(r->t, 55, 4, 300, E);
+	pushd(r->t, 60, 0, 292, SPAN_EV_CLEANUP); /* _Unwind_Resume, called from lookup */
+	pushd(r->t, 70, 0, 192, SPAN_EV_CATCH);   /* __cxa_begin_catch, called from handle */
+	pushd(r->t, 80, 1, 100, E);
+	pushd(r->t, 90, 5, 50, B);	      /* at outer's depth: outer is gone */
+	pushd(r->t, 95, 5, 50, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 3, 1, 3, 30, 50, false }, { 4, 1, 3, 50, 55, false },
+	       { 2, 1, 2, 20, 70, false }, { 1, 1, 1, 10, 80, false },
+	       { 9, 1, 0, 5, 90, true }, { 5, 1, 0, 90, 95, false });
+	expect_unwound(r, unw, 6);
+	assert_int_equal(spantree__stats(r->t)->exceptions, 2);
+	assert_int_equal(spantree__stats(r->t)->unwound, 1);
+	rec__free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1258,6 +1338,9 @@ int main(void)
 		cmocka_unit_test(test_late_events),
 		cmocka_unit_test(test_tid_reuse),
 		cmocka_unit_test(test_unknown_kind_ignored),
+		cmocka_unit_test(test_depth_reentry_below_deeper_span),
+		cmocka_unit_test(test_depth_kinds_apart),
+		cmocka_unit_test(test_exception_unwinds),
 		cmocka_unit_test(test_long_run_large_window),
 		cmocka_unit_test(test_exit_closes_open_spans),
 		cmocka_unit_test(test_exit_without_spans),
