@@ -185,17 +185,56 @@ struct {
 } go_parent SEC(".maps");
 
 /*
- * The goroutine running on this thread (r14 under Go's register ABI); with
- * want_depth, its stack depth in *sdepth (always written: 0 if not wanted).
+ * Per thread: the g last seen at the entry of a function that overwrites
+ * r14 (assembly, whose RETs cannot read g from r14). Such a function does
+ * not switch goroutines, so the g at its RET is the one at its entry; the
+ * stack check in g_runs_here makes a stale entry harmless.
  */
-static __always_inline __u64 go_task(struct pt_regs *ctx, bool want_depth, __u32 *sdepth)
-{
-	__u64 g = ctx->r14, goid = 0, hi = 0, sp = ctx->sp;
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ST_MAX_SEEN_TIDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} go_cur SEC(".maps");
 
-	bpf_probe_read_user(&goid, sizeof(goid), (void *)(g + go_goid_off));
+/* Is g the goroutine running on this stack? Its stack [lo, hi) holds sp. Sets *hi. */
+static __always_inline bool g_runs_here(__u64 g, __u64 sp, __u64 *hi)
+{
+	__u64 stack[2]; /* runtime.g.stack: lo, hi */
+
+	if (!g || bpf_probe_read_user(stack, sizeof(stack), (void *)(g + go_stack_hi_off - 8)))
+		return false;
+	*hi = stack[1];
+	return stack[0] <= sp && sp < stack[1];
+}
+
+/*
+ * The goroutine running on this thread: r14 under Go's register ABI, unless
+ * r14 holds something else (assembly that used it, C code of a cgo
+ * program, a signal handler's stack); then the g this thread saved at the
+ * entry of the assembly function it is in; else none (0: the thread's own
+ * track). With save (the entry of a function that overwrites r14), the g is
+ * saved for its RETs. With want_depth, its stack depth in *sdepth (always
+ * written: 0 if not wanted or unknown).
+ */
+static __always_inline __u64 go_task(struct pt_regs *ctx, bool want_depth, bool save,
+				     __u32 *sdepth)
+{
+	__u64 g = ctx->r14, goid = 0, hi = 0, sp = ctx->sp, *saved;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
 	*sdepth = 0;
-	if (want_depth && !bpf_probe_read_user(&hi, sizeof(hi), (void *)(g + go_stack_hi_off)) &&
-	    hi > sp && hi - sp < (1ull << 32))
+	if (g_runs_here(g, sp, &hi)) {
+		if (save)
+			bpf_map_update_elem(&go_cur, &tid, &g, BPF_ANY);
+	} else {
+		saved = bpf_map_lookup_elem(&go_cur, &tid);
+		if (!saved || !g_runs_here(*saved, sp, &hi))
+			return 0;
+		g = *saved;
+	}
+	bpf_probe_read_user(&goid, sizeof(goid), (void *)(g + go_goid_off));
+	if (want_depth && hi - sp < (1ull << 32))
 		*sdepth = (__u32)(hi - sp);
 	return goid;
 }
@@ -262,8 +301,9 @@ static __always_inline void emit_named(struct pt_regs *ctx, struct cpu_state *c,
 	r->probe = (__u32)(cookie & ST_CK_PROBE_MASK);
 	r->goid = 0;
 	r->sdepth = 0;
+	r->sp = cookie & ST_CK_SP ? ctx->sp : 0;
 	if (go)
-		r->goid = go_task(ctx, !(cookie & ST_CK_NOSDEPTH), &r->sdepth);
+		r->goid = go_task(ctx, !(cookie & ST_CK_NOSDEPTH), cookie & ST_CK_GO_SAVE_G, &r->sdepth);
 	r->nflags = 0;
 	r->_pad = 0;
 	r->ptr = ptr;
@@ -320,41 +360,52 @@ static __always_inline bool current_traced(__u64 id, struct cpu_state **cp)
 	return true;
 }
 
-static __always_inline int emit_span(struct pt_regs *ctx, __u8 type, bool can_fault)
+/* A span record of type (BEGIN or END) on the current thread, or goroutine in Go. */
+static __always_inline void emit_record(struct pt_regs *ctx, struct cpu_state *c, __u64 id,
+					__u64 cookie, __u8 type)
 {
-	struct cpu_state *c;
-	__u64 id = bpf_get_current_pid_tgid(), cookie;
-	__u32 pid = id >> 32, arg;
-
-	if (!current_traced(id, &c))
-		return 0;
-	cookie = bpf_get_attach_cookie(ctx);
-	arg = (cookie >> ST_CK_ARG_SHIFT) & 0xff;
-	if (type == ST_REC_SPAN_BEGIN && arg) {
-		emit_named(ctx, c, pid, (__u32)id, cookie, arg - 1, can_fault);
-		return 0;
-	}
 	if (cookie & ST_CK_GO) {
 		struct st_gspan *g = reserve(sizeof(*g));
 
 		if (!g)
-			return 0;
+			return;
 		fill_hdr(&g->hdr, type == ST_REC_SPAN_BEGIN ? ST_REC_GSPAN_BEGIN : ST_REC_GSPAN_END,
 			 (__u32)id);
 		g->probe = (__u32)(cookie & ST_CK_PROBE_MASK);
-		g->goid = go_task(ctx, !(cookie & ST_CK_NOSDEPTH), &g->sdepth);
+		g->goid = go_task(ctx, !(cookie & ST_CK_NOSDEPTH),
+				  type == ST_REC_SPAN_BEGIN && (cookie & ST_CK_GO_SAVE_G), &g->sdepth);
 		submit_on(c, g, sizeof(*g));
-		return 0;
+		return;
 	}
 
 	struct st_span *r = reserve(sizeof(*r));
 
 	if (!r)
-		return 0;
+		return;
 	fill_hdr(&r->hdr, type, (__u32)id);
-	r->pid = pid;
+	r->pid = id >> 32;
 	r->probe = (__u32)(cookie & ST_CK_PROBE_MASK);
+	r->sp = cookie & ST_CK_SP ? ctx->sp : 0;
 	submit_on(c, r, sizeof(*r));
+}
+
+static __always_inline int emit_span(struct pt_regs *ctx, __u8 type, bool can_fault)
+{
+	struct cpu_state *c;
+	__u64 id = bpf_get_current_pid_tgid(), cookie;
+	__u32 arg;
+
+	if (!current_traced(id, &c))
+		return 0;
+	cookie = bpf_get_attach_cookie(ctx);
+	arg = (cookie >> ST_CK_ARG_SHIFT) & ST_CK_ARG_MASK;
+	if (type == ST_REC_SPAN_BEGIN && arg)
+		emit_named(ctx, c, id >> 32, (__u32)id, cookie, arg - 1, can_fault);
+	else
+		emit_record(ctx, c, id, cookie, type);
+	/* a function whose entry probe is also its way out: a span of no length */
+	if (type == ST_REC_SPAN_BEGIN && (cookie & ST_CK_ALSO_END))
+		emit_record(ctx, c, id, cookie, ST_REC_SPAN_END);
 	return 0;
 }
 
@@ -384,6 +435,32 @@ int span_exit(struct pt_regs *ctx)
 	return emit_span(ctx, ST_REC_SPAN_END, false);
 }
 
+/*
+ * The unwinder's entry points (the cookie says which: enum st_unwind_kind):
+ * an exception begins (_Unwind_RaiseException), or code runs in a frame it
+ * is passing (__cxa_begin_catch: a catch block; _Unwind_Resume: a cleanup is
+ * done), so every frame below that one has been unwound.
+ */
+SEC("uprobe")
+int unwind_event(struct pt_regs *ctx)
+{
+	struct cpu_state *c;
+	__u64 id = bpf_get_current_pid_tgid();
+	struct st_span *r;
+
+	if (!current_traced(id, &c))
+		return 0;
+	r = reserve(sizeof(*r));
+	if (!r)
+		return 0;
+	fill_hdr(&r->hdr, ST_REC_UNWIND, (__u32)id);
+	r->pid = id >> 32;
+	r->probe = (__u32)bpf_get_attach_cookie(ctx);
+	r->sp = ctx->sp;
+	submit_on(c, r, sizeof(*r));
+	return 0;
+}
+
 /* --- goroutines ------------------------------------------------------------ */
 
 static __always_inline bool go_traced(__u32 *pid, __u32 *tid)
@@ -406,7 +483,7 @@ int go_newproc(struct pt_regs *ctx)
 
 	if (!go_traced(&pid, &tid))
 		return 0;
-	goid = go_task(ctx, false, &sdepth);
+	goid = go_task(ctx, false, false, &sdepth);
 	bpf_map_update_elem(&go_parent, &tid, &goid, BPF_ANY);
 	return 0;
 }
@@ -449,7 +526,7 @@ static __always_inline int go_event(struct pt_regs *ctx, __u8 type)
 		return 0;
 	fill_hdr(&r->hdr, type, tid);
 	r->probe = 0;
-	r->goid = go_task(ctx, true, &r->sdepth);
+	r->goid = go_task(ctx, true, false, &r->sdepth);
 	submit(r);
 	return 0;
 }

@@ -31,6 +31,7 @@ enum st_rec_type {
 	ST_REC_GO_CREATE = 13,	 /* a goroutine created another */
 	ST_REC_GO_EXIT = 14,	 /* a goroutine ended (runtime.goexit1) */
 	ST_REC_GO_PANIC = 15,	 /* a goroutine began to panic (runtime.gopanic) */
+	ST_REC_UNWIND = 16,	 /* an exception began, or its unwinding reached code (st_unwind_kind) */
 };
 
 /*
@@ -41,6 +42,15 @@ enum st_rec_type {
 #define ST_CK_ARG_SHIFT 32 /* name argument + 1, 0 if none (8 bits) */
 #define ST_CK_GO (1ull << 40) /* Go: the task is the goroutine in r14, names are Go strings */
 #define ST_CK_NOSDEPTH (1ull << 41) /* not a frame (begin/end pairs): no stack depth */
+/* Go: the function overwrites r14 (assembly); save g at its entry for its RETs */
+#define ST_CK_GO_SAVE_G (1ull << 42)
+/* C: record the stack pointer, which tells frames an exception unwound (st_span.sp) */
+#define ST_CK_SP (1ull << 43)
+/* the entry probe sits on the function's only instruction before it leaves (a RET or
+ * a tail jump): the same probe ends the span */
+#define ST_CK_ALSO_END (1ull << 44)
+/* the argument word a span is named from: (cookie >> ST_CK_ARG_SHIFT) & ST_CK_ARG_MASK */
+#define ST_CK_ARG_MASK 0xffull
 
 /* How a kernel event was observed; the loader says so with -v and in summaries. */
 enum st_via {
@@ -57,11 +67,23 @@ struct st_hdr {
 	__u64 ts;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC, ns */
 };
 
-/* ST_REC_SPAN_BEGIN and ST_REC_SPAN_END */
+/* What an ST_REC_UNWIND says, in its probe field (the attach cookie of its site). */
+enum st_unwind_kind {
+	ST_UNWIND_CLEANUP = 0, /* _Unwind_Resume: a cleanup ran at sp, unwinding goes on */
+	ST_UNWIND_CATCH = 1,   /* __cxa_begin_catch: the exception is caught at sp */
+	ST_UNWIND_THROW = 2,   /* _Unwind_RaiseException, _Unwind_ForcedUnwind: it begins */
+};
+
+/*
+ * ST_REC_SPAN_BEGIN and ST_REC_SPAN_END; ST_REC_UNWIND: an exception began,
+ * or the unwinder ran code at sp (a catch, or a cleanup before it resumes),
+ * so every frame below sp is gone.
+ */
 struct st_span {
 	struct st_hdr hdr;
 	__u32 pid;   /* thread group id */
 	__u32 probe; /* index into the loader's probe table (the attach cookie) */
+	__u64 sp;    /* stack pointer at the probe with ST_CK_SP, else 0 */
 };
 
 /*
@@ -92,6 +114,7 @@ struct st_nspan {
 	__u32 probe;
 	__u64 goid; /* 0 for a thread */
 	__u64 ptr;  /* the string's address */
+	__u64 sp;   /* C: as st_span.sp */
 	__u32 sdepth;
 	__u16 len;  /* bytes in name[], not terminated (FAULT: bytes to read, 0 = to NUL) */
 	__u8 nflags; /* ST_NAME_F_* */
@@ -232,10 +255,10 @@ _Static_assert(sizeof(struct st_offcpu) == 32 + 8 * ST_MAX_STACK, "st_offcpu lay
 _Static_assert(sizeof(struct st_wait) == 16 + sizeof(struct st_offcpu), "st_wait layout");
 _Static_assert(sizeof(struct st_pwrite) == 56, "st_pwrite layout");
 _Static_assert(sizeof(struct st_pipe_write) == 80, "st_pipe_write layout");
-_Static_assert(sizeof(struct st_span) == 24, "st_span layout");
+_Static_assert(sizeof(struct st_span) == 32, "st_span layout");
 _Static_assert(sizeof(struct st_task) == 40, "st_task layout");
 _Static_assert(sizeof(struct st_gspan) == 32, "st_gspan layout");
-_Static_assert(sizeof(struct st_nspan) == 48 + ST_NAME_LEN, "st_nspan layout");
+_Static_assert(sizeof(struct st_nspan) == 56 + ST_NAME_LEN, "st_nspan layout");
 _Static_assert(sizeof(struct st_gocreate) == 40, "st_gocreate layout");
 
 /* Upper bound on traced processes held in the tgid filter map. */

@@ -143,6 +143,7 @@ static void chrome__span(struct trace_writer *w, const struct trace_span *s)
 	chrome__opt_str(jw, "object", s->object);
 	chrome__opt_true(jw, "unfinished", s->unfinished);
 	chrome__opt_true(jw, "panicked", s->panicked);
+	chrome__opt_true(jw, "unwound", s->unwound);
 	chrome__opt_true(jw, "name_truncated", s->truncated);
 	jw__obj_end(jw);
 	jw__obj_end(jw);

@@ -14,6 +14,30 @@
 #include "tasks.h"
 #include "trace.h"
 
+/*
+ * Frame depths, of three measures (SPAN_DEPTH_KIND) that the span tree never
+ * compares with each other: a goroutine's (from the top of its stack, which
+ * moves when the runtime copies it), the Go runtime's on a thread's own
+ * stack (g0, the signal stack: goroutine 0, the thread's track), and a C
+ * frame's from its stack pointer (stacks grow down: a deeper frame has a
+ * lower sp and gets a greater depth; x86-64 user space ends below 2^57 even
+ * with 5-level paging). 0: unknown.
+ */
+#define DEPTH_GOROUTINE (1ull << 60)
+#define DEPTH_GO_THREAD (2ull << 60)
+#define DEPTH_C (3ull << 60)
+#define SP_DEPTH_TOP (1ull << 57)
+
+static uint64_t sp_depth(uint64_t sp)
+{
+	return sp && sp < SP_DEPTH_TOP ? DEPTH_C | (SP_DEPTH_TOP - sp) : 0;
+}
+
+static uint64_t go_depth(uint64_t goid, uint32_t sdepth)
+{
+	return sdepth ? (goid ? DEPTH_GOROUTINE : DEPTH_GO_THREAD) | sdepth : 0;
+}
+
 /* Span keys: a function's is its probe index, a pair's is above them all. */
 #define PAIR_KEY(pair) (0x80000000u | (pair))
 /* A name id with this bit was cut to fit (ST_NAME_F_TRUNCATED). */
@@ -42,11 +66,12 @@ void decoder__on_span(void *ctx, const struct span_out *sp)
 		.object = p->object,
 		.unfinished = sp->unfinished,
 		.panicked = sp->panicked,
+		.unwound = sp->unwound,
 		.truncated = (sp->name & NAME_TRUNCATED) != 0,
 	};
 
 	d->ops->span(d->w, &ts);
-	if (!sp->unfinished)
+	if (!sp->unfinished && !sp->unwound)
 		stats__add_id(d->stats, sp->probe, p->name, ts.dur_ns);
 }
 
@@ -249,6 +274,7 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 		[ST_REC_GO_CREATE] = sizeof(struct st_gocreate),
 		[ST_REC_GO_EXIT] = sizeof(struct st_gspan),
 		[ST_REC_GO_PANIC] = sizeof(struct st_gspan),
+		[ST_REC_UNWIND] = sizeof(struct st_span),
 	};
 	const struct st_hdr *h = data;
 	struct span_ev ev = { 0 };
@@ -271,7 +297,26 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 		const struct st_span *r = data;
 
 		ev.kind = h->type == ST_REC_SPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
+		ev.sdepth = sp_depth(r->sp);
 		push_span(d, &ev, r->probe, r->pid, 0);
+		break;
+	}
+	case ST_REC_UNWIND: {
+		static const uint8_t kinds[] = { [ST_UNWIND_CLEANUP] = SPAN_EV_CLEANUP,
+						 [ST_UNWIND_CATCH] = SPAN_EV_CATCH,
+						 [ST_UNWIND_THROW] = SPAN_EV_THROW };
+		const struct st_span *r = data;
+
+		if (r->probe >= sizeof(kinds)) {
+			d->bad_records++;
+			break;
+		}
+		ev.kind = kinds[r->probe];
+		ev.pid = r->pid;
+		ev.sdepth = sp_depth(r->sp);
+		spantree__push(d->tree, &ev);
+		if (ev.kind == SPAN_EV_THROW)
+			d->nexceptions++;
 		break;
 	}
 	case ST_REC_GSPAN_BEGIN:
@@ -279,7 +324,7 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 		const struct st_gspan *r = data;
 
 		ev.kind = h->type == ST_REC_GSPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
-		ev.sdepth = r->sdepth;
+		ev.sdepth = go_depth(r->goid, r->sdepth);
 		push_span(d, &ev, r->probe, tid_pid(d, h->tid), r->goid);
 		break;
 	}
@@ -291,7 +336,7 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 			break;
 		}
 		ev.kind = SPAN_EV_BEGIN;
-		ev.sdepth = r->sdepth;
+		ev.sdepth = r->sp ? sp_depth(r->sp) : go_depth(r->goid, r->sdepth);
 		ev.name = name_of(d, r);
 		push_span(d, &ev, r->probe, r->pid, r->goid);
 		break;

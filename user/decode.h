@@ -63,6 +63,7 @@ struct decoder {
 	uint64_t name_faults; /* span names whose argument could not be read */
 	uint64_t ngo_created; /* goroutines created while tracing */
 	uint64_t ngo_panics;
+	uint64_t nexceptions; /* exceptions thrown (or threads cancelled) while tracing */
 };
 
 /*

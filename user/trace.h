@@ -21,6 +21,7 @@ struct trace_span {
 	const char *object; /* path of the ELF object, goes to args; may be NULL */
 	bool unfinished;    /* no END: still open at the stop, or cut off */
 	bool panicked;	    /* unwound by a panic: ends where the panic began */
+	bool unwound;	    /* unwound by an exception: ends where the unwinder passed it */
 	bool truncated;	    /* the name taken from an argument was cut to fit */
 };
 

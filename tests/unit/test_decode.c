@@ -56,10 +56,11 @@ static void rec__thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid,
 
 static void rec__span(struct trace_writer *w, const struct trace_span *s)
 {
-	rec__line(w, "span %u/%u %s %llu+%llu func=%s object=%s%s%s%s", s->pid, s->tid, s->name,
+	rec__line(w, "span %u/%u %s %llu+%llu func=%s object=%s%s%s%s%s", s->pid, s->tid, s->name,
 		  (unsigned long long)s->start_ns, (unsigned long long)s->dur_ns, s->func,
 		  s->object ? s->object : "-", s->unfinished ? " unfinished" : "",
-		  s->panicked ? " panicked" : "", s->truncated ? " truncated" : "");
+		  s->panicked ? " panicked" : "", s->truncated ? " truncated" : "",
+		  s->unwound ? " unwound" : "");
 }
 
 static void rec__flow(struct trace_writer *w, const struct trace_flow *fl)
@@ -278,6 +279,40 @@ static void test_c_span_unfinished(void **state)
 	assert_non_null(strstr(buf, "\nouter "));
 	assert_int_equal(atoi(strstr(buf, "\nouter ") + 7), 1);
 	free(buf);
+}
+
+/* A C record with the stack pointer (where exceptions unwind), or an ST_REC_UNWIND. */
+static void spspan(struct fx *f, uint8_t type, uint64_t ts, uint32_t probe, uint64_t sp)
+{
+	struct st_span r = { .hdr = { .type = type, .tid = 101, .ts = ts }, .pid = 100,
+			     .probe = probe, .sp = sp };
+
+	assert_true(decoder__record(&f->d, &r, sizeof(r)));
+}
+
+/*
+ * C++: inner throws under outer, the catch runs in outer's frame. The stack
+ * pointers tell frames apart (a lower sp is deeper): inner ends at the catch,
+ * unwound, and out of the summary; outer returns.
+ */
+static void test_c_exception(void **state)
+{
+	struct fx *f = *state;
+
+	spspan(f, ST_REC_SPAN_BEGIN, 1000, P_OUTER, 0x7ffd1000);
+	spspan(f, ST_REC_SPAN_BEGIN, 1100, P_INNER, 0x7ffd0f00);
+	spspan(f, ST_REC_UNWIND, 1200, ST_UNWIND_THROW, 0x7ffd0e00);
+	EXPECT_NOTHING(f);
+	/* __cxa_begin_catch called from outer: its sp is that of outer's callees */
+	spspan(f, ST_REC_UNWIND, 1300, ST_UNWIND_CATCH, 0x7ffd0f00);
+	EXPECT(f, "span 100/101 ns::inner() 1100+200 func=_ZN2ns5innerEv object=/bin/t unwound");
+	spspan(f, ST_REC_SPAN_END, 1400, P_OUTER, 0x7ffd1000);
+	EXPECT(f, "span 100/101 outer 1000+400 func=outer object=/bin/t");
+	assert_int_equal(f->d.nexceptions, 1);
+	assert_int_equal(spantree__stats(f->d.tree)->exceptions, 1);
+	/* an unknown kind is malformed */
+	spspan(f, ST_REC_UNWIND, 1500, 3, 0x7ffd1000);
+	assert_int_equal(f->d.bad_records, 1);
 }
 
 /* --- Go ------------------------------------------------------------------------ */
@@ -626,6 +661,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_c_spans_nest, fx__setup, fx__teardown),
 		cmocka_unit_test_setup_teardown(test_c_span_unfinished, fx__setup, fx__teardown),
+		cmocka_unit_test_setup_teardown(test_c_exception, fx__setup, fx__teardown),
 		cmocka_unit_test_setup_teardown(test_go_spans_on_goroutine_tracks, fx__setup,
 						fx__teardown),
 		cmocka_unit_test_setup_teardown(test_go_edge_cases, fx__setup, fx__teardown),
