@@ -49,7 +49,7 @@ TARGETS     := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS))
 
 FIX         := $(BUILD)/fixtures
 FIXTURES    := $(FIX)/fx_pie $(FIX)/fx_nopie $(FIX)/libfx.so $(FIX)/fx_pie_stripped \
-	       $(FIX)/libfx_stripped.so $(FIX)/fx_notelf
+	       $(FIX)/libfx_stripped.so $(FIX)/fx_notelf $(FIX)/libfx_asm.so
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(ASAN_OBJS)
@@ -108,6 +108,8 @@ $(FIX)/fx_pie_stripped: $(FIX)/fx_pie
 	$(Q)strip --strip-all $< -o $@
 $(FIX)/libfx_stripped.so: $(FIX)/libfx.so
 	$(Q)strip --strip-all $< -o $@
+$(FIX)/libfx_asm.so: tests/fixtures/fx_asm.S | $(FIX)
+	$(Q)$(CC) -shared -nostdlib $< -o $@
 $(FIX)/fx_notelf: | $(FIX)
 	$(Q)printf 'not an ELF file\n' > $@
 
@@ -148,6 +150,13 @@ $(BUILD)/targets/%: tests/targets/%.c | $(BUILD)/targets
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 -g -pthread -fno-omit-frame-pointer $(DEPFLAGS) $< -o $@
 
+# C++ targets (exceptions through traced frames).
+CXX ?= g++
+TARGETS += $(patsubst tests/targets/%.cpp,$(BUILD)/targets/%,$(wildcard tests/targets/*.cpp))
+$(BUILD)/targets/%: tests/targets/%.cpp | $(BUILD)/targets
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) -O1 -g $(DEPFLAGS) $< -o $@
+
 # Variants of the threads target: non-PIE, and stripped to .dynsym only.
 TARGETS += $(BUILD)/targets/threads_nopie $(BUILD)/targets/threads_stripped
 $(BUILD)/targets/threads_nopie: tests/targets/threads.c | $(BUILD)/targets
@@ -162,6 +171,11 @@ GT := $(BUILD)/targets
 TARGETS += $(GT)/gotasks $(GT)/gotasks_stripped $(GT)/gotasks_old $(GT)/gotasks_unknown \
 	   $(GT)/gotasks_unknown_dwarf
 $(GT)/gotasks: tests/targets/go/gotasks.go | $(GT)
+	$(call msg,GO,$@)
+	$(Q)$(GO_FX_ENV) $(GO) build -o $@ $<
+# The Go runtime under probes: the GC's write barriers and sha256's assembly.
+TARGETS += $(GT)/gowork
+$(GT)/gowork: tests/targets/go/gowork.go | $(GT)
 	$(call msg,GO,$@)
 	$(Q)$(GO_FX_ENV) $(GO) build -o $@ $<
 $(GT)/gotasks_stripped: $(GT)/gotasks
@@ -215,7 +229,7 @@ $(BUILD)/qemu:
 # functions (root). callloop.c is built with CET (bench_cet starts with endbr64),
 # callloop_nocet.c without (bench_push starts with push, bench_leaf is lea; ret).
 BENCH_DIR   := $(BUILD)/bench
-BENCH_BINS  := $(BENCH_DIR)/callloop $(BENCH_DIR)/goloop
+BENCH_BINS  := $(BENCH_DIR)/callloop $(BENCH_DIR)/callloop_cxx $(BENCH_DIR)/goloop
 .PHONY: bench bench-targets
 bench-targets: $(BENCH_BINS)
 $(BENCH_DIR)/callloop_cet.o: bench/targets/callloop.c | $(BENCH_DIR)
@@ -228,6 +242,10 @@ $(BENCH_DIR)/callloop_nocet.o: bench/targets/callloop_nocet.c | $(BENCH_DIR)
 $(BENCH_DIR)/callloop: $(BENCH_DIR)/callloop_cet.o $(BENCH_DIR)/callloop_nocet.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $^ -o $@
+# The same loop in a C++ process: libstdc++ mapped, so exceptions could unwind.
+$(BENCH_DIR)/callloop_cxx: $(BENCH_DIR)/callloop_cet.o $(BENCH_DIR)/callloop_nocet.o
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) $^ -Wl,--no-as-needed -lstdc++ -o $@
 $(BENCH_DIR)/goloop: bench/targets/goloop.go | $(BENCH_DIR)
 	$(call msg,GO,$@)
 	$(Q)$(GO_FX_ENV) $(GO) build -o $@ $<

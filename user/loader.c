@@ -36,6 +36,7 @@
 #include "tasks.h"
 #include "trace.h"
 #include "umulti.h"
+#include "unwind.h"
 #include "uprobes.h"
 #include "util.h"
 
@@ -54,6 +55,8 @@ struct session {
 	struct gobin go;     /* the main executable, if it is Go */
 	const char *go_path; /* its open_path when its goroutines are followed */
 	struct site_table sites;
+	struct unwind_info unwind; /* can exceptions unwind through traced frames? */
+	bool *skip_said;	   /* per probe: its skipping was reported */
 	struct uprobes up;
 	bool names_sleepable; /* span_enter_named loaded: it can fault names in */
 	struct ringread rb;
@@ -230,7 +233,8 @@ static int open_bpf(struct session *s, bool sleepable, char *err, size_t errlen)
 		struct bpf_program *up[] = { s->skel->progs.span_enter, s->skel->progs.span_exit,
 					     s->skel->progs.span_enter_named,
 					     s->skel->progs.go_newproc, s->skel->progs.go_newproc_ret,
-					     s->skel->progs.go_goexit, s->skel->progs.go_panic };
+					     s->skel->progs.go_goexit, s->skel->progs.go_panic,
+					     s->skel->progs.unwind_event };
 
 		for (size_t i = 0; i < sizeof(up) / sizeof(up[0]); i++)
 			bpf_program__set_expected_attach_type(up[i], ST_TRACE_UPROBE_MULTI);
@@ -324,24 +328,60 @@ static bool has_glob(const char *p)
 	return strpbrk(p, "*?[") != NULL;
 }
 
+/* Kinds of reasons to skip a function, counted for one warning line. */
+#define SKIP_KINDS 8
+struct skip_count {
+	const char *kind[SKIP_KINDS];
+	size_t n[SKIP_KINDS];
+	size_t nkinds, total;
+};
+
+static void skip_count__add(struct skip_count *c, const char *kind)
+{
+	size_t k;
+
+	c->total++;
+	for (k = 0; k < c->nkinds && strcmp(c->kind[k], kind); k++)
+		;
+	if (k == c->nkinds && k < SKIP_KINDS)
+		c->kind[c->nkinds++] = kind;
+	if (k < SKIP_KINDS)
+		c->n[k]++;
+}
+
+static void skip_count__say(const struct skip_count *c)
+{
+	char line[1024];
+	size_t off;
+
+	off = (size_t)snprintf(line, sizeof(line), "warning: skipped %zu function%s:", c->total,
+			       c->total == 1 ? "" : "s");
+	for (size_t k = 0; k < c->nkinds && off < sizeof(line); k++)
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s %zu %s", k ? ";" : "",
+					c->n[k], c->kind[k]);
+	say("%s%s", line, verbose ? "" : "; -v lists them");
+}
+
 /*
- * Functions that could not be probed (no RET, or refused by the kernel): an
- * error if a SPEC named one exactly, else one warning for all of them.
+ * Functions that could not be probed since the last call (no RET, an
+ * instruction the kernel emulates wrongly, refused by the kernel): an error
+ * if a SPEC named one exactly, else one warning line for them all, by kind.
  */
 static int report_skipped(struct session *s, const char *kernel_why, char *err, size_t errlen)
 {
-	size_t nskip = 0;
-	const char *why = NULL;
+	struct skip_count c = { 0 };
+	char kernel_kind[160];
 
+	snprintf(kernel_kind, sizeof(kernel_kind), "refused by the kernel (%s)",
+		 kernel_why ? kernel_why : "");
 	for (size_t i = 0; i < s->probes.n; i++) {
 		const struct probe *p = &s->probes.v[i];
-		const char *w;
+		const char *w = s->sites.why[i] ? s->sites.why[i] : kernel_why;
 
-		if (!s->sites.skipped[i])
+		if (!s->sites.skipped[i] || s->skip_said[i])
 			continue;
-		nskip++;
-		w = s->sites.why[i] ? s->sites.why[i] : kernel_why;
-		why = w;
+		s->skip_said[i] = true;
+		skip_count__add(&c, s->sites.skip_kind[i] ? s->sites.skip_kind[i] : kernel_kind);
 		if (!has_glob(p->spec->pattern)) {
 			if (s->sites.why[i])
 				snprintf(err, errlen, "cannot trace %s in %s: %s; trace its callers, "
@@ -354,24 +394,46 @@ static int report_skipped(struct session *s, const char *kernel_why, char *err, 
 		if (verbose)
 			say("skipped %s in %s: %s", p->func, p->object, w);
 	}
-	if (nskip == s->probes.n && nskip) {
-		snprintf(err, errlen, "none of the %zu functions matched can be traced (%s)", nskip,
-			 why);
+	if (s->sites.nskipped == s->probes.n && s->probes.n) {
+		snprintf(err, errlen, "none of the %zu functions matched can be traced (%s)",
+			 s->probes.n, c.nkinds ? c.kind[0] : "see -v");
 		return -1;
 	}
-	if (nskip && kernel_why)
-		say("warning: skipped %zu function%s the kernel refused to probe (%s)%s", nskip,
-		    nskip == 1 ? "" : "s", why, verbose ? "" : "; -v lists them");
-	else if (nskip)
-		say("warning: skipped %zu function%s: %s%s", nskip, nskip == 1 ? "" : "s", why,
-		    verbose ? "" : "; -v lists them");
+	if (c.total)
+		skip_count__say(&c);
 	return 0;
+}
+
+/* -v: where each function's probes sit, and why. */
+static void say_sites(const struct session *s)
+{
+	for (size_t i = 0; i < s->probes.n; i++) {
+		const struct probe *p = &s->probes.v[i];
+		const struct site_table *st = &s->sites;
+		uint32_t nx = st->nexits[i], nh = st->nhidden[i];
+		char ret[200];
+
+		if (st->skipped[i])
+			continue;
+		if (p->role != SPEC_FUNC)
+			snprintf(ret, sizeof(ret), "%s", "");
+		else if (!st->ret_insns[i])
+			snprintf(ret, sizeof(ret), "; return: uretprobe");
+		else
+			snprintf(ret, sizeof(ret), "; returns: %u way%s out (RETs, tail jumps)%s%.0u%s",
+				 nx, nx == 1 ? "" : "s",
+				 nh ? "; not seen: " : "", nh,
+				 nh ? " conditional or indirect jumps out (a call leaving through "
+				      "one ends unfinished when a later event shows it gone)" : "");
+		say("%s: entry probe at +%u, %s%s", p->func, st->entry[i], st->place[i], ret);
+	}
 }
 
 /* Is the main executable Go, and can its goroutines be followed? Then plan the sites. */
 static int plan_probes(struct session *s, char *err, size_t errlen)
 {
 	const struct target_obj *main_obj = NULL;
+	struct sites_target tg;
 	bool go_probes = false;
 	char why[512];
 
@@ -392,30 +454,27 @@ static int plan_probes(struct session *s, char *err, size_t errlen)
 				    s->go.goid_off, s->go.stack_hi_off, s->go.goid_from);
 		}
 	}
-	if (sites__build(&s->probes, s->go_path,
-			 (s->o->probe_at_entry ? SITES_AT_ENTRY : 0) |
-				 (util__env_set("SPANTRACE_C_RET_PROBES") ? SITES_C_RETS : 0),
-			 &s->sites, err, errlen))
+	unwind__detect(s->target.objs, s->target.nobjs, &s->unwind);
+	if (verbose && s->unwind.present)
+		say("exceptions can unwind through traced frames (%s): returns are probed on "
+		    "their instructions, never with a uretprobe", s->unwind.why);
+	tg = (struct sites_target){
+		.go_path = s->go_path,
+		.unwinds = s->unwind.present,
+		.unwinder_paths = s->unwind.objs,
+		.nunwinder_paths = s->unwind.nobjs,
+		.flags = (s->o->probe_at_entry ? SITES_AT_ENTRY : 0) |
+			 (util__env_set("SPANTRACE_C_RET_PROBES") ? SITES_C_RETS : 0),
+	};
+	if (sites__build(&s->probes, &tg, &s->sites, err, errlen))
 		return -1;
+	s->skip_said = calloc(s->probes.n ? s->probes.n : 1, sizeof(*s->skip_said));
+	if (!s->skip_said) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (verbose)
-		for (size_t i = 0; i < s->probes.n; i++) {
-			const struct probe *p = &s->probes.v[i];
-			size_t nret = 0;
-
-			if (s->sites.skipped[i])
-				continue;
-			for (size_t k = 0; k < s->sites.n; k++)
-				nret += s->sites.v[k].probe == i && s->sites.v[k].prog == SITE_EXIT;
-			if (p->role != SPEC_FUNC)
-				say("%s: entry probe at +%u, %s", p->func, s->sites.entry[i],
-				    s->sites.place[i]);
-			else if (s->sites.ret_insns[i])
-				say("%s: entry probe at +%u, %s; returns: %zu RET instruction%s", p->func,
-				    s->sites.entry[i], s->sites.place[i], nret, nret == 1 ? "" : "s");
-			else
-				say("%s: entry probe at +%u, %s; return: uretprobe", p->func,
-				    s->sites.entry[i], s->sites.place[i]);
-		}
+		say_sites(s);
 	return report_skipped(s, NULL, err, errlen);
 }
 
@@ -435,7 +494,8 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 			   [SITE_GO_NEWPROC] = k->progs.go_newproc,
 			   [SITE_GO_NEWPROC_RET] = k->progs.go_newproc_ret,
 			   [SITE_GO_GOEXIT] = k->progs.go_goexit,
-			   [SITE_GO_PANIC] = k->progs.go_panic },
+			   [SITE_GO_PANIC] = k->progs.go_panic,
+			   [SITE_UNWIND] = k->progs.unwind_event },
 		.multi = s->feat.uprobe_multi,
 		.verbose = verbose,
 		.pid_for = uprobe_pid,
@@ -533,9 +593,17 @@ static void print_summary(struct session *s, uint64_t dropped)
 		s->go_path ? "tasks (threads and goroutines)" : "threads",
 		(unsigned long long)dropped);
 	if (s->go_path)
-		fprintf(stderr, "goroutines: %llu created, %llu panics, %llu spans cut short by "
-			"a panic or unwinding\n", (unsigned long long)s->dec.ngo_created,
-			(unsigned long long)s->dec.ngo_panics, (unsigned long long)ts->unwound);
+		fprintf(stderr, "goroutines: %llu created, %llu panics\n",
+			(unsigned long long)s->dec.ngo_created,
+			(unsigned long long)s->dec.ngo_panics);
+	if (s->unwind.present)
+		fprintf(stderr, "exceptions: %llu thrown; %llu spans unwound by one (left out of "
+			"the table above)\n", (unsigned long long)s->dec.nexceptions,
+			(unsigned long long)ts->exceptions);
+	if (ts->unwound)
+		fprintf(stderr, "%llu spans ended without their return (a panic or an exception "
+			"unwound them, or they left by a jump no probe sees, or never return), "
+			"marked unfinished\n", (unsigned long long)ts->unwound);
 	if (s->dec.name_faults)
 		say("%llu span names could not be read from their argument (a bad pointer?): "
 		    "those spans are named after their function",
@@ -555,6 +623,7 @@ static void session_cleanup(struct session *s)
 {
 	uprobes__free(&s->up);
 	sites__free(&s->sites, s->probes.n);
+	free(s->skip_said);
 	gor__free(s->gors);
 	names__free(s->names);
 	ringread__close(&s->rb);
@@ -599,14 +668,6 @@ static void name_task(void *ctx, struct task *t)
 		s->ops->process_name(s->w, t->pid, t->comm);
 }
 
-static bool specs_name_objects(const struct opts *o)
-{
-	for (size_t i = 0; i < o->nspecs; i++)
-		if (o->specs[i].object)
-			return true;
-	return false;
-}
-
 int loader__run(const struct opts *o)
 {
 	struct session s = { .o = o, .ops = &chrome_trace_ops, .epfd = -1, .sigfd = -1 };
@@ -619,7 +680,7 @@ int loader__run(const struct opts *o)
 	if (target__check_caps(err, sizeof(err)))
 		goto fail;
 	if (o->pid ? target__attach_pid(&s.target, o->pid, err, sizeof(err)) :
-		     target__launch(&s.target, o->cmd, specs_name_objects(o), err, sizeof(err)))
+		     target__launch(&s.target, o->cmd, true, err, sizeof(err)))
 		goto fail;
 	if (resolve__specs(o->specs, o->nspecs, s.target.objs, s.target.nobjs, &s.probes, err,
 			   sizeof(err)) ||

@@ -24,6 +24,70 @@ char *resolve__display_name(const char *sym)
 	return strdup(sym);
 }
 
+/* ".cold" or ".cold.N": the whole of s. */
+static bool cold_suffix(const char *s)
+{
+	if (strncmp(s, ".cold", 5) != 0)
+		return false;
+	s += 5;
+	if (*s == '\0')
+		return true;
+	if (*s++ != '.' || !isdigit((unsigned char)*s))
+		return false;
+	while (isdigit((unsigned char)*s))
+		s++;
+	return *s == '\0';
+}
+
+bool resolve__is_fragment(const char *sym)
+{
+	for (const char *c = strstr(sym, ".cold"); c; c = strstr(c + 1, ".cold"))
+		if (c != sym && cold_suffix(c))
+			return true;
+	return false;
+}
+
+/* Is sym the cold fragment of the function name[0..n)? */
+static bool cold_of(const char *sym, const char *name, size_t n)
+{
+	return strncmp(sym, name, n) == 0 && cold_suffix(sym + n);
+}
+
+/* The fragments of fs, by index: the few symbols a function's cold part is looked up in. */
+struct fragments {
+	size_t *v;
+	size_t n;
+};
+
+static int fragments__find(const struct elf_funcs *fs, struct fragments *fr)
+{
+	fr->n = 0;
+	fr->v = NULL;
+	for (size_t i = 0; i < fs->n; i++) {
+		size_t *v;
+
+		if (!fs->v[i].size || !resolve__is_fragment(fs->v[i].name))
+			continue;
+		v = realloc(fr->v, (fr->n + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		fr->v = v;
+		fr->v[fr->n++] = i;
+	}
+	return 0;
+}
+
+static const struct elf_func *cold_part(const struct elf_funcs *fs, const struct fragments *fr,
+					const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < fr->n; i++)
+		if (cold_of(fs->v[fr->v[i]].name, name, n))
+			return &fs->v[fr->v[i]];
+	return NULL;
+}
+
 static const char *base_name(const char *p)
 {
 	const char *s = strrchr(p, '/');
@@ -91,9 +155,12 @@ static int pick_object(const struct spec *s, const struct target_obj *objs, size
 	return -1;
 }
 
-/* Adds f; 0 if it is there already for the same purpose, -EEXIST (with *clash) if not. */
+/*
+ * Adds f (and its cold part, or NULL); 0 if it is there already for the same
+ * purpose, -EEXIST (with *clash) if not.
+ */
 static int table_add(struct probe_table *t, const struct target_obj *o, const struct elf_func *f,
-		     const struct spec *s, const struct probe **clash)
+		     const struct elf_func *cold, const struct spec *s, const struct probe **clash)
 {
 	struct probe *p;
 
@@ -122,6 +189,11 @@ static int table_add(struct probe_table *t, const struct target_obj *o, const st
 	p->addr = f->addr;
 	p->offset = f->offset;
 	p->size = f->size;
+	if (cold) {
+		p->cold_addr = cold->addr;
+		p->cold_offset = cold->offset;
+		p->cold_size = cold->size;
+	}
 	p->spec = s;
 	p->role = s->role;
 	p->pair = s->pair;
@@ -173,51 +245,62 @@ static bool func_matches(const char *pattern, const char *sym)
 	return ok;
 }
 
+/* Adds to out the functions of o that s matches, with their cold parts. */
+static int resolve_spec(const struct spec *s, const struct target_obj *o,
+			const struct elf_funcs *fs, struct probe_table *out, char *err,
+			size_t errlen)
+{
+	struct fragments fr;
+	size_t hits = 0;
+	int r = fragments__find(fs, &fr);
+
+	for (size_t i = 0; !r && i < fs->n; i++) {
+		const struct probe *clash = NULL;
+
+		if (resolve__is_fragment(fs->v[i].name) || !func_matches(s->pattern, fs->v[i].name))
+			continue;
+		hits++;
+		r = table_add(out, o, &fs->v[i], cold_part(fs, &fr, fs->v[i].name), s, &clash);
+		if (r == -EEXIST) {
+			snprintf(err, errlen,
+				 "%s is matched by both '%s' and '%s', which trace it differently; "
+				 "make the patterns match different functions",
+				 fs->v[i].name, clash->spec->text, s->text);
+			free(fr.v);
+			return -1;
+		}
+	}
+	free(fr.v);
+	if (r) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (!hits) {
+		no_match_error(s, o, fs, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
 int resolve__specs(const struct spec *specs, size_t nspecs, const struct target_obj *objs,
 		   size_t nobjs, struct probe_table *out, char *err, size_t errlen)
 {
 	for (size_t si = 0; si < nspecs; si++) {
-		const struct spec *s = &specs[si];
 		const struct target_obj *o;
 		struct elf_funcs fs;
 		char why[256];
-		size_t hits = 0;
 		int r;
 
-		if (pick_object(s, objs, nobjs, &o, err, errlen))
+		if (pick_object(&specs[si], objs, nobjs, &o, err, errlen))
 			return -1;
-		r = elf_funcs__load(o->open_path, &fs, why, sizeof(why));
-		if (r) {
+		if (elf_funcs__load(o->open_path, &fs, why, sizeof(why))) {
 			snprintf(err, errlen, "cannot read symbols of %s: %s", o->path, why);
 			return -1;
 		}
-		for (size_t i = 0; i < fs.n; i++) {
-			if (!func_matches(s->pattern, fs.v[i].name))
-				continue;
-			const struct probe *clash = NULL;
-
-			hits++;
-			r = table_add(out, o, &fs.v[i], s, &clash);
-			if (r == -EEXIST) {
-				snprintf(err, errlen,
-					 "%s is matched by both '%s' and '%s', which trace it "
-					 "differently; make the patterns match different functions",
-					 fs.v[i].name, clash->spec->text, s->text);
-				elf_funcs__free(&fs);
-				return -1;
-			}
-			if (r) {
-				snprintf(err, errlen, "out of memory");
-				elf_funcs__free(&fs);
-				return -1;
-			}
-		}
-		if (!hits) {
-			no_match_error(s, o, &fs, err, errlen);
-			elf_funcs__free(&fs);
-			return -1;
-		}
+		r = resolve_spec(&specs[si], o, &fs, out, err, errlen);
 		elf_funcs__free(&fs);
+		if (r)
+			return -1;
 	}
 	return 0;
 }

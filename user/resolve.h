@@ -28,6 +28,12 @@ struct probe {
 	uint64_t addr;
 	uint64_t offset;
 	uint64_t size;	       /* bytes of code, 0 if the symbol does not say */
+	/*
+	 * The function's cold part, which the compiler moved out of line
+	 * (gcc's "f.cold", clang's "f.cold.1"): jumps into it are not exits,
+	 * and its RETs are the function's. All 0 if it has none.
+	 */
+	uint64_t cold_addr, cold_offset, cold_size;
 	const struct spec *spec; /* the first SPEC that matched it */
 	int role;	       /* enum spec_role */
 	unsigned int pair;     /* SPEC_BEGIN/SPEC_END */
@@ -50,6 +56,12 @@ struct probe_table {
 int resolve__specs(const struct spec *specs, size_t nspecs, const struct target_obj *objs,
 		   size_t nobjs, struct probe_table *out, char *err, size_t errlen);
 void probe_table__free(struct probe_table *t);
+
+/*
+ * A compiler-made fragment of another function ("f.cold", "f.cold.1"): code
+ * that function jumps to, never called. It is not a function to trace.
+ */
+bool resolve__is_fragment(const char *sym);
 
 /* Demangled C++ name without parameters, or a copy of sym. Never NULL unless out of memory. */
 char *resolve__display_name(const char *sym);

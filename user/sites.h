@@ -7,15 +7,24 @@
  *     arguments and the stack as the first byte has them (disasm__entry),
  *     or at the first byte with SITES_AT_ENTRY (--probe-at=entry);
  *   - a C span function: that entry uprobe, and a uretprobe;
- *   - a Go span function: that entry uprobe (usually the stack check's jbe)
- *     and one on each RET
- *     instruction (never a uretprobe: the Go runtime copies stacks and aborts
- *     on a return address it did not put there); a Go function without a RET
- *     (it ends in a tail jump or never returns) cannot be a span function;
+ *   - a Go span function, and a C one in a process that can unwind
+ *     exceptions (C++, Rust): that entry uprobe (in Go usually the stack
+ *     check's jbe) and one on each way out: RETs and tail jumps, of the
+ *     function and of its cold part (never a uretprobe: the Go runtime
+ *     copies stacks and aborts on a return address it did not put there,
+ *     and an exception unwinding through one finds no unwind information
+ *     and ends the program in std::terminate); a function with no way out
+ *     a probe can see cannot be a span function there; the entry probe on a
+ *     function's only instruction before it leaves is also its end;
  *   - a pair's BEGIN and END functions: the entry uprobe only (Go: right
  *     after the stack check, where a call whose stack grows passes once);
  *   - in a Go program with span probes, the runtime functions that make
- *     goroutines, end them and start panics.
+ *     goroutines, end them and start panics;
+ *   - in a process that can unwind exceptions, the unwinder's entry points:
+ *     where an exception begins, and where its unwinding runs code in a
+ *     frame it passes (a catch, a cleanup), so the frames below are gone;
+ *   - no site on an instruction the kernel would not run exactly
+ *     (disasm__probe_safe): its function loses all its sites.
  */
 #ifndef SPANTRACE_SITES_H
 #define SPANTRACE_SITES_H
@@ -35,6 +44,7 @@ enum site_prog {
 	SITE_GO_NEWPROC_RET, /* go_newproc_ret: runtime.newproc1 RETs */
 	SITE_GO_GOEXIT,	   /* go_goexit: runtime.goexit1 entry */
 	SITE_GO_PANIC,	   /* go_panic: runtime.gopanic entry */
+	SITE_UNWIND,	   /* unwind_event: the unwinder's entry points (st_unwind_kind) */
 	SITE_NPROGS,
 };
 
@@ -55,17 +65,36 @@ struct site_table {
 	bool *skipped;	  /* per probe: no sites (see below) */
 	size_t nskipped;
 	char **why;	  /* per probe: why it was skipped, or NULL */
+	const char **skip_kind; /* per probe: why, in a few words shared by its like */
 	uint32_t *entry;  /* per probe: the entry probe's offset in the function */
 	char **place;	  /* per probe: where the entry probe sits and why, in words */
-	bool *ret_insns;  /* per probe: its return is probed on its RET instructions */
+	bool *ret_insns;  /* per probe: its return is probed on its ways out, not a uretprobe */
+	uint32_t *nexits; /* per probe: ways out probed (RETs, tail jumps) */
+	uint32_t *nhidden; /* per probe: ways out no probe sees (conditional, indirect jumps) */
 	bool go;	  /* has goroutine sites */
 	size_t nruntime;  /* runtime sites */
+	size_t nunwind;	  /* the unwinder's sites */
+};
+
+/* What the loader knows of the target that decides where probes go. */
+struct sites_target {
+	/* open_path of the Go executable whose goroutines are followed, or NULL */
+	const char *go_path;
+	/*
+	 * Exceptions can unwind through C frames of the process (an unwinder
+	 * is mapped: libstdc++, libgcc_s): C returns on their instructions,
+	 * records with the stack pointer, and the unwinder's sites in these
+	 * objects.
+	 */
+	bool unwinds;
+	const char *const *unwinder_paths;
+	size_t nunwinder_paths;
+	unsigned int flags; /* SITES_* */
 };
 
 /*
- * Builds the sites of every probe. go_path is the open_path of the Go
- * executable the goroutine offsets belong to (NULL: no Go object): its
- * probes are Go probes, and the runtime functions are looked up in it.
+ * Builds the sites of every probe. Probes in tg->go_path are Go probes, and
+ * the runtime functions are looked up there.
  *
  * A probe that cannot be placed (a Go function with no RET) is marked
  * skipped with the reason in why[]; whether that is fatal is the caller's
@@ -80,7 +109,7 @@ struct site_table {
  * keeps its uretprobe.
  */
 #define SITES_C_RETS 2u
-int sites__build(const struct probe_table *pt, const char *go_path, unsigned int flags,
+int sites__build(const struct probe_table *pt, const struct sites_target *tg,
 		 struct site_table *out, char *err, size_t errlen);
 void sites__free(struct site_table *st, size_t nprobes);
 

@@ -30,7 +30,8 @@ struct plan {
 	char err[512];
 };
 
-static int plan_for(struct plan *p, const char *path, bool go, const char *const *texts)
+static int plan_target(struct plan *p, const char *path, const struct sites_target *tg,
+		       const char *const *texts)
 {
 	struct target_obj obj = { .path = path, .open_path = path, .is_main = true };
 	unsigned int npairs = 0;
@@ -51,7 +52,14 @@ static int plan_for(struct plan *p, const char *path, bool go, const char *const
 	}
 	assert_int_equal(resolve__specs(p->specs, p->nspecs, &obj, 1, &p->pt, p->err,
 					sizeof(p->err)), 0);
-	return sites__build(&p->pt, go ? path : NULL, 0, &p->st, p->err, sizeof(p->err));
+	return sites__build(&p->pt, tg, &p->st, p->err, sizeof(p->err));
+}
+
+static int plan_for(struct plan *p, const char *path, bool go, const char *const *texts)
+{
+	struct sites_target tg = { .go_path = go ? path : NULL };
+
+	return plan_target(p, path, &tg, texts);
 }
 
 static void plan_free(struct plan *p)
@@ -212,11 +220,118 @@ static void test_go_functions(void **state)
 	plan_free(&p);
 }
 
+/* The file offsets of probe i's sites with program prog, in order. */
+static size_t offsets_of(const struct plan *p, size_t i, int prog, uint64_t *out, size_t max)
+{
+	const struct site *s[16];
+	size_t n = sites_of(p, i, prog, s, 16);
+
+	for (size_t k = 0; k < n && k < max; k++)
+		out[k] = s[k]->offset;
+	return n;
+}
+
+/*
+ * A process that can unwind exceptions: C returns on their instructions
+ * (RETs, tail jumps, the cold part's RETs; a jump into the cold part is not
+ * a way out), with the stack pointer; a function that is only a RET has one
+ * probe that begins and ends its span; one whose only way out is an
+ * indirect jump is refused, as a uretprobe would not be safe there; the
+ * unwinder's entry points are probed, with their kind in the cookie.
+ */
+static void test_c_where_exceptions_unwind(void **state)
+{
+	static const char *const specs[] = { "fx_ret_only", "fx_tail", "fx_split", "fx_indirect",
+					     NULL };
+	const char *const unwinder[] = { FX("libfx_asm.so") };
+	struct sites_target tg = { .unwinds = true, .unwinder_paths = unwinder,
+				   .nunwinder_paths = 1 };
+	const struct site *s[8];
+	uint64_t off[8];
+	struct plan p;
+	size_t r, t, sp, ind, kinds[3] = { 0 };
+
+	assert_int_equal(plan_target(&p, FX("libfx_asm.so"), &tg, specs), 0);
+	r = probe_index(&p, "fx_ret_only");
+	t = probe_index(&p, "fx_tail");
+	sp = probe_index(&p, "fx_split");
+	ind = probe_index(&p, "fx_indirect");
+	/* fx_ret_only: one site, the entry, which also ends the span */
+	assert_int_equal(sites_of(&p, r, SITE_ENTER, s, 8), 1);
+	assert_int_equal(s[0]->cookie, r | ST_CK_SP | ST_CK_ALSO_END);
+	assert_int_equal(sites_of(&p, r, SITE_EXIT, s, 8), 0);
+	/* fx_tail: entry at push (+0), the RET at +7 and the tail jump at +9 */
+	assert_int_equal(offsets_of(&p, t, SITE_ENTER, off, 8), 1);
+	assert_int_equal(off[0], p.pt.v[t].offset);
+	assert_int_equal(offsets_of(&p, t, SITE_EXIT, off, 8), 2);
+	assert_int_equal(off[0], p.pt.v[t].offset + 7);
+	assert_int_equal(off[1], p.pt.v[t].offset + 9);
+	assert_int_equal(sites_of(&p, t, SITE_EXIT, s, 8), 2);
+	assert_int_equal(s[0]->cookie, t | ST_CK_SP);
+	assert_false(s[0]->retprobe);
+	assert_true(p.st.ret_insns[t]);
+	/* fx_split: its RET at +11 and fx_split.cold's RET; the jne into the cold part is not out */
+	assert_int_equal(p.pt.v[sp].cold_size, 7);
+	assert_int_equal(offsets_of(&p, sp, SITE_EXIT, off, 8), 2);
+	assert_int_equal(off[0], p.pt.v[sp].offset + 11);
+	assert_int_equal(off[1], p.pt.v[sp].cold_offset + 6);
+	assert_int_equal(p.st.nhidden[sp], 0);
+	/* fx_indirect: no way out a probe sees, and no uretprobe where exceptions unwind */
+	assert_true(p.st.skipped[ind]);
+	assert_string_equal(p.st.skip_kind[ind], "with no RET or tail jump to probe");
+	assert_non_null(strstr(p.st.why[ind], "a uretprobe would end it in std::terminate"));
+	assert_int_equal(p.st.nskipped, 1);
+	/* the unwinder's entry points: their kind is the cookie */
+	for (size_t k = 0; k < p.st.n; k++)
+		if (p.st.v[k].prog == SITE_UNWIND)
+			kinds[p.st.v[k].cookie]++;
+	assert_int_equal(p.st.nunwind, 3);
+	assert_int_equal(kinds[ST_UNWIND_THROW], 1);
+	assert_int_equal(kinds[ST_UNWIND_CATCH], 1);
+	assert_int_equal(kinds[ST_UNWIND_CLEANUP], 1);
+	plan_free(&p);
+
+	/* without exceptions: uretprobes, no stack pointer, no unwinder sites */
+	assert_int_equal(plan_for(&p, FX("libfx_asm.so"), false, specs), 0);
+	assert_int_equal(sites_of(&p, probe_index(&p, "fx_indirect"), SITE_EXIT, s, 8), 1);
+	assert_true(s[0]->retprobe);
+	assert_int_equal(s[0]->cookie, probe_index(&p, "fx_indirect"));
+	assert_int_equal(p.st.nunwind, 0);
+	plan_free(&p);
+}
+
+/* A function whose first instruction the kernel emulates wrongly has no site at all. */
+static void test_misemulated_instruction(void **state)
+{
+	static const char *const specs[] = { "fx_*", NULL };
+	const struct site *s[4];
+	struct plan p;
+	size_t x;
+
+	assert_int_equal(plan_for(&p, FX("libfx_asm.so"), false, specs), 0);
+	x = probe_index(&p, "fx_xchg_r8");
+	assert_true(p.st.skipped[x]);
+	assert_int_equal(p.st.nskipped, 1);
+	assert_string_equal(p.st.skip_kind[x], "on an instruction the kernel emulates wrongly");
+	assert_string_equal(p.st.why[x], "its instruction at +0, 49 90 (xchg with r8) is an "
+					 "instruction the kernel's uprobe code emulates as a nop: a "
+					 "probe there would skip the exchange");
+	/* its sites stay in the table, unattached: uprobes attach no site of a skipped probe */
+	assert_int_equal(sites_of(&p, x, SITE_ENTER, s, 4), 1);
+	assert_int_equal(s[0]->offset, p.pt.v[x].offset);
+	/* the cold fragment is not a function of its own */
+	for (size_t i = 0; i < p.pt.n; i++)
+		assert_string_not_equal(p.pt.v[i].func, "fx_split.cold");
+	plan_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_c_function_and_pair),
 		cmocka_unit_test(test_go_functions),
+		cmocka_unit_test(test_c_where_exceptions_unwind),
+		cmocka_unit_test(test_misemulated_instruction),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
