@@ -101,7 +101,7 @@ def test_go_tasks_and_spans(out, exe, env):
     # the entry probe sits on the stack check's jump, which the kernel emulates; a call whose
     # stack must grow passes it twice (morestack starts it over) and is still one span
     assert "main.grow: entry probe at +10, jb 0xa6: the kernel emulates it (one trap, no " \
-        "single-step) (stepped over mov, sub); returns: 2 RET instructions" in r.stderr
+        "single-step) (stepped over mov, sub); returns: 2 ways out (RETs, tail jumps)" in r.stderr
     assert "main.explode: entry probe at +4, jbe 0x75: the kernel emulates it" in r.stderr
     # a begin/end function right after the check: a pair's span has no depth to tell a
     # restart from a second call
@@ -112,7 +112,8 @@ def test_go_tasks_and_spans(out, exe, env):
         assert "goroutine id at runtime.g+152, stack top at +8 (version table)" in r.stderr
     assert "53 spans (2 unfinished) on 6 tasks (threads and goroutines); events lost: 0" \
         in r.stderr
-    assert "goroutines: 9 created, 1 panics, 1 spans cut short by a panic or unwinding" \
+    assert "goroutines: 9 created, 1 panics\n" in r.stderr
+    assert "1 spans ended without their return (a panic or an exception unwound them" \
         in r.stderr
     t = check_go_trace(out, pid_of(r.stderr), target(exe))
     # the process's own exit status, as the kernel saw it
@@ -186,16 +187,17 @@ def test_go_function_without_ret(tmp_path, out):
     assert r.returncode == 1
     assert r.stderr.strip() == (
         "spantrace: cannot trace main.fail in " + target("gotasks") + ": it has no RET "
-        "instruction (it ends in a jump or never returns), so its return cannot be probed; "
-        "trace its callers, or the functions it calls")
+        "instruction nor tail jump (it never returns, or only through jumps no probe can "
+        "tell), so its return cannot be probed on its instructions; trace its callers, or the "
+        "functions it calls")
     assert r.stdout == ""
     assert not (tmp_path / "t.json").exists()
 
     r = run(["-o", out, "-u", "main.fai*", "-u", "main.explode", "--", target("gotasks")])
     # (main.fail is the only match of the glob)
     assert r.returncode == 0, r.stderr
-    assert "warning: skipped 1 function: it has no RET instruction (it ends in a jump or " \
-        "never returns), so its return cannot be probed; -v lists them" in r.stderr
+    assert "warning: skipped 1 function: 1 with no RET or tail jump to probe; -v lists them" \
+        in r.stderr
     assert r.stdout == TARGET_OUT
     t = Trace(out)
     # nothing traced returns after the panic, so nothing shows explode's frame gone: it is

@@ -177,5 +177,5 @@ def test_glob_skips_unprobeable_function(out, env):
              target("threads"), "1", "2"], env=env)
     assert r.returncode == 0, r.stderr
     assert "skipped pthread_spin_lock in" in r.stderr
-    assert "warning: skipped 1 function the kernel refused to probe" in r.stderr
+    assert "warning: skipped 1 function: 1 refused by the kernel (" in r.stderr
     assert dict(Trace(out).counts()) == {"outer": 2}
