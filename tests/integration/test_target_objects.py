@@ -3,6 +3,7 @@
 its root or mount namespace, deleted or not; nothing the target controls can make root's
 spantrace open something else (a FIFO that blocks it, another ELF) or probe another inode."""
 import os
+import re
 import shutil
 import signal
 import stat
@@ -12,7 +13,8 @@ import tempfile
 import pytest
 
 from conftest import SPANTRACE, Trace, assert_nothing_attached, read_line, target, wait_stderr_for
-from test_spans import ITERS, NTHREADS, SPECS, check_threads_trace
+from test_spans import (EXPECTED, EXPECTED_PARENTS, ITERS, NTHREADS, SPECS,
+                        check_threads_trace)
 
 # Attaching takes well under this; an open() blocked on a FIFO never ends.
 ATTACH_TIMEOUT = 20
@@ -50,10 +52,11 @@ class Held:
             f.close()
 
 
-def trace_held(prog, out, args, during=None):
-    """spantrace -p on a held target while it works; during() runs once probes are in place.
-    Returns spantrace's stderr; fails (instead of hanging) if attaching never ends."""
-    tracer = subprocess.Popen([SPANTRACE, "-p", str(prog.pid), "-o", out, *args],
+def trace_held(prog, out, args, during=None, wrap=()):
+    """spantrace -p (run under the wrap command) on a held target while it works; during()
+    runs once probes are in place. Returns spantrace's stderr; fails (instead of hanging) if
+    attaching never ends."""
+    tracer = subprocess.Popen([*wrap, SPANTRACE, "-p", str(prog.pid), "-o", out, *args],
                               stderr=subprocess.PIPE, text=True)
     try:
         lines = wait_stderr_for(tracer, "tracing", timeout=ATTACH_TIMEOUT)
@@ -180,4 +183,61 @@ def test_deleted_executable_spans(jail):
     t = check_threads_trace(out, prog.pid, "prog")
     assert {e["args"]["object"] for e in t.spans} == {path + " (deleted)"}
     assert f"{path}: deleted since the process mapped it" in err, err
+    assert_nothing_attached()
+
+
+# --- without CAP_SYS_ADMIN ---------------------------------------------------------------
+
+NO_SYS_ADMIN = ["setpriv", "--bounding-set=-sys_admin,-checkpoint_restore",
+                "--inh-caps=-sys_admin,-checkpoint_restore"]
+
+
+def test_without_cap_sys_admin(jail):
+    """With CAP_BPF and CAP_PERFMON but not CAP_SYS_ADMIN, /proc/PID/map_files cannot be
+    followed: the main executable is read through /proc/PID/exe, and a library through the
+    path its maps line shows, once checked to be the very file mapped. Exact spans."""
+    out = os.path.join(jail, "trace.json")
+    prog = Held([target("threads"), *held_args()])
+    trace_held(prog, out, [*SPECS, "-u", "libc:pthread_create"], wrap=NO_SYS_ADMIN)
+    t = Trace(out)
+    assert dict(t.counts()) == {**EXPECTED, "pthread_create": NTHREADS}
+    assert dict(t.parents()) == {**EXPECTED_PARENTS, (None, "pthread_create"): NTHREADS}
+    assert {e["args"]["object"] for e in t.spans if e["name"] == "pthread_create"} == \
+        {os.path.realpath("/usr/lib/x86_64-linux-gnu/libc.so.6")}
+    assert_nothing_attached()
+
+
+def test_object_not_the_mapped_file(jail):
+    """Without CAP_SYS_ADMIN, a library of a process in its own mount namespace can only be
+    looked for at its path on the host, where another file is: that file is refused, in one
+    line that says which file it is and which it should be. As root the mapped file itself is
+    read through /proc/PID/map_files and the same SPEC is traced."""
+    lib = os.path.join(jail, "libpre.so")
+    inner = os.path.join(jail, "inner.so")
+    shutil.copy(os.path.realpath("/usr/lib/x86_64-linux-gnu/libz.so.1"), lib)
+    shutil.copy(os.path.realpath("/usr/lib/x86_64-linux-gnu/liblzma.so.5"), inner)
+    out = os.path.join(jail, "trace.json")
+    prog = Held(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                 'mount --bind "$0" "$1" && export LD_PRELOAD="$1" && shift && exec "$@"', inner, lib,
+                 target("threads"), *held_args()])
+    spec = ["-u", "libpre:lzma_version_string"]
+    try:
+        r = subprocess.run([*NO_SYS_ADMIN, SPANTRACE, "-p", str(prog.pid), "-o", out, *spec],
+                           capture_output=True, text=True, timeout=60)
+        host, mapped = os.stat(lib), os.stat(inner)
+        dev = f"{os.major(host.st_dev):02x}:{os.minor(host.st_dev):02x}"
+        assert r.returncode == 1, r.stderr
+        assert re.fullmatch(
+            f"spantrace: cannot read {re.escape(lib)} as process {prog.pid} maps it: "
+            f"/proc/{prog.pid}/map_files/[0-9a-f]+-[0-9a-f]+ needs CAP_SYS_ADMIN "
+            r"\(or CAP_CHECKPOINT_RESTORE\), and the file at its path is not it "
+            fr"\(it is device {dev} inode {host.st_ino}, not {dev} inode {mapped.st_ino} "
+            r"as its maps line says\); run spantrace as root\n", r.stderr), r.stderr
+        assert not os.path.exists(out)
+    except BaseException:
+        prog.kill()
+        raise
+    err = trace_held(prog, out, spec)
+    assert "tracing 1 function in process" in err
+    assert Trace(out).spans == []
     assert_nothing_attached()
