@@ -113,7 +113,8 @@ static int probe_sites(struct site_table *st, size_t *cap, const struct probe_ta
 		st->place[i] = strdup("first byte (the symbol has no size: its code is not read)");
 	} else {
 		if (disasm__read(p->open_path, p->offset, (size_t)p->size, &code, why, sizeof(why))) {
-			snprintf(err, errlen, "cannot read the code of %s: %s", p->func, why);
+			snprintf(err, errlen, "cannot read the code of %s in %s: %s", p->func,
+				 p->object, why);
 			return -1;
 		}
 		if (on_rets &&
