@@ -186,6 +186,22 @@ def test_deleted_executable_spans(jail):
     assert_nothing_attached()
 
 
+# --- -- COMMAND ------------------------------------------------------------------------------
+
+def test_command_not_a_regular_file(jail):
+    """-- COMMAND opens its objects once, with O_PATH: a FIFO there (executable bits set) is
+    refused in one line instead of blocking spantrace in open()."""
+    fifo = os.path.join(jail, "cmd")
+    os.mkfifo(fifo)
+    os.chmod(fifo, 0o755)
+    r = subprocess.run([SPANTRACE, "-u", "main", "-o", os.path.join(jail, "trace.json"), "--",
+                        fifo], capture_output=True, text=True, timeout=ATTACH_TIMEOUT)
+    assert (r.returncode, r.stderr) == \
+        (1, f"spantrace: cannot read {fifo}: it is a FIFO, not a regular file\n")
+    assert os.listdir(jail) == ["cmd"]
+    assert_nothing_attached()
+
+
 # --- without CAP_SYS_ADMIN ---------------------------------------------------------------
 
 NO_SYS_ADMIN = ["setpriv", "--bounding-set=-sys_admin,-checkpoint_restore",
