@@ -188,7 +188,8 @@ int resolve__specs(const struct spec *specs, size_t nspecs, const struct target_
 		if (resolve__pick_object(s, objs, nobjs, &o, err, errlen))
 			return -1;
 		if (!o->open_path) {
-			snprintf(err, errlen, "cannot read symbols of %s: it was not opened", o->path);
+			snprintf(err, errlen, "cannot read symbols of %s: it was not opened",
+				 o->path);
 			return -1;
 		}
 		r = elf_funcs__load(o->open_path, &fs, why, sizeof(why));

@@ -150,7 +150,8 @@ static int find_main(struct target *t, char *err, size_t errlen)
 	fd = objfile__open(exe, OBJFILE_MAGIC_LINK, why, sizeof(why));
 	if (fd < 0 && errno == ENOENT) {
 		if (target__exited(t))
-			snprintf(err, errlen, "process %d exited before it could be traced", t->pid);
+			snprintf(err, errlen, "process %d exited before it could be traced",
+				 t->pid);
 		else
 			snprintf(err, errlen, "process %d has no executable (a kernel thread?)",
 				 t->pid);
@@ -299,7 +300,8 @@ int target__open_objects(struct target *t, const struct spec *specs, size_t nspe
 		const struct target_obj *o;
 
 		if (!specs[i].object && t->main_why[0]) {
-			snprintf(err, errlen, "cannot trace '%s' in the executable of process %d: %s",
+			snprintf(err, errlen,
+				 "cannot trace '%s' in the executable of process %d: %s",
 				 specs[i].text, t->pid, t->main_why);
 			return -1;
 		}

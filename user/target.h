@@ -16,7 +16,7 @@
 /* Where object i is opened from, and what it must be: see target__open_objects. */
 struct target_file {
 	char *src;		/* -p: /proc/PID/map_files/START-END; --: the path */
-	bool mapped;		/* -p: src is a magic link, and id is what maps says the file is */
+	bool mapped;		/* -p: src is a magic link; id is what maps says the file is */
 	struct maps_file_id id;
 	int fd;			/* open on the verified file, or -1 */
 };

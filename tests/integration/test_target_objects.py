@@ -234,8 +234,8 @@ def test_object_not_the_mapped_file(jail):
     shutil.copy(os.path.realpath("/usr/lib/x86_64-linux-gnu/liblzma.so.5"), inner)
     out = os.path.join(jail, "trace.json")
     prog = Held(["unshare", "-m", "--propagation", "private", "sh", "-c",
-                 'mount --bind "$0" "$1" && export LD_PRELOAD="$1" && shift && exec "$@"', inner, lib,
-                 target("threads"), *held_args()])
+                 'mount --bind "$0" "$1" && export LD_PRELOAD="$1" && shift && exec "$@"',
+                 inner, lib, target("threads"), *held_args()])
     spec = ["-u", "libpre:lzma_version_string"]
     try:
         r = subprocess.run([*NO_SYS_ADMIN, SPANTRACE, "-p", str(prog.pid), "-o", out, *spec],
