@@ -164,6 +164,11 @@ $(BUILD)/targets/threads_nopie: tests/targets/threads.c | $(BUILD)/targets
 $(BUILD)/targets/threads_stripped: tests/targets/threads.c | $(BUILD)/targets
 	$(Q)$(CC) -O1 -pthread -rdynamic $< -o $@.tmp && strip --strip-all $@.tmp -o $@ && rm -f $@.tmp
 
+# Static, so it runs alone in a chroot (tests/integration/test_target_objects.py).
+TARGETS += $(BUILD)/targets/threads_static
+$(BUILD)/targets/threads_static: tests/targets/threads.c | $(BUILD)/targets
+	$(Q)$(CC) -O1 -g -pthread -fno-omit-frame-pointer -static $< -o $@
+
 # The Go target: built with DWARF, stripped (functions only in .gopclntab), and
 # copies whose version strings claim a Go before the register ABI, and one
 # spantrace does not know (with and without DWARF to read runtime.g from).

@@ -318,7 +318,8 @@ static int uprobe_pid(void *ctx, const char *path)
 	const struct session *s = ctx;
 
 	for (size_t i = 0; i < s->target.nobjs; i++)
-		if (s->target.objs[i].is_main && strcmp(s->target.objs[i].open_path, path) == 0)
+		if (s->target.objs[i].is_main && s->target.objs[i].open_path &&
+		    strcmp(s->target.objs[i].open_path, path) == 0)
 			return 0;
 	return s->target.pid;
 }
@@ -440,7 +441,7 @@ static int plan_probes(struct session *s, char *err, size_t errlen)
 	for (size_t i = 0; i < s->target.nobjs; i++)
 		if (s->target.objs[i].is_main)
 			main_obj = &s->target.objs[i];
-	if (main_obj && s->probes.n &&
+	if (main_obj && main_obj->open_path && s->probes.n &&
 	    gobin__inspect(main_obj->open_path, &s->go, why, sizeof(why)) == 0 && s->go.is_go) {
 		for (size_t i = 0; i < s->probes.n; i++)
 			go_probes |= strcmp(s->probes.v[i].open_path, main_obj->open_path) == 0;
@@ -682,7 +683,8 @@ int loader__run(const struct opts *o)
 	if (o->pid ? target__attach_pid(&s.target, o->pid, err, sizeof(err)) :
 		     target__launch(&s.target, o->cmd, true, err, sizeof(err)))
 		goto fail;
-	if (resolve__specs(o->specs, o->nspecs, s.target.objs, s.target.nobjs, &s.probes, err,
+	if (target__open_objects(&s.target, o->specs, o->nspecs, verbose, err, sizeof(err)) ||
+	    resolve__specs(o->specs, o->nspecs, s.target.objs, s.target.nobjs, &s.probes, err,
 			   sizeof(err)) ||
 	    plan_probes(&s, err, sizeof(err)))
 		goto fail;

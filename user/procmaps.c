@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,18 +21,19 @@ static bool str_ends_with(const char *s, size_t len, const char *suffix)
 	return len >= n && !memcmp(s + len - n, suffix, n);
 }
 
-static int mapped_objs__push(struct mapped_objs *m, size_t *cap, const char *path, size_t len,
-			     uint64_t inode, uint32_t major, uint32_t minor)
+static int mapped_objs__push(struct mapped_objs *m, size_t *cap, const struct mapped_obj *line,
+			     size_t path_len)
 {
 	struct mapped_obj *o;
 	size_t i;
 
 	/*
-	 * Duplicates are rare (a file mapped executable twice) and the list is
-	 * short (hundreds of objects at most), so a linear scan is enough.
+	 * One entry per file: its first executable mapping. Duplicates are rare
+	 * (a file mapped executable twice) and the list is short (hundreds of
+	 * objects at most), so a linear scan is enough.
 	 */
 	for (i = 0; i < m->n; i++)
-		if (strlen(m->v[i].path) == len && !memcmp(m->v[i].path, path, len))
+		if (!memcmp(&m->v[i].id, &line->id, sizeof(line->id)))
 			return 0;
 	if (m->n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
@@ -45,13 +45,10 @@ static int mapped_objs__push(struct mapped_objs *m, size_t *cap, const char *pat
 		*cap = ncap;
 	}
 	o = &m->v[m->n];
-	memset(o, 0, sizeof(*o));
-	o->path = strndup(path, len);
+	*o = *line;
+	o->path = strndup(line->path, path_len);
 	if (!o->path)
 		return -ENOMEM;
-	o->inode = inode;
-	o->dev_major = major;
-	o->dev_minor = minor;
 	m->n++;
 	return 0;
 }
@@ -59,11 +56,12 @@ static int mapped_objs__push(struct mapped_objs *m, size_t *cap, const char *pat
 /*
  * One maps line: "start-end perms offset major:minor inode   path". The path
  * is everything after the whitespace that follows the inode, so paths with
- * spaces survive. Returns 1 for a kept mapping, 0 for a skipped one, -EINVAL
- * for a line that is not in this format.
+ * spaces survive. Fills out (path pointing into line, path_len its length,
+ * without " (deleted)"). Returns 1 for an executable file mapping, 0 for
+ * another, -EINVAL for a line that is not in this format.
  */
-static int maps_line__parse(const char *line, size_t len, const char **path, size_t *path_len,
-			    uint64_t *inode, uint32_t *major, uint32_t *minor)
+static int maps_line__parse(const char *line, size_t len, struct mapped_obj *out,
+			    size_t *path_len)
 {
 	char buf[256], perms[8];
 	unsigned long long start, end, off, ino;
@@ -81,53 +79,73 @@ static int maps_line__parse(const char *line, size_t len, const char **path, siz
 		return -EINVAL;
 	while ((size_t)pos < len && (line[pos] == ' ' || line[pos] == '\t'))
 		pos++;
-	*path = line + pos;
+	memset(out, 0, sizeof(*out));
+	out->path = (char *)line + pos;
 	*path_len = len - (size_t)pos;
-	*inode = ino;
-	*major = maj;
-	*minor = min;
+	out->start = start;
+	out->end = end;
+	out->id = (struct maps_file_id){ .major = maj, .minor = min, .ino = ino };
 	/*
-	 * Anonymous memory, [vdso], [vsyscall] and [stack] have no '/' path. A
-	 * deleted file can no longer be opened to read its symbols.
+	 * The kernel appends " (deleted)" to a file unlinked since it was mapped:
+	 * it is still the file the process runs, and still readable through
+	 * /proc/PID/map_files.
 	 */
-	if (!strchr(perms, 'x') || !*path_len || **path != '/' ||
-	    str_ends_with(*path, *path_len, DELETED_SUFFIX))
+	if (str_ends_with(out->path, *path_len, DELETED_SUFFIX)) {
+		out->deleted = true;
+		*path_len -= strlen(DELETED_SUFFIX);
+	}
+	/* Anonymous memory, [vdso], [vsyscall] and [stack] have no '/' path. */
+	if (!strchr(perms, 'x') || !*path_len || out->path[0] != '/')
 		return 0;
 	return 1;
 }
 
-int mapped_objs__parse(const char *maps_text, const char *exe_path, struct mapped_objs *out)
+int mapped_objs__parse(const char *maps_text, struct mapped_objs *out)
 {
 	const char *p = maps_text;
-	size_t cap = 0, i;
+	size_t cap = 0;
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
 	while (p && *p) {
-		const char *nl = strchr(p, '\n'), *path;
+		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p), path_len;
-		uint32_t major, minor;
-		uint64_t inode;
+		struct mapped_obj line;
 
 		if (len) {
-			ret = maps_line__parse(p, len, &path, &path_len, &inode, &major, &minor);
+			ret = maps_line__parse(p, len, &line, &path_len);
 			if (ret < 0)
 				goto err;
 			if (ret > 0) {
-				ret = mapped_objs__push(out, &cap, path, path_len, inode, major,
-							minor);
+				ret = mapped_objs__push(out, &cap, &line, path_len);
 				if (ret)
 					goto err;
 			}
 		}
 		p = nl ? nl + 1 : NULL;
 	}
-	for (i = 0; exe_path && i < out->n; i++)
-		out->v[i].is_main = !strcmp(out->v[i].path, exe_path);
 	return 0;
 err:
 	mapped_objs__free(out);
 	return ret;
+}
+
+int maps__file_at(const char *maps_text, uint64_t start, struct maps_file_id *id)
+{
+	const char *p = maps_text;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p), path_len;
+		struct mapped_obj line;
+
+		if (len && maps_line__parse(p, len, &line, &path_len) >= 0 && line.start == start) {
+			*id = line.id;
+			return 0;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return -ENOENT;
 }
 
 /* procfs files report size 0, so read until EOF into a growing buffer. */
@@ -166,45 +184,31 @@ static int read_whole(int fd, char **text)
 	return 0;
 }
 
+int procfs__read(const char *path, char **text)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = read_whole(fd, text);
+	close(fd);
+	return ret;
+}
+
 int mapped_objs__load(pid_t pid, struct mapped_objs *out)
 {
-	char fname[64], exe[PATH_MAX];
+	char fname[64];
 	char *text = NULL;
-	ssize_t n;
-	int fd, ret;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
 	if (pid <= 0)
 		return -ESRCH;
 	snprintf(fname, sizeof(fname), "/proc/%d/maps", (int)pid);
-	fd = open(fname, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	ret = read_whole(fd, &text);
-	close(fd);
+	ret = procfs__read(fname, &text);
 	if (ret)
-		return ret;
-
-	/*
-	 * The maps file was readable, so /proc/PID/exe fails with ENOENT only
-	 * when the process exited meanwhile or is a kernel thread, which has
-	 * no executable to trace.
-	 */
-	snprintf(fname, sizeof(fname), "/proc/%d/exe", (int)pid);
-	n = readlink(fname, exe, sizeof(exe) - 1);
-	if (n < 0) {
-		ret = -errno;
-		if (ret == -ENOENT) {
-			snprintf(fname, sizeof(fname), "/proc/%d", (int)pid);
-			if (access(fname, F_OK))
-				ret = -ESRCH;
-		}
-		free(text);
-		return ret;
-	}
-	exe[n] = '\0';
-
-	ret = mapped_objs__parse(text, exe, out);
+		return ret == -ENOENT ? -ESRCH : ret;
+	ret = mapped_objs__parse(text, out);
 	free(text);
 	return ret;
 }

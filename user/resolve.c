@@ -110,8 +110,8 @@ static bool boundary_match(const char *obj, const char *path)
 	return !isalnum((unsigned char)b[n]);
 }
 
-static int pick_object(const struct spec *s, const struct target_obj *objs, size_t nobjs,
-		       const struct target_obj **pick, char *err, size_t errlen)
+int resolve__pick_object(const struct spec *s, const struct target_obj *objs, size_t nobjs,
+			 const struct target_obj **pick, char *err, size_t errlen)
 {
 	size_t nmatch = 0, nbound = 0, i;
 	const struct target_obj *m = NULL, *bm = NULL;
@@ -184,7 +184,8 @@ static int table_add(struct probe_table *t, const struct target_obj *o, const st
 	memset(p, 0, sizeof(*p));
 	p->name = resolve__display_name(f->name);
 	p->func = strdup(f->name);
-	p->object = strdup(o->path);
+	if (asprintf(&p->object, "%s%s", o->path, o->deleted ? " (deleted)" : "") < 0)
+		p->object = NULL;
 	p->open_path = strdup(o->open_path);
 	p->addr = f->addr;
 	p->offset = f->offset;
@@ -291,8 +292,13 @@ int resolve__specs(const struct spec *specs, size_t nspecs, const struct target_
 		char why[256];
 		int r;
 
-		if (pick_object(&specs[si], objs, nobjs, &o, err, errlen))
+		if (resolve__pick_object(&specs[si], objs, nobjs, &o, err, errlen))
 			return -1;
+		if (!o->open_path) {
+			snprintf(err, errlen, "cannot read symbols of %s: it was not opened",
+				 o->path);
+			return -1;
+		}
 		if (elf_funcs__load(o->open_path, &fs, why, sizeof(why))) {
 			snprintf(err, errlen, "cannot read symbols of %s: %s", o->path, why);
 			return -1;

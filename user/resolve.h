@@ -15,15 +15,17 @@
 
 /* An ELF object the target has mapped (or, for a command not yet started, will map). */
 struct target_obj {
-	const char *path;      /* as the target sees it */
-	const char *open_path; /* where this process reads it (e.g. /proc/PID/root/...) */
+	const char *path;      /* as /proc/PID/maps (or the command line) names it */
+	const char *open_path; /* where this process reads and probes it, once opened
+				* (/proc/self/fd/N: the very file mapped); NULL before */
 	bool is_main;
+	bool deleted;	       /* unlinked since the process mapped it */
 };
 
 struct probe {
 	char *name;   /* display name: demangled when C++ */
 	char *func;   /* symbol */
-	char *object; /* target's path */
+	char *object; /* the object's path, " (deleted)" if it was deleted */
 	char *open_path;
 	uint64_t addr;
 	uint64_t offset;
@@ -53,6 +55,13 @@ struct probe_table {
  * mapped object or several, a PATTERN that matches nothing (with the objects
  * searched and close names suggested), an unreadable object.
  */
+/*
+ * The object a SPEC names: its OBJECT, or the main executable. 0 and *pick, or
+ * -1 with a one-line error (no such object, several, no main executable).
+ */
+int resolve__pick_object(const struct spec *s, const struct target_obj *objs, size_t nobjs,
+			 const struct target_obj **pick, char *err, size_t errlen);
+
 int resolve__specs(const struct spec *specs, size_t nspecs, const struct target_obj *objs,
 		   size_t nobjs, struct probe_table *out, char *err, size_t errlen);
 void probe_table__free(struct probe_table *t);

@@ -144,7 +144,8 @@ static int find_exits(const struct probe *p, const uint8_t *code, struct exits *
 		return 0;
 	if (disasm__read(p->open_path, p->cold_offset, (size_t)p->cold_size, &cold, why,
 			 sizeof(why))) {
-		snprintf(err, errlen, "cannot read the code of %s.cold: %s", p->func, why);
+		snprintf(err, errlen, "cannot read the code of %s.cold in %s: %s", p->func,
+			 p->object, why);
 		return -1;
 	}
 	r = part_exits(p, cold, true, x, err, errlen);
@@ -271,7 +272,8 @@ static int probe_sites(struct site_table *st, size_t *cap, const struct probe_ta
 		return -1;
 	if (p->size &&
 	    disasm__read(p->open_path, p->offset, (size_t)p->size, &code, why, sizeof(why))) {
-		snprintf(err, errlen, "cannot read the code of %s: %s", p->func, why);
+		snprintf(err, errlen, "cannot read the code of %s in %s: %s", p->func, p->object,
+			 why);
 		return -1;
 	}
 	r = code_sites(st, cap, pt, i, tg, code, err, errlen);

@@ -16,6 +16,7 @@
 #include <libelf.h>
 #include <linux/capability.h>
 
+#include "objfile.h"
 #include "procmaps.h"
 #include "target.h"
 #include "util.h"
@@ -61,41 +62,42 @@ static void read_comm(pid_t pid, pid_t tid, char *buf, size_t len)
 	util__read_line(path, buf, len);
 }
 
-/* Same root as ours: attach by the target's paths directly; else through /proc/PID/root. */
-static char *root_prefix(pid_t pid)
-{
-	char path[64];
-	struct stat a, b;
-
-	snprintf(path, sizeof(path), "/proc/%d/root", pid);
-	if (stat(path, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
-	    a.st_ino == b.st_ino)
-		return strdup("");
-	return strdup(path);
-}
-
-static int add_obj(struct target *t, const char *path, bool is_main)
+/* Appends an object, not opened yet; it owns src. */
+static int push_obj(struct target *t, const char *path, bool deleted, char *src, bool mapped,
+		    const struct maps_file_id *id)
 {
 	struct target_obj *v;
-	char *open_path;
+	struct target_file *f;
+	char *p = strdup(path);
 
+	v = realloc(t->objs, (t->nobjs + 1) * sizeof(*v));
+	if (v)
+		t->objs = v;
+	f = realloc(t->files, (t->nobjs + 1) * sizeof(*f));
+	if (f)
+		t->files = f;
+	if (!p || !src || !v || !f) {
+		free(p);
+		free(src);
+		return -ENOMEM;
+	}
+	v[t->nobjs] = (struct target_obj){ .path = p, .deleted = deleted };
+	f[t->nobjs] = (struct target_file){ .src = src, .mapped = mapped, .fd = -1 };
+	if (id)
+		f[t->nobjs].id = *id;
+	t->nobjs++;
+	return 0;
+}
+
+/* An object of a command not started yet, by the path it will be mapped from. */
+static int add_obj(struct target *t, const char *path, bool is_main)
+{
 	for (size_t i = 0; i < t->nobjs; i++)
 		if (strcmp(t->objs[i].path, path) == 0)
 			return 0;
-	v = realloc(t->objs, (t->nobjs + 1) * sizeof(*v));
-	if (!v)
+	if (push_obj(t, path, false, strdup(path), false, NULL))
 		return -ENOMEM;
-	t->objs = v;
-	if (asprintf(&open_path, "%s%s", t->root, path) < 0)
-		return -ENOMEM;
-	v[t->nobjs].path = strdup(path);
-	v[t->nobjs].open_path = open_path;
-	v[t->nobjs].is_main = is_main;
-	if (!v[t->nobjs].path) {
-		free(open_path);
-		return -ENOMEM;
-	}
-	t->nobjs++;
+	t->objs[t->nobjs - 1].is_main = is_main;
 	return 0;
 }
 
@@ -115,6 +117,73 @@ static void target_init(struct target *t)
 	t->pidfd = t->go_fd = t->exec_err_fd = -1;
 }
 
+static int add_mapped_objs(struct target *t, const struct mapped_objs *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct mapped_obj *o = &m->v[i];
+		char *src;
+
+		if (asprintf(&src, "/proc/%d/map_files/%llx-%llx", t->pid,
+			     (unsigned long long)o->start, (unsigned long long)o->end) < 0)
+			src = NULL;
+		if (push_obj(t, o->path, o->deleted, src, true, &o->id))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The main executable is the object whose file is /proc/PID/exe, compared as
+ * maps names them (never by path: a deleted file or another mount namespace
+ * keeps its path). It is then read through /proc/PID/exe, which needs no more
+ * privilege than reading the maps does. Not finding it is not an error here:
+ * only a SPEC without OBJECT needs it, and main_why says why. -1 only for a
+ * process with no executable at all.
+ */
+static int find_main(struct target *t, char *err, size_t errlen)
+{
+	struct maps_file_id id;
+	char exe[64], why[128];
+	int fd;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", t->pid);
+	fd = objfile__open(exe, OBJFILE_MAGIC_LINK, why, sizeof(why));
+	if (fd < 0 && errno == ENOENT) {
+		if (target__exited(t))
+			snprintf(err, errlen, "process %d exited before it could be traced",
+				 t->pid);
+		else
+			snprintf(err, errlen, "process %d has no executable (a kernel thread?)",
+				 t->pid);
+		return -1;
+	}
+	if (fd >= 0 && objfile__maps_id(fd, &id, why, sizeof(why))) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		snprintf(t->main_why, sizeof(t->main_why), "cannot read %s: %s", exe, why);
+		return 0;
+	}
+	close(fd);
+	for (size_t i = 0; i < t->nobjs; i++) {
+		if (memcmp(&t->files[i].id, &id, sizeof(id)))
+			continue;
+		t->objs[i].is_main = true;
+		free(t->files[i].src);
+		t->files[i].src = strdup(exe);
+		t->exe = strdup(t->objs[i].path);
+		if (!t->files[i].src || !t->exe) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(t->main_why, sizeof(t->main_why),
+		 "its executable (%s) is not among its executable mappings", exe);
+	return 0;
+}
+
 int target__attach_pid(struct target *t, pid_t pid, char *err, size_t errlen)
 {
 	struct mapped_objs m = {};
@@ -131,35 +200,116 @@ int target__attach_pid(struct target *t, pid_t pid, char *err, size_t errlen)
 			snprintf(err, errlen, "failed to open process %d: %s", pid, strerror(errno));
 		return -1;
 	}
-	t->root = root_prefix(pid);
 	read_comm(pid, pid, t->comm, sizeof(t->comm));
 	r = mapped_objs__load(pid, &m);
 	if (r) {
-		if (r == -ESRCH || r == -ENOENT)
+		if (r == -ESRCH)
 			snprintf(err, errlen, "process %d exited before it could be traced", pid);
 		else
 			snprintf(err, errlen, "failed to read the mappings of process %d: %s", pid,
 				 strerror(-r));
 		return -1;
 	}
-	if (!t->root)
-		goto oom;
-	for (size_t i = 0; i < m.n; i++) {
-		if (add_obj(t, m.v[i].path, m.v[i].is_main))
-			goto oom;
-		if (m.v[i].is_main && !t->exe && !(t->exe = strdup(m.v[i].path)))
-			goto oom;
-	}
+	r = add_mapped_objs(t, &m);
 	mapped_objs__free(&m);
-	if (!t->exe) {
-		snprintf(err, errlen, "process %d has no executable mapped (a kernel thread?)", pid);
+	if (r) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	return find_main(t, err, errlen);
+}
+
+/*
+ * Opens object i of a -p target through the process: /proc/PID/map_files (or
+ * /proc/PID/exe) reaches the mapped file itself, whatever the target's root or
+ * mount namespace and even if it was deleted; it is kept only if it is the
+ * file its maps line names (a mapping replaced since the maps were read is
+ * not). Following map_files takes CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE):
+ * without it, the path the maps show (as seen from our root) is tried, and the
+ * same check keeps it only if it leads to the very file mapped, which it does
+ * not in another mount namespace or once the file was replaced. -1 with why.
+ */
+static int open_mapped(const struct target *t, size_t i, char *why, size_t whylen)
+{
+	const struct target_obj *o = &t->objs[i];
+	const struct target_file *f = &t->files[i];
+	char what[256];
+	int fd;
+
+	fd = objfile__open(f->src, OBJFILE_MAGIC_LINK, what, sizeof(what));
+	if (fd < 0 && errno == EPERM && !o->is_main) {
+		fd = objfile__open(o->path, 0, what, sizeof(what));
+		if (fd >= 0 && !objfile__check(fd, &f->id, what, sizeof(what)))
+			return fd;
+		if (fd >= 0)
+			close(fd);
+		snprintf(why, whylen, "%s needs CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE), and the "
+			 "file at its path is not it (%s); run spantrace as root", f->src, what);
+		return -1;
+	}
+	if (fd < 0) {
+		snprintf(why, whylen, "%s: %s", f->src, what);
+		return -1;
+	}
+	if (objfile__check(fd, &f->id, what, sizeof(what))) {
+		close(fd);
+		snprintf(why, whylen, "%s changed since its maps were read (%s); try again", f->src,
+			 what);
+		return -1;
+	}
+	return fd;
+}
+
+/* Opens object i once; see target__open_objects. */
+static int open_obj(struct target *t, size_t i, bool verbose, char *err, size_t errlen)
+{
+	struct target_obj *o = &t->objs[i];
+	struct target_file *f = &t->files[i];
+	char why[512];
+	int fd;
+
+	if (f->fd >= 0)
+		return 0;
+	fd = f->mapped ? open_mapped(t, i, why, sizeof(why)) :
+			 objfile__open(f->src, 0, why, sizeof(why));
+	if (fd < 0) {
+		if (f->mapped)
+			snprintf(err, errlen, "cannot read %s as process %d maps it: %s", o->path,
+				 t->pid, why);
+		else
+			snprintf(err, errlen, "cannot read %s: %s", o->path, why);
+		return -1;
+	}
+	o->open_path = objfile__fd_path(fd);
+	if (!o->open_path) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	f->fd = fd;
+	if (verbose && f->mapped)
+		say("%s: %sread and probed as process %d maps it", o->path,
+		    o->deleted ? "deleted since the process mapped it; " : "", t->pid);
 	return 0;
-oom:
-	mapped_objs__free(&m);
-	snprintf(err, errlen, "out of memory");
-	return -1;
+}
+
+int target__open_objects(struct target *t, const struct spec *specs, size_t nspecs, bool verbose,
+			 char *err, size_t errlen)
+{
+	for (size_t i = 0; i < nspecs; i++) {
+		const struct target_obj *o;
+
+		if (!specs[i].object && t->main_why[0]) {
+			snprintf(err, errlen,
+				 "cannot trace '%s' in the executable of process %d: %s",
+				 specs[i].text, t->pid, t->main_why);
+			return -1;
+		}
+		if (resolve__pick_object(&specs[i], t->objs, t->nobjs, &o, err, errlen) ||
+		    open_obj(t, (size_t)(o - t->objs), verbose, err, errlen))
+			return -1;
+	}
+	return 0;
 }
 
 /* execvp's search, done up front so "command not found" comes before any attach. */
@@ -220,13 +370,16 @@ static char *elf_interp(const char *exe)
  */
 static int add_libs(struct target *t, char *err, size_t errlen)
 {
-	char *interp = elf_interp(t->exe);
 	char line[PATH_MAX + 64];
+	char *interp;
 	int pfd[2];
 	pid_t pid;
 	FILE *f;
 	int st;
 
+	if (open_obj(t, 0, false, err, errlen))
+		return -1;
+	interp = elf_interp(t->objs[0].open_path);
 	if (!interp)
 		return 0; /* static executable: nothing more will be mapped */
 	if (add_real_obj(t, interp) || pipe2(pfd, O_CLOEXEC)) {
@@ -283,8 +436,7 @@ int target__launch(struct target *t, char **cmd, bool want_libs, char *err, size
 		return -1;
 	}
 	t->exe = exe;
-	t->root = strdup("");
-	if (!t->root || add_obj(t, exe, true) || (want_libs && add_libs(t, err, errlen))) {
+	if (add_obj(t, exe, true) || (want_libs && add_libs(t, err, errlen))) {
 		if (!*err)
 			snprintf(err, errlen, "out of memory");
 		return -1;
@@ -380,9 +532,12 @@ void target__close(struct target *t)
 	for (size_t i = 0; i < t->nobjs; i++) {
 		free((char *)t->objs[i].path);
 		free((char *)t->objs[i].open_path);
+		free(t->files[i].src);
+		if (t->files[i].fd >= 0)
+			close(t->files[i].fd);
 	}
 	free(t->objs);
+	free(t->files);
 	free(t->exe);
-	free(t->root);
 	target_init(t);
 }

@@ -10,7 +10,16 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "procmaps.h"
 #include "resolve.h"
+
+/* Where object i is opened from, and what it must be: see target__open_objects. */
+struct target_file {
+	char *src;		/* -p: /proc/PID/map_files/START-END; --: the path */
+	bool mapped;		/* -p: src is a magic link; id is what maps says the file is */
+	struct maps_file_id id;
+	int fd;			/* open on the verified file, or -1 */
+};
 
 struct target {
 	pid_t pid;
@@ -18,17 +27,32 @@ struct target {
 	bool launched;	   /* we forked it: reap it */
 	int go_fd;	   /* launched: write end that releases the exec */
 	int exec_err_fd;   /* launched: read end, receives errno if exec fails */
-	char *exe;	   /* main executable, as the target sees it */
-	char *root;	   /* "" if the target shares our root, else "/proc/PID/root" */
+	char *exe;	   /* main executable, as maps or the command names it; NULL if unknown */
+	char main_why[256]; /* -p: why no object is the main executable, if none is */
 	char comm[32];
 	struct target_obj *objs;
+	struct target_file *files; /* objs[i] is read and probed through files[i] */
 	size_t nobjs;
 };
 
 /* 0 if this process may load BPF and open uprobes; else -1 with the reason in err. */
 int target__check_caps(char *err, size_t errlen);
-/* Opens an existing process and lists its mapped ELF objects. */
+/*
+ * Opens an existing process and lists its mapped ELF objects; its main
+ * executable is the object whose file is /proc/PID/exe.
+ */
 int target__attach_pid(struct target *t, pid_t pid, char *err, size_t errlen);
+/*
+ * Opens the objects the SPECs name, each once, so that each one's open_path
+ * reaches the very file the process maps (or, for a command, the file found
+ * at its path): -p reads /proc/PID/map_files (or /proc/PID/exe), whatever the
+ * target's root or mount namespace and even if the file was deleted, and
+ * checks it is the file its maps line names; nothing that is not a regular
+ * file is ever opened. Objects no SPEC names are not opened. verbose: say
+ * where each is read from. 0, or -1 with a one-line error.
+ */
+int target__open_objects(struct target *t, const struct spec *specs, size_t nspecs, bool verbose,
+			 char *err, size_t errlen);
 /*
  * Forks cmd, held before exec. Its objects are the executable and, if
  * want_libs, the libraries the dynamic loader will map (as `ld.so --list`

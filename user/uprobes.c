@@ -23,6 +23,18 @@ const char *uprobes__strerror(int e)
 	return e == KERNEL_ENOTSUPP ? "the kernel cannot probe the instruction there" : strerror(e);
 }
 
+/* The object a site is in, as the user names it (its path is /proc/self/fd/N). */
+static const char *site_object(const struct uprobes *u, const struct site *s)
+{
+	if (s->probe != SITE_NO_PROBE)
+		return u->probes->v[s->probe].object;
+	/* A runtime site is in the Go executable, which has span probes too. */
+	for (size_t i = 0; i < u->probes->n; i++)
+		if (strcmp(u->probes->v[i].open_path, s->path) == 0)
+			return u->probes->v[i].object;
+	return s->path;
+}
+
 static void site_error(const struct uprobes *u, const struct site *s, int e, char *err,
 		       size_t errlen)
 {
@@ -30,7 +42,7 @@ static void site_error(const struct uprobes *u, const struct site *s, int e, cha
 						       u->probes->v[s->probe].func;
 
 	snprintf(err, errlen, "failed to attach a %s to %s in %s at offset 0x%llx: %s",
-		 s->retprobe ? "uretprobe" : "uprobe", what, s->path,
+		 s->retprobe ? "uretprobe" : "uprobe", what, site_object(u, s),
 		 (unsigned long long)s->offset, uprobes__strerror(e));
 }
 

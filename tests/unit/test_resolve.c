@@ -275,6 +275,31 @@ static void test_main_without_object(void **state)
 	assert_true(addr != offset);
 }
 
+/*
+ * A deleted object (a daemon's executable replaced by an upgrade) is matched
+ * by its path and named "PATH (deleted)" in its probes, as the kernel names
+ * it; an object not opened (no open_path) cannot be read.
+ */
+static void test_deleted_and_unopened(void **state)
+{
+	static const struct target_obj objs[] = {
+		{ .path = "/usr/lib/libfx.so.1", .open_path = FX("libfx.so"), .deleted = true },
+		{ .path = "/usr/bin/fx", .open_path = FX("fx_pie"), .is_main = true,
+		  .deleted = true },
+		{ .path = "/usr/lib/libother.so" },
+	};
+	static const char *const s[] = { "fx_alpha", "/usr/lib/libfx.so.1:fxlib_one" };
+	static const struct want w[] = {
+		{ "fx_alpha", "/usr/bin/fx (deleted)", FX("fx_pie") },
+		{ "fxlib_one", "/usr/lib/libfx.so.1 (deleted)", FX("libfx.so") },
+	};
+	static const char *const other[] = { "libother:f" };
+
+	resolve_ok(s, 2, objs, ARRAY_SIZE(objs), w, ARRAY_SIZE(w));
+	resolve_err(other, 1, objs, ARRAY_SIZE(objs),
+		    "cannot read symbols of /usr/lib/libother.so: it was not opened");
+}
+
 static void test_stripped(void **state)
 {
 	static const struct target_obj objs[] = {
@@ -518,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_unreadable_object),
 		cmocka_unit_test(test_error_truncated),
 		cmocka_unit_test(test_display_name),
+		cmocka_unit_test(test_deleted_and_unopened),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
