@@ -30,85 +30,126 @@ void kevents__configure(struct kevents *k)
 	k->skel->rodata->min_wait_ns = k->min_wait_ns;
 }
 
-static int add_link(struct kevents *k, struct bpf_link *l)
+static struct bpf_program *kev_program(struct spantrace_bpf *s, enum kev_prog p)
 {
+	switch (p) {
+	case KEV_PROG_FORK:
+		return s->progs.on_fork;
+	case KEV_PROG_EXEC:
+		return s->progs.on_exec;
+	case KEV_PROG_SIGNAL:
+		return s->progs.on_signal;
+	case KEV_PROG_SWITCH:
+		return s->progs.on_switch;
+	case KEV_PROG_EXIT_KPROBE:
+		return s->progs.on_exit_kprobe;
+	case KEV_PROG_EXIT_TP:
+		return s->progs.on_exit_tp;
+	case KEV_PROG_PIPE_ENTER:
+		return s->progs.pipe_write_enter;
+	case KEV_PROG_PIPE_RETURN:
+		return s->progs.pipe_write_return;
+	case KEV_PROG_SYS_ENTER:
+		return s->progs.on_sys_enter;
+	case KEV_PROG_SYS_EXIT:
+		return s->progs.on_sys_exit;
+	default:
+		return NULL;
+	}
+}
+
+/* Attaches one step of the plan and keeps its link. Returns 0 or -errno. */
+static int attach_step(struct kevents *k, const struct kev_step *st)
+{
+	struct bpf_program *p = kev_program(k->skel, st->prog);
+	struct bpf_link *l;
+
+	if (!p)
+		return -EINVAL;
+	if (k->nlinks == KEV_MAX_LINKS) /* never: a plan has at most KEV_MAX_LINKS steps */
+		return -E2BIG;
+	if (st->how == KEV_TRACEPOINT)
+		l = bpf_program__attach(p); /* tp_btf: the tracepoint is in the section name */
+	else
+		l = bpf_program__attach_kprobe(p, st->how == KEV_KRETPROBE, st->target);
 	if (!l)
 		return -errno;
 	k->links[k->nlinks++] = l;
 	return 0;
 }
 
-static int attach_tp(struct kevents *k, struct bpf_program *p, const char *tp, char *err,
-		     size_t errlen)
-{
-	int r = add_link(k, bpf_program__attach(p));
+/* What a failed kprobe of an event falls back to, for the warning. */
+static const char *const fallback_says[KEV_NEVENTS] = {
+	[KEV_EV_EXITS] = "using the sched_process_exit tracepoint",
+	[KEV_EV_PIPES] = "falling back to syscall tracepoints for pipe writes",
+};
 
-	if (r)
-		snprintf(err, errlen, "failed to attach tracepoint %s: %s", tp, strerror(-r));
-	return r;
+static bool has_fallback(const struct kplan *p, size_t i)
+{
+	for (size_t j = i + 1; j < p->n && p->v[j].event == p->v[i].event; j++)
+		if (p->v[j].fallback)
+			return true;
+	return false;
 }
 
-/* kprobes on the pipe write functions; false (and nothing left attached) if any fails. */
-static bool attach_pipe_kprobes(struct kevents *k)
+/*
+ * Carries the plan out in order. A step that fails and has fallbacks of its
+ * event after it: the event's links so far are destroyed, with a warning, and
+ * its fallbacks attached instead. Any other failure is an error.
+ */
+static int run_plan(struct kevents *k, char *err, size_t errlen)
 {
-	size_t first = k->nlinks;
-	int r = 0;
+	const struct kplan *p = &k->plan;
+	size_t first = 0;
+	int r;
 
-	for (size_t i = 0; i < k->feat->npipe_funcs && !r; i++) {
-		const char *fn = k->feat->pipe_funcs[i];
+	for (size_t i = 0; i < p->n; i++) {
+		const struct kev_step *st = &p->v[i];
 
-		r = add_link(k, bpf_program__attach_kprobe(k->skel->progs.pipe_write_enter, false,
-							   fn));
+		if (i == 0 || st->event != p->v[i - 1].event)
+			first = k->nlinks;
+		if (st->fallback != k->fell_back[st->event])
+			continue;
+		r = attach_step(k, st);
 		if (!r)
-			r = add_link(k, bpf_program__attach_kprobe(
-						k->skel->progs.pipe_write_return, true, fn));
-		if (r)
-			say("warning: failed to attach a kprobe on %s: %s; falling back to syscall "
-			    "tracepoints for pipe writes", fn, strerror(-r));
+			continue;
+		if (st->how != KEV_TRACEPOINT && !st->fallback && has_fallback(p, i)) {
+			say("warning: failed to attach a kprobe on %s: %s; %s", st->target,
+			    strerror(-r), fallback_says[st->event]);
+			while (k->nlinks > first)
+				bpf_link__destroy(k->links[--k->nlinks]);
+			k->fell_back[st->event] = true;
+			continue;
+		}
+		if (st->how == KEV_TRACEPOINT)
+			snprintf(err, errlen, "failed to attach tracepoint %s: %s", st->target,
+				 strerror(-r));
+		else
+			snprintf(err, errlen, "failed to attach a %s on %s: %s",
+				 st->how == KEV_KPROBE ? "kprobe" : "kretprobe", st->target,
+				 strerror(-r));
+		return -1;
 	}
-	if (!r)
-		return true;
-	while (k->nlinks > first)
-		bpf_link__destroy(k->links[--k->nlinks]);
-	return false;
+	return 0;
 }
 
 int kevents__attach(struct kevents *k, char *err, size_t errlen)
 {
-	struct spantrace_bpf *s = k->skel;
-	bool exit_kp = false, pipe_kp = false;
+	const struct kev_features *f = &k->feat->kev;
 
-	if (attach_tp(k, s->progs.on_fork, "sched_process_fork", err, errlen) ||
-	    attach_tp(k, s->progs.on_exec, "sched_process_exec", err, errlen) ||
-	    attach_tp(k, s->progs.on_signal, "signal_generate", err, errlen) ||
-	    attach_tp(k, s->progs.on_switch, "sched_switch", err, errlen))
-		return -1;
-	if (k->feat->exit_kprobe) {
-		int r = add_link(k, bpf_program__attach_kprobe(s->progs.on_exit_kprobe, false,
-							       "do_exit"));
-
-		exit_kp = r == 0;
-		if (r)
-			say("warning: failed to attach a kprobe on do_exit: %s; using the "
-			    "sched_process_exit tracepoint", strerror(-r));
-	}
-	if (!exit_kp && attach_tp(k, s->progs.on_exit_tp, "sched_process_exit", err, errlen))
-		return -1;
-	if (k->feat->npipe_funcs)
-		pipe_kp = attach_pipe_kprobes(k);
-	if (!pipe_kp && (attach_tp(k, s->progs.on_sys_enter, "sys_enter", err, errlen) ||
-			 attach_tp(k, s->progs.on_sys_exit, "sys_exit", err, errlen)))
+	kplan__build(f, &k->plan);
+	if (run_plan(k, err, errlen))
 		return -1;
 	if (k->verbose) {
 		say("process tree: tracepoints sched_process_fork and sched_process_exec");
-		say("exits: %s", exit_kp || !k->feat->exit_kprobe ?
-					 k->feat->exit_why :
-					 "tracepoint sched_process_exit (the do_exit kprobe failed)");
+		say("exits: %s", k->fell_back[KEV_EV_EXITS] ?
+					 "tracepoint sched_process_exit (the do_exit kprobe failed)" :
+					 f->exit_why);
 		say("pipe writes: %s",
-		    pipe_kp || !k->feat->npipe_funcs ?
-			    k->feat->pipe_why :
+		    k->fell_back[KEV_EV_PIPES] ?
 			    "the kprobe failed → syscall tracepoints (write, writev on pipe fds) + "
-			    "stack attribution");
+			    "stack attribution" :
+			    f->pipe_why);
 		say("fatal signals: tracepoint signal_generate");
 		say("off-CPU waits: tracepoint sched_switch, kernel stack at switch-out; blockers "
 		    "from pipe locks, and task_struct.blocker where the kernel has it");

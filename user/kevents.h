@@ -23,7 +23,10 @@ struct tasks;
 struct trace_ops;
 struct trace_writer;
 
-#define KEV_MAX_LINKS 8
+#include "kplan.h"
+
+/* Each step of an attach plan makes at most one link. */
+#define KEV_MAX_LINKS KPLAN_MAX
 #define KEV_READER_CACHE 8
 
 struct kevents {
@@ -38,6 +41,8 @@ struct kevents {
 	uint64_t min_wait_ns, stall_ns;
 	bool verbose;
 
+	struct kplan plan;
+	bool fell_back[KEV_NEVENTS]; /* an event's kprobe failed: its fallbacks attached */
 	struct bpf_link *links[KEV_MAX_LINKS];
 	size_t nlinks;
 	/* Who holds the read end of a pipe, looked up in /proc at most once a second. */
@@ -58,7 +63,10 @@ struct kevents {
 
 /* Before the object is loaded: the BPF side's knobs. */
 void kevents__configure(struct kevents *k);
-/* Attaches the kernel-event programs; -v says how each event is observed. */
+/*
+ * Attaches the kernel-event programs as the plan for feat says (kplan.h);
+ * -v says how each event is observed.
+ */
 int kevents__attach(struct kevents *k, char *err, size_t errlen);
 /*
  * Puts the processes of the tree rooted at pid, as they are now, into the

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * kplan: how kernel events are observed and the exact attach plan, decided
+ * from kallsyms text files shaped like the kernels spantrace meets (pipe_write
+ * up to 6.14; anon_pipe_write and fifo_pipe_write from 6.15; no kprobes at
+ * all), so every plan is tested without booting that kernel.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kevents.h"
+#include "kplan.h"
+#include "ksyms.h"
+
+/* Linux 6.1 (Debian bookworm, the qemu test's kernel): one pipe write function. */
+static const char kallsyms_6_1[] = "ffffffff81000000 T _stext\n"
+				   "ffffffff81100000 T do_exit\n"
+				   "ffffffff81200000 t pipe_write\n"
+				   "ffffffff81200800 t pipe_read\n"
+				   "ffffffff81300000 T schedule\n";
+
+/* Linux 6.15+ (Fedora, Arch, current Ubuntu, this machine's 6.18). */
+static const char kallsyms_6_15[] = "ffffffff81000000 T _stext\n"
+				    "ffffffff81100000 T do_exit\n"
+				    "ffffffff81200000 t anon_pipe_write\n"
+				    "ffffffff81200400 t fifo_pipe_write\n"
+				    "ffffffff81200800 t anon_pipe_read\n"
+				    "ffffffff81300000 T schedule\n";
+
+/* Neither pipe write function nor do_exit (renamed, or inlined away). */
+static const char kallsyms_none[] = "ffffffff81000000 T _stext\n"
+				    "ffffffff81300000 T schedule\n";
+
+static struct ksyms *load_text(const char *text)
+{
+	char path[] = "/tmp/test_kplan.XXXXXX", err[256] = "";
+	size_t len = strlen(text);
+	struct ksyms *k;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	assert_int_equal(close(fd), 0);
+	k = ksyms__load(path, err, sizeof(err));
+	unlink(path);
+	if (!k)
+		print_error("ksyms__load: %s\n", err);
+	assert_non_null(k);
+	return k;
+}
+
+/* One step as a line: "[fallback ]how target program". */
+static void step_line(const struct kev_step *s, char *buf, size_t len)
+{
+	static const char *const how[] = { [KEV_TRACEPOINT] = "tracepoint",
+					   [KEV_KPROBE] = "kprobe",
+					   [KEV_KRETPROBE] = "kretprobe" };
+
+	snprintf(buf, len, "%s%s %s %s", s->fallback ? "fallback " : "", how[s->how], s->target,
+		 kev_prog__name(s->prog));
+}
+
+static void expect_plan(const struct kplan *p, const char *const *want, size_t n)
+{
+	char got[128];
+
+	for (size_t i = 0; i < p->n || i < n; i++) {
+		if (i < p->n)
+			step_line(&p->v[i], got, sizeof(got));
+		else
+			snprintf(got, sizeof(got), "(none)");
+		if (strcmp(got, i < n ? want[i] : "(none)"))
+			print_error("step %zu: got \"%s\", want \"%s\"\n", i, got,
+				    i < n ? want[i] : "(none)");
+		assert_string_equal(got, i < n ? want[i] : "(none)");
+	}
+}
+
+#define EXPECT_PLAN(p, ...)                                                            \
+	do {                                                                           \
+		static const char *const want_[] = { __VA_ARGS__ };                    \
+		expect_plan(p, want_, sizeof(want_) / sizeof(want_[0]));               \
+	} while (0)
+
+/*
+ * Links a plan holds at once, at most: per event its steps, or, once one of
+ * them failed (its links destroyed), its fallbacks.
+ */
+static size_t max_links(const struct kplan *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n;) {
+		size_t prim = 0, fall = 0, j;
+
+		for (j = i; j < p->n && p->v[j].event == p->v[i].event; j++)
+			p->v[j].fallback ? fall++ : prim++;
+		n += prim > fall ? prim : fall;
+		i = j;
+	}
+	return n;
+}
+
+static void plan_for(const char *kallsyms, bool kprobe_pmu, bool kprobes_off,
+		     struct kev_features *f, struct kplan *p)
+{
+	struct ksyms *ks = kallsyms ? load_text(kallsyms) : NULL;
+
+	kev_features__decide(f, ks, kprobe_pmu, kprobes_off);
+	ksyms__free(ks); /* the features keep no pointer into it */
+	kplan__build(f, p);
+	/* kevents keeps a plan's links in an array of KEV_MAX_LINKS */
+	assert_true(max_links(p) <= KEV_MAX_LINKS);
+}
+
+#define TREE_AND_WAITS                                                                 \
+	"tracepoint sched_process_fork on_fork", "tracepoint sched_process_exec on_exec", \
+		"tracepoint signal_generate on_signal", "tracepoint sched_switch on_switch"
+
+static void test_pipe_write_kernel(void **state)
+{
+	struct kev_features f;
+	struct kplan p;
+
+	plan_for(kallsyms_6_1, true, false, &f, &p);
+	assert_true(f.kprobes && f.exit_kprobe);
+	assert_int_equal(f.npipe_funcs, 1);
+	assert_string_equal(f.pipe_why, "kprobe on pipe_write");
+	assert_string_equal(f.exit_why, "kprobe on do_exit");
+	EXPECT_PLAN(&p, TREE_AND_WAITS, "kprobe do_exit on_exit_kprobe",
+		    "fallback tracepoint sched_process_exit on_exit_tp",
+		    "kprobe pipe_write pipe_write_enter", "kretprobe pipe_write pipe_write_return",
+		    "fallback tracepoint sys_enter on_sys_enter",
+		    "fallback tracepoint sys_exit on_sys_exit");
+}
+
+/* 6.15+: two pipe write functions, nine links when every kprobe attaches. */
+static void test_split_pipe_write_kernel(void **state)
+{
+	struct kev_features f;
+	struct kplan p;
+
+	plan_for(kallsyms_6_15, true, false, &f, &p);
+	assert_int_equal(f.npipe_funcs, 2);
+	assert_string_equal(f.pipe_why, "kprobe on anon_pipe_write and fifo_pipe_write");
+	EXPECT_PLAN(&p, TREE_AND_WAITS, "kprobe do_exit on_exit_kprobe",
+		    "fallback tracepoint sched_process_exit on_exit_tp",
+		    "kprobe anon_pipe_write pipe_write_enter",
+		    "kretprobe anon_pipe_write pipe_write_return",
+		    "kprobe fifo_pipe_write pipe_write_enter",
+		    "kretprobe fifo_pipe_write pipe_write_return",
+		    "fallback tracepoint sys_enter on_sys_enter",
+		    "fallback tracepoint sys_exit on_sys_exit");
+	/* the largest plan there is */
+	assert_int_equal(p.n, KPLAN_MAX);
+}
+
+#define ALL_TRACEPOINTS                                                                \
+	TREE_AND_WAITS, "tracepoint sched_process_exit on_exit_tp",                    \
+		"tracepoint sys_enter on_sys_enter", "tracepoint sys_exit on_sys_exit"
+
+/* This machine: kallsyms names anon_pipe_write, but there is no kprobe PMU. */
+static void test_no_kprobes(void **state)
+{
+	struct kev_features f;
+	struct kplan p;
+
+	plan_for(kallsyms_6_15, false, false, &f, &p);
+	assert_false(f.kprobes || f.exit_kprobe);
+	assert_int_equal(f.npipe_funcs, 0);
+	assert_string_equal(f.kprobes_why, "no kprobes in this kernel");
+	assert_string_equal(f.pipe_why, "no kprobes in this kernel → syscall tracepoints (write, "
+					"writev on pipe fds) + stack attribution");
+	assert_string_equal(f.exit_why, "tracepoint sched_process_exit (no kprobes in this kernel)");
+	EXPECT_PLAN(&p, ALL_TRACEPOINTS);
+}
+
+/* Tracepoints everywhere, each for its own reason. */
+static void test_tracepoints_why(void **state)
+{
+	struct kev_features f;
+	struct kplan p;
+
+	plan_for(kallsyms_6_1, true, true, &f, &p);
+	assert_string_equal(f.exit_why, "tracepoint sched_process_exit (SPANTRACE_NO_KPROBES is set)");
+	EXPECT_PLAN(&p, ALL_TRACEPOINTS);
+
+	plan_for(NULL, true, false, &f, &p);
+	assert_string_equal(f.kprobes_why, "kernel symbols unreadable (/proc/kallsyms)");
+	EXPECT_PLAN(&p, ALL_TRACEPOINTS);
+
+	/* kprobes, but nothing to put them on */
+	plan_for(kallsyms_none, true, false, &f, &p);
+	assert_true(f.kprobes);
+	assert_string_equal(f.pipe_why, "no pipe write function in kallsyms → syscall tracepoints "
+					"(write, writev on pipe fds) + stack attribution");
+	assert_string_equal(f.exit_why, "tracepoint sched_process_exit (no do_exit in kallsyms)");
+	EXPECT_PLAN(&p, ALL_TRACEPOINTS);
+}
+
+static void test_prog_names(void **state)
+{
+	assert_string_equal(kev_prog__name(KEV_PROG_PIPE_RETURN), "pipe_write_return");
+	assert_string_equal(kev_prog__name(KEV_NPROGS), "?");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pipe_write_kernel),
+		cmocka_unit_test(test_split_pipe_write_kernel),
+		cmocka_unit_test(test_no_kprobes),
+		cmocka_unit_test(test_tracepoints_why),
+		cmocka_unit_test(test_prog_names),
+	};
+
+	return cmocka_run_group_tests_name("kplan", tests, NULL, NULL);
+}
