@@ -19,6 +19,10 @@
  * or to FILE with --out. PROBES, if given, rename the file's probes in index
  * order (or make the table of a file that has none).
  *
+ * It reads nothing of a live process: the decoder has no live interface
+ * (decode.h), so a span name the uprobe could not read keeps its function's
+ * name, whatever process and address the file names.
+ *
  * Every 10M events it prints the rate of those 10M (CPU time of the process)
  * and the resident set; at the end one summary line.
  */
@@ -409,10 +413,11 @@ int main(int argc, char **argv)
 	       (unsigned long long)sink.bytes,
 	       st->spans ? (double)sink.bytes / (double)st->spans : 0.0);
 	printf("(%llu passes over %zu records; %llu kernel-event records skipped; %llu malformed; "
-	       "%llu unfinished spans; %llu late events)\n",
+	       "%llu unfinished spans; %llu late events; %llu span names not read: replay reads "
+	       "no process's memory)\n",
 	       (unsigned long long)r.passes, r.nrecords, (unsigned long long)r.other,
 	       (unsigned long long)r.d.bad_records, (unsigned long long)st->unfinished,
-	       (unsigned long long)st->late_events);
+	       (unsigned long long)st->late_events, (unsigned long long)r.d.name_faults);
 out:
 	if (r.d.w)
 		r.d.ops->close(r.d.w);

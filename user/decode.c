@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Span records into the span tree, spans into the trace; record files. See decode.h. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "decode.h"
 #include "goroutines.h"
@@ -152,51 +150,6 @@ static void on_go_record(struct decoder *d, const struct st_hdr *h, const void *
 	}
 }
 
-/*
- * A string the uprobe could not read (its page not yet touched by the process)
- * read through /proc/PID/mem, which faults it in: up to len bytes (Go), or to
- * the NUL (C, len 0), at most ST_NAME_LEN. Returns the bytes in buf; *cut when
- * longer; -1 if unreadable (the process is gone, or the pointer was bad).
- */
-static ssize_t read_name(uint32_t pid, uint64_t ptr, size_t len, char *buf, bool *cut)
-{
-	char path[32];
-	size_t want = len ? len : ST_NAME_LEN, got = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%u/mem", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	/* page by page: a C string may end just before an unmapped page */
-	while (got < want) {
-		size_t page_left = 4096 - ((ptr + got) & 4095);
-		size_t n = want - got < page_left ? want - got : page_left;
-		ssize_t r = pread(fd, buf + got, n, (off_t)(ptr + got));
-
-		if (r <= 0)
-			break;
-		if (!len) {
-			char *nul = memchr(buf + got, '\0', (size_t)r);
-
-			if (nul) {
-				got = (size_t)(nul - buf);
-				close(fd);
-				return (ssize_t)got;
-			}
-		}
-		got += (size_t)r;
-	}
-	close(fd);
-	if (got < want && (len || !got))
-		return -1;
-	if (!len) { /* no NUL in ST_NAME_LEN bytes */
-		got = ST_NAME_LEN - 1;
-		*cut = true;
-	}
-	return (ssize_t)got;
-}
-
 /* The name id of a named BEGIN, 0 if none could be read (then: the function's). */
 static uint32_t name_of(struct decoder *d, const struct st_nspan *r)
 {
@@ -205,7 +158,10 @@ static uint32_t name_of(struct decoder *d, const struct st_nspan *r)
 	uint32_t id;
 
 	if (r->nflags & ST_NAME_F_FAULT) {
-		ssize_t n = read_name(r->pid, r->ptr, r->len, buf, &cut);
+		/* the uprobe could not read it (a page not yet touched): the loader can */
+		ssize_t n = d->live ? d->live->read_string(d->live->ctx, r->pid, r->ptr, r->len,
+							   buf, &cut) :
+				      -1;
 
 		if (n < 0) {
 			d->name_faults++;

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "resolve.h"
 #include "spantree.h"
@@ -42,6 +43,25 @@ struct stats;
 struct tasks;
 struct trace_ops;
 struct trace_writer;
+
+/*
+ * What decoding may ask of the running system. Only the loader fills it
+ * (user/live.c, from /proc); replay and the unit tests leave decoder.live
+ * NULL, and then no process is ever read: a span name the uprobe could not
+ * read keeps its function's name (counted in name_faults), and a record file
+ * cannot make replay read the memory of whatever process it names.
+ */
+struct decode_live {
+	/*
+	 * A string in process pid's memory at addr: exactly len bytes (a Go
+	 * string), or up to its NUL (a C string, len 0), at most ST_NAME_LEN
+	 * bytes, into buf; *cut set when a C string has no NUL in ST_NAME_LEN
+	 * bytes. Returns the number of bytes, or -1 if unreadable.
+	 */
+	ssize_t (*read_string)(void *ctx, uint32_t pid, uint64_t addr, size_t len, char *buf,
+			       bool *cut);
+	void *ctx;
+};
 
 /*
  * What decoding uses, all set by the caller (which owns it). The span tree
@@ -58,6 +78,7 @@ struct decoder {
 	const struct trace_ops *ops;
 	struct trace_writer *w;
 	uint32_t target_pid; /* the process of a thread not named by ST_REC_TASK */
+	const struct decode_live *live; /* NULL: read nothing from the running system */
 
 	uint64_t bad_records;
 	uint64_t name_faults; /* span names whose argument could not be read */

@@ -23,6 +23,7 @@
 #include "kevents.h"
 #include "kfeatures.h"
 #include "ksyms.h"
+#include "live.h"
 #include "loader.h"
 #include "names.h"
 #include "resolve.h"
@@ -71,6 +72,7 @@ struct session {
 	struct goroutines *gors;
 	struct names *names;
 	struct decoder dec;   /* span records, into the tables above; its counters */
+	struct live live;     /* what the decoder may read from /proc */
 	FILE *records;	      /* --save-records, or NULL */
 	int records_errno;    /* the first failed write to it, 0 if none */
 	const char *stop_reason;
@@ -639,7 +641,9 @@ int loader__run(const struct opts *o)
 	}
 	s.dec = (struct decoder){ .probes = &s.probes, .tree = s.tree, .tasks = s.tasks,
 				  .gors = s.gors, .names = s.names, .stats = s.stats, .ops = s.ops,
-				  .w = s.w, .target_pid = (uint32_t)s.target.pid };
+				  .w = s.w, .target_pid = (uint32_t)s.target.pid,
+				  .live = &s.live.iface };
+	live__init(&s.live);
 	if (o->save_records && records_open(&s, err, sizeof(err)))
 		goto fail;
 	s.ks = ksyms__load("/proc/kallsyms", err, sizeof(err));

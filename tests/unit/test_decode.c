@@ -2,9 +2,9 @@
 /*
  * Unit tests for the record decoder (user/decode.c): hand-built ring-buffer
  * records of C spans, Go spans with goroutines created, panicking and
- * exiting, named spans (from the record, and from /proc/PID/mem when the
- * uprobe could not read the name) and malformed records go through a
- * decoder whose trace writer records every call, with a span tree that
+ * exiting, named spans (from the record, and from the loader's live interface
+ * when the uprobe could not read the name; never without one) and malformed
+ * records go through a decoder whose trace writer records every call, with a span tree that
  * releases at once. Then the record file of --save-records: its bytes, and a
  * round trip through the reader, cut short and corrupt.
  */
@@ -358,11 +358,39 @@ static void test_go_edge_cases(void **state)
 
 /* --- named spans ----------------------------------------------------------------- */
 
-static const char proc_name[] = "read-from-proc-mem";
+/*
+ * A process's memory as the loader's live interface reads it: one string at
+ * FAKE_ADDR in process FAKE_PID; any other address is unreadable.
+ */
+#define FAKE_PID 4242u
+#define FAKE_ADDR 0x7f0000001000ull
+static const char fake_string[] = "read-from-proc-mem";
+
+struct fake_mem {
+	unsigned int calls;
+	size_t last_len;
+};
+
+static ssize_t fake_read_string(void *ctx, uint32_t pid, uint64_t addr, size_t len, char *buf,
+				bool *cut)
+{
+	struct fake_mem *m = ctx;
+	size_t n = len ? len : strlen(fake_string);
+
+	m->calls++;
+	m->last_len = len;
+	if (pid != FAKE_PID || addr != FAKE_ADDR || n > strlen(fake_string))
+		return -1;
+	memcpy(buf, fake_string, n);
+	*cut = len == 0; /* as if the C string went on: the span must say it was cut */
+	return (ssize_t)n;
+}
 
 static void test_named_spans(void **state)
 {
 	struct fx *f = *state;
+	struct fake_mem mem = { 0 };
+	const struct decode_live live = { .read_string = fake_read_string, .ctx = &mem };
 	struct st_nspan r;
 
 	/* a --span pair: BEGIN names it, END of the same pair closes it */
@@ -379,44 +407,41 @@ static void test_named_spans(void **state)
 	EXPECT(f, "span 100/101 a-long-name 2000+100 func=span_begin object=/lib/libspan.so "
 		  "truncated");
 
-	/* the uprobe could not read it: read from /proc/PID/mem, here ours, to the NUL */
-	r = nspan(3000, (uint32_t)getpid(), 101, "");
+	/* the uprobe could not read it, and nothing live to ask (replay): the
+	 * function's name, counted */
+	r = nspan(3000, FAKE_PID, 101, "");
 	r.nflags = ST_NAME_F_FAULT;
-	r.ptr = (uint64_t)(uintptr_t)proc_name;
+	r.ptr = FAKE_ADDR;
 	assert_true(decoder__record(&f->d, &r, sizeof(r)));
-	/* and a Go string: exactly len bytes */
-	r = nspan(3100, (uint32_t)getpid(), 101, "");
-	r.nflags = ST_NAME_F_FAULT;
-	r.ptr = (uint64_t)(uintptr_t)proc_name;
+	cspan(f, ST_REC_SPAN_END, 3100, FAKE_PID, 101, P_END);
+	EXPECT(f, "span 4242/101 span_begin 3000+100 func=span_begin object=/lib/libspan.so");
+	assert_int_equal(f->d.name_faults, 1);
+
+	/* the loader's live interface reads it: a C string (to the NUL), a Go one (4 bytes) */
+	f->d.live = &live;
+	r.hdr.ts = 4000;
+	assert_true(decoder__record(&f->d, &r, sizeof(r)));
+	assert_int_equal(mem.last_len, 0);
+	r.hdr.ts = 4100;
 	r.len = 4;
 	assert_true(decoder__record(&f->d, &r, sizeof(r)));
-	cspan(f, ST_REC_SPAN_END, 3200, getpid(), 101, P_END);
-	cspan(f, ST_REC_SPAN_END, 3300, getpid(), 101, P_END);
-	assert_int_equal(f->d.name_faults, 0);
+	assert_int_equal(mem.last_len, 4);
+	cspan(f, ST_REC_SPAN_END, 4200, FAKE_PID, 101, P_END);
+	cspan(f, ST_REC_SPAN_END, 4300, FAKE_PID, 101, P_END);
+	EXPECT(f, "span 4242/101 read 4100+100 func=span_begin object=/lib/libspan.so",
+	       "span 4242/101 read-from-proc-mem 4000+300 func=span_begin object=/lib/libspan.so "
+	       "truncated");
+	assert_int_equal(f->d.name_faults, 1);
 
 	/* unreadable: the span keeps the function's name, and the summary counts it */
-	r = nspan(4000, (uint32_t)getpid(), 101, "");
-	r.nflags = ST_NAME_F_FAULT;
+	r.hdr.ts = 5000;
 	r.ptr = 8;
+	r.len = 0;
 	assert_true(decoder__record(&f->d, &r, sizeof(r)));
-	cspan(f, ST_REC_SPAN_END, 4100, getpid(), 101, P_END);
-	assert_int_equal(f->d.name_faults, 1);
-	{
-		char a[128], b[128], c[128];
-
-		/* the thread moved to another process (our pid): a task of its own */
-		snprintf(a, sizeof(a), "span %d/101 read 3100+100 func=span_begin "
-			 "object=/lib/libspan.so", getpid());
-		snprintf(b, sizeof(b), "span %d/101 read-from-proc-mem 3000+300 func=span_begin "
-			 "object=/lib/libspan.so", getpid());
-		snprintf(c, sizeof(c), "span %d/101 span_begin 4000+100 func=span_begin "
-			 "object=/lib/libspan.so", getpid());
-		assert_int_equal(f->w.n - f->seen, 3);
-		assert_string_equal(f->w.lines[f->seen], a);
-		assert_string_equal(f->w.lines[f->seen + 1], b);
-		assert_string_equal(f->w.lines[f->seen + 2], c);
-		f->seen = f->w.n;
-	}
+	cspan(f, ST_REC_SPAN_END, 5100, FAKE_PID, 101, P_END);
+	EXPECT(f, "span 4242/101 span_begin 5000+100 func=span_begin object=/lib/libspan.so");
+	assert_int_equal(f->d.name_faults, 2);
+	assert_int_equal(mem.calls, 3);
 	/* names are interned: one copy each, whatever the number of spans */
 	assert_int_equal(names__count(f->d.names), 4);
 	assert_int_equal(f->d.bad_records, 0);
