@@ -9,7 +9,7 @@
  * Kernel events of the traced process tree: fork/exec/exit, fatal signals,
  * off-CPU waits with their kernel stacks and blockers, pipe writes. The loader
  * decides once which of these programs load and how they attach (kprobes where
- * the kernel has them, tracepoints otherwise); see user/kevents.c.
+ * the kernel has them, tracepoints otherwise); see user/kplan.c.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Span records into the span tree, spans into the trace; record files. See decode.h. */
+/* Every record's dispatch; span records into the span tree, spans into the trace; record
+ * files. See decode.h. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "decode.h"
 #include "goroutines.h"
+#include "kdecode.h"
 #include "names.h"
 #include "spantrace.h"
 #include "stats.h"
@@ -178,19 +180,18 @@ static uint32_t name_of(struct decoder *d, const struct st_nspan *r)
  * Completes a BEGIN or END of probe from process pid and pushes it: on the
  * track of goroutine goid when it is one (0: the thread's own, ev->tid).
  */
-static void push_span(struct decoder *d, struct span_ev *ev, uint32_t probe, uint32_t pid,
+static bool push_span(struct decoder *d, struct span_ev *ev, uint32_t probe, uint32_t pid,
 		      uint64_t goid)
 {
-	if (probe >= d->probes->n) {
-		d->bad_records++;
-		return;
-	}
+	if (probe >= d->probes->n)
+		return false;
 	ev->pid = pid;
 	if (goid)
 		ev->tid = gor_span_track(d, pid, goid) ?: ev->tid;
 	ev->key = probe_key(d, probe);
 	ev->probe = probe;
 	spantree__push(d->tree, ev);
+	return true;
 }
 
 bool decoder__record(struct decoder *d, const void *data, size_t size)
@@ -208,16 +209,22 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 	};
 	const struct st_hdr *h = data;
 	struct span_ev ev = { 0 };
+	bool ok = true;
 
 	if (size < sizeof(*h)) {
 		d->bad_records++;
-		return true;
-	}
-	if (h->type >= sizeof(min_size) || !min_size[h->type])
 		return false;
+	}
+	if (h->type >= sizeof(min_size) || !min_size[h->type]) {
+		/* not a span record: a kernel event, or no known type */
+		ok = kdecode__record(d, data, size);
+		if (!ok)
+			d->bad_records++;
+		return ok;
+	}
 	if (size < min_size[h->type]) {
 		d->bad_records++;
-		return true;
+		return false;
 	}
 	ev.ts = h->ts;
 	ev.tid = h->tid;
@@ -227,7 +234,7 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 		const struct st_span *r = data;
 
 		ev.kind = h->type == ST_REC_SPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
-		push_span(d, &ev, r->probe, r->pid, 0);
+		ok = push_span(d, &ev, r->probe, r->pid, 0);
 		break;
 	}
 	case ST_REC_GSPAN_BEGIN:
@@ -236,20 +243,20 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 
 		ev.kind = h->type == ST_REC_GSPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
 		ev.sdepth = r->sdepth;
-		push_span(d, &ev, r->probe, tid_pid(d, h->tid), r->goid);
+		ok = push_span(d, &ev, r->probe, tid_pid(d, h->tid), r->goid);
 		break;
 	}
 	case ST_REC_SPAN_NAMED: {
 		const struct st_nspan *r = data;
 
 		if (r->probe >= d->probes->n || r->len > ST_NAME_LEN) {
-			d->bad_records++;
+			ok = false;
 			break;
 		}
 		ev.kind = SPAN_EV_BEGIN;
 		ev.sdepth = r->sdepth;
 		ev.name = name_of(d, r);
-		push_span(d, &ev, r->probe, r->pid, r->goid);
+		ok = push_span(d, &ev, r->probe, r->pid, r->goid);
 		break;
 	}
 	case ST_REC_GO_CREATE:
@@ -266,7 +273,9 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 		break;
 	}
 	}
-	return true;
+	if (!ok)
+		d->bad_records++;
+	return ok;
 }
 
 /* --- record files ------------------------------------------------------------ */

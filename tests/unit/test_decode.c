@@ -26,73 +26,7 @@
 #include "stats.h"
 #include "tasks.h"
 #include "trace.h"
-
-/* --- a trace writer that records each call as a line --------------------------- */
-
-struct trace_writer {
-	char *lines[64];
-	size_t n;
-};
-
-static void rec__line(struct trace_writer *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	assert_true(w->n < sizeof(w->lines) / sizeof(w->lines[0]));
-	va_start(ap, fmt);
-	assert_true(vasprintf(&w->lines[w->n++], fmt, ap) >= 0);
-	va_end(ap);
-}
-
-static void rec__process_name(struct trace_writer *w, uint32_t pid, const char *name)
-{
-	rec__line(w, "process_name %u %s", pid, name);
-}
-
-static void rec__thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid, const char *name)
-{
-	rec__line(w, "thread_name %u/%u %s", pid, tid, name);
-}
-
-static void rec__span(struct trace_writer *w, const struct trace_span *s)
-{
-	rec__line(w, "span %u/%u %s %llu+%llu func=%s object=%s%s%s%s", s->pid, s->tid, s->name,
-		  (unsigned long long)s->start_ns, (unsigned long long)s->dur_ns, s->func,
-		  s->object ? s->object : "-", s->unfinished ? " unfinished" : "",
-		  s->panicked ? " panicked" : "", s->truncated ? " truncated" : "");
-}
-
-static void rec__flow(struct trace_writer *w, const struct trace_flow *fl)
-{
-	rec__line(w, "flow %u/%u -> %u/%u %llu id=%llu %s", fl->from_pid, fl->from_tid, fl->to_pid,
-		  fl->to_tid, (unsigned long long)fl->ts_ns, (unsigned long long)fl->id, fl->name);
-}
-
-static void rec__wait(struct trace_writer *w, const struct trace_wait *wt)
-{
-	rec__line(w, "unexpected wait");
-}
-
-static void rec__pipe_write(struct trace_writer *w, const struct trace_pipe_write *pw)
-{
-	rec__line(w, "unexpected pipe write");
-}
-
-static void rec__instant(struct trace_writer *w, const struct trace_instant *in)
-{
-	rec__line(w, "unexpected instant");
-}
-
-static const struct trace_ops rec_ops = {
-	.name = "record",
-	.process_name = rec__process_name,
-	.thread_name = rec__thread_name,
-	.span = rec__span,
-	.wait = rec__wait,
-	.pipe_write = rec__pipe_write,
-	.instant = rec__instant,
-	.flow = rec__flow,
-};
+#include "trace_capture.h"
 
 /* --- the decoder under test ----------------------------------------------------- */
 
@@ -113,7 +47,6 @@ struct fx {
 	struct probe_table probes;
 	struct trace_writer w;
 	struct decoder d;
-	size_t seen; /* lines already checked */
 };
 
 static int fx__setup(void **state)
@@ -123,7 +56,7 @@ static int fx__setup(void **state)
 	if (!f)
 		return -1;
 	f->probes = (struct probe_table){ .v = probe_v, .n = NPROBES };
-	f->d = (struct decoder){ .probes = &f->probes, .ops = &rec_ops, .w = &f->w,
+	f->d = (struct decoder){ .probes = &f->probes, .ops = &capture_ops, .w = &f->w,
 				 .target_pid = 100 };
 	/* window 0: each event is released as it is pushed, so the order is exact */
 	f->d.tree = spantree__new(0, decoder__on_span, decoder__on_task, &f->d);
@@ -141,8 +74,7 @@ static int fx__teardown(void **state)
 {
 	struct fx *f = *state;
 
-	for (size_t i = 0; i < f->w.n; i++)
-		free(f->w.lines[i]);
+	capture__free(&f->w);
 	spantree__free(f->d.tree);
 	tasks__free(f->d.tasks);
 	gor__free(f->d.gors);
@@ -151,29 +83,6 @@ static int fx__teardown(void **state)
 	free(f);
 	return 0;
 }
-
-/* The lines written since the last check are exactly want[0..n). */
-static void fx__expect(struct fx *f, const char *const *want, size_t n)
-{
-	size_t got = f->w.n - f->seen;
-
-	for (size_t i = 0; i < got || i < n; i++) {
-		const char *g = i < got ? f->w.lines[f->seen + i] : "(none)";
-		const char *x = i < n ? want[i] : "(none)";
-
-		if (strcmp(g, x))
-			print_error("line %zu: got  \"%s\"\n         want \"%s\"\n", i, g, x);
-		assert_string_equal(g, x);
-	}
-	f->seen = f->w.n;
-}
-
-#define EXPECT(f, ...)                                                                 \
-	do {                                                                           \
-		static const char *const want_[] = { __VA_ARGS__ };                    \
-		fx__expect(f, want_, sizeof(want_) / sizeof(want_[0]));                \
-	} while (0)
-#define EXPECT_NOTHING(f) fx__expect(f, NULL, 0)
 
 static void task(struct fx *f, uint64_t ts, uint32_t pid, uint32_t tid, const char *comm)
 {
@@ -239,11 +148,11 @@ static void test_c_spans_nest(void **state)
 	cspan(f, ST_REC_SPAN_BEGIN, 1000, 100, 101, P_OUTER);
 	cspan(f, ST_REC_SPAN_BEGIN, 1100, 100, 101, P_INNER);
 	cspan(f, ST_REC_SPAN_END, 1300, 100, 101, P_INNER);
-	EXPECT(f, "span 100/101 ns::inner() 1100+200 func=_ZN2ns5innerEv object=/bin/t");
+	EXPECT(&f->w, "span 100/101 ns::inner() 1100+200 func=_ZN2ns5innerEv object=/bin/t");
 	cspan(f, ST_REC_SPAN_BEGIN, 1400, 100, 101, P_INNER);
 	cspan(f, ST_REC_SPAN_END, 1450, 100, 101, P_INNER);
 	cspan(f, ST_REC_SPAN_END, 1500, 100, 101, P_OUTER);
-	EXPECT(f, "span 100/101 ns::inner() 1400+50 func=_ZN2ns5innerEv object=/bin/t",
+	EXPECT(&f->w, "span 100/101 ns::inner() 1400+50 func=_ZN2ns5innerEv object=/bin/t",
 	       "span 100/101 outer 1000+500 func=outer object=/bin/t");
 
 	/* the thread's record named it; its first span put it (and its process) in the trace */
@@ -268,7 +177,7 @@ static void test_c_span_unfinished(void **state)
 	cspan(f, ST_REC_SPAN_END, 1500, 100, 101, P_OUTER);
 	cspan(f, ST_REC_SPAN_BEGIN, 2000, 100, 101, P_OUTER);
 	spantree__finish(f->d.tree, 2600);
-	EXPECT(f, "span 100/101 outer 1000+500 func=outer object=/bin/t",
+	EXPECT(&f->w, "span 100/101 outer 1000+500 func=outer object=/bin/t",
 	       "span 100/101 outer 2000+600 func=outer object=/bin/t unfinished");
 	m = open_memstream(&buf, &len);
 	assert_non_null(m);
@@ -290,16 +199,16 @@ static void test_go_spans_on_goroutine_tracks(void **state)
 	task(f, 5, 200, 201, "gothread");
 	/* goroutine 1 starts goroutine 7; nothing is written until 7 has a span */
 	gocreate(f, 1000, 200, 201, 1, 7);
-	EXPECT_NOTHING(f);
+	EXPECT_NOTHING(&f->w);
 	assert_int_equal(f->d.ngo_created, 1);
 
 	/* its first span names both tracks and draws the arrow, at the go statement */
 	gspan(f, ST_REC_GSPAN_BEGIN, 1100, 201, P_OUTER, 7, 64);
-	EXPECT(f, "thread_name 200/1073741824 goroutine 7",
+	EXPECT(&f->w, "thread_name 200/1073741824 goroutine 7",
 	       "thread_name 200/1073741825 goroutine 1",
 	       "flow 200/1073741825 -> 200/1073741824 1000 id=1073741824 go");
 	gspan(f, ST_REC_GSPAN_END, 1300, 201, P_OUTER, 7, 64);
-	EXPECT(f, "span 200/1073741824 outer 1100+200 func=outer object=/bin/t");
+	EXPECT(&f->w, "span 200/1073741824 outer 1100+200 func=outer object=/bin/t");
 
 	/* a goroutine's process is named after its main thread */
 	assert_true(tasks__get(f->d.tasks, 200)->in_trace);
@@ -312,14 +221,14 @@ static void test_go_spans_on_goroutine_tracks(void **state)
 	gspan(f, ST_REC_GSPAN_BEGIN, 1400, 201, P_INNER, 7, 96);
 	goev(f, ST_REC_GO_PANIC, 1500, 201, 7);
 	assert_int_equal(f->d.ngo_panics, 1);
-	EXPECT_NOTHING(f);
+	EXPECT_NOTHING(&f->w);
 	gspan(f, ST_REC_GSPAN_BEGIN, 1600, 201, P_OUTER, 7, 64);
-	EXPECT(f, "span 200/1073741824 ns::inner() 1400+100 func=_ZN2ns5innerEv object=/bin/t "
-		  "unfinished panicked");
+	EXPECT(&f->w, "span 200/1073741824 ns::inner() 1400+100 func=_ZN2ns5innerEv object=/bin/t "
+		      "unfinished panicked");
 
 	/* the goroutine ends: what it had open ends there, and it is forgotten */
 	goev(f, ST_REC_GO_EXIT, 1700, 201, 7);
-	EXPECT(f, "span 200/1073741824 outer 1600+100 func=outer object=/bin/t unfinished");
+	EXPECT(&f->w, "span 200/1073741824 outer 1600+100 func=outer object=/bin/t unfinished");
 	assert_null(gor__find(f->d.gors, 200, 7));
 	assert_non_null(gor__find(f->d.gors, 200, 1));
 	assert_int_equal(gor__find(f->d.gors, 200, 1)->tid, g1);
@@ -327,7 +236,7 @@ static void test_go_spans_on_goroutine_tracks(void **state)
 	/* goroutine 1 itself: its track is named already, no second arrow */
 	gspan(f, ST_REC_GSPAN_BEGIN, 1800, 201, P_OUTER, 1, 32);
 	gspan(f, ST_REC_GSPAN_END, 1900, 201, P_OUTER, 1, 32);
-	EXPECT(f, "span 200/1073741825 outer 1800+100 func=outer object=/bin/t");
+	EXPECT(&f->w, "span 200/1073741825 outer 1800+100 func=outer object=/bin/t");
 	assert_int_equal(f->d.bad_records, 0);
 }
 
@@ -346,13 +255,13 @@ static void test_go_edge_cases(void **state)
 	goev(f, ST_REC_GO_EXIT, 1100, 201, 12345);
 	gspan(f, ST_REC_GSPAN_BEGIN, 1200, 301, P_OUTER, 0, 0);
 	gspan(f, ST_REC_GSPAN_END, 1250, 301, P_OUTER, 0, 0);
-	EXPECT(f, "span 100/301 outer 1200+50 func=outer object=/bin/t");
+	EXPECT(&f->w, "span 100/301 outer 1200+50 func=outer object=/bin/t");
 	/* an exit of a goroutine without a track pushes nothing, and forgets it */
 	gocreate(f, 1300, 100, 301, 1, 5);
 	assert_non_null(gor__find(f->d.gors, 100, 5));
 	goev(f, ST_REC_GO_EXIT, 1400, 301, 5);
 	assert_null(gor__find(f->d.gors, 100, 5));
-	EXPECT_NOTHING(f);
+	EXPECT_NOTHING(&f->w);
 	assert_int_equal(spantree__stats(f->d.tree)->events, 2);
 }
 
@@ -397,15 +306,15 @@ static void test_named_spans(void **state)
 	r = nspan(1000, 100, 101, "request-42");
 	assert_true(decoder__record(&f->d, &r, sizeof(r)));
 	cspan(f, ST_REC_SPAN_END, 1400, 100, 101, P_END);
-	EXPECT(f, "span 100/101 request-42 1000+400 func=span_begin object=/lib/libspan.so");
+	EXPECT(&f->w, "span 100/101 request-42 1000+400 func=span_begin object=/lib/libspan.so");
 
 	/* cut by the BPF side */
 	r = nspan(2000, 100, 101, "a-long-name");
 	r.nflags = ST_NAME_F_TRUNCATED;
 	assert_true(decoder__record(&f->d, &r, sizeof(r)));
 	cspan(f, ST_REC_SPAN_END, 2100, 100, 101, P_END);
-	EXPECT(f, "span 100/101 a-long-name 2000+100 func=span_begin object=/lib/libspan.so "
-		  "truncated");
+	EXPECT(&f->w, "span 100/101 a-long-name 2000+100 func=span_begin object=/lib/libspan.so "
+		      "truncated");
 
 	/* the uprobe could not read it, and nothing live to ask (replay): the
 	 * function's name, counted */
@@ -414,7 +323,7 @@ static void test_named_spans(void **state)
 	r.ptr = FAKE_ADDR;
 	assert_true(decoder__record(&f->d, &r, sizeof(r)));
 	cspan(f, ST_REC_SPAN_END, 3100, FAKE_PID, 101, P_END);
-	EXPECT(f, "span 4242/101 span_begin 3000+100 func=span_begin object=/lib/libspan.so");
+	EXPECT(&f->w, "span 4242/101 span_begin 3000+100 func=span_begin object=/lib/libspan.so");
 	assert_int_equal(f->d.name_faults, 1);
 
 	/* the loader's live interface reads it: a C string (to the NUL), a Go one (4 bytes) */
@@ -428,7 +337,7 @@ static void test_named_spans(void **state)
 	assert_int_equal(mem.last_len, 4);
 	cspan(f, ST_REC_SPAN_END, 4200, FAKE_PID, 101, P_END);
 	cspan(f, ST_REC_SPAN_END, 4300, FAKE_PID, 101, P_END);
-	EXPECT(f, "span 4242/101 read 4100+100 func=span_begin object=/lib/libspan.so",
+	EXPECT(&f->w, "span 4242/101 read 4100+100 func=span_begin object=/lib/libspan.so",
 	       "span 4242/101 read-from-proc-mem 4000+300 func=span_begin object=/lib/libspan.so "
 	       "truncated");
 	assert_int_equal(f->d.name_faults, 1);
@@ -439,7 +348,7 @@ static void test_named_spans(void **state)
 	r.len = 0;
 	assert_true(decoder__record(&f->d, &r, sizeof(r)));
 	cspan(f, ST_REC_SPAN_END, 5100, FAKE_PID, 101, P_END);
-	EXPECT(f, "span 4242/101 span_begin 5000+100 func=span_begin object=/lib/libspan.so");
+	EXPECT(&f->w, "span 4242/101 span_begin 5000+100 func=span_begin object=/lib/libspan.so");
 	assert_int_equal(f->d.name_faults, 2);
 	assert_int_equal(mem.calls, 3);
 	/* names are interned: one copy each, whatever the number of spans */
@@ -459,28 +368,30 @@ static void test_malformed_records(void **state)
 	struct st_hdr h = { .type = 0, .tid = 101, .ts = 1 };
 
 	/* shorter than a header */
-	assert_true(decoder__record(&f->d, &s, sizeof(s.hdr) - 6));
+	assert_false(decoder__record(&f->d, &s, sizeof(s.hdr) - 6));
 	assert_int_equal(f->d.bad_records, 1);
 	/* shorter than its type's record */
-	assert_true(decoder__record(&f->d, &s, sizeof(s) - 4));
+	assert_false(decoder__record(&f->d, &s, sizeof(s) - 4));
 	assert_int_equal(f->d.bad_records, 2);
 	/* a probe the table does not have */
 	s.probe = NPROBES;
-	assert_true(decoder__record(&f->d, &s, sizeof(s)));
+	assert_false(decoder__record(&f->d, &s, sizeof(s)));
 	assert_int_equal(f->d.bad_records, 3);
 	/* a name longer than the record holds */
 	n.len = ST_NAME_LEN + 1;
-	assert_true(decoder__record(&f->d, &n, sizeof(n)));
+	assert_false(decoder__record(&f->d, &n, sizeof(n)));
 	assert_int_equal(f->d.bad_records, 4);
-	/* kernel records, and types nobody knows, are for the caller */
-	assert_false(decoder__record(&f->d, &fork, sizeof(fork)));
+	/* a kernel record too short for its type (test_kdecode decodes whole ones) */
+	assert_false(decoder__record(&f->d, &fork, sizeof(fork) - 1));
+	assert_int_equal(f->d.bad_records, 5);
+	/* types nobody knows */
 	assert_false(decoder__record(&f->d, &h, sizeof(h)));
 	h.type = 200;
 	assert_false(decoder__record(&f->d, &h, sizeof(h)));
-	assert_int_equal(f->d.bad_records, 4);
+	assert_int_equal(f->d.bad_records, 7);
 	/* none of it reached the tree or the trace */
 	assert_int_equal(spantree__stats(f->d.tree)->events, 0);
-	EXPECT_NOTHING(f);
+	EXPECT_NOTHING(&f->w);
 }
 
 /* --- record files ------------------------------------------------------------------ */

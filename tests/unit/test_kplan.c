@@ -12,13 +12,12 @@
 #include <cmocka.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kevents.h"
 #include "kplan.h"
 #include "ksyms.h"
+#include "ksyms_text.h"
 
 /* Linux 6.1 (Debian bookworm, the qemu test's kernel): one pipe write function. */
 static const char kallsyms_6_1[] = "ffffffff81000000 T _stext\n"
@@ -38,24 +37,6 @@ static const char kallsyms_6_15[] = "ffffffff81000000 T _stext\n"
 /* Neither pipe write function nor do_exit (renamed, or inlined away). */
 static const char kallsyms_none[] = "ffffffff81000000 T _stext\n"
 				    "ffffffff81300000 T schedule\n";
-
-static struct ksyms *load_text(const char *text)
-{
-	char path[] = "/tmp/test_kplan.XXXXXX", err[256] = "";
-	size_t len = strlen(text);
-	struct ksyms *k;
-	int fd = mkstemp(path);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, len), (ssize_t)len);
-	assert_int_equal(close(fd), 0);
-	k = ksyms__load(path, err, sizeof(err));
-	unlink(path);
-	if (!k)
-		print_error("ksyms__load: %s\n", err);
-	assert_non_null(k);
-	return k;
-}
 
 /* One step as a line: "[fallback ]how target program". */
 static void step_line(const struct kev_step *s, char *buf, size_t len)
@@ -112,7 +93,7 @@ static size_t max_links(const struct kplan *p)
 static void plan_for(const char *kallsyms, bool kprobe_pmu, bool kprobes_off,
 		     struct kev_features *f, struct kplan *p)
 {
-	struct ksyms *ks = kallsyms ? load_text(kallsyms) : NULL;
+	struct ksyms *ks = kallsyms ? ksyms_from_text(kallsyms) : NULL;
 
 	kev_features__decide(f, ks, kprobe_pmu, kprobes_off);
 	ksyms__free(ks); /* the features keep no pointer into it */
@@ -179,7 +160,8 @@ static void test_no_kprobes(void **state)
 	assert_string_equal(f.kprobes_why, "no kprobes in this kernel");
 	assert_string_equal(f.pipe_why, "no kprobes in this kernel → syscall tracepoints (write, "
 					"writev on pipe fds) + stack attribution");
-	assert_string_equal(f.exit_why, "tracepoint sched_process_exit (no kprobes in this kernel)");
+	assert_string_equal(f.exit_why,
+			    "tracepoint sched_process_exit (no kprobes in this kernel)");
 	EXPECT_PLAN(&p, ALL_TRACEPOINTS);
 }
 
@@ -190,7 +172,8 @@ static void test_tracepoints_why(void **state)
 	struct kplan p;
 
 	plan_for(kallsyms_6_1, true, true, &f, &p);
-	assert_string_equal(f.exit_why, "tracepoint sched_process_exit (SPANTRACE_NO_KPROBES is set)");
+	assert_string_equal(f.exit_why,
+			    "tracepoint sched_process_exit (SPANTRACE_NO_KPROBES is set)");
 	EXPECT_PLAN(&p, ALL_TRACEPOINTS);
 
 	plan_for(NULL, true, false, &f, &p);
