@@ -27,7 +27,7 @@ static bool probe_uprobe_multi(void)
 	unsigned long offset = 0;
 	int prog, link, err;
 
-	prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns, 2, &po);
+	prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "st_umulti_probe", "GPL", insns, 2, &po);
 	if (prog < 0)
 		return false;
 	link = umulti__link_create(prog, "/", &offset, NULL, 1, 0, 0);
