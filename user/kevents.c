@@ -26,32 +26,10 @@ void kevents__configure(struct kevents *k)
 	k->skel->rodata->min_wait_ns = k->dec->kev.min_wait_ns;
 }
 
+/* The plan names programs as the object does (kev_prog__name): one table of names. */
 static struct bpf_program *kev_program(struct spantrace_bpf *s, enum kev_prog p)
 {
-	switch (p) {
-	case KEV_PROG_FORK:
-		return s->progs.on_fork;
-	case KEV_PROG_EXEC:
-		return s->progs.on_exec;
-	case KEV_PROG_SIGNAL:
-		return s->progs.on_signal;
-	case KEV_PROG_SWITCH:
-		return s->progs.on_switch;
-	case KEV_PROG_EXIT_KPROBE:
-		return s->progs.on_exit_kprobe;
-	case KEV_PROG_EXIT_TP:
-		return s->progs.on_exit_tp;
-	case KEV_PROG_PIPE_ENTER:
-		return s->progs.pipe_write_enter;
-	case KEV_PROG_PIPE_RETURN:
-		return s->progs.pipe_write_return;
-	case KEV_PROG_SYS_ENTER:
-		return s->progs.on_sys_enter;
-	case KEV_PROG_SYS_EXIT:
-		return s->progs.on_sys_exit;
-	default:
-		return NULL;
-	}
+	return bpf_object__find_program_by_name(s->obj, kev_prog__name(p));
 }
 
 /* Attaches one step of the plan and keeps its link. Returns 0 or -errno. */
