@@ -33,8 +33,9 @@ static struct bpf_program *kev_program(struct spantrace_bpf *s, enum kev_prog p)
 }
 
 /* Attaches one step of the plan and keeps its link. Returns 0 or -errno. */
-static int attach_step(struct kevents *k, const struct kev_step *st)
+static int attach_step(void *ctx, const struct kev_step *st)
 {
+	struct kevents *k = ctx;
 	struct bpf_program *p = kev_program(k->skel, st->prog);
 	struct bpf_link *l;
 
@@ -52,76 +53,52 @@ static int attach_step(struct kevents *k, const struct kev_step *st)
 	return 0;
 }
 
-/* What a failed kprobe of an event falls back to, for the warning. */
-static const char *const fallback_says[KEV_NEVENTS] = {
-	[KEV_EV_EXITS] = "using the sched_process_exit tracepoint",
-	[KEV_EV_PIPES] = "falling back to syscall tracepoints for pipe writes",
-};
-
-static bool has_fallback(const struct kplan *p, size_t i)
+static void detach_last(void *ctx)
 {
-	for (size_t j = i + 1; j < p->n && p->v[j].event == p->v[i].event; j++)
-		if (p->v[j].fallback)
-			return true;
-	return false;
+	struct kevents *k = ctx;
+
+	if (k->nlinks)
+		bpf_link__destroy(k->links[--k->nlinks]);
 }
 
-/*
- * Carries the plan out in order. A step that fails and has fallbacks of its
- * event after it: the event's links so far are destroyed, with a warning, and
- * its fallbacks attached instead. Any other failure is an error.
- */
-static int run_plan(struct kevents *k, char *err, size_t errlen)
+static void falling_back(void *ctx, const struct kev_step *st, int err)
 {
-	const struct kplan *p = &k->plan;
-	size_t first = 0;
-	int r;
+	/* What a failed kprobe of an event falls back to. */
+	static const char *const instead[KEV_NEVENTS] = {
+		[KEV_EV_EXITS] = "using the sched_process_exit tracepoint",
+		[KEV_EV_PIPES] = "falling back to syscall tracepoints for pipe writes",
+	};
 
-	for (size_t i = 0; i < p->n; i++) {
-		const struct kev_step *st = &p->v[i];
-
-		if (i == 0 || st->event != p->v[i - 1].event)
-			first = k->nlinks;
-		if (st->fallback != k->fell_back[st->event])
-			continue;
-		r = attach_step(k, st);
-		if (!r)
-			continue;
-		if (st->how != KEV_TRACEPOINT && !st->fallback && has_fallback(p, i)) {
-			say("warning: failed to attach a kprobe on %s: %s; %s", st->target,
-			    strerror(-r), fallback_says[st->event]);
-			while (k->nlinks > first)
-				bpf_link__destroy(k->links[--k->nlinks]);
-			k->fell_back[st->event] = true;
-			continue;
-		}
-		if (st->how == KEV_TRACEPOINT)
-			snprintf(err, errlen, "failed to attach tracepoint %s: %s", st->target,
-				 strerror(-r));
-		else
-			snprintf(err, errlen, "failed to attach a %s on %s: %s",
-				 st->how == KEV_KPROBE ? "kprobe" : "kretprobe", st->target,
-				 strerror(-r));
-		return -1;
-	}
-	return 0;
+	say("warning: failed to attach a kprobe on %s: %s; %s", st->target, strerror(-err),
+	    instead[st->event] ? instead[st->event] : "using tracepoints instead");
 }
 
 int kevents__attach(struct kevents *k, char *err, size_t errlen)
 {
 	const struct kev_features *f = &k->feat->kev;
+	struct kplan_exec x = { .attach = attach_step, .detach_last = detach_last,
+				.falling_back = falling_back, .ctx = k };
+	struct kplan plan;
 
-	kplan__build(f, &k->plan);
-	if (run_plan(k, err, errlen))
+	kplan__build(f, &plan);
+	if (kplan__run(&plan, &x)) {
+		if (x.failed->how == KEV_TRACEPOINT)
+			snprintf(err, errlen, "failed to attach tracepoint %s: %s",
+				 x.failed->target, strerror(-x.error));
+		else
+			snprintf(err, errlen, "failed to attach a %s on %s: %s",
+				 x.failed->how == KEV_KPROBE ? "kprobe" : "kretprobe",
+				 x.failed->target, strerror(-x.error));
 		return -1;
+	}
 	if (k->verbose) {
 		say("process tree: tracepoints sched_process_fork and sched_process_exec");
 		say("exits: %s",
-		    k->fell_back[KEV_EV_EXITS] ?
+		    x.fell_back[KEV_EV_EXITS] ?
 			    "tracepoint sched_process_exit (the do_exit kprobe failed)" :
 			    f->exit_why);
 		say("pipe writes: %s",
-		    k->fell_back[KEV_EV_PIPES] ?
+		    x.fell_back[KEV_EV_PIPES] ?
 			    "the kprobe failed → syscall tracepoints (write, writev on pipe fds) + "
 			    "stack attribution" :
 			    f->pipe_why);

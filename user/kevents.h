@@ -34,8 +34,6 @@ struct kevents {
 	struct live *live;   /* who holds a pipe's read end, refreshed while writers wait */
 	bool verbose;
 
-	struct kplan plan;
-	bool fell_back[KEV_NEVENTS]; /* an event's kprobe failed: its fallbacks attached */
 	struct bpf_link *links[KEV_MAX_LINKS];
 	size_t nlinks;
 };

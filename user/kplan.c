@@ -34,7 +34,8 @@ void kev_features__decide(struct kev_features *f, const struct ksyms *ks, bool k
 	}
 	if (f->npipe_funcs)
 		snprintf(f->pipe_why, sizeof(f->pipe_why), "kprobe on %s%s%s", f->pipe_funcs[0],
-			 f->npipe_funcs > 1 ? " and " : "", f->npipe_funcs > 1 ? f->pipe_funcs[1] : "");
+			 f->npipe_funcs > 1 ? " and " : "",
+			 f->npipe_funcs > 1 ? f->pipe_funcs[1] : "");
 	else
 		snprintf(f->pipe_why, sizeof(f->pipe_why),
 			 "%s → syscall tracepoints (write, writev on pipe fds) + stack attribution",
@@ -98,4 +99,46 @@ void kplan__build(const struct kev_features *f, struct kplan *p)
 	}
 	add(p, KEV_EV_PIPES, KEV_PROG_SYS_ENTER, KEV_TRACEPOINT, "sys_enter", npipe > 0);
 	add(p, KEV_EV_PIPES, KEV_PROG_SYS_EXIT, KEV_TRACEPOINT, "sys_exit", npipe > 0);
+}
+
+static bool has_fallback(const struct kplan *p, size_t i)
+{
+	for (size_t j = i + 1; j < p->n && p->v[j].event == p->v[i].event; j++)
+		if (p->v[j].fallback)
+			return true;
+	return false;
+}
+
+int kplan__run(const struct kplan *p, struct kplan_exec *x)
+{
+	size_t attached = 0; /* steps of the current event attached */
+
+	memset(x->fell_back, 0, sizeof(x->fell_back));
+	x->failed = NULL;
+	x->error = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct kev_step *st = &p->v[i];
+		int r;
+
+		if (i == 0 || st->event != p->v[i - 1].event)
+			attached = 0;
+		if (st->fallback != x->fell_back[st->event])
+			continue;
+		r = x->attach(x->ctx, st);
+		if (!r) {
+			attached++;
+			continue;
+		}
+		if (!st->fallback && has_fallback(p, i)) {
+			x->falling_back(x->ctx, st, r);
+			for (; attached; attached--)
+				x->detach_last(x->ctx);
+			x->fell_back[st->event] = true;
+			continue;
+		}
+		x->failed = st;
+		x->error = r;
+		return -1;
+	}
+	return 0;
 }

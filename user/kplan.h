@@ -100,4 +100,29 @@ struct kplan {
 /* The attach plan for f. */
 void kplan__build(const struct kev_features *f, struct kplan *p);
 
+/* Carrying a plan out; the caller does the attaching (kevents.c with libbpf). */
+struct kplan_exec {
+	/* Attaches one step, keeping what it made: 0, or -errno. */
+	int (*attach)(void *ctx, const struct kev_step *st);
+	/* Undoes the last step attached and not yet undone. */
+	void (*detach_last)(void *ctx);
+	/* Step st failed with -err; its event's fallbacks are attached instead. */
+	void (*falling_back)(void *ctx, const struct kev_step *st, int err);
+	void *ctx;
+
+	/* Out. */
+	bool fell_back[KEV_NEVENTS];   /* the event's fallbacks were attached */
+	const struct kev_step *failed; /* on error: the step that failed, */
+	int error;		       /* and its -errno */
+};
+
+/*
+ * Attaches the steps of p in order, fallbacks only for an event that fell
+ * back. When a step that is not a fallback fails and its event has fallbacks,
+ * the event's steps attached so far are undone and its fallbacks attached
+ * instead. Returns 0, or -1 when any other step fails (x->failed, x->error):
+ * what was attached stays, for the caller to undo.
+ */
+int kplan__run(const struct kplan *p, struct kplan_exec *x);
+
 #endif

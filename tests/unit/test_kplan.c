@@ -3,7 +3,9 @@
  * kplan: how kernel events are observed and the exact attach plan, decided
  * from kallsyms text files shaped like the kernels spantrace meets (pipe_write
  * up to 6.14; anon_pipe_write and fifo_pipe_write from 6.15; no kprobes at
- * all), so every plan is tested without booting that kernel.
+ * all), so every plan is tested without booting that kernel; then carrying a
+ * plan out with an attacher that fails where told: kprobes falling back to
+ * tracepoints, and failures that are errors.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -189,6 +191,148 @@ static void test_tracepoints_why(void **state)
 	EXPECT_PLAN(&p, ALL_TRACEPOINTS);
 }
 
+/* --- carrying a plan out ------------------------------------------------------------ */
+
+/* An attacher that fails the steps on one target, and logs what it is asked to do. */
+struct fake_attach {
+	const char *fail_target; /* steps on this target fail */
+	enum kev_how fail_how;
+	size_t links, max_links;
+	char log[2048];
+};
+
+static void fake__log(struct fake_attach *a, const char *what, const struct kev_step *st)
+{
+	size_t at = strlen(a->log);
+	char line[128];
+
+	step_line(st, line, sizeof(line));
+	snprintf(a->log + at, sizeof(a->log) - at, "%s%s %s", at ? "; " : "", what, line);
+}
+
+static int fake__attach(void *ctx, const struct kev_step *st)
+{
+	struct fake_attach *a = ctx;
+
+	if (a->fail_target && !strcmp(st->target, a->fail_target) && st->how == a->fail_how) {
+		fake__log(a, "FAIL", st);
+		return -95; /* EOPNOTSUPP */
+	}
+	fake__log(a, "+", st);
+	if (++a->links > a->max_links)
+		a->max_links = a->links;
+	return 0;
+}
+
+static void fake__detach_last(void *ctx)
+{
+	struct fake_attach *a = ctx;
+	size_t at = strlen(a->log);
+
+	assert_true(a->links > 0);
+	a->links--;
+	snprintf(a->log + at, sizeof(a->log) - at, "; -");
+}
+
+static void fake__falling_back(void *ctx, const struct kev_step *st, int err)
+{
+	assert_int_equal(err, -95);
+	fake__log(ctx, "fallback after", st);
+}
+
+static int run_with(const char *kallsyms, struct fake_attach *a, struct kplan_exec *x)
+{
+	struct kev_features f;
+	struct kplan p;
+
+	plan_for(kallsyms, true, false, &f, &p);
+	*x = (struct kplan_exec){ .attach = fake__attach, .detach_last = fake__detach_last,
+				  .falling_back = fake__falling_back, .ctx = a };
+	return kplan__run(&p, x);
+}
+
+#define TREE_AND_WAITS_ATTACHED                                                          \
+	"+ tracepoint sched_process_fork on_fork; + tracepoint sched_process_exec on_exec; " \
+	"+ tracepoint signal_generate on_signal; + tracepoint sched_switch on_switch; "
+
+static void test_run_all_attach(void **state)
+{
+	struct fake_attach a = { 0 };
+	struct kplan_exec x;
+
+	assert_int_equal(run_with(kallsyms_6_15, &a, &x), 0);
+	assert_string_equal(a.log, TREE_AND_WAITS_ATTACHED
+			    "+ kprobe do_exit on_exit_kprobe; "
+			    "+ kprobe anon_pipe_write pipe_write_enter; "
+			    "+ kretprobe anon_pipe_write pipe_write_return; "
+			    "+ kprobe fifo_pipe_write pipe_write_enter; "
+			    "+ kretprobe fifo_pipe_write pipe_write_return");
+	assert_int_equal(a.links, 9);
+	assert_false(x.fell_back[KEV_EV_EXITS] || x.fell_back[KEV_EV_PIPES]);
+}
+
+/* A kprobe of the pipe writes fails: what the event attached is undone, its tracepoints
+ * attached, and no more kprobes tried for it. */
+static void test_run_pipe_kprobe_falls_back(void **state)
+{
+	struct fake_attach a = { .fail_target = "anon_pipe_write", .fail_how = KEV_KRETPROBE };
+	struct kplan_exec x;
+
+	assert_int_equal(run_with(kallsyms_6_15, &a, &x), 0);
+	assert_string_equal(a.log, TREE_AND_WAITS_ATTACHED
+			    "+ kprobe do_exit on_exit_kprobe; "
+			    "+ kprobe anon_pipe_write pipe_write_enter; "
+			    "FAIL kretprobe anon_pipe_write pipe_write_return; "
+			    "fallback after kretprobe anon_pipe_write pipe_write_return; -; "
+			    "+ fallback tracepoint sys_enter on_sys_enter; "
+			    "+ fallback tracepoint sys_exit on_sys_exit");
+	assert_int_equal(a.links, 7);
+	assert_true(x.fell_back[KEV_EV_PIPES]);
+	assert_false(x.fell_back[KEV_EV_EXITS]);
+	assert_true(a.max_links <= KEV_MAX_LINKS);
+
+	/* the second function's kprobe: both of the first's are undone */
+	a = (struct fake_attach){ .fail_target = "fifo_pipe_write", .fail_how = KEV_KPROBE };
+	assert_int_equal(run_with(kallsyms_6_15, &a, &x), 0);
+	assert_non_null(strstr(a.log, "fallback after kprobe fifo_pipe_write pipe_write_enter; "
+				      "-; -; + fallback tracepoint sys_enter"));
+	assert_int_equal(a.links, 7);
+}
+
+static void test_run_exit_kprobe_falls_back(void **state)
+{
+	struct fake_attach a = { .fail_target = "do_exit", .fail_how = KEV_KPROBE };
+	struct kplan_exec x;
+
+	assert_int_equal(run_with(kallsyms_6_1, &a, &x), 0);
+	assert_string_equal(a.log, TREE_AND_WAITS_ATTACHED
+			    "FAIL kprobe do_exit on_exit_kprobe; "
+			    "fallback after kprobe do_exit on_exit_kprobe; "
+			    "+ fallback tracepoint sched_process_exit on_exit_tp; "
+			    "+ kprobe pipe_write pipe_write_enter; "
+			    "+ kretprobe pipe_write pipe_write_return");
+	assert_true(x.fell_back[KEV_EV_EXITS]);
+	assert_false(x.fell_back[KEV_EV_PIPES]);
+}
+
+/* A tracepoint, or a fallback, that fails is an error: it is named, and nothing more tried. */
+static void test_run_errors(void **state)
+{
+	struct fake_attach a = { .fail_target = "sched_switch", .fail_how = KEV_TRACEPOINT };
+	struct kplan_exec x;
+
+	assert_int_equal(run_with(kallsyms_6_1, &a, &x), -1);
+	assert_non_null(x.failed);
+	assert_string_equal(x.failed->target, "sched_switch");
+	assert_int_equal(x.error, -95);
+	assert_int_equal(a.links, 3); /* the caller undoes them */
+	assert_null(strstr(a.log, "do_exit"));
+
+	a = (struct fake_attach){ .fail_target = "sys_enter", .fail_how = KEV_TRACEPOINT };
+	assert_int_equal(run_with(kallsyms_none, &a, &x), -1);
+	assert_string_equal(x.failed->target, "sys_enter");
+}
+
 static void test_prog_names(void **state)
 {
 	assert_string_equal(kev_prog__name(KEV_PROG_PIPE_RETURN), "pipe_write_return");
@@ -202,6 +346,10 @@ int main(void)
 		cmocka_unit_test(test_split_pipe_write_kernel),
 		cmocka_unit_test(test_no_kprobes),
 		cmocka_unit_test(test_tracepoints_why),
+		cmocka_unit_test(test_run_all_attach),
+		cmocka_unit_test(test_run_pipe_kprobe_falls_back),
+		cmocka_unit_test(test_run_exit_kprobe_falls_back),
+		cmocka_unit_test(test_run_errors),
 		cmocka_unit_test(test_prog_names),
 	};
 
