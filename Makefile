@@ -33,7 +33,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Ivmlinux -Ibpf
 # Loader-only sources need the skeleton and libbpf; everything else is the
 # pure core that unit tests link without BPF or root.
 LOADER_SRCS := user/main.c user/loader.c user/target.c user/kfeatures.c user/umulti.c \
-	       user/kevents.c user/uprobes.c user/ringread.c
+	       user/kevents.c user/uprobes.c user/ringread.c user/live.c
 CORE_SRCS   := $(filter-out $(LOADER_SRCS),$(wildcard user/*.c))
 CORE_OBJS   := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 LOADER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LOADER_SRCS))

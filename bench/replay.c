@@ -4,20 +4,21 @@
  * summary statistics) fed from a record file instead of the ring buffer, to
  * measure it on one core without BPF or root.
  *
- *   replay [--events N] [--out FILE] RECORDS [PROBES...]
+ *   replay [--events N] [--out FILE] [--min-wait MS] [--kallsyms FILE] RECORDS [PROBES...]
  *
  * RECORDS is written by `spantrace --save-records RECORDS ...` (format in
- * user/decode.h). Its records go through the same decoder as in the loader,
- * in file order; kernel-event records (forks, waits, ...) are counted and
- * skipped, but for the task table: a thread's process is what the
- * decoder puts Go spans under, and in the loader the kernel records (a
- * thread's creation) tell it; here ST_REC_FORK does, and the file's target
- * pid stands for threads no record names, as in the loader. With --events
- * N the file is replayed again and again, each pass's
+ * user/decode.h). Every record goes through the loader's own decoder
+ * (decoder__record: spans and kernel events alike), in file order, and the
+ * file's target pid stands for threads no record names, as in the loader.
+ * With --events N the file is replayed again and again, each pass's
  * timestamps shifted by the file's time span (thread ids kept), until N
  * records have been decoded; without it, once. The trace goes to /dev/null,
  * or to FILE with --out. PROBES, if given, rename the file's probes in index
  * order (or make the table of a file that has none).
+ *
+ * It reads nothing of a live process: the decoder has no live interface
+ * (decode.h), so a span name the uprobe could not read keeps its function's
+ * name, whatever process and address the file names.
  *
  * Every 10M events it prints the rate of those 10M (CPU time of the process)
  * and the resident set; at the end one summary line.
@@ -35,7 +36,9 @@
 
 #include "decode.h"
 #include "goroutines.h"
+#include "ksyms.h"
 #include "names.h"
+#include "opts.h"
 #include "spantrace.h"
 #include "spantree.h"
 #include "stats.h"
@@ -170,7 +173,7 @@ struct replay {
 	size_t nrecords;
 	uint64_t min_ts, max_ts; /* of the file's records */
 	uint64_t want;		 /* events to decode; UINT64_MAX: one pass */
-	uint64_t events, other, passes;
+	uint64_t events, passes;
 	uint64_t report_events;
 	double report_cpu;
 };
@@ -243,19 +246,16 @@ static void replay__report(struct replay *r)
 	r->report_cpu = cpu_seconds();
 }
 
-/* What the loader's kevents does with a thread's creation, for the task table. */
-static void replay__fork(struct replay *r, const void *data, uint32_t size)
+/* Moves a record's times on by shift: its header's, and the start of a wait or pipe write. */
+static void shift_record(struct st_hdr *h, uint32_t size, uint64_t shift)
 {
-	const struct st_fork *f = data;
-	struct task *t;
-
-	if (size < sizeof(*f) || f->hdr.type != ST_REC_FORK)
+	if (size < sizeof(*h))
 		return;
-	tasks__touch(r->d.tasks, f->pid, f->hdr.tid);
-	tasks__born(r->d.tasks, f->child_pid, f->child_tid);
-	t = tasks__touch(r->d.tasks, f->child_pid, f->child_tid);
-	if (t)
-		tasks__set_comm(t, f->comm);
+	h->ts += shift;
+	if (h->type == ST_REC_WAIT && size >= sizeof(struct st_wait))
+		((struct st_wait *)h)->w.start += shift;
+	else if (h->type == ST_REC_PIPE_WRITE && size >= sizeof(struct st_pipe_write))
+		((struct st_pipe_write *)h)->pw.start += shift;
 }
 
 /*
@@ -272,14 +272,10 @@ static uint64_t replay__pass(struct replay *r)
 		struct st_hdr *h = (struct st_hdr *)&r->recs[w + 1];
 		bool ok = decoder__record(&r->d, h, size);
 
-		if (size >= sizeof(*h))
-			h->ts += shift;
+		shift_record(h, size, shift);
 		w += 1 + (size + 7) / 8;
-		if (!ok) {
-			replay__fork(r, h, size);
-			r->other++;
+		if (!ok)
 			continue;
-		}
 		if (++r->events % REPORT_EVERY == 0)
 			replay__report(r);
 	}
@@ -303,12 +299,16 @@ static void name_task(void *ctx, struct task *t)
 
 static void usage(FILE *f)
 {
-	fputs("usage: replay [--events N] [--out FILE] RECORDS [PROBES...]\n"
+	fputs("usage: replay [--events N] [--out FILE] [--min-wait MS] [--kallsyms FILE] RECORDS "
+	      "[PROBES...]\n"
 	      "Feeds a record file of spantrace --save-records through the loader's decoder,\n"
 	      "span tree and Chrome writer on one core, and reports the rate.\n"
-	      "  --events N   decode N events (suffixes k, M, G), replaying the file with\n"
-	      "               shifted timestamps as often as needed (default: one pass)\n"
-	      "  --out FILE   write the trace to FILE (default /dev/null)\n",
+	      "  --events N       decode N events (suffixes k, M, G), replaying the file with\n"
+	      "                   shifted timestamps as often as needed (default: one pass)\n"
+	      "  --out FILE       write the trace to FILE (default /dev/null)\n"
+	      "  --min-wait MS    spantrace's --min-wait of the run: pipe writes that blocked\n"
+	      "                   for less are counted, not drawn (default 10)\n"
+	      "  --kallsyms FILE  kernel symbols for the stacks of waits (default: addresses)\n",
 	      f);
 }
 
@@ -317,19 +317,24 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "events", required_argument, NULL, 'n' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "min-wait", required_argument, NULL, 'm' },
+		{ "kallsyms", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	struct replay r = { .want = UINT64_MAX };
 	struct sink sink = { .fd = -1 };
-	const char *out_path = "/dev/null";
-	char err[512], *iobuf = NULL;
+	const char *out_path = "/dev/null", *kallsyms = NULL;
+	uint64_t min_wait_ns = OPTS_DEFAULT_MIN_WAIT_NS;
+	struct ksyms *ks = NULL;
+	char err[512], *iobuf = NULL, *end;
+	double ms;
 	const struct spantree_stats *st;
 	double t0, secs;
 	FILE *out = NULL;
 	int c, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "+n:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+n:o:m:k:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (parse_count(optarg, &r.want)) {
@@ -341,6 +346,19 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			out_path = optarg;
+			break;
+		case 'm':
+			ms = strtod(optarg, &end);
+			if (end == optarg || *end || !(ms >= 0 && ms <= 1e9)) {
+				fprintf(stderr,
+					"replay: --min-wait needs milliseconds >= 0, got '%s'\n",
+					optarg);
+				return 2;
+			}
+			min_wait_ns = (uint64_t)(ms * 1e6);
+			break;
+		case 'k':
+			kallsyms = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -362,6 +380,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "replay: %s\n", err);
 		goto out;
 	}
+	if (kallsyms && !(ks = ksyms__load(kallsyms, err, sizeof(err)))) {
+		fprintf(stderr, "replay: cannot read the kernel symbols in %s: %s\n", kallsyms,
+			err);
+		goto out;
+	}
 
 	sink.fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (sink.fd >= 0)
@@ -373,8 +396,10 @@ int main(int argc, char **argv)
 	}
 	setvbuf(out, iobuf, _IOFBF, 1 << 20); /* as the loader's */
 
+	/* no .live: nothing is read from any process the file names */
 	r.d = (struct decoder){ .probes = &r.rf.probes, .ops = &chrome_trace_ops,
-				.target_pid = r.rf.target_pid };
+				.target_pid = r.rf.target_pid,
+				.kev = { .ks = ks, .min_wait_ns = min_wait_ns } };
 	r.d.tree = spantree__new(WINDOW_NS, decoder__on_span, decoder__on_task, &r.d);
 	r.d.tasks = tasks__new();
 	r.d.gors = gor__new();
@@ -408,11 +433,12 @@ int main(int argc, char **argv)
 	       secs > 0 ? (double)r.events / secs / 1e6 : 0.0, peak_rss_mib(),
 	       (unsigned long long)sink.bytes,
 	       st->spans ? (double)sink.bytes / (double)st->spans : 0.0);
-	printf("(%llu passes over %zu records; %llu kernel-event records skipped; %llu malformed; "
-	       "%llu unfinished spans; %llu late events)\n",
-	       (unsigned long long)r.passes, r.nrecords, (unsigned long long)r.other,
+	printf("(%llu passes over %zu records; %llu malformed; "
+	       "%llu unfinished spans; %llu late events; %llu span names not read: replay reads "
+	       "no process's memory)\n",
+	       (unsigned long long)r.passes, r.nrecords,
 	       (unsigned long long)r.d.bad_records, (unsigned long long)st->unfinished,
-	       (unsigned long long)st->late_events);
+	       (unsigned long long)st->late_events, (unsigned long long)r.d.name_faults);
 out:
 	if (r.d.w)
 		r.d.ops->close(r.d.w);
@@ -426,6 +452,8 @@ out:
 	gor__free(r.d.gors);
 	names__free(r.d.names);
 	stats__free(r.d.stats);
+	kdecode__free(&r.d.kev);
+	ksyms__free(ks);
 	recfile__close(&r.rf);
 	free(r.recs);
 	return ret;

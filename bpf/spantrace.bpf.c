@@ -9,7 +9,7 @@
  * Kernel events of the traced process tree: fork/exec/exit, fatal signals,
  * off-CPU waits with their kernel stacks and blockers, pipe writes. The loader
  * decides once which of these programs load and how they attach (kprobes where
- * the kernel has them, tracepoints otherwise); see user/kevents.c.
+ * the kernel has them, tracepoints otherwise); see user/kplan.c.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -169,6 +169,9 @@ static __always_inline void note_task(__u32 pid, __u32 tid)
 	t->_pad = 0;
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 	submit(t);
+	/* Unchecked: harmless. If it fails (an LRU map only fails when no CPU has a free
+	 * node), the thread is named again with its next record, and a name twice is
+	 * still its name. */
 	bpf_map_update_elem(&seen_tids, &tid, &one, BPF_ANY);
 }
 
@@ -484,6 +487,9 @@ int go_newproc(struct pt_regs *ctx)
 	if (!go_traced(&pid, &tid))
 		return 0;
 	goid = go_task(ctx, false, false, &sdepth);
+	/* Unchecked: an LRU map fails only when no CPU has a free node. Then newproc1's
+	 * record has no parent, which the loader takes as a goroutine the runtime made:
+	 * no arrow is drawn, and no wrong one. */
 	bpf_map_update_elem(&go_parent, &tid, &goid, BPF_ANY);
 	return 0;
 }
@@ -760,6 +766,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	BPF_CORE_READ_STR_INTO(&r->comm, p, comm);
 	bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename));
 	submit(r);
+	/* the exec record named it; unchecked as in note_task: at worst it is named twice */
 	bpf_map_update_elem(&seen_tids, &tid, &one, BPF_ANY);
 	return 0;
 }
@@ -959,6 +966,19 @@ static __always_inline __u64 rq_last_run_end(struct task_struct *t)
 	       BPF_CORE_READ(t, se.prev_sum_exec_runtime);
 }
 
+#define EEXIST 17 /* errno.h: not in vmlinux.h */
+
+/*
+ * A BPF_NOEXIST update of a wait or pipe write found at attach fails for an
+ * entry that exists (a probe saw it begin after attach: it knows better, as
+ * intended) or for a full map: that one is a wait not tracked, and counted.
+ */
+static __always_inline void untracked_unless_known(long err)
+{
+	if (err && err != -EEXIST)
+		__sync_fetch_and_add(&waits_full, 1);
+}
+
 SEC("iter/task")
 int scan_waits(struct bpf_iter__task *ctx)
 {
@@ -1006,7 +1026,8 @@ int scan_waits(struct bpf_iter__task *ctx)
 			pw.via = ST_VIA_SYSCALL;
 			pw.flags = 0;
 			pw.requested = nr == NR_write ? BPF_CORE_READ(regs, dx) : 0;
-			bpf_map_update_elem(&pwrites, &tid, &pw, BPF_NOEXIST);
+			untracked_unless_known(
+				bpf_map_update_elem(&pwrites, &tid, &pw, BPF_NOEXIST));
 			pwp = bpf_map_lookup_elem(&pwrites, &tid);
 		}
 	}
@@ -1014,6 +1035,6 @@ int scan_waits(struct bpf_iter__task *ctx)
 	n = bpf_get_task_stack(t, w->stack, sizeof(w->stack), 0);
 	w->nstack = n > 0 ? (__u64)n / 8 : 0;
 	/* a switch-out seen since attach knows better */
-	bpf_map_update_elem(&offcpu, &tid, w, BPF_NOEXIST);
+	untracked_unless_known(bpf_map_update_elem(&offcpu, &tid, w, BPF_NOEXIST));
 	return 0;
 }

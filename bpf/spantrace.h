@@ -4,9 +4,10 @@
  * both compilers see the same layout, and the _Static_asserts below fail the
  * build on either side if it drifts.
  *
- * Every ring-buffer record starts with struct st_hdr; the loader dispatches on
- * hdr.type in one place: on_record in user/loader.c, which hands span records
- * to user/decode.c and kernel events to user/kevents.c.
+ * Every ring-buffer record starts with struct st_hdr, dispatched on hdr.type
+ * in one place: decoder__record in user/decode.c (called by the loader and by
+ * bench/replay), which decodes span records itself and hands kernel events to
+ * user/kdecode.c.
  */
 #ifndef SPANTRACE_H
 #define SPANTRACE_H

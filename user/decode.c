@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Span records into the span tree, spans into the trace; record files. See decode.h. */
+/* Every record's dispatch; span records into the span tree, spans into the trace; record
+ * files. See decode.h. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "decode.h"
 #include "goroutines.h"
+#include "kdecode.h"
 #include "names.h"
 #include "spantrace.h"
 #include "stats.h"
@@ -177,51 +177,6 @@ static void on_go_record(struct decoder *d, const struct st_hdr *h, const void *
 	}
 }
 
-/*
- * A string the uprobe could not read (its page not yet touched by the process)
- * read through /proc/PID/mem, which faults it in: up to len bytes (Go), or to
- * the NUL (C, len 0), at most ST_NAME_LEN. Returns the bytes in buf; *cut when
- * longer; -1 if unreadable (the process is gone, or the pointer was bad).
- */
-static ssize_t read_name(uint32_t pid, uint64_t ptr, size_t len, char *buf, bool *cut)
-{
-	char path[32];
-	size_t want = len ? len : ST_NAME_LEN, got = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%u/mem", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	/* page by page: a C string may end just before an unmapped page */
-	while (got < want) {
-		size_t page_left = 4096 - ((ptr + got) & 4095);
-		size_t n = want - got < page_left ? want - got : page_left;
-		ssize_t r = pread(fd, buf + got, n, (off_t)(ptr + got));
-
-		if (r <= 0)
-			break;
-		if (!len) {
-			char *nul = memchr(buf + got, '\0', (size_t)r);
-
-			if (nul) {
-				got = (size_t)(nul - buf);
-				close(fd);
-				return (ssize_t)got;
-			}
-		}
-		got += (size_t)r;
-	}
-	close(fd);
-	if (got < want && (len || !got))
-		return -1;
-	if (!len) { /* no NUL in ST_NAME_LEN bytes */
-		got = ST_NAME_LEN - 1;
-		*cut = true;
-	}
-	return (ssize_t)got;
-}
-
 /* The name id of a named BEGIN, 0 if none could be read (then: the function's). */
 static uint32_t name_of(struct decoder *d, const struct st_nspan *r)
 {
@@ -230,7 +185,10 @@ static uint32_t name_of(struct decoder *d, const struct st_nspan *r)
 	uint32_t id;
 
 	if (r->nflags & ST_NAME_F_FAULT) {
-		ssize_t n = read_name(r->pid, r->ptr, r->len, buf, &cut);
+		/* the uprobe could not read it (a page not yet touched): the loader can */
+		ssize_t n = d->live ? d->live->read_string(d->live->ctx, r->pid, r->ptr, r->len,
+							   buf, &cut) :
+				      -1;
 
 		if (n < 0) {
 			d->name_faults++;
@@ -247,19 +205,18 @@ static uint32_t name_of(struct decoder *d, const struct st_nspan *r)
  * Completes a BEGIN or END of probe from process pid and pushes it: on the
  * track of goroutine goid when it is one (0: the thread's own, ev->tid).
  */
-static void push_span(struct decoder *d, struct span_ev *ev, uint32_t probe, uint32_t pid,
+static bool push_span(struct decoder *d, struct span_ev *ev, uint32_t probe, uint32_t pid,
 		      uint64_t goid)
 {
-	if (probe >= d->probes->n) {
-		d->bad_records++;
-		return;
-	}
+	if (probe >= d->probes->n)
+		return false;
 	ev->pid = pid;
 	if (goid)
 		ev->tid = gor_span_track(d, pid, goid) ?: ev->tid;
 	ev->key = probe_key(d, probe);
 	ev->probe = probe;
 	spantree__push(d->tree, ev);
+	return true;
 }
 
 bool decoder__record(struct decoder *d, const void *data, size_t size)
@@ -278,16 +235,22 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 	};
 	const struct st_hdr *h = data;
 	struct span_ev ev = { 0 };
+	bool ok = true;
 
 	if (size < sizeof(*h)) {
 		d->bad_records++;
-		return true;
-	}
-	if (h->type >= sizeof(min_size) || !min_size[h->type])
 		return false;
+	}
+	if (h->type >= sizeof(min_size) || !min_size[h->type]) {
+		/* not a span record: a kernel event, or no known type */
+		ok = kdecode__record(d, data, size);
+		if (!ok)
+			d->bad_records++;
+		return ok;
+	}
 	if (size < min_size[h->type]) {
 		d->bad_records++;
-		return true;
+		return false;
 	}
 	ev.ts = h->ts;
 	ev.tid = h->tid;
@@ -298,7 +261,7 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 
 		ev.kind = h->type == ST_REC_SPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
 		ev.sdepth = sp_depth(r->sp);
-		push_span(d, &ev, r->probe, r->pid, 0);
+		ok = push_span(d, &ev, r->probe, r->pid, 0);
 		break;
 	}
 	case ST_REC_UNWIND: {
@@ -308,7 +271,7 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 		const struct st_span *r = data;
 
 		if (r->probe >= sizeof(kinds)) {
-			d->bad_records++;
+			ok = false;
 			break;
 		}
 		ev.kind = kinds[r->probe];
@@ -325,20 +288,20 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 
 		ev.kind = h->type == ST_REC_GSPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
 		ev.sdepth = go_depth(r->goid, r->sdepth);
-		push_span(d, &ev, r->probe, tid_pid(d, h->tid), r->goid);
+		ok = push_span(d, &ev, r->probe, tid_pid(d, h->tid), r->goid);
 		break;
 	}
 	case ST_REC_SPAN_NAMED: {
 		const struct st_nspan *r = data;
 
 		if (r->probe >= d->probes->n || r->len > ST_NAME_LEN) {
-			d->bad_records++;
+			ok = false;
 			break;
 		}
 		ev.kind = SPAN_EV_BEGIN;
 		ev.sdepth = r->sp ? sp_depth(r->sp) : go_depth(r->goid, r->sdepth);
 		ev.name = name_of(d, r);
-		push_span(d, &ev, r->probe, r->pid, r->goid);
+		ok = push_span(d, &ev, r->probe, r->pid, r->goid);
 		break;
 	}
 	case ST_REC_GO_CREATE:
@@ -355,7 +318,9 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 		break;
 	}
 	}
-	return true;
+	if (!ok)
+		d->bad_records++;
+	return ok;
 }
 
 /* --- record files ------------------------------------------------------------ */

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Decoding of the span records of the ring buffer (C and Go spans, named
- * spans, goroutine creation/exit/panic, thread names) into the span tree, and
- * the span tree's sink, which writes each span to the trace and the summary's
- * statistics. Pure: no libbpf, no skeleton, so unit tests and the replay
- * benchmark (bench/replay.c) run the loader's own decoding.
+ * Decoding of every ring-buffer record, in one dispatch (decoder__record):
+ * span records here (C and Go spans, named spans, goroutine
+ * creation/exit/panic, thread names) into the span tree, kernel events in
+ * kdecode.c; and the span tree's sink, which writes each span to the trace and
+ * the summary's statistics. Pure: no libbpf, no skeleton, no /proc (what the
+ * loader alone may read of the running system comes through struct
+ * decode_live), so unit tests and bench/replay.c run the loader's own decoding.
  *
  * Also the record file of --save-records, which holds the raw ring-buffer
  * records of a run so they can be fed through the decoder again:
@@ -32,7 +34,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
+#include "kdecode.h"
 #include "resolve.h"
 #include "spantree.h"
 
@@ -42,6 +46,32 @@ struct stats;
 struct tasks;
 struct trace_ops;
 struct trace_writer;
+
+/*
+ * What decoding may ask of the running system. Only the loader fills it
+ * (user/live.c, from /proc); replay and the unit tests leave decoder.live
+ * NULL, and then no process is ever read: a span name the uprobe could not
+ * read keeps its function's name (counted in name_faults), and a record file
+ * cannot make replay read the memory of whatever process it names.
+ */
+struct decode_live {
+	/*
+	 * A string in process pid's memory at addr: exactly len bytes (a Go
+	 * string), or up to its NUL (a C string, len 0), at most ST_NAME_LEN
+	 * bytes, into buf; *cut set when a C string has no NUL in ST_NAME_LEN
+	 * bytes. Returns the number of bytes, or -1 if unreadable.
+	 */
+	ssize_t (*read_string)(void *ctx, uint32_t pid, uint64_t addr, size_t len, char *buf,
+			       bool *cut);
+	/* Thread tid's name as the system has it now, into buf ("" if unknown). */
+	void (*comm)(void *ctx, uint32_t tid, char *buf, size_t len);
+	/*
+	 * The process holding up a writer (of process writer) that waits for
+	 * room in pipe ino: one that holds the read end, 0 if none does.
+	 */
+	uint32_t (*pipe_reader)(void *ctx, uint64_t ino, uint32_t writer);
+	void *ctx;
+};
 
 /*
  * What decoding uses, all set by the caller (which owns it). The span tree
@@ -58,6 +88,8 @@ struct decoder {
 	const struct trace_ops *ops;
 	struct trace_writer *w;
 	uint32_t target_pid; /* the process of a thread not named by ST_REC_TASK */
+	const struct decode_live *live; /* NULL: read nothing from the running system */
+	struct kdecode kev;		/* kernel events: settings and counters (kdecode.h) */
 
 	uint64_t bad_records;
 	uint64_t name_faults; /* span names whose argument could not be read */
@@ -67,10 +99,11 @@ struct decoder {
 };
 
 /*
- * Decodes one ring-buffer record of a span type (ST_REC_SPAN_*, GSPAN_*,
- * SPAN_NAMED, GO_*, TASK), or a record too short for any header; a malformed
- * one is counted in bad_records. Returns false, having done nothing, for
- * other types (kernel events): the caller decodes those.
+ * Decodes one ring-buffer record, of any type: the one entry point for the
+ * loader, replay and tests. Returns false for a record that is malformed
+ * (shorter than its type's struct, or naming a probe the table does not
+ * have) or of no known type: it is counted in bad_records, and nothing else
+ * is done.
  */
 bool decoder__record(struct decoder *d, const void *data, size_t size);
 /* The span tree's callbacks; ctx is the decoder. */

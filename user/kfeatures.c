@@ -11,7 +11,6 @@
 
 #include "kfeatures.h"
 #include "util.h"
-#include "ksyms.h"
 #include "umulti.h"
 
 /*
@@ -28,7 +27,7 @@ static bool probe_uprobe_multi(void)
 	unsigned long offset = 0;
 	int prog, link, err;
 
-	prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns, 2, &po);
+	prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "st_umulti_probe", "GPL", insns, 2, &po);
 	if (prog < 0)
 		return false;
 	link = umulti__link_create(prog, "/", &offset, NULL, 1, 0, 0);
@@ -43,9 +42,6 @@ static bool probe_uprobe_multi(void)
 
 static void probe_kernel_events(struct features *f, const struct ksyms *ks)
 {
-	/* Where the pipe write path lives: split in two in Linux 6.15 (anon
-	 * pipes and FIFOs got their own file_operations); one before. */
-	static const char *const pipe_new[] = { "anon_pipe_write", "fifo_pipe_write" };
 	struct btf *btf = btf__load_vmlinux_btf();
 
 	f->btf = btf != NULL;
@@ -54,39 +50,8 @@ static void probe_kernel_events(struct features *f, const struct ksyms *ks)
 		 f->btf ? "kernel BTF found" :
 			  "no kernel BTF (/sys/kernel/btf/vmlinux is missing: the kernel "
 			  "needs CONFIG_DEBUG_INFO_BTF)");
-
-	if (util__env_set("SPANTRACE_NO_KPROBES")) {
-		snprintf(f->kprobes_why, sizeof(f->kprobes_why), "SPANTRACE_NO_KPROBES is set");
-	} else if (access(KPROBE_PMU, R_OK)) {
-		snprintf(f->kprobes_why, sizeof(f->kprobes_why), "no kprobes in this kernel");
-	} else if (!ks) {
-		snprintf(f->kprobes_why, sizeof(f->kprobes_why),
-			 "kernel symbols unreadable (/proc/kallsyms)");
-	} else {
-		f->kprobes = true;
-	}
-
-	if (f->kprobes) {
-		for (size_t i = 0; i < 2; i++)
-			if (ksyms__addr(ks, pipe_new[i]))
-				f->pipe_funcs[f->npipe_funcs++] = pipe_new[i];
-		if (!f->npipe_funcs && ksyms__addr(ks, "pipe_write"))
-			f->pipe_funcs[f->npipe_funcs++] = "pipe_write";
-	}
-	if (f->npipe_funcs)
-		snprintf(f->pipe_why, sizeof(f->pipe_why), "kprobe on %s%s%s", f->pipe_funcs[0],
-			 f->npipe_funcs > 1 ? " and " : "", f->npipe_funcs > 1 ? f->pipe_funcs[1] : "");
-	else
-		snprintf(f->pipe_why, sizeof(f->pipe_why),
-			 "%s → syscall tracepoints (write, writev on pipe fds) + stack attribution",
-			 f->kprobes ? "no pipe write function in kallsyms" : f->kprobes_why);
-
-	f->exit_kprobe = f->kprobes && ksyms__addr(ks, "do_exit");
-	if (f->exit_kprobe)
-		snprintf(f->exit_why, sizeof(f->exit_why), "kprobe on do_exit");
-	else
-		snprintf(f->exit_why, sizeof(f->exit_why), "tracepoint sched_process_exit (%s)",
-			 f->kprobes ? "no do_exit in kallsyms" : f->kprobes_why);
+	kev_features__decide(&f->kev, ks, access(KPROBE_PMU, R_OK) == 0,
+			     util__env_set("SPANTRACE_NO_KPROBES"));
 }
 
 void features__probe(struct features *f, const struct ksyms *ks)

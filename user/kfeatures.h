@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct ksyms;
+#include "kplan.h"
 
-#define FEAT_MAX_PIPE_FUNCS 2
+struct ksyms;
 
 struct features {
 	/* BPF_TRACE_UPROBE_MULTI links (Linux 6.6): one link per object and
@@ -22,16 +22,8 @@ struct features {
 	/* Kernel BTF, which the CO-RE kernel-event programs need. */
 	bool btf;
 	char btf_why[160];
-	/* kprobes: the kprobe PMU exists (CONFIG_KPROBES). */
-	bool kprobes;
-	char kprobes_why[160];
-	/* Pipe writes: kprobes on these kernel functions, or (none) syscall tracepoints. */
-	const char *pipe_funcs[FEAT_MAX_PIPE_FUNCS];
-	size_t npipe_funcs;
-	char pipe_why[240];
-	/* Exits: a kprobe on do_exit, or the sched_process_exit tracepoint. */
-	bool exit_kprobe;
-	char exit_why[240];
+	/* kprobes or tracepoints for each kernel event (decided in kplan.c) */
+	struct kev_features kev;
 };
 
 /*

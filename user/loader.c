@@ -23,6 +23,7 @@
 #include "kevents.h"
 #include "kfeatures.h"
 #include "ksyms.h"
+#include "live.h"
 #include "loader.h"
 #include "names.h"
 #include "resolve.h"
@@ -74,6 +75,7 @@ struct session {
 	struct goroutines *gors;
 	struct names *names;
 	struct decoder dec;   /* span records, into the tables above; its counters */
+	struct live live;     /* what the decoder may read from /proc */
 	FILE *records;	      /* --save-records, or NULL */
 	int records_errno;    /* the first failed write to it, 0 if none */
 	const char *stop_reason;
@@ -92,15 +94,14 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 /* --- events ---------------------------------------------------------------- */
 
-/* Every record, as read: span records to the decoder, the others to kevents. */
+/* Every record, as read, to the decoder (malformed ones it counts). */
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 
 	if (s->records && !s->records_errno && recfile__write_record(s->records, data, size))
 		s->records_errno = errno ? errno : EIO;
-	if (!decoder__record(&s->dec, data, size) && !kevents__record(&s->kev, data, size))
-		s->dec.bad_records++;
+	decoder__record(&s->dec, data, size);
 	return 0;
 }
 
@@ -641,6 +642,7 @@ static void session_cleanup(struct session *s)
 	spantree__free(s->tree);
 	stats__free(s->stats);
 	kevents__free(&s->kev);
+	kdecode__free(&s->dec.kev);
 	tasks__free(s->tasks);
 	ksyms__free(s->ks);
 	probe_table__free(&s->probes);
@@ -702,7 +704,9 @@ int loader__run(const struct opts *o)
 	}
 	s.dec = (struct decoder){ .probes = &s.probes, .tree = s.tree, .tasks = s.tasks,
 				  .gors = s.gors, .names = s.names, .stats = s.stats, .ops = s.ops,
-				  .w = s.w, .target_pid = (uint32_t)s.target.pid };
+				  .w = s.w, .target_pid = (uint32_t)s.target.pid,
+				  .live = &s.live.iface };
+	live__init(&s.live, s.tasks);
 	if (o->save_records && records_open(&s, err, sizeof(err)))
 		goto fail;
 	s.ks = ksyms__load("/proc/kallsyms", err, sizeof(err));
@@ -720,9 +724,10 @@ int loader__run(const struct opts *o)
 			 "it (CO-RE); use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		goto fail;
 	}
-	s.kev = (struct kevents){ .feat = &s.feat, .ops = s.ops, .w = s.w, .tree = s.tree,
-				  .tasks = s.tasks, .ks = s.ks, .min_wait_ns = o->min_wait_ns,
-				  .stall_ns = o->stall_ns, .verbose = verbose };
+	s.dec.kev = (struct kdecode){ .ks = s.ks, .min_wait_ns = o->min_wait_ns,
+				      .stall_ns = o->stall_ns };
+	s.kev = (struct kevents){ .feat = &s.feat, .dec = &s.dec, .live = &s.live,
+				  .verbose = verbose };
 	if (load_bpf(&s, err, sizeof(err)) || kevents__attach(&s.kev, err, sizeof(err)) ||
 	    kevents__adopt(&s.kev, s.target.pid, !s.target.launched, err, sizeof(err)) ||
 	    attach_probes(&s, err, sizeof(err)) || setup_loop(&s, err, sizeof(err)))

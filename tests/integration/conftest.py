@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """Helpers for running the real tracer against real targets (root only)."""
 import collections
+import functools
 import json
 import os
 import select
@@ -26,23 +27,97 @@ def target(name):
     return os.path.join(TARGETS, name)
 
 
-def bpf_progs():
-    """Names of the BPF programs loaded in the kernel right now."""
-    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
+# What libbpf calls the object (the skeleton's name, Makefile): its data sections become
+# maps named after it, e.g. "spantrac.rodata".
+BPF_OBJECT = os.path.join(BUILD, "spantrace.bpf.o")
+BPF_OBJECT_NAME = "spantrace_bpf"
+BPF_DATA_SECTIONS = (".rodata", ".bss", ".data")
+# The program user/kfeatures.c loads to ask whether the kernel has uprobe_multi links.
+FEATURE_PROBE_PROG = "st_umulti_probe"
+KERNEL_NAME_LEN = 15  # BPF_OBJ_NAME_LEN - 1: the kernel cuts names to this
+
+
+def kernel_name(name):
+    """A program's or map's name as the kernel keeps it (bpftool may show the whole name,
+    from the program's BTF)."""
+    return name[:KERNEL_NAME_LEN]
+
+
+@functools.lru_cache(maxsize=None)
+def spantrace_bpf_names():
+    """(program names, map names) of spantrace's BPF object, from its BTF: its global
+    functions, the variables of its .maps section, and the feature probe's program."""
+    out = subprocess.run(["bpftool", "-j", "btf", "dump", "file", BPF_OBJECT],
+                         capture_output=True, text=True, check=True).stdout
+    types = {t["id"]: t for t in json.loads(out)["types"]}
+    progs = {t["name"] for t in types.values()
+             if t["kind"] == "FUNC" and t.get("linkage") == "global"}
+    maps = {types[v["type_id"]]["name"] for t in types.values()
+            if t["kind"] == "DATASEC" and t["name"] == ".maps" for v in t["vars"]}
+    progs.add(FEATURE_PROBE_PROG)
+    return progs, maps
+
+
+def is_data_section_map(name):
+    return any(name.endswith(sec) and BPF_OBJECT_NAME.startswith(name[:-len(sec)])
+               for sec in BPF_DATA_SECTIONS)
+
+
+def bpf_show(kind):
+    """What `bpftool -j KIND show` lists: the kernel's BPF programs, maps or links."""
+    out = subprocess.run(["bpftool", "-j", kind, "show"], capture_output=True, text=True,
                          check=True).stdout
-    return [p.get("name", "") for p in json.loads(out)]
+    return json.loads(out) or []
+
+
+def bpf_ids():
+    """The ids of every BPF program, map and link loaded now."""
+    return {kind: {o["id"] for o in bpf_show(kind)} for kind in ("prog", "map", "link")}
+
+
+def spantrace_bpf_objects(before):
+    """spantrace's programs, maps and links loaded now that were not in before (bpf_ids()):
+    those named as its object's programs and maps, and links to those programs. Names as
+    the kernel keeps them (kernel_name)."""
+    prog_names, map_names = ({kernel_name(n) for n in names} for names in spantrace_bpf_names())
+    progs = [p for p in bpf_show("prog")
+             if p["id"] not in before["prog"] and kernel_name(p.get("name", "")) in prog_names]
+    maps = [m for m in bpf_show("map") if m["id"] not in before["map"] and
+            (kernel_name(m.get("name", "")) in map_names or
+             is_data_section_map(m.get("name", "")))]
+    prog_name = {p["id"]: p["name"] for p in progs}
+    links = [ln for ln in bpf_show("link")
+             if ln["id"] not in before["link"] and ln.get("prog_id") in prog_name]
+    return {"progs": sorted(kernel_name(p["name"]) for p in progs),
+            "maps": sorted(kernel_name(m["name"]) for m in maps),
+            "links": sorted((kernel_name(prog_name[ln["prog_id"]]), str(ln.get("type")))
+                            for ln in links)}
+
+
+_bpf_before = None  # bpf_ids() when the running test began, for assert_nothing_attached
+
+
+@pytest.fixture(autouse=True)
+def bpf_snapshot(request):
+    """For tests that check that nothing stays attached: what was loaded before them, so
+    that only what appeared during the test counts (other BPF users come and go)."""
+    global _bpf_before
+    _bpf_before = bpf_ids() if "assert_nothing_attached" in vars(request.module) else None
+    yield
 
 
 def assert_nothing_attached(timeout=10.0):
-    # The kernel frees a closed uprobe_multi link after an RCU grace period, so its
-    # program can outlive spantrace by a moment: wait for that, bounded.
+    """None of spantrace's programs, maps or links that appeared during this test is still
+    loaded. The kernel frees a closed link, and then its program and maps, after an RCU
+    grace period, so they can outlive spantrace by a moment: wait for that, bounded."""
+    assert _bpf_before is not None, "the bpf_snapshot fixture did not run for this test"
     end = time.monotonic() + timeout
     while True:
-        left = [n for n in bpf_progs() if n in ("span_enter", "span_exit")]
-        if not left or time.monotonic() > end:
+        left = spantrace_bpf_objects(_bpf_before)
+        if not any(left.values()) or time.monotonic() > end:
             break
         time.sleep(0.05)
-    assert left == [], f"spantrace programs still loaded: {left}"
+    assert not any(left.values()), f"spantrace's BPF objects still loaded: {left}"
 
 
 def read_line(stream, timeout=10.0):
