@@ -228,9 +228,14 @@ def test_symlink_refused(tmp_path, dangling):
     assert sorted(os.listdir(tmp_path)) == sorted(["trace.json"] + ([] if dangling else ["victim"]))
 
 
-def test_dev_stdout_symlink_points_to_dash(tmp_path):
-    r = threads_run("/dev/stdout")
-    one_line_failure(r, "-o /dev/stdout is a symbolic link", "-o - for standard output")
+def test_stdout_symlink_points_to_dash(tmp_path):
+    """A link like /dev/stdout (a private one: a spantrace that replaces links by rename
+    would replace the machine's) is refused too, pointing to -o -."""
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    r = threads_run(str(link))
+    one_line_failure(r, f"-o {link} is a symbolic link", "-o - for standard output")
+    assert os.readlink(link) == "/proc/self/fd/1"
 
 
 def test_directory_refused_at_start(waiting, tmp_path):
@@ -342,16 +347,21 @@ def test_fifo_of_another_user_in_sticky_dir_refused(tmp_path):
 # --- nothing left behind -----------------------------------------------------------------
 
 
-def kill_mid_trace(out, env=None):
-    """spantrace -o out on a long run, SIGKILLed once it has written a few MB."""
+def kill_mid_trace(out, rec):
+    """spantrace -o out --save-records rec on a long run, SIGKILLed once it has written MBs."""
     w = Waiting(2, 10 ** 8)
-    p = subprocess.Popen([SPANTRACE, "-o", out, "-p", str(w.pid), *SPECS, "-v"],
-                         stderr=subprocess.PIPE, text=True, env=env)
+    p = subprocess.Popen([SPANTRACE, "-o", out, "--save-records", rec, "-p", str(w.pid),
+                          *SPECS], stderr=subprocess.PIPE, text=True)
     try:
-        lines = wait_stderr_for(p, "tracing")
+        wait_stderr_for(p, "tracing")
         w.go()
         time.sleep(2)
         assert p.poll() is None
+        # the outputs hold MBs by now, in files with no name in the directory
+        fds = f"/proc/{p.pid}/fd"
+        sizes = [os.stat(f"{fds}/{fd}").st_size for fd in os.listdir(fds)
+                 if os.readlink(f"{fds}/{fd}").startswith(os.path.dirname(out) + "/")]
+        assert len(sizes) == 2 and min(sizes) > 1 << 20, sizes
         p.send_signal(signal.SIGKILL)
         p.wait(timeout=10)
     finally:
@@ -359,13 +369,12 @@ def kill_mid_trace(out, env=None):
         p.wait()
         w.kill()
     assert_nothing_attached()
-    return lines
 
 
 def test_sigkill_leaves_nothing(tmp_path):
     d = tmp_path / "out"
     d.mkdir()
-    kill_mid_trace(str(d / "trace.json"))
+    kill_mid_trace(str(d / "trace.json"), str(d / "rec.bin"))
     assert os.listdir(d) == []
 
 
