@@ -129,6 +129,12 @@ static int outputs_open(struct session *s, char *err, size_t errlen)
 		return 0;
 	if (outfile__open(&s->records, s->o->save_records, &records_use, err, errlen))
 		return -1;
+	if (outfile__same_place(&s->out, &s->records)) {
+		/* the records would be renamed over the finished trace */
+		snprintf(err, errlen, "-o %s and --save-records %s are the same file; give each "
+			 "its own", s->o->output, s->o->save_records);
+		return -1;
+	}
 	say_named_tmp(&s->records);
 	return 0;
 }

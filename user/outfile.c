@@ -369,6 +369,18 @@ int outfile__open(struct outfile *of, const char *path, const struct outfile_use
 	return 0;
 }
 
+bool outfile__same_place(const struct outfile *a, const struct outfile *b)
+{
+	bool a_file = a->kind == OUTFILE_NEW || a->kind == OUTFILE_REPLACE;
+	bool b_file = b->kind == OUTFILE_NEW || b->kind == OUTFILE_REPLACE;
+	struct stat da, db;
+
+	if (a->kind == OUTFILE_STDOUT || b->kind == OUTFILE_STDOUT)
+		return a->kind == b->kind;
+	return a_file && b_file && fstat(a->dirfd, &da) == 0 && fstat(b->dirfd, &db) == 0 &&
+	       da.st_dev == db.st_dev && da.st_ino == db.st_ino && strcmp(a->base, b->base) == 0;
+}
+
 /* NEW, REPLACE: name the file, then rename it over the path if that is still nothing or a file. */
 static int put_in_place(struct outfile *of, char *err, size_t errlen)
 {

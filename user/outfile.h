@@ -78,6 +78,11 @@ enum outfile_kind outfile__classify(const char *path, const struct stat *st, con
  */
 int outfile__open(struct outfile *of, const char *path, const struct outfile_use *use, char *err,
 		  size_t errlen);
+/*
+ * Do a and b end at the same place, where one would overwrite the other: the
+ * same entry of the same directory, or both standard output.
+ */
+bool outfile__same_place(const struct outfile *a, const struct outfile *b);
 /* errno of the first failed write (0 if none): cheap, for a check per loop turn. */
 static inline int outfile__error(const struct outfile *of)
 {

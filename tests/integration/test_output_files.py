@@ -344,6 +344,14 @@ def test_fifo_of_another_user_in_sticky_dir_refused(tmp_path):
     one_line_failure(r, f"-o {fifo} is a FIFO of another user (uid 65534)")
 
 
+def test_trace_and_records_same_file(tmp_path):
+    """The records would be renamed over the finished trace."""
+    out = tmp_path / "t.json"
+    r = threads_run(str(out), "--save-records", f"{tmp_path}/./t.json")
+    one_line_failure(r, f"-o {out} and --save-records {tmp_path}/./t.json are the same file")
+    assert os.listdir(tmp_path) == []
+
+
 # --- nothing left behind -----------------------------------------------------------------
 
 

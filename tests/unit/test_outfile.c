@@ -398,6 +398,37 @@ static void test_write_error_errno(void **state)
 				 "free some space or choose another path with -o");
 }
 
+static void test_same_place(void **state)
+{
+	struct tmpdir *d = *state;
+	char a[128], b[128], sub[128], err[512] = "";
+	struct outfile t, r;
+
+	path_in(d, "t.json", a);
+	snprintf(b, sizeof(b), "%s/./sub/../t.json", d->path);
+	assert_int_equal(mkdir(path_in(d, "sub", sub), 0700), 0);
+	assert_int_equal(outfile__open(&t, a, &use, err, sizeof(err)), 0);
+	assert_int_equal(outfile__open(&r, b, &use, err, sizeof(err)), 0);
+	assert_true(outfile__same_place(&t, &r));
+	outfile__discard(&r);
+	assert_int_equal(outfile__open(&r, path_in(d, "rec.bin", b), &use, err, sizeof(err)), 0);
+	assert_false(outfile__same_place(&t, &r));
+	outfile__discard(&r);
+	/* both to /dev/null is fine; both to standard output would mix them */
+	assert_int_equal(outfile__open(&r, "/dev/null", &use, err, sizeof(err)), 0);
+	assert_false(outfile__same_place(&t, &r));
+	outfile__discard(&t);
+	assert_int_equal(outfile__open(&t, "/dev/null", &use, err, sizeof(err)), 0);
+	assert_false(outfile__same_place(&t, &r));
+	outfile__discard(&t);
+	outfile__discard(&r);
+	assert_int_equal(outfile__open(&t, "-", &use, err, sizeof(err)), 0);
+	assert_int_equal(outfile__open(&r, "-", &use, err, sizeof(err)), 0);
+	assert_true(outfile__same_place(&t, &r));
+	outfile__discard(&t);
+	outfile__discard(&r);
+}
+
 static void test_stdout(void **state)
 {
 	char err[512] = "";
@@ -428,6 +459,7 @@ int main(void)
 						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_fifo, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_broken_pipe, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_same_place, setup_dir, teardown_dir),
 		cmocka_unit_test(test_write_error_errno),
 		cmocka_unit_test(test_stdout),
 	};
