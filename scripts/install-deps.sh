@@ -10,7 +10,7 @@ PKGS="
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libcmocka-dev libcapstone-dev libiberty-dev libdw-dev
 	golang-go
-	python3 python3-pytest sqlite3 libsqlite3-0 util-linux
+	python3 python3-pytest sqlite3 libsqlite3-0 util-linux bindfs
 	binutils
 	bpftrace
 	qemu-system-x86 linux-image-amd64 busybox-static cpio

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 #include "live.h"
 #include "loader.h"
 #include "names.h"
+#include "outfile.h"
 #include "resolve.h"
 #include "ringread.h"
 #include "sites.h"
@@ -63,8 +63,7 @@ struct session {
 	struct ringread rb;
 	int epfd, sigfd;
 
-	char *out_tmp;
-	FILE *out;
+	struct outfile out; /* the trace (-o) */
 	const struct trace_ops *ops;
 	struct trace_writer *w;
 	struct spantree *tree;
@@ -76,8 +75,7 @@ struct session {
 	struct names *names;
 	struct decoder dec;   /* span records, into the tables above; its counters */
 	struct live live;     /* what the decoder may read from /proc */
-	FILE *records;	      /* --save-records, or NULL */
-	int records_errno;    /* the first failed write to it, 0 if none */
+	struct outfile records; /* --save-records, open if given */
 	const char *stop_reason;
 };
 
@@ -99,115 +97,90 @@ static int on_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 
-	if (s->records && !s->records_errno && recfile__write_record(s->records, data, size))
-		s->records_errno = errno ? errno : EIO;
+	/* a failed write is kept by the outfile, which the loop checks */
+	if (s->records.f && !outfile__error(&s->records))
+		recfile__write_record(s->records.f, data, size);
 	decoder__record(&s->dec, data, size);
 	return 0;
 }
 
 /* --- setup ------------------------------------------------------------------- */
 
-/* The trace goes to a temporary file beside the output, renamed at the end:
- * a failed or interrupted run never leaves a half-written trace. */
-static int output_open(struct session *s, char *err, size_t errlen)
-{
-	char *dup = strdup(s->o->output), *dir;
-	mode_t um;
-	int fd;
+static const struct outfile_use trace_use = { "the trace", "-o", "spantrace.json" };
+static const struct outfile_use records_use = { "the records", "--save-records", "records.bin" };
 
-	if (!dup || asprintf(&s->out_tmp, "%s/.%s.XXXXXX", (dir = dirname(dup)),
-			     strrchr(s->o->output, '/') ? strrchr(s->o->output, '/') + 1 :
-							  s->o->output) < 0) {
-		free(dup);
-		s->out_tmp = NULL;
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	free(dup);
-	fd = mkstemp(s->out_tmp);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot write the trace to %s: %s; choose another path with -o",
-			 s->o->output, strerror(errno));
-		free(s->out_tmp);
-		s->out_tmp = NULL;
-		return -1;
-	}
-	um = umask(0);
-	umask(um);
-	fchmod(fd, 0666 & ~um);
-	s->out = fdopen(fd, "w");
-	if (!s->out) {
-		close(fd);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	setvbuf(s->out, NULL, _IOFBF, 1 << 20);
-	return 0;
+static void say_named_tmp(const struct outfile *of)
+{
+	if (verbose && of->tmpname)
+		say("%s %s: written to %s beside it until the end (%s): a SIGKILL would leave it "
+		    "behind", of->use->option, of->path, of->tmpname,
+		    util__env_set("SPANTRACE_NO_TMPFILE") ? "SPANTRACE_NO_TMPFILE is set" :
+							    "this filesystem has no unnamed files "
+							    "(O_TMPFILE)");
 }
 
-/* --save-records: the raw records, in the format of decode.h. */
-static int records_open(struct session *s, char *err, size_t errlen)
+/*
+ * Both outputs, before anything is started or attached: a path spantrace
+ * must not write to (a directory, a device, a symlink) is refused at once.
+ * The rules are outfile.h's.
+ */
+static int outputs_open(struct session *s, char *err, size_t errlen)
 {
-	s->records = fopen(s->o->save_records, "we");
-	if (s->records)
-		setvbuf(s->records, NULL, _IOFBF, 1 << 20);
-	if (!s->records ||
-	    recfile__write_header(s->records, (uint32_t)s->target.pid, &s->probes)) {
-		snprintf(err, errlen, "cannot write the records to %s: %s", s->o->save_records,
-			 strerror(errno));
+	if (outfile__open(&s->out, s->o->output, &trace_use, err, errlen))
 		return -1;
-	}
-	return 0;
-}
-
-static int records_close(struct session *s, char *err, size_t errlen)
-{
-	int e = s->records_errno;
-
-	if (!s->records)
+	say_named_tmp(&s->out);
+	if (!s->o->save_records)
 		return 0;
-	if (fclose(s->records) && !e)
-		e = errno;
-	s->records = NULL;
-	if (e) {
-		snprintf(err, errlen, "failed to write the records to %s: %s", s->o->save_records,
-			 strerror(e));
+	if (outfile__open(&s->records, s->o->save_records, &records_use, err, errlen))
+		return -1;
+	if (outfile__same_place(&s->out, &s->records)) {
+		/* the records would be renamed over the finished trace */
+		snprintf(err, errlen, "-o %s and --save-records %s are the same file; give each "
+			 "its own", s->o->output, s->o->save_records);
+		return -1;
+	}
+	say_named_tmp(&s->records);
+	return 0;
+}
+
+/* --save-records: the raw records, in the format of decode.h, after this header. */
+static int records_write_header(struct session *s, char *err, size_t errlen)
+{
+	if (recfile__write_header(s->records.f, (uint32_t)s->target.pid, &s->probes) ||
+	    outfile__error(&s->records)) {
+		outfile__write_error(&s->records, err, errlen);
 		return -1;
 	}
 	return 0;
 }
 
-static void output_discard(struct session *s)
+/*
+ * A failed write to either output stops tracing at once (a full disk stays
+ * full): the reason, or NULL while both are fine.
+ */
+static const char *output_failure(const struct session *s)
 {
-	if (s->out)
-		fclose(s->out);
-	s->out = NULL;
-	if (s->out_tmp)
-		unlink(s->out_tmp);
-	free(s->out_tmp);
-	s->out_tmp = NULL;
+	if (outfile__error(&s->out))
+		return "the trace could not be written";
+	if (s->records.open && outfile__error(&s->records))
+		return "the records could not be written";
+	return NULL;
 }
 
-static int output_commit(struct session *s, char *err, size_t errlen)
+/*
+ * The records end with the trace: whole, or removed after a failed write,
+ * with the reason in err. The trace does not depend on them.
+ */
+static int records_commit(struct session *s, char *err, size_t errlen)
 {
-	int r = 0;
-
-	if (fflush(s->out) || fsync(fileno(s->out)))
-		r = -errno;
-	if (fclose(s->out) && !r)
-		r = -errno;
-	s->out = NULL;
-	if (!r && rename(s->out_tmp, s->o->output))
-		r = -errno;
-	if (r) {
-		snprintf(err, errlen, "failed to write the trace to %s: %s", s->o->output,
-			 strerror(-r));
-		output_discard(s);
+	if (!s->records.open)
+		return 0;
+	if (outfile__error(&s->records)) {
+		outfile__write_error(&s->records, err, errlen);
+		outfile__discard(&s->records);
 		return -1;
 	}
-	free(s->out_tmp);
-	s->out_tmp = NULL;
-	return 0;
+	return outfile__commit(&s->records, err, errlen);
 }
 
 static void raise_fd_limit(size_t nprobes)
@@ -573,6 +546,8 @@ static void run_loop(struct session *s)
 			}
 		}
 		ringread__consume(&s->rb);
+		if ((s->stop_reason = output_failure(s)))
+			return;
 		now = mono_ns();
 		if (now > REORDER_WINDOW_NS)
 			spantree__flush(s->tree, now - REORDER_WINDOW_NS);
@@ -634,11 +609,12 @@ static void session_cleanup(struct session *s)
 		close(s->epfd);
 	if (s->sigfd > 0)
 		close(s->sigfd);
+	/* a failed run: what the writer still holds goes nowhere */
+	outfile__stop_writing(&s->out);
 	if (s->w)
 		s->ops->close(s->w);
-	output_discard(s);
-	if (s->records)
-		fclose(s->records);
+	outfile__discard(&s->out);
+	outfile__discard(&s->records);
 	spantree__free(s->tree);
 	stats__free(s->stats);
 	kevents__free(&s->kev);
@@ -674,13 +650,13 @@ static void name_task(void *ctx, struct task *t)
 int loader__run(const struct opts *o)
 {
 	struct session s = { .o = o, .ops = &chrome_trace_ops, .epfd = -1, .sigfd = -1 };
-	char err[1024] = "";
+	char err[1024] = "", records_err[1024] = "";
 	uint64_t stop, dropped;
 
 	verbose = o->verbose;
 	libbpf_set_print(libbpf_print);
 
-	if (target__check_caps(err, sizeof(err)))
+	if (target__check_caps(err, sizeof(err)) || outputs_open(&s, err, sizeof(err)))
 		goto fail;
 	if (o->pid ? target__attach_pid(&s.target, o->pid, err, sizeof(err)) :
 		     target__launch(&s.target, o->cmd, true, err, sizeof(err)))
@@ -690,14 +666,12 @@ int loader__run(const struct opts *o)
 			   sizeof(err)) ||
 	    plan_probes(&s, err, sizeof(err)))
 		goto fail;
-	if (output_open(&s, err, sizeof(err)))
-		goto fail;
 	s.stats = stats__new();
 	s.tree = spantree__new(REORDER_WINDOW_NS, decoder__on_span, decoder__on_task, &s.dec);
 	s.tasks = tasks__new();
 	s.gors = gor__new();
 	s.names = names__new();
-	s.w = s.ops->open(s.out);
+	s.w = s.ops->open(s.out.f);
 	if (!s.stats || !s.tree || !s.w || !s.tasks || !s.gors || !s.names) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
@@ -707,7 +681,7 @@ int loader__run(const struct opts *o)
 				  .w = s.w, .target_pid = (uint32_t)s.target.pid,
 				  .live = &s.live.iface };
 	live__init(&s.live, s.tasks);
-	if (o->save_records && records_open(&s, err, sizeof(err)))
+	if (o->save_records && records_write_header(&s, err, sizeof(err)))
 		goto fail;
 	s.ks = ksyms__load("/proc/kallsyms", err, sizeof(err));
 	if (!s.ks && verbose)
@@ -747,6 +721,10 @@ int loader__run(const struct opts *o)
 	    s.target.comm);
 
 	run_loop(&s);
+	if (outfile__error(&s.out)) {
+		outfile__write_error(&s.out, err, sizeof(err));
+		goto fail;
+	}
 
 	/* Everything the target did before it stopped is already in the buffer. */
 	uprobes__detach(&s.up);
@@ -756,22 +734,25 @@ int loader__run(const struct opts *o)
 	stop = mono_ns();
 	spantree__finish(s.tree, stop);
 	kevents__finish(&s.kev, stop);
-	if (records_close(&s, err, sizeof(err)))
-		goto fail;
 	tasks__foreach(s.tasks, name_task, &s);
 	dropped = s.skel->bss->dropped;
 	if (s.ops->close(s.w)) {
 		s.w = NULL;
-		snprintf(err, sizeof(err), "failed to write the trace to %s: %s", o->output,
-			 strerror(errno ? errno : EIO));
+		outfile__write_error(&s.out, err, sizeof(err));
 		goto fail;
 	}
 	s.w = NULL;
-	if (output_commit(&s, err, sizeof(err)))
+	if (outfile__commit(&s.out, err, sizeof(err)))
 		goto fail;
+	records_commit(&s, records_err, sizeof(records_err));
 	print_summary(&s, dropped);
-	say("stopped: %s; wrote %s", s.stop_reason, o->output);
+	say("stopped: %s; wrote %s", s.stop_reason, s.out.name);
 	session_cleanup(&s);
+	if (records_err[0]) {
+		say("%s; the trace was kept in %s, the partial records file removed", records_err,
+		    s.out.name);
+		return 1;
+	}
 	return 0;
 fail:
 	say("%s", err);
