@@ -404,6 +404,23 @@ static void say_sites(const struct session *s)
 	}
 }
 
+/*
+ * Opens the objects that tell whether exceptions can unwind (the unwinder's
+ * libraries, the executable). One that cannot be opened is judged by its
+ * name alone: its unwinder events are then not seen, which only makes the
+ * ends of spans an exception passes later, never wrong.
+ */
+static void open_unwinder_objects(struct session *s)
+{
+	size_t idx[UNWIND_MAX_OBJS + 1];
+	size_t n = unwind__candidates(s->target.objs, s->target.nobjs, idx, UNWIND_MAX_OBJS + 1);
+	char why[512];
+
+	for (size_t i = 0; i < n; i++)
+		if (target__open_object(&s->target, idx[i], verbose, why, sizeof(why)) && verbose)
+			say("exceptions: %s", why);
+}
+
 /* Is the main executable Go, and can its goroutines be followed? Then plan the sites. */
 static int plan_probes(struct session *s, char *err, size_t errlen)
 {
@@ -429,6 +446,7 @@ static int plan_probes(struct session *s, char *err, size_t errlen)
 				    s->go.goid_off, s->go.stack_hi_off, s->go.goid_from);
 		}
 	}
+	open_unwinder_objects(s);
 	unwind__detect(s->target.objs, s->target.nobjs, &s->unwind);
 	if (verbose && s->unwind.present)
 		say("exceptions can unwind through traced frames (%s): returns are probed on "

@@ -260,8 +260,7 @@ static int open_mapped(const struct target *t, size_t i, char *why, size_t whyle
 	return fd;
 }
 
-/* Opens object i once; see target__open_objects. */
-static int open_obj(struct target *t, size_t i, bool verbose, char *err, size_t errlen)
+int target__open_object(struct target *t, size_t i, bool verbose, char *err, size_t errlen)
 {
 	struct target_obj *o = &t->objs[i];
 	struct target_file *f = &t->files[i];
@@ -306,7 +305,7 @@ int target__open_objects(struct target *t, const struct spec *specs, size_t nspe
 			return -1;
 		}
 		if (resolve__pick_object(&specs[i], t->objs, t->nobjs, &o, err, errlen) ||
-		    open_obj(t, (size_t)(o - t->objs), verbose, err, errlen))
+		    target__open_object(t, (size_t)(o - t->objs), verbose, err, errlen))
 			return -1;
 	}
 	return 0;
@@ -377,7 +376,7 @@ static int add_libs(struct target *t, char *err, size_t errlen)
 	FILE *f;
 	int st;
 
-	if (open_obj(t, 0, false, err, errlen))
+	if (target__open_object(t, 0, false, err, errlen))
 		return -1;
 	interp = elf_interp(t->objs[0].open_path);
 	if (!interp)

@@ -53,6 +53,8 @@ int target__attach_pid(struct target *t, pid_t pid, char *err, size_t errlen);
  */
 int target__open_objects(struct target *t, const struct spec *specs, size_t nspecs, bool verbose,
 			 char *err, size_t errlen);
+/* Opens object i as target__open_objects does, if it is not open yet. */
+int target__open_object(struct target *t, size_t i, bool verbose, char *err, size_t errlen);
 /*
  * Forks cmd, held before exec. Its objects are the executable and, if
  * want_libs, the libraries the dynamic loader will map (as `ld.so --list`

@@ -45,8 +45,18 @@ static void add(struct unwind_info *u, const struct target_obj *o, const char *w
 	if (!u->present)
 		snprintf(u->why, sizeof(u->why), "%s %s", base_name(o->path), what);
 	u->present = true;
-	if (u->nobjs < UNWIND_MAX_OBJS)
+	if (o->open_path && u->nobjs < UNWIND_MAX_OBJS)
 		u->objs[u->nobjs++] = o->open_path;
+}
+
+size_t unwind__candidates(const struct target_obj *objs, size_t nobjs, size_t *idx, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nobjs && n < max; i++)
+		if (objs[i].is_main || unwinder_lib(objs[i].path))
+			idx[n++] = i;
+	return n;
 }
 
 void unwind__detect(const struct target_obj *objs, size_t nobjs, struct unwind_info *out)
@@ -56,6 +66,6 @@ void unwind__detect(const struct target_obj *objs, size_t nobjs, struct unwind_i
 		if (unwinder_lib(objs[i].path))
 			add(out, &objs[i], "is mapped");
 	for (size_t i = 0; i < nobjs; i++)
-		if (objs[i].is_main && has_own_unwinder(objs[i].open_path))
+		if (objs[i].is_main && objs[i].open_path && has_own_unwinder(objs[i].open_path))
 			add(out, &objs[i], "has an unwinder linked in");
 }

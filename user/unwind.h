@@ -31,7 +31,17 @@ struct unwind_info {
 	size_t nobjs;
 };
 
-/* Looks at the target's objects (and the executable's symbols when nothing else tells). */
+/*
+ * The objects whose files unwind__detect reads: the unwinder libraries and
+ * the executable. Their indices in objs go to idx (at most max); returns
+ * how many. They must be opened (open_path set) to be looked into.
+ */
+size_t unwind__candidates(const struct target_obj *objs, size_t nobjs, size_t *idx, size_t max);
+/*
+ * Looks at the target's objects: an unwinder library mapped, or an
+ * unwinder in the executable's symbols. Objects not opened are judged by
+ * name alone and give no entry points.
+ */
 void unwind__detect(const struct target_obj *objs, size_t nobjs, struct unwind_info *out);
 
 #endif

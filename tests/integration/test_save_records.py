@@ -109,8 +109,8 @@ SPEC_BEGIN = 1
 def named_fault_record(pid, tid, ts, ptr):
     """An ST_REC_SPAN_NAMED whose name the uprobe "could not read": at ptr in process pid."""
     hdr = struct.pack("<BBHIQ", ST_REC_SPAN_NAMED, 0, 0, tid, ts)
-    # pid, probe, goid, ptr, sdepth, len (0: to the NUL), nflags, pad, name[64]
-    return hdr + struct.pack("<IIQQIHBB64s", pid, 0, 0, ptr, 0, 0, ST_NAME_F_FAULT, 0, b"")
+    # pid, probe, goid, ptr, sp, sdepth, len (0: to the NUL), nflags, pad, name[64]
+    return hdr + struct.pack("<IIQQQIHBB64s", pid, 0, 0, ptr, 0, 0, 0, ST_NAME_F_FAULT, 0, b"")
 
 
 def test_replay_reads_no_process_memory(tmp_path):
