@@ -193,8 +193,6 @@ static int ksyms__parse(struct ksyms *k, char *buf, size_t len, struct kallsyms_
 
 struct ksyms *ksyms__load(const char *path, char *err, size_t errlen)
 {
-	struct kallsyms_counts c = { 0 };
-	struct ksyms *k;
 	char *buf = NULL;
 	size_t len = 0;
 	int fd, ret;
@@ -214,6 +212,14 @@ struct ksyms *ksyms__load(const char *path, char *err, size_t errlen)
 		errbuf__set(err, errlen, "cannot read: %s", strerror(-ret));
 		return NULL;
 	}
+	return ksyms__from_text(buf, len, err, errlen);
+}
+
+struct ksyms *ksyms__from_text(char *buf, size_t len, char *err, size_t errlen)
+{
+	struct kallsyms_counts c = { 0 };
+	struct ksyms *k;
+
 	/* names are addressed by 32-bit offsets into what is left of the file */
 	if (len > UINT32_MAX) {
 		errbuf__set(err, errlen, "file too large (%zu bytes)", len);
