@@ -87,7 +87,8 @@ static int hex__digit(char c)
 /*
  * Parses one line, "ffffffff81000000 T _stext" or "... t name\t[module]",
  * p to end (excluding the newline). The name stops at the first blank, which
- * drops the module. False if the line is not in that form.
+ * drops the module, or NUL (the name is kept as a C string). False if the
+ * line is not in that form.
  */
 static bool kallsyms__parse_line(const char *p, const char *end, uint64_t *addr, char *type,
 				 const char **name, size_t *nlen)
@@ -108,7 +109,7 @@ static bool kallsyms__parse_line(const char *p, const char *end, uint64_t *addr,
 	*type = p[1];
 	p += 3;
 	*name = p;
-	while (p < end && *p != '\t' && *p != ' ' && *p != '\r')
+	while (p < end && *p != '\t' && *p != ' ' && *p != '\r' && *p != '\0')
 		p++;
 	*nlen = p - *name;
 	return *nlen > 0;

@@ -302,6 +302,31 @@ static void test_from_text(void **state)
 	assert_string_equal(err, "no function symbols");
 }
 
+/*
+ * A NUL ends a name (found by fuzzing: a name of NUL bytes was kept as "",
+ * so an address in it printed as "+0x50"); a line whose name starts with
+ * one names nothing.
+ */
+static void test_nul_in_name(void **state)
+{
+	static const char text[] = "ffffffff81000000 T _stext\n"
+				   "ffffffff81000100 T \0\0hidden\n"
+				   "ffffffff81000200 T ab\0cd\n";
+	char err[256] = "", *buf = malloc(sizeof(text) - 1);
+	struct ksyms *k;
+	uint64_t off;
+
+	assert_non_null(buf);
+	memcpy(buf, text, sizeof(text) - 1);
+	k = ksyms__from_text(buf, sizeof(text) - 1, err, sizeof(err));
+	assert_non_null(k);
+	assert_string_equal(ksyms__lookup(k, 0xffffffff81000150, &off), "_stext");
+	assert_int_equal(off, 0x150);
+	assert_string_equal(ksyms__lookup(k, 0xffffffff81000200, &off), "ab");
+	assert_int_equal(off, 0);
+	ksyms__free(k);
+}
+
 static void test_no_symbols(void **state)
 {
 	load_fails("", "no symbols");
@@ -400,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_long_names_and_odd_lines),
 		cmocka_unit_test(test_all_zero_addresses),
 		cmocka_unit_test(test_from_text),
+		cmocka_unit_test(test_nul_in_name),
 		cmocka_unit_test(test_no_symbols),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_directory_is_a_read_error),
