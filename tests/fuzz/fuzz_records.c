@@ -4,7 +4,8 @@
  * decoder (user/decode.c), the span tree (user/spantree.c), the Chrome
  * writer (user/chrome.c) and the summary statistics, as the loader's
  * on_record and poll loop drive them. The trace must then be one valid JSON
- * document, and no span may end before it starts.
+ * document, no span may end before it starts, and the span tree must count
+ * every span it delivered.
  *
  * Input: records framed as in a --save-records file after its header
  * (user/decode.h): u32 len, then len bytes, again and again; an input cut
@@ -100,11 +101,16 @@ static FILE *dev_null(void)
 	return f;
 }
 
+/* Spans the sink received in this input. */
+static uint64_t nspans, nunfinished;
+
 /* The span tree's sink: checks the span, then hands it to the decoder as the loader does. */
 static void on_span(void *ctx, const struct span_out *sp)
 {
 	fuzz__check(sp->end >= sp->start);
 	fuzz__check(sp->probe < probes.n);
+	nspans++;
+	nunfinished += sp->unfinished;
 	decoder__on_span(ctx, sp);
 }
 
@@ -187,6 +193,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	FILE *out = trace_stream();
 	struct decoder d = { .probes = &probes, .ops = &chrome_trace_ops, .target_pid = 100 };
+	const struct spantree_stats *st;
 	uint64_t stop;
 
 	d.tree = spantree__new(WINDOW_NS, on_span, decoder__on_task, &d);
@@ -195,12 +202,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	d.names = names__new();
 	d.stats = stats__new();
 	trace.len = 0;
+	nspans = nunfinished = 0;
 	d.w = d.ops->open(out);
 	if (!d.tree || !d.tasks || !d.gors || !d.names || !d.stats || !d.w)
 		abort();
 
 	stop = feed(&d, data, size);
 	spantree__finish(d.tree, stop);
+	st = spantree__stats(d.tree);
+	fuzz__check(st->spans == nspans && st->unfinished == nunfinished);
 	tasks__foreach(d.tasks, name_task, &d);
 	fuzz__check(d.ops->close(d.w) == 0);
 	fuzz__check(fflush(out) == 0);
