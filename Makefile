@@ -4,6 +4,7 @@
 # make demo       install what is missing, build, trace the demo program
 # make test       install what is missing, build, run every test
 # make unit       cmocka unit tests, plain and under ASan+UBSan (no root, no BPF)
+# make fuzz       libFuzzer harnesses, FUZZ_SECONDS (default 60) each
 # make integration  tracer against real targets (root)
 # V=1             show the commands
 
@@ -272,9 +273,64 @@ $(BUILD)/bench/replay: bench/replay.c $(CORE_OBJS)
 integration: $(BUILD)/bench/replay
 # <<< replay <<<
 
+# >>> fuzz (make fuzz: libFuzzer harnesses tests/fuzz/fuzz_*.c against the core, ASan+UBSan) >>>
+# Each harness runs FUZZ_SECONDS over its corpus, build/fuzz/corpus/NAME (kept
+# between runs), and its seeds, build/fuzz/seeds/NAME (made here from the
+# fixtures, tests/fuzz/gen_records.c and tests/fuzz/seeds.sh). A crash, leak,
+# timeout or broken promise fails the build and names the reproducer, saved
+# in build/fuzz/crashes/. `make test` runs each for FUZZ_TEST_SECONDS from
+# its seeds alone (fuzz-short).
+FUZZ_DIR          := $(BUILD)/fuzz
+FUZZ_NAMES        := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS         := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
+FUZZ_OBJS         := $(patsubst user/%.c,$(FUZZ_DIR)/obj/%.o,$(CORE_SRCS))
+FUZZ_SAN          := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SECONDS      ?= 60
+FUZZ_TEST_SECONDS ?= 5
+.PHONY: fuzz fuzz-short fuzz-build
+.SECONDARY: $(FUZZ_OBJS)
+
+# The core with coverage instrumentation for libFuzzer; no main, no libbpf.
+$(FUZZ_DIR)/obj/%.o: user/%.c | $(FUZZ_DIR)/obj
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(WARN) $(DEPFLAGS) \
+		-c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | $(FUZZ_DIR)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer $(WARN) \
+		$(DEPFLAGS) $< $(FUZZ_OBJS) $(filter-out -lbpf,$(LIBS)) -o $@
+
+# Writes seed records with the decoder's own record-file writer (plain build).
+$(FUZZ_DIR)/gen_records: tests/fuzz/gen_records.c $(CORE_OBJS) | $(FUZZ_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $< $(CORE_OBJS) \
+		$(filter-out -lbpf,$(LIBS)) -o $@
+
+$(FUZZ_DIR)/seeds/.made: tests/fuzz/seeds.sh tests/fuzz/goseed.c $(FUZZ_DIR)/gen_records \
+		$(FIXTURES) | $(FUZZ_DIR)
+	$(call msg,SEEDS,$(FUZZ_DIR)/seeds)
+	$(Q)CC="$(CC)" tests/fuzz/seeds.sh $(FUZZ_DIR)/seeds $(FIX) $(FUZZ_DIR)/gen_records
+	$(Q)touch $@
+
+fuzz-build: $(FUZZ_BINS) $(FUZZ_DIR)/seeds/.made
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) corpus $(FUZZ_NAMES)
+
+fuzz-short: fuzz-build
+	$(Q)tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_TEST_SECONDS) seeds $(FUZZ_NAMES)
+
+$(FUZZ_DIR) $(FUZZ_DIR)/obj:
+	$(Q)mkdir -p $@
+
+-include $(wildcard $(FUZZ_DIR)/obj/*.d)
+# <<< fuzz <<<
+
 # --- the two README commands ------------------------------------------------
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit integration
+	$(Q)$(MAKE) --no-print-directory all unit fuzz-short integration
 
 DEMO_OUT ?= demo-trace.json
 demo: deps

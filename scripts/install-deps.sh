@@ -7,6 +7,7 @@ set -eu
 
 PKGS="
 	make gcc g++ clang llvm pkg-config
+	libclang-rt-dev
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libcmocka-dev libcapstone-dev libiberty-dev libdw-dev
 	golang-go

@@ -636,7 +636,23 @@ static int elf_funcs__read(Elf *elf, struct elf_funcs *out, char *err, size_t er
 	elf_funcs__sort_unique(out);
 out:
 	free(segs.v);
+	if (ret)
+		elf_funcs__free(out);
 	return ret;
+}
+
+/* What elf_begin or elf_memory gave: 0 for an ELF file, else -ENOEXEC with *elf ended. */
+static int elfsym__check_kind(Elf **elf, char *err, size_t errlen)
+{
+	if (*elf && elf_kind(*elf) == ELF_K_ELF)
+		return 0;
+	if (*elf)
+		errbuf__set(err, errlen, "not an ELF file");
+	else
+		errbuf__set(err, errlen, "not an ELF file (%s)", elf_errmsg(-1));
+	elf_end(*elf);
+	*elf = NULL;
+	return -ENOEXEC;
 }
 
 int elfsym__open(const char *path, Elf **elf, char *err, size_t errlen)
@@ -671,17 +687,23 @@ int elfsym__open(const char *path, Elf **elf, char *err, size_t errlen)
 		return ret;
 	}
 	*elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!*elf || elf_kind(*elf) != ELF_K_ELF) {
-		if (*elf)
-			errbuf__set(err, errlen, "not an ELF file");
-		else
-			errbuf__set(err, errlen, "not an ELF file (%s)", elf_errmsg(-1));
-		elf_end(*elf);
-		*elf = NULL;
+	ret = elfsym__check_kind(elf, err, errlen);
+	if (ret) {
 		close(fd);
-		return -ENOEXEC;
+		return ret;
 	}
 	return fd;
+}
+
+int elfsym__open_mem(void *image, size_t size, Elf **elf, char *err, size_t errlen)
+{
+	*elf = NULL;
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		errbuf__set(err, errlen, "libelf too old: %s", elf_errmsg(-1));
+		return -ENOSYS;
+	}
+	*elf = elf_memory(image, size);
+	return elfsym__check_kind(elf, err, errlen);
 }
 
 int elf_funcs__load(const char *path, struct elf_funcs *out, char *err, size_t errlen)
@@ -698,8 +720,23 @@ int elf_funcs__load(const char *path, struct elf_funcs *out, char *err, size_t e
 	ret = elf_funcs__read(elf, out, err, errlen);
 	elf_end(elf);
 	close(fd);
+	return ret;
+}
+
+int elf_funcs__load_mem(void *image, size_t size, struct elf_funcs *out, char *err,
+		       size_t errlen)
+{
+	Elf *elf;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (err && errlen)
+		err[0] = '\0';
+	ret = elfsym__open_mem(image, size, &elf, err, errlen);
 	if (ret)
-		elf_funcs__free(out);
+		return ret;
+	ret = elf_funcs__read(elf, out, err, errlen);
+	elf_end(elf);
 	return ret;
 }
 

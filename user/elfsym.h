@@ -10,6 +10,7 @@
 #define SPANTRACE_ELFSYM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct elf_func {
@@ -39,6 +40,12 @@ struct elf_funcs {
  * into err.
  */
 int elf_funcs__load(const char *path, struct elf_funcs *out, char *err, size_t errlen);
+/*
+ * The same from a file's bytes in memory (the fuzz harnesses' entry point):
+ * image[0..size), which libelf may convert in place, so it must be writable.
+ */
+int elf_funcs__load_mem(void *image, size_t size, struct elf_funcs *out, char *err,
+		       size_t errlen);
 void elf_funcs__free(struct elf_funcs *f);
 
 /*
@@ -49,5 +56,7 @@ void elf_funcs__free(struct elf_funcs *f);
  */
 typedef struct Elf Elf;
 int elfsym__open(const char *path, Elf **elf, char *err, size_t errlen);
+/* The same for a file's bytes in memory (writable, see above): 0 or the same errors. */
+int elfsym__open_mem(void *image, size_t size, Elf **elf, char *err, size_t errlen);
 
 #endif

@@ -367,16 +367,27 @@ static void gobin__read(const struct gimg *im, struct gobin *out)
 		out->goid_from = "version table";
 }
 
+/* Reads an open ELF file into out, and ends elf. */
+static void gobin__read_elf(Elf *elf, struct gobin *out)
+{
+	struct gimg im = { .elf = elf };
+
+	im.raw = (const unsigned char *)elf_rawfile(elf, &im.size);
+	if (im.raw)
+		gobin__read(&im, out);
+	elf_end(elf);
+}
+
 int gobin__inspect(const char *path, struct gobin *out, char *err, size_t errlen)
 {
-	struct gimg im = { 0 };
 	char why[256];
+	Elf *elf;
 	int fd;
 
 	memset(out, 0, sizeof(*out));
 	if (err && errlen)
 		err[0] = '\0';
-	fd = elfsym__open(path, &im.elf, why, sizeof(why));
+	fd = elfsym__open(path, &elf, why, sizeof(why));
 	/* A script, a device, an empty file: nothing Go about it. */
 	if (fd == -ENOEXEC)
 		return 0;
@@ -388,11 +399,23 @@ int gobin__inspect(const char *path, struct gobin *out, char *err, size_t errlen
 		errbuf__set(err, errlen, "cannot read %s: %s", path, why);
 		return fd;
 	}
-	im.raw = (const unsigned char *)elf_rawfile(im.elf, &im.size);
-	if (im.raw)
-		gobin__read(&im, out);
-	elf_end(im.elf);
+	gobin__read_elf(elf, out);
 	close(fd);
+	return 0;
+}
+
+int gobin__inspect_mem(void *image, size_t size, struct gobin *out)
+{
+	Elf *elf;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = elfsym__open_mem(image, size, &elf, NULL, 0);
+	if (ret == -ENOEXEC)
+		return 0; /* as for a file: nothing Go about it */
+	if (ret)
+		return ret;
+	gobin__read_elf(elf, out);
 	return 0;
 }
 

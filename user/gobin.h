@@ -29,6 +29,12 @@ struct gobin {
  * negative errno and a one-line reason in err when the file cannot be read.
  */
 int gobin__inspect(const char *path, struct gobin *out, char *err, size_t errlen);
+/*
+ * The same from a file's bytes in memory, image[0..size), which libelf may
+ * convert in place (it must be writable): the fuzz harness's entry point.
+ * Returns 0, or -ENOSYS when libelf cannot be used.
+ */
+int gobin__inspect_mem(void *image, size_t size, struct gobin *out);
 
 /*
  * Whether spantrace can trace goroutines in g, the result of inspecting path:

@@ -87,7 +87,8 @@ static int hex__digit(char c)
 /*
  * Parses one line, "ffffffff81000000 T _stext" or "... t name\t[module]",
  * p to end (excluding the newline). The name stops at the first blank, which
- * drops the module. False if the line is not in that form.
+ * drops the module, or NUL (the name is kept as a C string). False if the
+ * line is not in that form.
  */
 static bool kallsyms__parse_line(const char *p, const char *end, uint64_t *addr, char *type,
 				 const char **name, size_t *nlen)
@@ -108,7 +109,7 @@ static bool kallsyms__parse_line(const char *p, const char *end, uint64_t *addr,
 	*type = p[1];
 	p += 3;
 	*name = p;
-	while (p < end && *p != '\t' && *p != ' ' && *p != '\r')
+	while (p < end && *p != '\t' && *p != ' ' && *p != '\r' && *p != '\0')
 		p++;
 	*nlen = p - *name;
 	return *nlen > 0;
@@ -193,8 +194,6 @@ static int ksyms__parse(struct ksyms *k, char *buf, size_t len, struct kallsyms_
 
 struct ksyms *ksyms__load(const char *path, char *err, size_t errlen)
 {
-	struct kallsyms_counts c = { 0 };
-	struct ksyms *k;
 	char *buf = NULL;
 	size_t len = 0;
 	int fd, ret;
@@ -214,6 +213,14 @@ struct ksyms *ksyms__load(const char *path, char *err, size_t errlen)
 		errbuf__set(err, errlen, "cannot read: %s", strerror(-ret));
 		return NULL;
 	}
+	return ksyms__from_text(buf, len, err, errlen);
+}
+
+struct ksyms *ksyms__from_text(char *buf, size_t len, char *err, size_t errlen)
+{
+	struct kallsyms_counts c = { 0 };
+	struct ksyms *k;
+
 	/* names are addressed by 32-bit offsets into what is left of the file */
 	if (len > UINT32_MAX) {
 		errbuf__set(err, errlen, "file too large (%zu bytes)", len);

@@ -21,6 +21,11 @@ struct ksyms;
  * hidden (kernel.kptr_restrict); run as root".
  */
 struct ksyms *ksyms__load(const char *path, char *err, size_t errlen);
+/*
+ * The same from kallsyms text already read: buf, len bytes from malloc(),
+ * which the result takes over (parsed in place), freed on failure too.
+ */
+struct ksyms *ksyms__from_text(char *buf, size_t len, char *err, size_t errlen);
 
 /*
  * The symbol containing addr: the one with the greatest start <= addr, its

@@ -73,9 +73,10 @@ static int maps_line__parse(const char *line, size_t len, struct mapped_obj *out
 	head = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
 	memcpy(buf, line, head);
 	buf[head] = '\0';
+	/* a mapping covers at least a byte: start-end with start < end, or the text is not maps */
 	if (sscanf(buf, "%llx-%llx %7s %llx %x:%x %llu%n", &start, &end, perms, &off, &maj, &min,
 		   &ino, &pos) != 7 ||
-	    pos < 0)
+	    pos < 0 || start >= end)
 		return -EINVAL;
 	while ((size_t)pos < len && (line[pos] == ' ' || line[pos] == '\t'))
 		pos++;

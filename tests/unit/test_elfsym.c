@@ -306,6 +306,53 @@ static void test_not_elf(void **state)
 	assert_load_fails(FX("fx_notelf"), -ENOEXEC, "not an ELF file");
 }
 
+/* From the bytes in memory (what the fuzz harness reads): the same functions as from the file. */
+static void test_load_mem(void **state)
+{
+	static const char *const paths[] = { FX("fx_pie"), FX("fx_nopie"), FX("libfx.so"),
+					     FX("fx_pie_stripped"), FX("fx_go_stripped"),
+					     FX("fx_go_nodwarf") };
+	char err[256] = "";
+	size_t i, j, len;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		unsigned char *buf = slurp(paths[i], &len);
+		struct elf_funcs file, mem;
+
+		load_ok(paths[i], &file);
+		assert_int_equal(elf_funcs__load_mem(buf, len, &mem, err, sizeof(err)), 0);
+		assert_string_equal(err, "");
+		assert_true(mem.n > 0);
+		assert_int_equal(mem.n, file.n);
+		assert_int_equal(mem.has_symtab, file.has_symtab);
+		assert_int_equal(mem.has_dynsym, file.has_dynsym);
+		assert_int_equal(mem.from_pclntab, file.from_pclntab);
+		assert_int_equal(mem.e_type, file.e_type);
+		for (j = 0; j < file.n; j++) {
+			assert_string_equal(mem.v[j].name, file.v[j].name);
+			assert_int_equal(mem.v[j].addr, file.v[j].addr);
+			assert_int_equal(mem.v[j].size, file.v[j].size);
+			assert_int_equal(mem.v[j].offset, file.v[j].offset);
+			assert_int_equal(mem.v[j].global, file.v[j].global);
+			assert_int_equal(mem.v[j].from_dynsym, file.v[j].from_dynsym);
+		}
+		elf_funcs__free(&file);
+		elf_funcs__free(&mem);
+		free(buf);
+	}
+}
+
+static void test_load_mem_not_elf(void **state)
+{
+	char text[] = "not an ELF file\n", err[256] = "";
+	struct elf_funcs f;
+
+	assert_int_equal(elf_funcs__load_mem(text, strlen(text), &f, err, sizeof(err)), -ENOEXEC);
+	assert_string_equal(err, "not an ELF file");
+	assert_int_equal(f.n, 0);
+	assert_int_equal(elf_funcs__load_mem(text, 0, &f, err, sizeof(err)), -ENOEXEC);
+}
+
 static void test_missing(void **state)
 {
 	assert_load_fails(FX("no_such_file"), -ENOENT, strerror(ENOENT));
@@ -996,6 +1043,8 @@ int main(void)
 		cmocka_unit_test(test_lib_stripped),
 		cmocka_unit_test(test_code_bytes),
 		cmocka_unit_test(test_not_elf),
+		cmocka_unit_test(test_load_mem),
+		cmocka_unit_test(test_load_mem_not_elf),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_wrong_class_machine),
 		cmocka_unit_test(test_no_symbol_tables),

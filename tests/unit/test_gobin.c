@@ -195,6 +195,33 @@ static void test_not_go(void **state)
 	}
 }
 
+/* From the bytes in memory (what the fuzz harness reads): what the file gives. */
+static void test_inspect_mem(void **state)
+{
+	static const char *const paths[] = { FX("fx_go"), FX("fx_go_stripped"),
+					     FX("fx_go_nodwarf"), FX("fx_go_old"),
+					     FX("fx_go_unknown"), FX("fx_pie"), FX("fx_notelf") };
+	size_t i, len;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		unsigned char *buf = slurp(paths[i], &len);
+		struct gobin file, mem;
+
+		inspect_ok(paths[i], &file);
+		assert_int_equal(gobin__inspect_mem(buf, len, &mem), 0);
+		assert_int_equal(mem.is_go, file.is_go);
+		assert_int_equal(mem.x86_64, file.x86_64);
+		assert_string_equal(mem.version, file.version);
+		assert_int_equal(mem.major, file.major);
+		assert_int_equal(mem.minor, file.minor);
+		assert_int_equal(mem.has_dwarf, file.has_dwarf);
+		assert_int_equal(mem.goid_off, file.goid_off);
+		assert_int_equal(mem.stack_hi_off, file.stack_hi_off);
+		assert_ptr_equal(mem.goid_from, file.goid_from);
+		free(buf);
+	}
+}
+
 static void test_unreadable(void **state)
 {
 	char err[256] = "";
@@ -407,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_stripped),
 		cmocka_unit_test(test_nodwarf),
 		cmocka_unit_test(test_not_go),
+		cmocka_unit_test(test_inspect_mem),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_old),
 		cmocka_unit_test(test_unknown),

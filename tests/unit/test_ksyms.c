@@ -273,6 +273,60 @@ static void test_all_zero_addresses(void **state)
 		   HIDDEN);
 }
 
+/* From text in memory (what the fuzz harness reads): what the file gives. */
+static void test_from_text(void **state)
+{
+	static const uint64_t addrs[] = { 0, 0xffffffff81000000, 0xffffffff81000123,
+					  0xffffffff81000700, 0xffffffffc0001001, UINT64_MAX };
+	char err[256] = "", *text = strdup(fixture), a[64], b[64];
+	struct ksyms *file = load_text(fixture), *mem;
+	size_t i;
+
+	assert_non_null(text);
+	mem = ksyms__from_text(text, strlen(text), err, sizeof(err));
+	assert_non_null(mem);
+	assert_string_equal(err, "");
+	for (i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		ksyms__format(file, addrs[i], a, sizeof(a));
+		ksyms__format(mem, addrs[i], b, sizeof(b));
+		assert_string_equal(b, a);
+	}
+	assert_int_equal(ksyms__addr(mem, "same_name"), ksyms__addr(file, "same_name"));
+	ksyms__free(mem);
+	ksyms__free(file);
+
+	/* a failure frees the text (ASan's leak check watches) */
+	text = strdup("ffffffff82000000 D only_data\n");
+	assert_non_null(text);
+	assert_null(ksyms__from_text(text, strlen(text), err, sizeof(err)));
+	assert_string_equal(err, "no function symbols");
+}
+
+/*
+ * A NUL ends a name (found by fuzzing: a name of NUL bytes was kept as "",
+ * so an address in it printed as "+0x50"); a line whose name starts with
+ * one names nothing.
+ */
+static void test_nul_in_name(void **state)
+{
+	static const char text[] = "ffffffff81000000 T _stext\n"
+				   "ffffffff81000100 T \0\0hidden\n"
+				   "ffffffff81000200 T ab\0cd\n";
+	char err[256] = "", *buf = malloc(sizeof(text) - 1);
+	struct ksyms *k;
+	uint64_t off;
+
+	assert_non_null(buf);
+	memcpy(buf, text, sizeof(text) - 1);
+	k = ksyms__from_text(buf, sizeof(text) - 1, err, sizeof(err));
+	assert_non_null(k);
+	assert_string_equal(ksyms__lookup(k, 0xffffffff81000150, &off), "_stext");
+	assert_int_equal(off, 0x150);
+	assert_string_equal(ksyms__lookup(k, 0xffffffff81000200, &off), "ab");
+	assert_int_equal(off, 0);
+	ksyms__free(k);
+}
+
 static void test_no_symbols(void **state)
 {
 	load_fails("", "no symbols");
@@ -370,6 +424,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_addr_same_name_twice, setup, teardown),
 		cmocka_unit_test(test_long_names_and_odd_lines),
 		cmocka_unit_test(test_all_zero_addresses),
+		cmocka_unit_test(test_from_text),
+		cmocka_unit_test(test_nul_in_name),
 		cmocka_unit_test(test_no_symbols),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_directory_is_a_read_error),

@@ -115,6 +115,11 @@ static void test_parse_empty_and_bad(void **state)
 			 -EINVAL);
 	assert_null(m.v);
 	assert_int_equal(m.n, 0);
+
+	/* A mapping that ends where it starts (found by fuzzing): not a maps line. */
+	assert_int_equal(mapped_objs__parse("400000-400000 r-xp 00000000 fd:00 12 /bin/a\n", &m),
+			 -EINVAL);
+	assert_int_equal(m.n, 0);
 }
 
 static void test_file_at(void **state)
