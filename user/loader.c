@@ -489,7 +489,7 @@ static int setup_loop(struct session *s, char *err, size_t errlen)
 
 static void run_loop(struct session *s)
 {
-	uint64_t deadline = s->o->duration > 0 ? mono_ns() + (uint64_t)(s->o->duration * 1e9) : 0;
+	uint64_t deadline = s->o->duration_ns ? mono_ns() + s->o->duration_ns : 0;
 
 	for (;;) {
 		struct epoll_event evs[4];
