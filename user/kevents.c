@@ -194,6 +194,7 @@ int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, char *err, size
 	uint8_t one = 1;
 	int r = 0;
 
+	k->root = pid;
 	if (!scan_tree) {
 		char path[64], comm[32];
 		struct task *t = tasks__add(k->tasks, (uint32_t)pid, (uint32_t)pid);
@@ -567,6 +568,10 @@ static void on_exit_rec(struct kevents *k, const struct st_exit *r)
 	}
 	instant(k, r->pid, r->hdr.tid, r->hdr.ts, r->group_dead ? "exit" : "thread exit", "exit", a,
 		na);
+	if (r->group_dead && r->pid == (uint32_t)k->root) {
+		k->root_ended = true;
+		k->root_wstatus = r->code;
+	}
 	if (r->group_dead)
 		k->n.exits++;
 	else

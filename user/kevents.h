@@ -50,6 +50,11 @@ struct kevents {
 	uint64_t *pipes; /* distinct pipes written to */
 	size_t npipes, cap_pipes;
 
+	/* The process given to kevents__adopt, and its end as its exit record said. */
+	pid_t root;
+	bool root_ended;
+	int root_wstatus; /* wait(2) status */
+
 	struct kevents_counts {
 		uint64_t forks, threads, execs, exits, thread_exits, signals;
 		uint64_t waits, dwaits, pipe_writes, pipe_bytes, pipe_blocked, stalls;
