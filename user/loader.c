@@ -548,8 +548,8 @@ static bool on_signal(struct session *s)
 		if (si.ssi_code != SI_KERNEL && !s->said_terminal) {
 			s->said_terminal = true;
 			say("%s from process %u not passed on: %s gets Ctrl-C from the terminal "
-			    "itself, and spantrace traces until it ends (SIGTERM to spantrace is "
-			    "passed on)", sig, si.ssi_pid, s->target.name);
+			    "itself, and spantrace ends when it does (SIGTERM to spantrace is passed "
+			    "on)", sig, si.ssi_pid, s->target.name);
 		}
 		return false;
 	case FATE_IGNORE:

@@ -126,8 +126,8 @@ def test_ctrl_c_reaches_the_command_and_its_cleanup_is_traced(out, terminal):
     assert "stopped: the process exited" in err
     # sent by a process (killpg) rather than the terminal, spantrace says it did not pass it on
     note = f"spantrace: SIGINT from process {os.getpid()} not passed on: {exe} gets Ctrl-C " \
-        "from the terminal itself, and spantrace traces until it ends (SIGTERM to spantrace " \
-        "is passed on)"
+        "from the terminal itself, and spantrace ends when it does (SIGTERM to spantrace is " \
+        "passed on)"
     assert (note in err.splitlines()) == (not terminal), err
     t = Trace(out)
     assert dict(t.counts()) == {"started": 1, "cleanup": 3}
