@@ -316,6 +316,10 @@ static void on_exit_rec(struct decoder *d, const struct st_exit *r)
 	}
 	instant(d, r->pid, r->hdr.tid, r->hdr.ts, r->group_dead ? "exit" : "thread exit", "exit", a,
 		na);
+	if (r->group_dead && r->pid == d->kev.root_pid) {
+		d->kev.root_ended = true;
+		d->kev.root_wstatus = r->code;
+	}
 	if (r->group_dead)
 		d->kev.n.exits++;
 	else

@@ -37,6 +37,11 @@ struct kdecode {
 	const struct ksyms *ks; /* kernel symbols for stacks; NULL: stacks stay addresses */
 	uint64_t min_wait_ns;	/* pipe writes blocked for less are counted, not drawn */
 	uint64_t stall_ns;	/* a wait is reported as a stall from this long (--stall) */
+	uint32_t root_pid;	/* the process given by -p or started by -- */
+
+	/* The root process's end, as its exit record said. */
+	bool root_ended;
+	int root_wstatus; /* wait(2) status */
 
 	struct kdecode_counts n;
 	uint64_t *pipes; /* distinct pipes written to */

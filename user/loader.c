@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "decode.h"
+#include "fate.h"
 #include "gobin.h"
 #include "goroutines.h"
 #include "kevents.h"
@@ -32,6 +35,7 @@
 #include "spantrace.h"
 #include "spantrace.skel.h"
 #include "spantree.h"
+#include "stall.h"
 #include "stats.h"
 #include "target.h"
 #include "tasks.h"
@@ -46,6 +50,9 @@
  * handled in time order. */
 #define REORDER_WINDOW_NS (2 * 1000 * 1000ull)
 #define POLL_MS 100
+
+/* What the event loop watches. */
+enum { EV_RING, EV_SIGNAL, EV_EXIT };
 
 struct session {
 	const struct opts *o;
@@ -62,6 +69,8 @@ struct session {
 	bool names_sleepable; /* span_enter_named loaded: it can fault names in */
 	struct ringread rb;
 	int epfd, sigfd;
+	const struct sigstate *start; /* as spantrace was started: the command gets it */
+	bool said_terminal;	      /* the note on a SIGINT not from the terminal */
 
 	struct outfile out; /* the trace (-o) */
 	const struct trace_ops *ops;
@@ -183,15 +192,27 @@ static int records_commit(struct session *s, char *err, size_t errlen)
 	return outfile__commit(&s->records, err, errlen);
 }
 
-static void raise_fd_limit(size_t nprobes)
+/*
+ * Two perf events per function plus the usual handful. A command was forked
+ * before this: it keeps the limit it was given.
+ */
+static int raise_fd_limit(size_t nprobes, char *err, size_t errlen)
 {
 	struct rlimit rl;
 
-	/* Two perf events per function plus the usual handful. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 2 * nprobes + 64) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+	if (getrlimit(RLIMIT_NOFILE, &rl)) {
+		snprintf(err, errlen, "failed to read the open-file limit: %s", strerror(errno));
+		return -1;
 	}
+	if (rl.rlim_cur >= 2 * nprobes + 64)
+		return 0;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl)) {
+		snprintf(err, errlen, "failed to raise the open-file limit to %llu for %zu probes: %s",
+			 (unsigned long long)rl.rlim_cur, nprobes, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* Opens and configures the object; sleepable: load span_enter_named. */
@@ -496,7 +517,8 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 	};
 	if (!s->sites.n)
 		return 0;
-	raise_fd_limit(s->sites.n);
+	if (raise_fd_limit(s->sites.n, err, errlen))
+		return -1;
 	r = uprobes__attach(&s->up, err, errlen);
 	if (r) {
 		attach_failed_by_exit(s, -r, err, errlen);
@@ -507,11 +529,20 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 	return report_skipped(s, uprobes__strerror(s->up.refused_errno), err, errlen);
 }
 
+static int watch(struct session *s, int fd, uint32_t what, const char *name, char *err,
+		 size_t errlen)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = what };
+
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+		return 0;
+	snprintf(err, errlen, "failed to watch %s (epoll_ctl): %s", name, strerror(errno));
+	return -1;
+}
+
 static int setup_loop(struct session *s, char *err, size_t errlen)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t set;
-
 	int r = ringread__open(&s->rb, bpf_map__fd(s->skel->maps.events),
 			       bpf_map__max_entries(s->skel->maps.events), on_record, s);
 
@@ -519,30 +550,71 @@ static int setup_loop(struct session *s, char *err, size_t errlen)
 		snprintf(err, errlen, "failed to map the ring buffer: %s", strerror(-r));
 		return -1;
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
-	s->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (s->sigfd < 0 || s->epfd < 0) {
-		snprintf(err, errlen, "failed to set up the event loop: %s", strerror(errno));
+	/* Blocked, they queue on the signalfd instead of ending spantrace (fate.h). */
+	fate__signals(s->target.launched, &s->start->ignored, &set);
+	if (sigprocmask(SIG_BLOCK, &set, NULL)) {
+		snprintf(err, errlen, "failed to block signals: %s", strerror(errno));
 		return -1;
 	}
-	ev.data.u32 = 0;
-	epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->rb.fd, &ev);
-	ev.data.u32 = 1;
-	epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->sigfd, &ev);
-	ev.data.u32 = 2;
-	epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->target.pidfd, &ev);
-	return 0;
+	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (s->sigfd < 0) {
+		snprintf(err, errlen, "failed to create a signalfd: %s", strerror(errno));
+		return -1;
+	}
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0) {
+		snprintf(err, errlen, "failed to create an epoll instance: %s", strerror(errno));
+		return -1;
+	}
+	/* without the pidfd the target's exit would never be noticed */
+	return watch(s, s->rb.fd, EV_RING, "the ring buffer", err, errlen) ||
+	       watch(s, s->sigfd, EV_SIGNAL, "the signalfd", err, errlen) ||
+	       watch(s, s->target.pidfd, EV_EXIT, "the traced process", err, errlen) ? -1 : 0;
 }
 
 /* --- run ---------------------------------------------------------------------- */
 
+/* One signal from the signalfd, handled as fate.h says. true if it stops tracing (-p). */
+static bool on_signal(struct session *s)
+{
+	struct signalfd_siginfo si;
+	char sig[32];
+	int sig_no, r;
+
+	if (read(s->sigfd, &si, sizeof(si)) != sizeof(si))
+		return false;
+	sig_no = (int)si.ssi_signo;
+	stall__signame(sig_no, sig, sizeof(sig));
+	switch (fate__on_signal(s->target.launched, sig_no)) {
+	case FATE_STOP:
+		s->stop_reason = sig_no == SIGINT ? "interrupted" :
+				 sig_no == SIGTERM ? "terminated" : "hung up";
+		return true;
+	case FATE_PASS_ON:
+		r = target__signal(&s->target, sig_no);
+		if (r)
+			say("failed to pass %s on to %s: %s", sig, s->target.name, strerror(-r));
+		else
+			say("%s passed on to %s", sig, s->target.name);
+		return false;
+	case FATE_TERMINAL:
+		/* SI_KERNEL: the terminal's, sent to the whole process group, the command too */
+		if (si.ssi_code != SI_KERNEL && !s->said_terminal) {
+			s->said_terminal = true;
+			say("%s from process %u not passed on: %s gets Ctrl-C from the terminal "
+			    "itself, and spantrace ends when it does (SIGTERM to spantrace is passed "
+			    "on)", sig, si.ssi_pid, s->target.name);
+		}
+		return false;
+	case FATE_IGNORE:
+		break;
+	}
+	return false;
+}
+
 static void run_loop(struct session *s)
 {
-	uint64_t deadline = s->o->duration > 0 ? mono_ns() + (uint64_t)(s->o->duration * 1e9) : 0;
+	uint64_t deadline = s->o->duration_ns ? mono_ns() + s->o->duration_ns : 0;
 
 	for (;;) {
 		struct epoll_event evs[4];
@@ -550,15 +622,9 @@ static void run_loop(struct session *s)
 		uint64_t now;
 
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.u32 == 1) {
-				struct signalfd_siginfo si;
-
-				if (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
-					s->stop_reason = si.ssi_signo == SIGINT ? "interrupted" :
-										  "terminated";
-					return;
-				}
-			} else if (evs[i].data.u32 == 2) {
+			if (evs[i].data.u32 == EV_SIGNAL && on_signal(s))
+				return;
+			if (evs[i].data.u32 == EV_EXIT) {
 				s->stop_reason = "the process exited";
 				return;
 			}
@@ -623,9 +689,9 @@ static void session_cleanup(struct session *s)
 	names__free(s->names);
 	ringread__close(&s->rb);
 	spantrace_bpf__destroy(s->skel);
-	if (s->epfd > 0)
+	if (s->epfd >= 0)
 		close(s->epfd);
-	if (s->sigfd > 0)
+	if (s->sigfd >= 0)
 		close(s->sigfd);
 	/* a failed run: what the writer still holds goes nowhere */
 	outfile__stop_writing(&s->out);
@@ -641,6 +707,68 @@ static void session_cleanup(struct session *s)
 	ksyms__free(s->ks);
 	probe_table__free(&s->probes);
 	target__close(&s->target);
+}
+
+/* Nothing of spantrace stays in the kernel: the command runs on untraced. */
+static void session_unload(struct session *s)
+{
+	uprobes__free(&s->up);
+	kevents__detach(&s->kev);
+	ringread__close(&s->rb);
+	spantrace_bpf__destroy(s->skel);
+	s->skel = s->kev.skel = NULL;
+}
+
+/*
+ * A command still running when tracing has stopped (-d, or spantrace
+ * failed): spantrace waits for it, never leaving it behind, and signals keep
+ * their meaning (fate.h).
+ */
+static void wait_command(struct session *s)
+{
+	struct pollfd p[2] = { { .fd = s->sigfd, .events = POLLIN },
+			       { .fd = s->target.pidfd, .events = POLLIN } };
+
+	say("waiting for %s (pid %d) to end, untraced; Ctrl-C goes to it", s->target.name,
+	    s->target.pid);
+	while (!target__exited(&s->target)) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR) {
+			say("failed to wait for %s: %s", s->target.name, strerror(errno));
+			return;
+		}
+		if (p[0].revents)
+			on_signal(s);
+	}
+}
+
+/*
+ * The end of every run that got past the command line, traced or failed:
+ * nothing stays attached, a command that runs is waited for, and the last
+ * line says how the traced process ended. Returns the exit status: rc (1
+ * when spantrace failed), else the command's (its code, 128+N when signal N
+ * killed it), 0 with -p.
+ */
+static int session_end(struct session *s, int rc)
+{
+	struct target *t = &s->target;
+	char how[64];
+
+	session_unload(s);
+	if (t->released && !target__exited(t))
+		wait_command(s);
+	if (t->released && t->ended) {
+		say("%s %s", t->name, fate__describe(t->wstatus, how, sizeof(how)));
+		if (!rc)
+			rc = fate__exit_status(t->wstatus);
+	} else if (t->released) {
+		say("%s ended, but its exit status could not be read", t->name);
+		rc = 1;
+	} else if (!t->launched && s->dec.kev.root_ended) {
+		say("process %d (%s) %s", t->pid, t->comm,
+		    fate__describe(s->dec.kev.root_wstatus, how, sizeof(how)));
+	}
+	session_cleanup(s);
+	return rc;
 }
 
 /* Metadata for every task with events: its last known name. */
@@ -665,9 +793,10 @@ static void name_task(void *ctx, struct task *t)
 		s->ops->process_name(s->w, t->pid, t->comm);
 }
 
-int loader__run(const struct opts *o)
+int loader__run(const struct opts *o, const struct sigstate *start)
 {
-	struct session s = { .o = o, .ops = &chrome_trace_ops, .epfd = -1, .sigfd = -1 };
+	struct session s = { .o = o, .ops = &chrome_trace_ops, .epfd = -1, .sigfd = -1,
+			     .start = start };
 	char err[1024] = "", records_err[1024] = "";
 	uint64_t stop, dropped;
 
@@ -676,8 +805,14 @@ int loader__run(const struct opts *o)
 
 	if (target__check_caps(err, sizeof(err)) || outputs_open(&s, err, sizeof(err)))
 		goto fail;
+	/* Ignored, SIGCHLD has the kernel reap the command: no exit status. It gets it back. */
+	if (o->cmd && sigismember(&start->ignored, SIGCHLD) == 1 &&
+	    signal(SIGCHLD, SIG_DFL) == SIG_ERR) {
+		snprintf(err, sizeof(err), "failed to reset SIGCHLD: %s", strerror(errno));
+		goto fail;
+	}
 	if (o->pid ? target__attach_pid(&s.target, o->pid, err, sizeof(err)) :
-		     target__launch(&s.target, o->cmd, true, err, sizeof(err)))
+		     target__launch(&s.target, o->cmd, true, start, err, sizeof(err)))
 		goto fail;
 	if (target__open_objects(&s.target, o->specs, o->nspecs, verbose, err, sizeof(err)) ||
 	    resolve__specs(o->specs, o->nspecs, s.target.objs, s.target.nobjs, &s.probes, err,
@@ -717,7 +852,8 @@ int loader__run(const struct opts *o)
 		goto fail;
 	}
 	s.dec.kev = (struct kdecode){ .ks = s.ks, .min_wait_ns = o->min_wait_ns,
-				      .stall_ns = o->stall_ns };
+				      .stall_ns = o->stall_ns,
+				      .root_pid = (uint32_t)s.target.pid };
 	s.kev = (struct kevents){ .feat = &s.feat, .dec = &s.dec, .live = &s.live,
 				  .verbose = verbose };
 	if (load_bpf(&s, err, sizeof(err)) || kevents__attach(&s.kev, err, sizeof(err)) ||
@@ -732,11 +868,10 @@ int loader__run(const struct opts *o)
 			 o->pid);
 		goto fail;
 	}
-	say("tracing %zu function%s in process %d (%s) and its descendants, with kernel events; "
-	    "Ctrl-C to stop",
+	say("tracing %zu function%s in process %d (%s) and its descendants, with kernel events; %s",
 	    s.probes.n - s.sites.nskipped, s.probes.n - s.sites.nskipped == 1 ? "" : "s",
-	    s.target.pid,
-	    s.target.comm);
+	    s.target.pid, s.target.comm,
+	    s.target.launched ? "until it exits (Ctrl-C goes to it)" : "Ctrl-C to stop");
 
 	run_loop(&s);
 	if (outfile__error(&s.out)) {
@@ -765,15 +900,13 @@ int loader__run(const struct opts *o)
 	records_commit(&s, records_err, sizeof(records_err));
 	print_summary(&s, dropped);
 	say("stopped: %s; wrote %s", s.stop_reason, s.out.name);
-	session_cleanup(&s);
 	if (records_err[0]) {
 		say("%s; the trace was kept in %s, the partial records file removed", records_err,
 		    s.out.name);
-		return 1;
+		return session_end(&s, 1);
 	}
-	return 0;
+	return session_end(&s, 0);
 fail:
 	say("%s", err);
-	session_cleanup(&s);
-	return 1;
+	return session_end(&s, 1);
 }

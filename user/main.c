@@ -3,13 +3,17 @@
 
 #include "loader.h"
 #include "opts.h"
+#include "sigstate.h"
 
 int main(int argc, char **argv)
 {
+	struct sigstate start;
 	struct opts o;
 	char err[512];
 	int rc;
 
+	/* before anything blocks or ignores a signal: the command gets this state */
+	sigstate__save(&start);
 	if (opts__parse(argc, argv, &o, err, sizeof(err))) {
 		fprintf(stderr, "spantrace: %s\n", err);
 		return 2;
@@ -19,7 +23,7 @@ int main(int argc, char **argv)
 		opts__free(&o);
 		return 0;
 	}
-	rc = loader__run(&o);
+	rc = loader__run(&o, &start);
 	opts__free(&o);
 	return rc;
 }

@@ -9,6 +9,8 @@
 
 #include "opts.h"
 
+#define DAY_NS (86400ull * 1000000000ull)
+
 void opts__usage(FILE *f)
 {
 	fputs("usage: spantrace -p PID [-u SPEC]... [--span BEGIN=END]... [-o FILE] [-d SECONDS] [-v]\n"
@@ -44,7 +46,12 @@ void opts__usage(FILE *f)
 	      "  -v, --verbose          say what is resolved and attached, show libbpf's log\n"
 	      "  -h, --help             this text\n"
 	      "\n"
-	      "Stops when the traced process has exited, on SIGINT/SIGTERM, or after -d.\n"
+	      "With -p, stops when the process has exited, on SIGINT, SIGTERM or SIGHUP, or after\n"
+	      "-d, and exits 0. With --, traces until COMMAND exits: Ctrl-C goes to COMMAND,\n"
+	      "SIGTERM and SIGHUP are passed on to it; after -d the trace is written and spantrace\n"
+	      "waits for COMMAND. It then exits with COMMAND's status (128+N if signal N killed\n"
+	      "it). An error exits 1, a bad command line 2.\n"
+	      "\n"
 	      "Examples:\n"
 	      "  spantrace -p 1234\n"
 	      "  spantrace -p 1234 -u 'ht_*' -u 'libsqlite3:sqlite3_step'\n"
@@ -79,17 +86,22 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* A non-negative decimal number of units (1e6: ms, 1e9: s) into ns, at most a day. */
-static int parse_secs(const char *s, double unit, uint64_t *ns)
+/*
+ * A non-negative decimal number of units (1e6: ms, 1e9: s) into ns, at most
+ * max_ns: the bound keeps the conversion to an integer defined.
+ */
+static int parse_secs(const char *s, double unit, uint64_t max_ns, uint64_t *ns)
 {
+	const char *d = *s == '.' ? s + 1 : s;
 	char *end;
 	double v;
 
-	if (*s < '0' || *s > '9')
+	/* strtod also takes signs, spaces, "inf", "nan" and hex: a digit (or ".5") first. */
+	if (*d < '0' || *d > '9')
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < 0 || v * unit > 86400e9)
+	if (errno || end == s || *end || !isfinite(v) || v < 0 || v * unit > (double)max_ns)
 		return -1;
 	*ns = (uint64_t)(v * unit);
 	return 0;
@@ -225,12 +237,11 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 			o->output = optarg;
 			break;
 		case 'd':
-			errno = 0;
-			o->duration = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !isfinite(o->duration) ||
-			    o->duration <= 0) {
-				snprintf(err, errlen, "-d needs a positive number of seconds, got '%s'",
-					 optarg);
+			if (parse_secs(optarg, 1e9, OPTS_MAX_DURATION_NS, &o->duration_ns) ||
+			    !o->duration_ns) {
+				snprintf(err, errlen, "-d needs a number of seconds above 0 and at most "
+					 "%llu (%llu days), got '%s'", OPTS_MAX_DURATION_NS / 1000000000ull,
+					 OPTS_MAX_DURATION_NS / DAY_NS, optarg);
 				goto fail;
 			}
 			break;
@@ -251,7 +262,7 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 			o->save_records = optarg;
 			break;
 		case OPT_MIN_WAIT:
-			if (parse_secs(optarg, 1e6, &o->min_wait_ns)) {
+			if (parse_secs(optarg, 1e6, DAY_NS, &o->min_wait_ns)) {
 				snprintf(err, errlen,
 					 "--min-wait needs a number of milliseconds >= 0, got '%s'",
 					 optarg);
@@ -259,7 +270,7 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 			}
 			break;
 		case OPT_STALL:
-			if (parse_secs(optarg, 1e9, &o->stall_ns) || !o->stall_ns) {
+			if (parse_secs(optarg, 1e9, DAY_NS, &o->stall_ns) || !o->stall_ns) {
 				snprintf(err, errlen, "--stall needs a positive number of seconds, got '%s'",
 					 optarg);
 				goto fail;

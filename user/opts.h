@@ -15,6 +15,8 @@
 #define OPTS_DEFAULT_RINGBUF (8u << 20)
 #define OPTS_DEFAULT_MIN_WAIT_NS (10ull * 1000 * 1000)
 #define OPTS_DEFAULT_STALL_NS (1000ull * 1000 * 1000)
+/* -d: a month is longer than anyone traces; the bound rejects typos such as 1e300. */
+#define OPTS_MAX_DURATION_NS (31ull * 86400 * 1000 * 1000 * 1000)
 
 struct opts {
 	pid_t pid;	    /* -p, 0 if a command is given */
@@ -23,7 +25,7 @@ struct opts {
 	size_t nspecs;
 	unsigned int npairs; /* --span */
 	const char *output; /* -o */
-	double duration;    /* -d seconds, 0 = until the target exits */
+	uint64_t duration_ns; /* -d, 0 = until the target exits */
 	uint64_t ringbuf_size;
 	const char *save_records; /* --save-records FILE, NULL if not given */
 	uint64_t min_wait_ns; /* --min-wait */

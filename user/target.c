@@ -16,6 +16,7 @@
 #include <libelf.h>
 #include <linux/capability.h>
 
+#include "fate.h"
 #include "objfile.h"
 #include "procmaps.h"
 #include "target.h"
@@ -421,7 +422,38 @@ static int add_libs(struct target *t, char *err, size_t errlen)
 	return 0;
 }
 
-int target__launch(struct target *t, char **cmd, bool want_libs, char *err, size_t errlen)
+static void close_pair(int p[2])
+{
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * The held child: waits for the go byte, then takes back the signal state
+ * spantrace was started with and execs. A signal that came while it was held
+ * is delivered then, as if it had come just before the command started.
+ */
+static void __attribute__((noreturn)) run_held(const char *exe, char **cmd,
+						 const struct sigstate *start, int go, int ex)
+{
+	char c;
+	int e;
+
+	/* EOF: the tracer gave up before the probes were attached */
+	if (read(go, &c, 1) != 1)
+		_exit(127);
+	e = -sigstate__restore(start);
+	if (!e) {
+		execv(exe, cmd);
+		e = errno;
+	}
+	if (write(ex, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+int target__launch(struct target *t, char **cmd, bool want_libs, const struct sigstate *start,
+		   char *err, size_t errlen)
 {
 	int go[2], ex[2];
 	char *exe;
@@ -435,39 +467,32 @@ int target__launch(struct target *t, char **cmd, bool want_libs, char *err, size
 		return -1;
 	}
 	t->exe = exe;
+	t->name = cmd[0];
 	if (add_obj(t, exe, true) || (want_libs && add_libs(t, err, errlen))) {
 		if (!*err)
 			snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (pipe2(go, O_CLOEXEC) || pipe2(ex, O_CLOEXEC)) {
+	if (pipe2(go, O_CLOEXEC)) {
 		snprintf(err, errlen, "failed to create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe2(ex, O_CLOEXEC)) {
+		snprintf(err, errlen, "failed to create a pipe: %s", strerror(errno));
+		close_pair(go);
 		return -1;
 	}
 	pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "failed to fork: %s", strerror(errno));
+		close_pair(go);
+		close_pair(ex);
 		return -1;
 	}
 	if (pid == 0) {
-		char c;
-		int e;
-
-		sigset_t none;
-
 		close(go[1]);
 		close(ex[0]);
-		/* The tracer may have blocked signals it reads through a signalfd. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* Held until the probes are attached; EOF means the tracer gave up. */
-		if (read(go[0], &c, 1) != 1)
-			_exit(127);
-		execv(exe, cmd);
-		e = errno;
-		if (write(ex[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
+		run_held(exe, cmd, start, go[0], ex[1]);
 	}
 	close(go[0]);
 	close(ex[1]);
@@ -475,18 +500,48 @@ int target__launch(struct target *t, char **cmd, bool want_libs, char *err, size
 	t->launched = true;
 	t->go_fd = go[1];
 	t->exec_err_fd = ex[0];
-	t->pidfd = pidfd_open(pid);
 	snprintf(t->comm, sizeof(t->comm), "%.15s", strrchr(exe, '/') + 1);
+	/* Without it, the command's end would never be noticed (target__close ends the child). */
+	t->pidfd = pidfd_open(pid);
+	if (t->pidfd < 0) {
+		snprintf(err, errlen, "failed to watch the command's process (pidfd_open): %s%s",
+			 strerror(errno),
+			 errno == ENOSYS ? "; spantrace needs Linux 5.3 or later" : "");
+		return -1;
+	}
 	return 0;
+}
+
+/* A launched command: waits for its end and keeps its status. */
+static void reap(struct target *t)
+{
+	int st;
+
+	while (waitpid(t->pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return; /* ECHILD: not ours to reap (SIGCHLD ignored?) */
+	t->ended = true;
+	t->wstatus = st;
 }
 
 int target__release(struct target *t, char *err, size_t errlen)
 {
+	char how[64];
 	int e = 0;
 	ssize_t n;
 
 	if (write(t->go_fd, "g", 1) != 1) {
-		snprintf(err, errlen, "failed to start the command: %s", strerror(errno));
+		e = errno;
+		/* EPIPE: killed while held (a Ctrl-C to the process group before it could start) */
+		if (e == EPIPE) {
+			reap(t);
+			if (t->ended) {
+				snprintf(err, errlen, "%s %s before it started", t->name,
+					 fate__describe(t->wstatus, how, sizeof(how)));
+				return -1;
+			}
+		}
+		snprintf(err, errlen, "failed to start the command: %s", strerror(e));
 		return -1;
 	}
 	close(t->go_fd);
@@ -496,9 +551,11 @@ int target__release(struct target *t, char *err, size_t errlen)
 	close(t->exec_err_fd);
 	t->exec_err_fd = -1;
 	if (n == sizeof(e)) {
+		reap(t); /* it is exiting with 127 */
 		snprintf(err, errlen, "failed to execute %s: %s", t->exe, strerror(e));
 		return -1;
 	}
+	t->released = true;
 	return 0;
 }
 
@@ -506,13 +563,24 @@ bool target__exited(struct target *t)
 {
 	struct pollfd p = { .fd = t->pidfd, .events = POLLIN };
 
+	if (t->ended)
+		return true;
 	if (t->pidfd < 0)
 		return kill(t->pid, 0) && errno == ESRCH;
 	if (poll(&p, 1, 0) <= 0)
 		return false;
+	/* readable: it has exited; a launched one is a zombie, reaped at once */
 	if (t->launched)
-		waitpid(t->pid, NULL, WNOHANG);
+		reap(t);
 	return true;
+}
+
+int target__signal(struct target *t, int sig)
+{
+	/* our child, not reaped yet: its pid cannot name another process */
+	if (!t->launched || t->ended)
+		return -ESRCH;
+	return kill(t->pid, sig) ? -errno : 0;
 }
 
 void target__close(struct target *t)
@@ -521,7 +589,8 @@ void target__close(struct target *t)
 		/* Never released: closing the pipe makes it _exit(127) without running. */
 		close(t->go_fd);
 		waitpid(t->pid, NULL, 0);
-	} else if (t->launched) {
+	} else if (t->launched && !t->ended) {
+		/* the loader has waited for it; never block here */
 		waitpid(t->pid, NULL, WNOHANG);
 	}
 	if (t->exec_err_fd >= 0)

@@ -12,6 +12,7 @@
 
 #include "procmaps.h"
 #include "resolve.h"
+#include "sigstate.h"
 
 /* Where object i is opened from, and what it must be: see target__open_objects. */
 struct target_file {
@@ -25,10 +26,14 @@ struct target {
 	pid_t pid;
 	int pidfd;	   /* readable once the process has exited */
 	bool launched;	   /* we forked it: reap it */
+	bool released;	   /* launched, and exec succeeded: the command runs */
+	bool ended;	   /* launched and reaped: wstatus is its wait(2) status */
+	int wstatus;
 	int go_fd;	   /* launched: write end that releases the exec */
 	int exec_err_fd;   /* launched: read end, receives errno if exec fails */
 	char *exe;	   /* main executable, as maps or the command names it; NULL if unknown */
 	char main_why[256]; /* -p: why no object is the main executable, if none is */
+	const char *name;  /* launched: the command as the user wrote it (argv[0]) */
 	char comm[32];
 	struct target_obj *objs;
 	struct target_file *files; /* objs[i] is read and probed through files[i] */
@@ -58,14 +63,24 @@ int target__open_object(struct target *t, size_t i, bool verbose, char *err, siz
 /*
  * Forks cmd, held before exec. Its objects are the executable and, if
  * want_libs, the libraries the dynamic loader will map (as `ld.so --list`
- * resolves them).
+ * resolves them). It execs with the signal state start, the one spantrace
+ * was started with.
  */
-int target__launch(struct target *t, char **cmd, bool want_libs, char *err, size_t errlen);
+int target__launch(struct target *t, char **cmd, bool want_libs, const struct sigstate *start,
+		   char *err, size_t errlen);
 /* Lets a launched command exec. Returns 0, or -1 with err if exec failed. */
 int target__release(struct target *t, char *err, size_t errlen);
-/* true once the process has exited (all its threads); launched ones are reaped. */
+/*
+ * true once the process has exited (all its threads); a launched one is
+ * reaped then, its status in ended/wstatus.
+ */
 bool target__exited(struct target *t);
-/* Kills a launched command that never ran, closes fds, frees memory. */
+/* Sends sig to a launched command still running. 0, or -errno. */
+int target__signal(struct target *t, int sig);
+/*
+ * Ends a launched command that never ran (it exits 127 without exec), closes
+ * fds, frees memory. Never waits for a command that runs: wait for it first.
+ */
 void target__close(struct target *t);
 
 #endif

@@ -115,6 +115,9 @@ def test_command_not_found(outdir, cmd, needle):
     (["-p", "1", "-u", "x", "--", "true"], "not both"),
     (["-p", "1", "-u", "lib:"], "bad -u 'lib:'"),
     (["--bogus"], "unknown option '--bogus'"),
+    # a duration too long to be meant (and to convert to nanoseconds without overflow)
+    (["-d", "1e300", "--", "true"], "-d needs a number of seconds above 0 and at most 2678400 "
+     "(31 days), got '1e300'"),
 ])
 def test_bad_command_line(args, needle):
     r = run(args)

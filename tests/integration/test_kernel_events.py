@@ -16,9 +16,10 @@ def frame_funcs(kstack):
     return [f.split("+")[0] for f in kstack]
 
 
-def finish(tracer, timeout=30):
+def finish(tracer, timeout=30, rc=0):
+    """spantrace's stderr once it has exited with rc (a command's own exit status)."""
     err = tracer.stderr.read()
-    assert tracer.wait(timeout=timeout) == 0, err
+    assert tracer.wait(timeout=timeout) == rc, err
     return err
 
 
@@ -149,7 +150,7 @@ def test_exit_with_spans_open(out):
     tracer.stdin.write("go\n")
     tracer.stdin.flush()
     assert read_line(tracer.stdout).strip() == "exiting"
-    err = finish(tracer)
+    err = finish(tracer, rc=7)  # exitspans exits 7
     assert "2 spans (2 unfinished) on 1 threads" in err
     t = Trace(out)
     assert dict(t.parents()) == {(None, "outer_exit"): 1, ("outer_exit", "inner_exit"): 1}

@@ -138,23 +138,35 @@ def test_shared_library_attach_by_pid(out):
 
 
 def stop_early(out, how):
-    tracer = subprocess.Popen([SPANTRACE, "-u", "wrapper", "-u", "hold", "-u", "done", "-o", out,
-                               *(["-d", "0.5"] if how == "duration" else []),
-                               "--", target("sleeper"), "30"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    pid = int(read_line(tracer.stdout).split()[1])
-    if how == "sigint":
+    """Tracing stops while wrapper() and hold() are open: after -d with a command (which runs on,
+    waited for), or on SIGINT with -p. Returns the sleeper's pid, stderr up to the stop, and
+    what to wait for: spantrace, and the sleeper if spantrace did not start it."""
+    specs = ["-u", "wrapper", "-u", "hold", "-u", "done", "-o", out]
+    if how == "duration":
+        tracer = subprocess.Popen([SPANTRACE, *specs, "-d", "0.5", "--", target("sleeper"), "30"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        pid, procs = int(read_line(tracer.stdout).split()[1]), [tracer]
+    else:
+        prog = subprocess.Popen([target("sleeper"), "30", "wait"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)
+        pid = int(read_line(prog.stdout).split()[1])
+        tracer = subprocess.Popen([SPANTRACE, "-p", str(pid), *specs], stderr=subprocess.PIPE,
+                                  text=True)
+        wait_stderr_for(tracer, "tracing")
+        prog.stdin.write("go\n")
+        prog.stdin.flush()
+        assert read_line(prog.stdout) == f"holding {pid}\n"
         os.kill(tracer.pid, signal.SIGINT)
-    # The sleeper keeps the inherited pipes open: read up to the last line, not to EOF.
+        procs = [tracer, prog]
+    # The sleeper keeps the inherited pipes open: read up to the stop line, not to EOF.
     err = "".join(wait_stderr_for(tracer, "stopped:"))
-    assert tracer.wait(timeout=30) == 0, err
     assert ("interrupted" if how == "sigint" else "the duration elapsed") in err
-    return pid, err
+    return pid, err, procs
 
 
 @pytest.mark.parametrize("how", ["duration", "sigint"])
 def test_unfinished_spans(out, how):
-    pid, err = stop_early(out, how)
+    pid, err, procs = stop_early(out, how)
     try:
         t = Trace(out)
         assert dict(t.counts()) == {"done": 1, "wrapper": 1, "hold": 1}
@@ -167,6 +179,10 @@ def test_unfinished_spans(out, how):
         assert "3 spans (2 unfinished) on 1 threads; events lost: 0" in err
     finally:
         os.kill(pid, signal.SIGKILL)
+    # -p: spantrace has stopped; with a command it waited for it, and exits with its status
+    assert procs[0].wait(timeout=30) == (128 + signal.SIGKILL if how == "duration" else 0)
+    for p in procs[1:]:
+        p.wait(timeout=30)
 
 
 @pytest.mark.parametrize("env", [MULTI, LEGACY], ids=["multi", "legacy"])

@@ -2,11 +2,16 @@
 /*
  * Enters wrapper() -> hold(), which sleeps for a long time: spans still open
  * when tracing stops. Also done() once before, to have a finished span.
- *   sleeper [SECONDS]
+ * With "wait", it first says "ready PID" and waits for a line on stdin (for a
+ * tracer to attach by PID).
+ *   sleeper [SECONDS [wait]]
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "helpers.h"
 
 #define NOINLINE __attribute__((noinline))
 
@@ -34,6 +39,10 @@ int main(int argc, char **argv)
 {
 	unsigned s = argc > 1 ? (unsigned)atoi(argv[1]) : 30;
 
+	if (argc > 2 && strcmp(argv[2], "wait") == 0) {
+		say("ready %d", getpid());
+		wait_line();
+	}
 	done();
 	wrapper(s);
 	return 0;

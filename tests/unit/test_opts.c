@@ -70,7 +70,7 @@ static void test_pid(void **state)
 	assert_int_equal(o.nspecs, 1);
 	assert_spec(&o.specs[0], "main", NULL, "main");
 	assert_string_equal(o.output, OPTS_DEFAULT_OUTPUT);
-	assert_true(o.duration == 0);
+	assert_int_equal(o.duration_ns, 0);
 	assert_int_equal(o.ringbuf_size, OPTS_DEFAULT_RINGBUF);
 	assert_int_equal(o.ringbuf_size, 8u << 20);
 	assert_false(o.verbose);
@@ -171,32 +171,34 @@ static void test_output(void **state)
 
 static void test_duration(void **state)
 {
+	static const char *bad[] = { "0", "0.0000000001", "x", "inf", "nan", "-1", " 1", "+1",
+				     "1e999", "1e300", "2678400.5", "2s", "", "." };
+	char msg[160];
 	struct opts o;
 
 	parse_ok(ARGV("-p", "1", "-u", "f", "-d", "0.5"), &o);
-	assert_true(o.duration == 0.5);
+	assert_int_equal(o.duration_ns, 500000000);
+	opts__free(&o);
+
+	parse_ok(ARGV("-p", "1", "-u", "f", "-d", ".25"), &o);
+	assert_int_equal(o.duration_ns, 250000000);
 	opts__free(&o);
 
 	parse_ok(ARGV("-p", "1", "-u", "f", "--duration", "30"), &o);
-	assert_true(o.duration == 30.0);
+	assert_int_equal(o.duration_ns, 30000000000ull);
 	opts__free(&o);
 
-	parse_err(ARGV("-p", "1", "-u", "f", "-d", "0"),
-		  "-d needs a positive number of seconds, got '0'");
-	parse_err(ARGV("-p", "1", "-u", "f", "-d", "x"),
-		  "-d needs a positive number of seconds, got 'x'");
-	parse_err(ARGV("-p", "1", "-u", "f", "-d", "inf"),
-		  "-d needs a positive number of seconds, got 'inf'");
-	parse_err(ARGV("-p", "1", "-u", "f", "-d", "nan"),
-		  "-d needs a positive number of seconds, got 'nan'");
-	parse_err(ARGV("-p", "1", "-u", "f", "-d", "-1"),
-		  "-d needs a positive number of seconds, got '-1'");
-	parse_err(ARGV("-p", "1", "-u", "f", "-d", "1e999"),
-		  "-d needs a positive number of seconds, got '1e999'");
-	parse_err(ARGV("-p", "1", "-u", "f", "-d", "2s"),
-		  "-d needs a positive number of seconds, got '2s'");
-	parse_err(ARGV("-p", "1", "-u", "f", "-d", ""),
-		  "-d needs a positive number of seconds, got ''");
+	/* the bound, 31 days, is allowed */
+	parse_ok(ARGV("-p", "1", "-u", "f", "-d", "2678400"), &o);
+	assert_int_equal(o.duration_ns, OPTS_MAX_DURATION_NS);
+	assert_int_equal(o.duration_ns, 2678400ull * 1000000000ull);
+	opts__free(&o);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(msg, sizeof(msg), "-d needs a number of seconds above 0 and at most "
+			 "2678400 (31 days), got '%s'", bad[i]);
+		parse_err(ARGV("-p", "1", "-u", "f", "-d", (char *)bad[i]), msg);
+	}
 }
 
 static void ringbuf_ok(const char *arg, uint64_t want)
@@ -494,7 +496,7 @@ static void test_everything(void **state)
 	assert_spec(&o.specs[0], "ht_*", NULL, "ht_*");
 	assert_spec(&o.specs[1], "libsqlite3:sqlite3_step", "libsqlite3", "sqlite3_step");
 	assert_string_equal(o.output, "trace.json");
-	assert_true(o.duration == 2.5);
+	assert_int_equal(o.duration_ns, 2500000000ull);
 	assert_int_equal(o.ringbuf_size, 65536);
 	assert_true(o.verbose);
 	assert_false(o.help);
