@@ -267,8 +267,8 @@ def test_failure_mid_trace_waits_for_the_command(tmp_path):
     try:
         shutil.rmtree(d)
         err = "".join(wait_stderr_for(tracer, "waiting for"))
-        assert f"spantrace: failed to write the trace to {d}/t.json: No such file or directory" \
-            in err.splitlines()
+        assert f"spantrace: cannot write the trace to {d}/t.json: No such file or directory; " \
+            "choose another path with -o" in err.splitlines()
         assert alive(pid)
         assert_nothing_attached()
         tracer.send_signal(signal.SIGTERM)
