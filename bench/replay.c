@@ -283,20 +283,6 @@ static uint64_t replay__pass(struct replay *r)
 	return r->events - before;
 }
 
-/* As the loader does at the end, without /proc: the name each task's record gave. */
-static void name_task(void *ctx, struct task *t)
-{
-	struct decoder *d = ctx;
-
-	if (!t->in_trace)
-		return;
-	if (!t->comm[0])
-		snprintf(t->comm, sizeof(t->comm), "tid %u", t->tid);
-	d->ops->thread_name(d->w, t->pid, t->tid, t->comm);
-	if (t->tid == t->pid)
-		d->ops->process_name(d->w, t->pid, t->comm);
-}
-
 static void usage(FILE *f)
 {
 	fputs("usage: replay [--events N] [--out FILE] [--min-wait MS] [--kallsyms FILE] RECORDS "
@@ -415,7 +401,7 @@ int main(int argc, char **argv)
 	while (replay__pass(&r) && r.events < r.want && r.want != UINT64_MAX)
 		;
 	spantree__finish(r.d.tree, r.min_ts + r.passes * (r.max_ts - r.min_ts + 1));
-	tasks__foreach(r.d.tasks, name_task, &r.d);
+	decoder__name_tasks(&r.d);
 	ret = r.d.ops->close(r.d.w) ? 1 : 0;
 	r.d.w = NULL;
 	if (fclose(out))

@@ -323,6 +323,32 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 	return ok;
 }
 
+/* One task's names in the trace; see decoder__name_tasks. */
+static void name_task(void *ctx, struct task *t)
+{
+	struct decoder *d = ctx;
+	char buf[TASK_COMM_LEN + 1];
+
+	if (!t->in_trace)
+		return;
+	if (!t->exited && d->live && d->live->comm) {
+		/* alive: a prctl() rename since its last record shows there */
+		d->live->comm(d->live->ctx, t->tid, buf, sizeof(buf));
+		if (buf[0])
+			tasks__set_comm(t, buf);
+	}
+	if (!t->comm[0])
+		snprintf(t->comm, sizeof(t->comm), "tid %u", t->tid);
+	d->ops->thread_name(d->w, t->pid, t->tid, t->comm);
+	if (t->tid == t->pid)
+		d->ops->process_name(d->w, t->pid, t->comm);
+}
+
+void decoder__name_tasks(struct decoder *d)
+{
+	tasks__foreach(d->tasks, name_task, d);
+}
+
 /* --- record files ------------------------------------------------------------ */
 
 static int put_u32(FILE *f, uint32_t v)

@@ -110,6 +110,14 @@ bool decoder__record(struct decoder *d, const void *data, size_t size);
 void decoder__on_span(void *ctx, const struct span_out *sp);
 void decoder__on_task(void *ctx, uint32_t pid, uint32_t tid);
 
+/*
+ * At the end: every task with events in the trace named (thread_name, and
+ * process_name for a main thread) by its last name, as the live system has it
+ * when the decoder has a live interface (a rename since its last record),
+ * else as its records gave it, else "tid N".
+ */
+void decoder__name_tasks(struct decoder *d);
+
 /* --- record files ------------------------------------------------------------ */
 
 #define RECFILE_MAGIC "SPANREC1"

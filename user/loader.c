@@ -771,28 +771,6 @@ static int session_end(struct session *s, int rc)
 	return rc;
 }
 
-/* Metadata for every task with events: its last known name. */
-static void name_task(void *ctx, struct task *t)
-{
-	struct session *s = ctx;
-	char path[64], buf[32];
-
-	if (!t->in_trace)
-		return;
-	if (!t->exited) {
-		/* alive: a prctl() rename since its last record shows here */
-		snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", t->pid, t->tid);
-		util__read_line(path, buf, sizeof(buf));
-		if (buf[0])
-			tasks__set_comm(t, buf);
-	}
-	if (!t->comm[0])
-		snprintf(t->comm, sizeof(t->comm), "tid %u", t->tid);
-	s->ops->thread_name(s->w, t->pid, t->tid, t->comm);
-	if (t->tid == t->pid)
-		s->ops->process_name(s->w, t->pid, t->comm);
-}
-
 int loader__run(const struct opts *o, const struct sigstate *start)
 {
 	struct session s = { .o = o, .ops = &chrome_trace_ops, .epfd = -1, .sigfd = -1,
@@ -887,7 +865,7 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 	stop = mono_ns();
 	spantree__finish(s.tree, stop);
 	kevents__finish(&s.kev, stop);
-	tasks__foreach(s.tasks, name_task, &s);
+	decoder__name_tasks(&s.dec);
 	dropped = s.skel->bss->dropped;
 	if (s.ops->close(s.w)) {
 		s.w = NULL;

@@ -117,20 +117,6 @@ static void on_span(void *ctx, const struct span_out *sp)
 	decoder__on_span(ctx, sp);
 }
 
-/* As the loader does at the end, without /proc: each task named by its last record. */
-static void name_task(void *ctx, struct task *t)
-{
-	struct decoder *d = ctx;
-
-	if (!t->in_trace)
-		return;
-	if (!t->comm[0])
-		snprintf(t->comm, sizeof(t->comm), "tid %u", t->tid);
-	d->ops->thread_name(d->w, t->pid, t->tid, t->comm);
-	if (t->tid == t->pid)
-		d->ops->process_name(d->w, t->pid, t->comm);
-}
-
 /* Feeds every whole record of data; returns the newest timestamp seen. */
 static uint64_t feed(struct decoder *d, const uint8_t *data, size_t size)
 {
@@ -187,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	spantree__finish(d.tree, stop);
 	st = spantree__stats(d.tree);
 	fuzz__check(st->spans == nspans && st->unfinished == nunfinished);
-	tasks__foreach(d.tasks, name_task, &d);
+	decoder__name_tasks(&d);
 	fuzz__check(d.ops->close(d.w) == 0);
 	fuzz__check(fflush(out) == 0);
 	fuzz__check(json_check(trace.buf, trace.len));

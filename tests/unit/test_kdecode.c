@@ -635,10 +635,33 @@ static void test_malformed(void **state)
 	assert_int_equal(spantree__stats(f->d.tree)->events, 0);
 }
 
+/*
+ * The names at the end: each task in the trace by its last name, the live
+ * system's for one alive (renamed since its record), "tid N" for one never
+ * named; a task without events is not named; a main thread names its
+ * process too.
+ */
+static void test_name_tasks(void **state)
+{
+	struct fx *f = *state;
+	struct task *t;
+
+	tasks__set_comm(tasks__touch(f->d.tasks, 100, 100), "main");
+	tasks__set_comm(tasks__touch(f->d.tasks, 100, 103), "old-name");
+	t = tasks__touch(f->d.tasks, 100, 104);
+	t->exited = true;
+	tasks__add(f->d.tasks, 100, 105); /* no events */
+	decoder__name_tasks(&f->d);
+	capture__sort(&f->w);
+	EXPECT(&f->w, "process_name 100 main", "thread_name 100/100 main",
+	       "thread_name 100/103 from-proc", "thread_name 100/104 tid 104");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fork_and_thread, fx__setup, fx__teardown),
+		cmocka_unit_test_setup_teardown(test_name_tasks, fx__setup, fx__teardown),
 		cmocka_unit_test_setup_teardown(test_exec, fx__setup, fx__teardown),
 		cmocka_unit_test_setup_teardown(test_exit, fx__setup, fx__teardown),
 		cmocka_unit_test_setup_teardown(test_signal, fx__setup, fx__teardown),
