@@ -344,9 +344,42 @@ static void name_task(void *ctx, struct task *t)
 		d->ops->process_name(d->w, t->pid, t->comm);
 }
 
+/* Tasks to name, in (pid, tid) order: the trace's end does not depend on hashing. */
+struct task_list {
+	struct task **v;
+	size_t n;
+};
+
+static void collect_task(void *ctx, struct task *t)
+{
+	struct task_list *l = ctx;
+
+	if (t->in_trace)
+		l->v[l->n++] = t;
+}
+
+static int task_cmp(const void *a, const void *b)
+{
+	const struct task *x = *(struct task *const *)a, *y = *(struct task *const *)b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
 void decoder__name_tasks(struct decoder *d)
 {
-	tasks__foreach(d->tasks, name_task, d);
+	struct task_list l = { .v = malloc((tasks__count(d->tasks) + 1) * sizeof(*l.v)) };
+
+	if (!l.v) { /* out of memory: named all the same, in the table's order */
+		tasks__foreach(d->tasks, name_task, d);
+		return;
+	}
+	tasks__foreach(d->tasks, collect_task, &l);
+	qsort(l.v, l.n, sizeof(*l.v), task_cmp);
+	for (size_t i = 0; i < l.n; i++)
+		name_task(d, l.v[i]);
+	free(l.v);
 }
 
 /* --- record files ------------------------------------------------------------ */

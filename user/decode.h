@@ -114,7 +114,7 @@ void decoder__on_task(void *ctx, uint32_t pid, uint32_t tid);
  * At the end: every task with events in the trace named (thread_name, and
  * process_name for a main thread) by its last name, as the live system has it
  * when the decoder has a live interface (a rename since its last record),
- * else as its records gave it, else "tid N".
+ * else as its records gave it, else "tid N"; in (pid, tid) order.
  */
 void decoder__name_tasks(struct decoder *d);
 

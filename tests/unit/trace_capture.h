@@ -146,17 +146,6 @@ static void capture__expect(struct trace_writer *w, const char *const *want, siz
 	w->seen = w->n;
 }
 
-static int capture__cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorts the lines written since the last check: for writers called in no set order. */
-static void capture__sort(struct trace_writer *w)
-{
-	qsort(w->lines + w->seen, w->n - w->seen, sizeof(w->lines[0]), capture__cmp);
-}
-
 static void capture__free(struct trace_writer *w)
 {
 	for (size_t i = 0; i < w->n; i++)
