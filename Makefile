@@ -328,9 +328,16 @@ $(FUZZ_DIR) $(FUZZ_DIR)/obj:
 -include $(wildcard $(FUZZ_DIR)/obj/*.d)
 # <<< fuzz <<<
 
+# --- golden traces: recorded runs replayed to the same bytes -----------------
+.PHONY: golden golden-update
+golden: $(BUILD)/bench/replay
+	$(Q)tests/golden/check.sh $(BUILD)/bench/replay $(BUILD)/golden
+golden-update: $(BUILD)/bench/replay
+	$(Q)tests/golden/check.sh $(BUILD)/bench/replay $(BUILD)/golden --update
+
 # --- the two README commands ------------------------------------------------
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit fuzz-short integration
+	$(Q)$(MAKE) --no-print-directory all unit golden fuzz-short integration
 
 DEMO_OUT ?= demo-trace.json
 demo: deps
