@@ -24,7 +24,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 CFLAGS     ?= -O2 -g
-WARN       := -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes
+WARN       := -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes \
+	      -Werror=implicit-function-declaration
 CPPFLAGS   += -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)
 DEPFLAGS    = -MMD -MP
 LIBS       := -lbpf -ldw -lelf -lz -lcapstone -liberty

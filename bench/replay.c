@@ -35,8 +35,9 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "recfile.h"
 #include "goroutines.h"
-#include "ksyms.h"
+#include "kallsyms.h"
 #include "names.h"
 #include "opts.h"
 #include "spantrace.h"
@@ -358,7 +359,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (recfile__open(argv[optind], &r.rf, err, sizeof(err)) ||
+	if (recfile__open(fopen(argv[optind], "re"), argv[optind], &r.rf, err, sizeof(err)) ||
 	    (argc - optind > 1 &&
 	     rename_probes(&r.rf.probes, argv + optind + 1, (size_t)(argc - optind - 1), err,
 			   sizeof(err))) ||

@@ -7,25 +7,6 @@
  * the summary's statistics. Pure: no libbpf, no skeleton, no /proc (what the
  * loader alone may read of the running system comes through struct
  * decode_live), so unit tests and bench/replay.c run the loader's own decoding.
- *
- * Also the record file of --save-records, which holds the raw ring-buffer
- * records of a run so they can be fed through the decoder again:
- *
- *   "SPANREC1"                      8 bytes, no terminator
- *   u32 target_pid                  the process given by -p or started by --:
- *                                   that of a thread no record names
- *   u32 nprobes
- *   nprobes x { u32 role, u32 pair, name NUL, func NUL, object NUL }
- *                                   the probe table in probe-index order:
- *                                   enum spec_role and --span pair number
- *                                   (what a record's span key is made of),
- *                                   display name, symbol, object ("" if none)
- *   then, to the end of the file, one entry per record as read:
- *     u32 len, len bytes            the record, starting with struct st_hdr
- *
- * Integers are in the byte order of the machine that wrote the file (x86-64:
- * little-endian); nothing is aligned, so readers copy a record out before
- * looking at it. A file cut short ends at its last whole record.
  */
 #ifndef SPANTRACE_DECODE_H
 #define SPANTRACE_DECODE_H
@@ -37,7 +18,7 @@
 #include <sys/types.h>
 
 #include "kdecode.h"
-#include "resolve.h"
+#include "probe.h"
 #include "spantree.h"
 
 struct goroutines;
@@ -117,37 +98,5 @@ void decoder__on_task(void *ctx, uint32_t pid, uint32_t tid);
  * else as its records gave it, else "tid N"; in (pid, tid) order.
  */
 void decoder__name_tasks(struct decoder *d);
-
-/* --- record files ------------------------------------------------------------ */
-
-#define RECFILE_MAGIC "SPANREC1"
-#define RECFILE_MAGIC_LEN 8
-
-/*
- * Writes the header (magic, target pid and probe table) to f. Returns 0, or
- * -1 with errno set by stdio.
- */
-int recfile__write_header(FILE *f, uint32_t target_pid, const struct probe_table *probes);
-/* Appends one record. Returns 0 or -1 (stdio's errno). */
-int recfile__write_record(FILE *f, const void *data, size_t size);
-
-/* A record file being read, a record at a time. */
-struct recfile {
-	FILE *f;
-	uint32_t target_pid;
-	struct probe_table probes; /* name, func, object, role, pair; the rest zero */
-	uint64_t nrecords;	   /* read so far */
-	bool truncated;		   /* the file ended inside a record */
-};
-
-/* Opens path and reads its header. Returns 0, or -1 with a one-line reason in err. */
-int recfile__open(const char *path, struct recfile *rf, char *err, size_t errlen);
-/*
- * Reads the next record: its size into *size, and its first min(size, cap)
- * bytes into buf (the rest is skipped). Returns 1; 0 at the end of the file
- * (truncated set if it ended inside a record); -1 on a read error (errno).
- */
-int recfile__read(struct recfile *rf, void *buf, size_t cap, uint32_t *size);
-void recfile__close(struct recfile *rf);
 
 #endif

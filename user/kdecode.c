@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Kernel-event records into the trace. See kdecode.h. */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -12,7 +13,6 @@
 #include "stall.h"
 #include "tasks.h"
 #include "trace.h"
-#include "util.h"
 
 #define FRAME_LEN 96
 
@@ -23,6 +23,22 @@ struct kstack {
 	const char *v[ST_MAX_STACK];
 	size_t n;
 };
+
+
+/* A live line for the user (a stall), to k->notices as spantrace says things. */
+static void __attribute__((format(printf, 2, 3))) notice(const struct kdecode *k, const char *fmt,
+							  ...)
+{
+	va_list ap;
+
+	if (!k->notices)
+		return;
+	fputs("spantrace: ", k->notices);
+	va_start(ap, fmt);
+	vfprintf(k->notices, fmt, ap);
+	va_end(ap);
+	fputc('\n', k->notices);
+}
 
 static void kstack__fill(const struct kdecode *k, struct kstack *ks, const uint64_t *ips,
 			 size_t n)
@@ -176,8 +192,9 @@ void kdecode__wait(struct decoder *d, uint32_t tid, const struct st_offcpu *o, u
 	if (stall__uninterruptible(o->state))
 		k->n.dwaits++;
 	if (t && t->stall_said && t->stall_start == o->start) {
-		say("stall over: pid %u tid %u (%s) after %.1f s%s", o->pid, tid, t->comm,
-		    (double)wt.dur_ns / 1e9, unfinished ? " (still waiting when tracing stopped)" : "");
+		notice(k, "stall over: pid %u tid %u (%s) after %.1f s%s", o->pid, tid, t->comm,
+		       (double)wt.dur_ns / 1e9,
+		       unfinished ? " (still waiting when tracing stopped)" : "");
 		t->stall_said = 0;
 	}
 	free(ks);
@@ -429,7 +446,7 @@ void kdecode__stall(struct decoder *d, uint32_t tid, const struct st_offcpu *o, 
 		.pipe_ino = o->pipe_ino,
 	};
 	stall__format(line, sizeof(line), &r);
-	say("%s", line);
+	notice(k, "%s", line);
 	t->stall_start = o->start;
 	t->stall_said = dur;
 	k->n.stalls++;

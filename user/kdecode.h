@@ -38,6 +38,7 @@ struct kdecode {
 	uint64_t min_wait_ns;	/* pipe writes blocked for less are counted, not drawn */
 	uint64_t stall_ns;	/* a wait is reported as a stall from this long (--stall) */
 	uint32_t root_pid;	/* the process given by -p or started by -- */
+	FILE *notices;		/* where stall lines go while tracing (stderr); NULL: nowhere */
 
 	/* The root process's end, as its exit record said. */
 	bool root_ended;

@@ -2,7 +2,7 @@
 /*
  * Kernel function symbols from a /proc/kallsyms-format file, to turn the
  * addresses of a kernel stack into "function+0xoff" and to ask whether a
- * kernel function exists. Pure C on a text file: tests feed it fixtures.
+ * kernel function exists. Pure C on text already read: tests feed it fixtures.
  */
 #ifndef SPANTRACE_KSYMS_H
 #define SPANTRACE_KSYMS_H
@@ -13,17 +13,13 @@
 struct ksyms;
 
 /*
- * Loads the text symbols (types t, T, w, W) of a kallsyms-format file, path
- * normally "/proc/kallsyms"; data symbols are skipped, and so are symbols at
- * address 0. Returns NULL with a one-line reason in err: "cannot open: <errno
- * text>", "cannot read: <errno text>", "out of memory", "no symbols", "no
- * function symbols", or, when every address is 0, "kernel addresses are
- * hidden (kernel.kptr_restrict); run as root".
- */
-struct ksyms *ksyms__load(const char *path, char *err, size_t errlen);
-/*
- * The same from kallsyms text already read: buf, len bytes from malloc(),
- * which the result takes over (parsed in place), freed on failure too.
+ * The text symbols (types t, T, w, W) of kallsyms text already read (see
+ * kallsyms.h for reading the file): buf, len bytes from malloc(), which the
+ * result takes over (parsed in place), freed on failure too. Data symbols
+ * are skipped, and so are symbols at address 0. NULL with a one-line reason
+ * in err: "out of memory", "no symbols", "no function symbols", or, when
+ * every address is 0, "kernel addresses are hidden (kernel.kptr_restrict);
+ * run as root".
  */
 struct ksyms *ksyms__from_text(char *buf, size_t len, char *err, size_t errlen);
 

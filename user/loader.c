@@ -24,11 +24,12 @@
 #include "goroutines.h"
 #include "kevents.h"
 #include "kfeatures.h"
-#include "ksyms.h"
+#include "kallsyms.h"
 #include "live.h"
 #include "loader.h"
 #include "names.h"
 #include "outfile.h"
+#include "recfile.h"
 #include "resolve.h"
 #include "ringread.h"
 #include "sites.h"
@@ -831,7 +832,7 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 	}
 	s.dec.kev = (struct kdecode){ .ks = s.ks, .min_wait_ns = o->min_wait_ns,
 				      .stall_ns = o->stall_ns,
-				      .root_pid = (uint32_t)s.target.pid };
+				      .root_pid = (uint32_t)s.target.pid, .notices = stderr };
 	s.kev = (struct kevents){ .feat = &s.feat, .dec = &s.dec, .live = &s.live,
 				  .verbose = verbose };
 	if (load_bpf(&s, err, sizeof(err)) || kevents__attach(&s.kev, err, sizeof(err)) ||

@@ -310,16 +310,3 @@ int resolve__specs(const struct spec *specs, size_t nspecs, const struct target_
 	}
 	return 0;
 }
-
-void probe_table__free(struct probe_table *t)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		free(t->v[i].name);
-		free(t->v[i].func);
-		free(t->v[i].object);
-		free(t->v[i].open_path);
-	}
-	free(t->v);
-	t->v = NULL;
-	t->n = 0;
-}

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "probe.h"
 #include "spec.h"
 
 /* An ELF object the target has mapped (or, for a command not yet started, will map). */
@@ -20,31 +21,6 @@ struct target_obj {
 				* (/proc/self/fd/N: the very file mapped); NULL before */
 	bool is_main;
 	bool deleted;	       /* unlinked since the process mapped it */
-};
-
-struct probe {
-	char *name;   /* display name: demangled when C++ */
-	char *func;   /* symbol */
-	char *object; /* the object's path, " (deleted)" if it was deleted */
-	char *open_path;
-	uint64_t addr;
-	uint64_t offset;
-	uint64_t size;	       /* bytes of code, 0 if the symbol does not say */
-	/*
-	 * The function's cold part, which the compiler moved out of line
-	 * (gcc's "f.cold", clang's "f.cold.1"): jumps into it are not exits,
-	 * and its RETs are the function's. All 0 if it has none.
-	 */
-	uint64_t cold_addr, cold_offset, cold_size;
-	const struct spec *spec; /* the first SPEC that matched it */
-	int role;	       /* enum spec_role */
-	unsigned int pair;     /* SPEC_BEGIN/SPEC_END */
-	int name_arg;	       /* -1: named after the function */
-};
-
-struct probe_table {
-	struct probe *v;
-	size_t n;
 };
 
 /*
@@ -64,7 +40,6 @@ int resolve__pick_object(const struct spec *s, const struct target_obj *objs, si
 
 int resolve__specs(const struct spec *specs, size_t nspecs, const struct target_obj *objs,
 		   size_t nobjs, struct probe_table *out, char *err, size_t errlen);
-void probe_table__free(struct probe_table *t);
 
 /*
  * A compiler-made fragment of another function ("f.cold", "f.cold.1"): code

@@ -22,14 +22,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "probe.h" /* enum spec_role */
+
 /* Arguments are read from registers: at most this many words (Go's register ABI). */
 #define SPEC_MAX_ARGS 9
-
-enum spec_role {
-	SPEC_FUNC = 0,	/* entry and return make a span */
-	SPEC_BEGIN = 1, /* a call opens a span of its pair */
-	SPEC_END = 2,	/* a call closes the innermost open span of its pair */
-};
 
 struct spec {
 	char *text;    /* the SPEC as given */

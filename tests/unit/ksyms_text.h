@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ksyms.h"
+#include "kallsyms.h"
 
 /* The symbols of text, loaded through a temporary file as from /proc/kallsyms. */
 static inline struct ksyms *ksyms_from_text(const char *text)

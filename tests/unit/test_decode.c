@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "recfile.h"
 #include "goroutines.h"
 #include "names.h"
 #include "spantrace.h"
@@ -500,7 +501,7 @@ static void test_recfile_round_trip(void **state)
 	assert_int_equal(recfile__write_record(f, "tiny", 4), 0);
 	assert_int_equal(fclose(f), 0);
 
-	assert_int_equal(recfile__open(path, &rf, err, sizeof(err)), 0);
+	assert_int_equal(recfile__open(fopen(path, "re"), path, &rf, err, sizeof(err)), 0);
 	assert_int_equal(rf.target_pid, 100);
 	assert_int_equal(rf.probes.n, NPROBES);
 	for (size_t i = 0; i < NPROBES; i++) {
@@ -543,7 +544,7 @@ static void test_recfile_round_trip(void **state)
 		fclose(g);
 		assert_int_equal(truncate(path, end - 10), 0);
 	}
-	assert_int_equal(recfile__open(path, &rf, err, sizeof(err)), 0);
+	assert_int_equal(recfile__open(fopen(path, "re"), path, &rf, err, sizeof(err)), 0);
 	assert_int_equal(recfile__read(&rf, buf, sizeof(buf), &size), 1);
 	assert_int_equal(recfile__read(&rf, buf, sizeof(buf), &size), 0);
 	assert_true(rf.truncated);
@@ -552,7 +553,7 @@ static void test_recfile_round_trip(void **state)
 
 	/* cut inside a length */
 	WRITE_LIT(path, "SPANREC1\x07\0\0\0\0\0\0\0\x18\0");
-	assert_int_equal(recfile__open(path, &rf, err, sizeof(err)), 0);
+	assert_int_equal(recfile__open(fopen(path, "re"), path, &rf, err, sizeof(err)), 0);
 	assert_int_equal(rf.probes.n, 0);
 	assert_int_equal(recfile__read(&rf, buf, sizeof(buf), &size), 0);
 	assert_true(rf.truncated);
@@ -568,27 +569,27 @@ static void test_recfile_errors(void **state)
 	struct recfile rf;
 
 	WRITE_LIT(path, "{\"traceEvents\":[");
-	assert_int_equal(recfile__open(path, &rf, err, sizeof(err)), -1);
+	assert_int_equal(recfile__open(fopen(path, "re"), path, &rf, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s is not a record file (no SPANREC1 header)", path);
 	assert_string_equal(err, want);
 
 	WRITE_LIT(path, "SPANREC1\x07\0\0\0\x02\0\0\0\0\0\0\0\0\0\0\0f\0f\0");
-	assert_int_equal(recfile__open(path, &rf, err, sizeof(err)), -1);
+	assert_int_equal(recfile__open(fopen(path, "re"), path, &rf, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s: the probe table is cut short", path);
 	assert_string_equal(err, want);
 
 	WRITE_LIT(path, "SPANREC1\x07\0\0\0\xff\xff\xff\xff");
-	assert_int_equal(recfile__open(path, &rf, err, sizeof(err)), -1);
+	assert_int_equal(recfile__open(fopen(path, "re"), path, &rf, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s: a table of 4294967295 probes cannot be right", path);
 	assert_string_equal(err, want);
 
 	WRITE_LIT(path, "SPANREC1\x07\0");
-	assert_int_equal(recfile__open(path, &rf, err, sizeof(err)), -1);
+	assert_int_equal(recfile__open(fopen(path, "re"), path, &rf, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s: the header is cut short", path);
 	assert_string_equal(err, want);
 
 	unlink(path);
-	assert_int_equal(recfile__open(path, &rf, err, sizeof(err)), -1);
+	assert_int_equal(recfile__open(fopen(path, "re"), path, &rf, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "cannot read %s: No such file or directory", path);
 	assert_string_equal(err, want);
 	free(path);

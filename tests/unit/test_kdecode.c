@@ -121,7 +121,8 @@ static int fx__setup(void **state)
 					.ctx = &f->fake };
 	f->d = (struct decoder){ .probes = &f->probes, .ops = &capture_ops, .w = &f->w,
 				 .target_pid = 100, .live = &f->live,
-				 .kev = { .ks = f->ks, .min_wait_ns = 10 * MS, .stall_ns = SEC } };
+				 .kev = { .ks = f->ks, .min_wait_ns = 10 * MS, .stall_ns = SEC,
+					  .notices = stderr } };
 	/* window 0: each event is released as it is pushed, so the order is exact */
 	f->d.tree = spantree__new(0, decoder__on_span, decoder__on_task, &f->d);
 	f->d.tasks = tasks__new();
@@ -212,7 +213,7 @@ static void pipe_rec(struct fx *f, uint32_t tid, uint64_t end, int64_t result,
 	assert_true(decoder__record(&f->d, &r, sizeof(r)));
 }
 
-/* --- stderr, where say() writes stall reports ----------------------------------------- */
+/* --- stderr, where the notices (stall reports) go here ---------------------------------- */
 
 struct stderr_capture {
 	int saved;

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ksyms.h"
+#include "kallsyms.h"
 
 #define HIDDEN "kernel addresses are hidden (kernel.kptr_restrict); run as root"
 
