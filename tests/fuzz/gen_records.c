@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "recfile.h"
 #include "spantrace.h"
 
 enum { P_OUTER, P_INNER, P_BEGIN, P_END, P_GO };
