@@ -26,20 +26,43 @@ endif
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes \
 	      -Werror=implicit-function-declaration
-CPPFLAGS   += -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)
 DEPFLAGS    = -MMD -MP
 LIBS       := -lbpf -ldw -lelf -lz -lcapstone -liberty
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Ivmlinux -Ibpf
 
-# Loader-only sources need the skeleton and libbpf; everything else is the
-# pure core that unit tests link without BPF or root.
-LOADER_SRCS := user/main.c user/loader.c user/target.c user/kfeatures.c user/umulti.c \
-	       user/kevents.c user/uprobes.c user/ringread.c user/live.c
-CORE_SRCS   := $(filter-out $(LOADER_SRCS),$(wildcard user/*.c))
-CORE_OBJS   := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
-LOADER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LOADER_SRCS))
-ASAN_OBJS   := $(patsubst user/%.c,$(BUILD)/asan/%.o,$(CORE_SRCS))
+# user/ is three rooms. Each compiles with its own headers and those of the
+# rooms below it, so the build itself keeps the core from the live system:
+#   core     the data path, records to trace: pure C on memory and the streams
+#            it is given (no skeleton, no /proc: scripts/check-core.sh checks
+#            what its objects call);
+#   symbols  binaries and the kernel's symbols: ELF, Go, maps, SPECs, probe sites;
+#   live     what talks to the kernel and the target, the loop, main; the only
+#            room that sees the BPF skeleton ($(BUILD)).
+CORE_SRCS    := $(wildcard user/core/*.c)
+SYMBOLS_SRCS := $(wildcard user/symbols/*.c)
+LIVE_SRCS    := $(wildcard user/live/*.c)
+INC_core     := -Iuser/core -Ibpf
+INC_symbols  := -Iuser/symbols $(INC_core)
+INC_live     := -Iuser/live $(INC_symbols) -I$(BUILD)
+# the include paths of the room of the source being compiled (% = ROOM/NAME)
+ROOM_INC      = $(INC_$(firstword $(subst /, ,$*)))
+# tests, replay and the fuzzers see every room's headers, never the skeleton
+TEST_CPPFLAGS := -D_GNU_SOURCE -Iuser/live $(INC_symbols)
+
+# The live room's files that drive the kernel or the target: only spantrace
+# links them. Everything else links into unit tests, replay and fuzzers.
+LIVE_SYSTEM  := $(addprefix user/live/,main.c loader.c target.c kfeatures.c umulti.c \
+		  kevents.c uprobes.c ringread.c live.c)
+ALL_SRCS     := $(CORE_SRCS) $(SYMBOLS_SRCS) $(LIVE_SRCS)
+TESTABLE_SRCS := $(filter-out $(LIVE_SYSTEM),$(ALL_SRCS))
+objs_in       = $(patsubst user/%.c,$(BUILD)/$(1)/%.o,$(2))
+ALL_OBJS     := $(call objs_in,obj,$(ALL_SRCS))
+CORE_OBJS    := $(call objs_in,obj,$(CORE_SRCS))
+SYMBOLS_OBJS := $(call objs_in,obj,$(SYMBOLS_SRCS))
+SKEL_OBJS    := $(call objs_in,obj,$(LIVE_SRCS))
+TESTABLE_OBJS := $(call objs_in,obj,$(TESTABLE_SRCS))
+ASAN_OBJS    := $(call objs_in,asan,$(TESTABLE_SRCS))
 
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
@@ -71,31 +94,39 @@ $(BUILD)/spantrace.skel.h: $(BUILD)/spantrace.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name spantrace_bpf > $@
 
-# --- loader ----------------------------------------------------------------
-$(BUILD)/obj/%.o: user/%.c | $(BUILD)/obj
+# --- spantrace: the three rooms -------------------------------------------
+$(BUILD)/obj/%.o: user/%.c
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -D_GNU_SOURCE $(ROOM_INC) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
 
-$(LOADER_OBJS): $(BUILD)/spantrace.skel.h
+$(SKEL_OBJS): $(BUILD)/spantrace.skel.h
 
-$(BUILD)/spantrace: $(LOADER_OBJS) $(CORE_OBJS)
+# The core calls nothing but memory, strings and the streams it is given.
+$(BUILD)/core.checked: scripts/check-core.sh scripts/core-calls.txt $(CORE_OBJS)
+	$(call msg,CHECK,core)
+	$(Q)scripts/check-core.sh scripts/core-calls.txt $(CORE_OBJS)
+	$(Q)touch $@
+
+$(BUILD)/spantrace: $(ALL_OBJS) | $(BUILD)/core.checked
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(ALL_OBJS) $(LIBS) -o $@
 
 # --- unit tests (cmocka) -----------------------------------------------------
-$(BUILD)/asan/%.o: user/%.c | $(BUILD)/asan
+$(BUILD)/asan/%.o: user/%.c
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) $(DEPFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -D_GNU_SOURCE $(ROOM_INC) -O1 -g $(SAN) $(WARN) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/unit/%: tests/unit/%.c $(CORE_OBJS) | $(BUILD)/unit
+$(BUILD)/unit/%: tests/unit/%.c $(TESTABLE_OBJS) | $(BUILD)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -DFIXTURE_DIR='"$(abspath $(FIX))"' $(DEPFLAGS) \
-		$< $(CORE_OBJS) -lcmocka $(LIBS) -o $@
+	$(Q)$(CC) $(TEST_CPPFLAGS) $(CFLAGS) $(WARN) -DFIXTURE_DIR='"$(abspath $(FIX))"' \
+		$(DEPFLAGS) $< $(TESTABLE_OBJS) -lcmocka $(LIBS) -o $@
 
 $(BUILD)/unit-asan/%: tests/unit/%.c $(ASAN_OBJS) | $(BUILD)/unit-asan
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -DFIXTURE_DIR='"$(abspath $(FIX))"' $(DEPFLAGS) \
-		$< $(ASAN_OBJS) -lcmocka $(LIBS) -o $@
+	$(Q)$(CC) $(TEST_CPPFLAGS) -O1 -g $(SAN) $(WARN) -DFIXTURE_DIR='"$(abspath $(FIX))"' \
+		$(DEPFLAGS) $< $(ASAN_OBJS) -lcmocka $(LIBS) -o $@
 
 # ELF files the symbol-resolution tests read: PIE, non-PIE, shared library,
 # and stripped copies that keep only .dynsym.
@@ -214,7 +245,7 @@ integration: $(BUILD)/spantrace $(TARGETS) $(BUILD)/qemu/initramfs.cpio.gz
 STATIC_LIBS := -l:libbpf.a -l:libdw.a -l:libelf.a -l:libz.a -l:liblzma.a -l:libbz2.a \
 	       -l:libcapstone.a -l:libiberty.a
 
-$(BUILD)/spantrace-static: $(LOADER_OBJS) $(CORE_OBJS)
+$(BUILD)/spantrace-static: $(ALL_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -static $^ $(STATIC_LIBS) -o $@
 
@@ -264,11 +295,12 @@ bench: deps
 # <<< bench <<<
 
 # >>> replay (record files of --save-records through the span path: decoder, span
-# tree, Chrome writer, on one core; links the core only, no libbpf, no root) >>>
-$(BUILD)/bench/replay: bench/replay.c $(CORE_OBJS)
+# tree, Chrome writer, on one core; links the core and symbols (kallsyms), no
+# libbpf, no root) >>>
+$(BUILD)/bench/replay: bench/replay.c $(CORE_OBJS) $(SYMBOLS_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $< $(CORE_OBJS) \
+	$(Q)$(CC) $(TEST_CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $< $(CORE_OBJS) $(SYMBOLS_OBJS) \
 		$(filter-out -lbpf,$(LIBS)) -o $@
 # tests/integration/test_save_records.py replays a record file with it
 integration: $(BUILD)/bench/replay
@@ -284,7 +316,7 @@ integration: $(BUILD)/bench/replay
 FUZZ_DIR          := $(BUILD)/fuzz
 FUZZ_NAMES        := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS         := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
-FUZZ_OBJS         := $(patsubst user/%.c,$(FUZZ_DIR)/obj/%.o,$(CORE_SRCS))
+FUZZ_OBJS         := $(patsubst user/%.c,$(FUZZ_DIR)/obj/%.o,$(TESTABLE_SRCS))
 FUZZ_SAN          := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SECONDS      ?= 60
 FUZZ_TEST_SECONDS ?= 5
@@ -292,20 +324,21 @@ FUZZ_TEST_SECONDS ?= 5
 .SECONDARY: $(FUZZ_OBJS)
 
 # The core with coverage instrumentation for libFuzzer; no main, no libbpf.
-$(FUZZ_DIR)/obj/%.o: user/%.c | $(FUZZ_DIR)/obj
+$(FUZZ_DIR)/obj/%.o: user/%.c
 	$(call msg,CC-FUZZ,$@)
-	$(Q)$(CLANG) $(CPPFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(WARN) $(DEPFLAGS) \
-		-c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -D_GNU_SOURCE $(ROOM_INC) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(WARN) \
+		$(DEPFLAGS) -c $< -o $@
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | $(FUZZ_DIR)
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer $(WARN) \
+	$(Q)$(CLANG) $(TEST_CPPFLAGS) -Itests/fuzz -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer $(WARN) \
 		$(DEPFLAGS) $< $(FUZZ_OBJS) $(filter-out -lbpf,$(LIBS)) -o $@
 
 # Writes seed records with the decoder's own record-file writer (plain build).
 $(FUZZ_DIR)/gen_records: tests/fuzz/gen_records.c $(CORE_OBJS) | $(FUZZ_DIR)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $< $(CORE_OBJS) \
+	$(Q)$(CC) $(TEST_CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $< $(CORE_OBJS) \
 		$(filter-out -lbpf,$(LIBS)) -o $@
 
 $(FUZZ_DIR)/seeds/.made: tests/fuzz/seeds.sh tests/fuzz/goseed.c $(FUZZ_DIR)/gen_records \
@@ -323,10 +356,10 @@ fuzz: deps
 fuzz-short: fuzz-build
 	$(Q)tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_TEST_SECONDS) seeds $(FUZZ_NAMES)
 
-$(FUZZ_DIR) $(FUZZ_DIR)/obj:
+$(FUZZ_DIR):
 	$(Q)mkdir -p $@
 
--include $(wildcard $(FUZZ_DIR)/obj/*.d)
+-include $(wildcard $(FUZZ_DIR)/obj/*/*.d)
 # <<< fuzz <<<
 
 # --- golden traces: recorded runs replayed to the same bytes -----------------
@@ -346,10 +379,10 @@ demo: deps
 	$(Q)$(BUILD)/spantrace -u 'demo_*' -o $(DEMO_OUT) -- $(BUILD)/targets/demo
 	@echo "demo: wrote $(DEMO_OUT): open it in https://ui.perfetto.dev, chrome://tracing or speedscope"
 
-$(BUILD) $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/unit-asan $(BUILD)/targets $(FIX):
+$(BUILD) $(BUILD)/unit $(BUILD)/unit-asan $(BUILD)/targets $(FIX):
 	$(Q)mkdir -p $@
 
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d $(BUILD)/*/*/*.d)

@@ -7,7 +7,7 @@
  *   replay [--events N] [--out FILE] [--min-wait MS] [--kallsyms FILE] RECORDS [PROBES...]
  *
  * RECORDS is written by `spantrace --save-records RECORDS ...` (format in
- * user/decode.h). Every record goes through the loader's own decoder
+ * user/core/recfile.h). Every record goes through the loader's own decoder
  * (decoder__record: spans and kernel events alike), in file order, and the
  * file's target pid stands for threads no record names, as in the loader.
  * With --events N the file is replayed again and again, each pass's

@@ -9,7 +9,7 @@
  * Kernel events of the traced process tree: fork/exec/exit, fatal signals,
  * off-CPU waits with their kernel stacks and blockers, pipe writes. The loader
  * decides once which of these programs load and how they attach (kprobes where
- * the kernel has them, tracepoints otherwise); see user/kplan.c.
+ * the kernel has them, tracepoints otherwise); see user/live/kplan.c.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -175,7 +175,7 @@ static __always_inline void note_task(__u32 pid, __u32 tid)
 	bpf_map_update_elem(&seen_tids, &tid, &one, BPF_ANY);
 }
 
-/* Go runtime layout, from the binary's DWARF or its Go version (user/gobin.c). */
+/* Go runtime layout, from the binary's DWARF or its Go version (user/symbols/gobin.c). */
 const volatile __u32 go_goid_off = 152;
 const volatile __u32 go_stack_hi_off = 8;
 

@@ -5,9 +5,9 @@
  * build on either side if it drifts.
  *
  * Every ring-buffer record starts with struct st_hdr, dispatched on hdr.type
- * in one place: decoder__record in user/decode.c (called by the loader and by
+ * in one place: decoder__record in user/core/decode.c (called by the loader and by
  * bench/replay), which decodes span records itself and hands kernel events to
- * user/kdecode.c.
+ * user/core/kdecode.c.
  */
 #ifndef SPANTRACE_H
 #define SPANTRACE_H

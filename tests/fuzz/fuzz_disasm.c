@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Fuzzes the machine-code reading behind probe placement (user/disasm.c) on
+ * Fuzzes the machine-code reading behind probe placement (user/symbols/disasm.c) on
  * arbitrary bytes: where an entry probe goes (disasm__entry), where a Go
  * function's body starts (disasm__go_body) and its RET sites
  * (disasm__rets). The input's first byte says C (even) or Go (odd); the

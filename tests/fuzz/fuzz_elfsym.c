@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Fuzzes the ELF symbol reader (user/elfsym.c) with whole files, as read
+ * Fuzzes the ELF symbol reader (user/symbols/elfsym.c) with whole files, as read
  * from a target's executable or library: program headers, .symtab,
  * .dynsym, and .gopclntab when .symtab is missing. Seeds: the C fixtures and
  * small Go-like ELF files (tests/fuzz/goseed.c).

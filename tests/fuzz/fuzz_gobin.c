@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Fuzzes the Go binary reader (user/gobin.c) with whole files: the version
+ * Fuzzes the Go binary reader (user/symbols/gobin.c) with whole files: the version
  * in .go.buildinfo (section, or found by scanning the first writable
  * segment; inline or through pointers), and runtime.g's offsets from DWARF
  * (libdw) or the version table; then gobin__check's messages. Seeds: small

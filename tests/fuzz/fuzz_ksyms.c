@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Fuzzes kallsyms parsing (user/ksyms.c, ksyms__from_text), then lookups:
+ * Fuzzes kallsyms parsing (user/core/ksyms.c, ksyms__from_text), then lookups:
  * addresses taken from the input's last bytes and the extremes, formatted
  * into a buffer too small and one large enough, and a name from the input.
  * Seeds: kallsyms text written by seeds.sh.

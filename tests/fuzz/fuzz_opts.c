@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Fuzzes the command line (user/opts.c) and SPEC parsing (user/spec.c): the
+ * Fuzzes the command line (user/live/opts.c) and SPEC parsing (user/symbols/spec.c): the
  * input split on NUL bytes is argv after "spantrace". Each argument is also
  * parsed alone as a SPEC and as a --span pair, matched as object and glob
  * against the next one, and looked up for "did you mean" suggestions among

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Fuzzes /proc/PID/maps parsing (user/procmaps.c): the text of a process
+ * Fuzzes /proc/PID/maps parsing (user/symbols/procmaps.c): the text of a process
  * that may have mapped files with any name, through mapped_objs__parse and
  * maps__file_at. Seeds: maps text written by seeds.sh.
  */

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Fuzzes the loader's record path: ring-buffer records of every type through
- * the one dispatch (decoder__record: spans in user/decode.c, kernel events in
- * user/kdecode.c), the span tree (user/spantree.c), the Chrome writer
- * (user/chrome.c) and the summary statistics, as the loader's on_record and
+ * the one dispatch (decoder__record: spans in user/core/decode.c, kernel events in
+ * user/core/kdecode.c), the span tree (user/core/spantree.c), the Chrome writer
+ * (user/core/chrome.c) and the summary statistics, as the loader's on_record and
  * poll loop drive them, without the loader's live interface (no process is
  * read). The trace must then be one valid JSON
  * document, no span may end before it starts, and the span tree must count
  * every span it delivered.
  *
  * Input: records framed as in a --save-records file after its header
- * (user/decode.h): u32 len, then len bytes, again and again; an input cut
+ * (user/core/recfile.h): u32 len, then len bytes, again and again; an input cut
  * short ends at its last whole record. The probe table is fixed (below).
  * One record is the harness's own: type 0 (no record has it) with a bare
  * header stands for the poll loop going idle at hdr.ts, which releases the

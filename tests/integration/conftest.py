@@ -32,7 +32,7 @@ def target(name):
 BPF_OBJECT = os.path.join(BUILD, "spantrace.bpf.o")
 BPF_OBJECT_NAME = "spantrace_bpf"
 BPF_DATA_SECTIONS = (".rodata", ".bss", ".data")
-# The program user/kfeatures.c loads to ask whether the kernel has uprobe_multi links.
+# The program user/live/kfeatures.c loads to ask whether the kernel has uprobe_multi links.
 FEATURE_PROBE_PROG = "st_umulti_probe"
 KERNEL_NAME_LEN = 15  # BPF_OBJ_NAME_LEN - 1: the kernel cuts names to this
 

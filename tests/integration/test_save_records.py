@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-"""--save-records: the raw ring-buffer records of a run (format in user/decode.h), and
+"""--save-records: the raw ring-buffer records of a run (format in user/core/recfile.h), and
 bench/replay feeding them through the loader's decoder to the same spans."""
 import json
 import os

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Unit tests for the Chrome Trace Event writer (user/chrome.c): whole
+ * Unit tests for the Chrome Trace Event writer (user/core/chrome.c): whole
  * documents compared byte for byte, escaping of names, I/O errors, and one
  * document parsed by Python's json module as an independent check. Spans and
  * the kernel events (waits, pipe writes, instants, flow arrows) each appear

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Unit tests for the record decoder (user/decode.c): hand-built ring-buffer
+ * Unit tests for the record decoder (user/core/decode.c): hand-built ring-buffer
  * records of C spans, Go spans with goroutines created, panicking and
  * exiting, named spans (from the record, and from the loader's live interface
  * when the uprobe could not read the name; never without one) and malformed

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Unit tests for the streaming JSON writer (user/json.c): nesting and commas,
+ * Unit tests for the streaming JSON writer (user/core/json.c): nesting and commas,
  * every escape class, UTF-8 validation, number formatting, misuse and I/O
  * errors. Every expectation is the exact byte string written.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Unit tests for the kernel-event decoder (user/kdecode.c): hand-built
+ * Unit tests for the kernel-event decoder (user/core/kdecode.c): hand-built
  * records of each kernel type (fork, exec, exit, fatal signal, off-CPU wait,
  * pipe write) go through decoder__record, the one dispatch, into a trace
  * writer that records every call; kernel stacks are symbolized from a

@@ -4,8 +4,8 @@
  * kprobes or tracepoints (struct kev_features, from a kallsyms table and
  * whether the kernel has kprobes at all), and the attach plan that follows,
  * the list of kernel-event programs to attach, how and where. Pure: unit tests
- * feed a kallsyms text file; user/kfeatures.c asks the kernel for the
- * booleans and user/kevents.c carries the plan out.
+ * feed a kallsyms text file; user/live/kfeatures.c asks the kernel for the
+ * booleans and user/live/kevents.c carries the plan out.
  */
 #ifndef SPANTRACE_KPLAN_H
 #define SPANTRACE_KPLAN_H

@@ -42,7 +42,7 @@ void opts__usage(FILE *f)
 	      "      --ringbuf-size BYTES  BPF ring buffer size, a power of two >= 4096\n"
 	      "                         (default 8 MiB; suffixes k, m)\n"
 	      "      --save-records FILE  also write every raw ring-buffer record to FILE,\n"
-	      "                         for bench/replay (format in user/decode.h)\n"
+	      "                         for bench/replay (format in user/core/recfile.h)\n"
 	      "  -v, --verbose          say what is resolved and attached, show libbpf's log\n"
 	      "  -h, --help             this text\n"
 	      "\n"

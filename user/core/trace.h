@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Trace output formats behind one table of callbacks. The loader only talks
- * to struct trace_ops; Chrome Trace Event JSON (user/chrome.c) is the first
+ * to struct trace_ops; Chrome Trace Event JSON (user/core/chrome.c) is the first
  * implementation. Writers stream: nothing is kept per event.
  */
 #ifndef SPANTRACE_TRACE_H

@@ -30,7 +30,7 @@ struct trace_writer;
 
 /*
  * What decoding may ask of the running system. Only the loader fills it
- * (user/live.c, from /proc); replay and the unit tests leave decoder.live
+ * (user/live/live.c, from /proc); replay and the unit tests leave decoder.live
  * NULL, and then no process is ever read: a span name the uprobe could not
  * read keeps its function's name (counted in name_faults), and a record file
  * cannot make replay read the memory of whatever process it names.

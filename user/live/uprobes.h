@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Attaches the sites of user/sites.c: uprobe_multi links (one per file,
+ * Attaches the sites of user/symbols/sites.c: uprobe_multi links (one per file,
  * program and direction) where the kernel has them, one perf uprobe per site
  * otherwise. A function the kernel refuses to probe at one of its sites loses
  * all its sites: a span needs both its ends.
