@@ -549,6 +549,86 @@ static void test_probe_at(void **state)
 		  "(the first byte), got 'first'");
 }
 
+/* getopt_long's own rules, kept: unique prefixes of long names, "=value" on a flag. */
+static void test_long_option_prefixes(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-p", "1", "--dur", "5", "--pr=entry", "--verb"), &o);
+	assert_int_equal(o.duration_ns, 5000000000ull);
+	assert_true(o.probe_at_entry);
+	assert_true(o.verbose);
+	opts__free(&o);
+	/* --span, --stall and --save-records all start with "--s" */
+	parse_err(ARGV("-p", "1", "--s", "5"), "unknown option '--s'; see --help");
+	parse_err(ARGV("-p", "1", "--help=x"), "option '--help' takes no argument; see --help");
+	parse_err(ARGV("-p", "1", "--verb=x"), "option '--verb' takes no argument; see --help");
+}
+
+/* -h ends parsing where it stands: what follows it, even in its cluster, is not read. */
+static void test_help_stops(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-hv"), &o);
+	assert_true(o.help);
+	assert_false(o.verbose);
+	opts__free(&o);
+	parse_ok(ARGV("-vh", "-x", "-p"), &o);
+	assert_true(o.help);
+	assert_true(o.verbose);
+	opts__free(&o);
+	parse_err(ARGV("-x", "-h"), "unknown option '-x'; see --help");
+}
+
+/* Every option has its line in the help (short and long form, argument), and parses. */
+static void test_usage(void **state)
+{
+	static const struct {
+		const char *line, *args[3];
+	} options[] = {
+		{ "  -p, --pid PID ", { "--pid", "1" } },
+		{ "  -u, --uprobe SPEC ", { "-p1", "-u", "f" } },
+		{ "      --span BEGIN=END ", { "-p1", "--span", "b=e" } },
+		{ "  -o, --output FILE ", { "-p1", "-o", "f" } },
+		{ "  -d, --duration SECONDS ", { "-p1", "-d", "1" } },
+		{ "      --min-wait MS ", { "-p1", "--min-wait", "1" } },
+		{ "      --stall SECONDS ", { "-p1", "--stall", "1" } },
+		{ "      --probe-at WHERE ", { "-p1", "--probe-at", "auto" } },
+		{ "      --ringbuf-size BYTES ", { "-p1", "--ringbuf-size", "4k" } },
+		{ "      --save-records FILE ", { "-p1", "--save-records", "f" } },
+		{ "  -v, --verbose ", { "-p1", "-v" } },
+		{ "  -h, --help ", { "-h" } },
+	};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct opts o;
+
+	assert_non_null(f);
+	opts__usage(f);
+	assert_int_equal(fclose(f), 0);
+	assert_true(len > 0 && text[len - 1] == '\n');
+	assert_non_null(strstr(text, "usage: spantrace -p PID "));
+	assert_non_null(strstr(text, "\nExamples:\n  spantrace -p 1234\n"));
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		char *argv[5] = { "spantrace" };
+		int argc = 1;
+
+		if (!strstr(text, options[i].line))
+			fail_msg("no line '%s' in the help", options[i].line);
+		while (argc < 4 && options[i].args[argc - 1])
+			argv[argc] = (char *)options[i].args[argc - 1], argc++;
+		parse_ok(argv, &o);
+		opts__free(&o);
+	}
+	/* no line of the help is wider than a terminal */
+	for (char *line = text, *nl; (nl = strchr(line, '\n')); line = nl + 1)
+		if (nl - line > 100)
+			fail_msg("help line wider than 100 columns: %.*s", (int)(nl - line), line);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -572,6 +652,9 @@ int main(void)
 		cmocka_unit_test(test_missing_argument),
 		cmocka_unit_test(test_repeated_parsing),
 		cmocka_unit_test(test_everything),
+		cmocka_unit_test(test_long_option_prefixes),
+		cmocka_unit_test(test_help_stops),
+		cmocka_unit_test(test_usage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
