@@ -4,7 +4,8 @@
  * input split on NUL bytes is argv after "spantrace". Each argument is also
  * parsed alone as a SPEC and as a --span pair, matched as object and glob
  * against the next one, and looked up for "did you mean" suggestions among
- * all of them. Seeds: command lines of the README and tests (seeds.sh).
+ * all of them. A command line that parses keeps the promises of check_opts.
+ * Seeds: command lines of the README and tests (seeds.sh).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,6 +23,37 @@ static void check_error(const char *err, const char *arg)
 {
 	fuzz__check(err[0]);
 	fuzz__check(!strchr(err, '\n') || strchr(arg, '\n'));
+}
+
+/* What a parsed command line promises, whichever options it holds. */
+static void check_opts(const struct opts *o)
+{
+	const uint64_t day_ns = 86400ull * 1000000000ull;
+	size_t funcs = 0, pairs = 0;
+
+	fuzz__check(o->help || (!o->pid != !o->cmd));
+	fuzz__check(o->pid >= 0);
+	fuzz__check(o->output && o->output[0]);
+	fuzz__check(!o->save_records || o->save_records[0]);
+	fuzz__check(o->duration_ns <= OPTS_MAX_DURATION_NS);
+	fuzz__check(o->min_wait_ns <= day_ns);
+	fuzz__check(o->stall_ns > 0 && o->stall_ns <= day_ns);
+	fuzz__check(o->ringbuf_size >= 4096 && o->ringbuf_size <= 1ull << 30);
+	fuzz__check(!(o->ringbuf_size & (o->ringbuf_size - 1)));
+	/* -u adds one SPEC, --span two (BEGIN, END) of the next pair, in the order given */
+	for (size_t i = 0; i < o->nspecs; i++) {
+		const struct spec *s = &o->specs[i];
+
+		if (s->role == SPEC_FUNC) {
+			funcs++;
+			continue;
+		}
+		fuzz__check(s->role == SPEC_BEGIN && s->pair == pairs && i + 1 < o->nspecs);
+		fuzz__check(s[1].role == SPEC_END && s[1].pair == pairs);
+		pairs++;
+		i++;
+	}
+	fuzz__check(pairs == o->npairs && funcs + 2 * pairs == o->nspecs);
 }
 
 static void check_spec(const struct spec *s, int role, unsigned int pair)
@@ -83,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argv[nargs + 1] = NULL;
 
 	if (opts__parse((int)nargs + 1, argv, &o, err, sizeof(err)) == 0) {
-		fuzz__check(o.help || (!o.pid != !o.cmd));
+		check_opts(&o);
 		opts__free(&o);
 	} else {
 		fuzz__check(err[0]);
