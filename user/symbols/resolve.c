@@ -12,16 +12,24 @@
 
 #define MAX_SUGGEST 3
 
+/*
+ * The demangled name of a C++ or Rust symbol (Itanium "_Z", which Rust's
+ * legacy scheme also uses, or Rust's v0 "_R"), without parameters; NULL if
+ * sym is not one. Legacy Rust names lose their hash here: the symbol itself
+ * stays in args.func, so functions of one path stay apart.
+ */
+static char *demangle(const char *sym)
+{
+	if (strncmp(sym, "_Z", 2) && strncmp(sym, "_R", 2))
+		return NULL;
+	return cplus_demangle(sym, DMGL_ANSI); /* the style is told from the symbol */
+}
+
 char *resolve__display_name(const char *sym)
 {
-	char *d;
+	char *d = demangle(sym);
 
-	if (strncmp(sym, "_Z", 2) == 0) {
-		d = cplus_demangle(sym, DMGL_ANSI);
-		if (d)
-			return d;
-	}
-	return strdup(sym);
+	return d ? d : strdup(sym);
 }
 
 /* ".cold" or ".cold.N": the whole of s. */
@@ -269,10 +277,8 @@ static bool func_matches(const char *pattern, const char *sym)
 
 	if (spec__pattern_matches(pattern, sym))
 		return true;
-	if (strncmp(sym, "_Z", 2) != 0)
-		return false;
-	/* C++: let "ns::f*" match the demangled name too. */
-	d = cplus_demangle(sym, DMGL_ANSI);
+	/* C++ and Rust: let "ns::f*" match the demangled name too. */
+	d = demangle(sym);
 	ok = d && spec__pattern_matches(pattern, d);
 	free(d);
 	return ok;
