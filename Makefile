@@ -190,6 +190,17 @@ $(BUILD)/targets/%: tests/targets/%.cpp | $(BUILD)/targets
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -O1 -g $(DEPFLAGS) $< -o $@
 
+# Rust targets, by Debian's rustc (by its path: a rustup toolchain may come first in
+# PATH): v0 and legacy (the default) symbol mangling.
+RUSTC ?= /usr/bin/rustc
+TARGETS += $(BUILD)/targets/wc_v0 $(BUILD)/targets/wc_legacy
+$(BUILD)/targets/wc_v0: tests/targets/rust/wc.rs | $(BUILD)/targets
+	$(call msg,RUSTC,$@)
+	$(Q)$(RUSTC) -O -g -C symbol-mangling-version=v0 $< -o $@
+$(BUILD)/targets/wc_legacy: tests/targets/rust/wc.rs | $(BUILD)/targets
+	$(call msg,RUSTC,$@)
+	$(Q)$(RUSTC) -O -g $< -o $@
+
 # Variants of the threads target: non-PIE, and stripped to .dynsym only.
 TARGETS += $(BUILD)/targets/threads_nopie $(BUILD)/targets/threads_stripped
 $(BUILD)/targets/threads_nopie: tests/targets/threads.c | $(BUILD)/targets

@@ -10,7 +10,7 @@ PKGS="
 	libclang-rt-dev
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libcmocka-dev libcapstone-dev libiberty-dev libdw-dev
-	golang-go
+	golang-go rustc
 	python3 python3-pytest sqlite3 libsqlite3-0 util-linux bindfs
 	binutils
 	bpftrace

@@ -86,6 +86,35 @@ def test_object_not_mapped(outdir, waiting_threads):
                  "use a prefix of one of these names or an absolute path")
 
 
+def test_absolute_object_not_mapped(outdir, waiting_threads):
+    """An absolute OBJECT that is mapped nowhere: the paths that are, and no advice to give
+    an absolute path to someone who gave one."""
+    r = run(["-p", str(waiting_threads.pid), "-u", "/usr/lib/x86_64-linux-gnu/libz.so.1:deflate",
+             "-o", str(outdir / "t.json")])
+    check_failed(r, "no object at '/usr/lib/x86_64-linux-gnu/libz.so.1' is mapped in the target "
+                 "(mapped: " + target("threads"), "/usr/lib/x86_64-linux-gnu/libc.so.6",
+                 "); give one of these paths, or a prefix of its file name")
+    assert "absolute path" not in r.stderr
+
+
+def test_absolute_object_through_a_link(out, waiting_threads):
+    """/lib/x86_64-linux-gnu/libc.so.6 leads to the libc the process maps at /usr/lib/...:
+    the link is followed to find it (names only; what is probed is still the mapped file)."""
+    real = os.path.realpath("/lib/x86_64-linux-gnu/libc.so.6")
+    assert real != "/lib/x86_64-linux-gnu/libc.so.6"
+    r = run(["-p", str(waiting_threads.pid), "-u", "/lib/x86_64-linux-gnu/libc.so.6:nanosleep",
+             "-d", "0.3", "-o", out])
+    assert r.returncode == 0, r.stderr
+    assert "tracing 1 function in process" in r.stderr
+
+
+def test_kernel_thread(outdir):
+    """kthreadd (PID 2) runs no program: said plainly, not "exited" or "a kernel thread?"."""
+    r = run(["-p", "2", "-o", str(outdir / "t.json")])
+    check_failed(r, "process 2 (kthreadd) is a kernel thread: it runs no program of its own to "
+                 "trace; give the PID of a user process")
+
+
 def test_not_root(outdir):
     r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                         SPANTRACE, "-u", "outer", "-o", str(outdir / "t.json"), "--",

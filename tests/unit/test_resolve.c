@@ -378,9 +378,9 @@ static void test_object_not_mapped(void **state)
 		    "no object matching 'libz' is mapped in the target (mapped: libfx.so.1, fx, "
 		    "libc.so.6); use a prefix of one of these names or an absolute path");
 	resolve_err(s2, 2, std_objs, ARRAY_SIZE(std_objs),
-		    "no object matching '/usr/lib/libfx.so' is mapped in the target (mapped: "
-		    "libfx.so.1, fx, libc.so.6); use a prefix of one of these names or an "
-		    "absolute path");
+		    "no object at '/usr/lib/libfx.so' is mapped in the target (mapped: "
+		    "/usr/lib/libfx.so.1, /usr/bin/fx, /lib/x86_64-linux-gnu/libc.so.6); give one of "
+		    "these paths, or a prefix of its file name");
 	resolve_err(s3, 1, std_objs, ARRAY_SIZE(std_objs),
 		    "no object matching 'usr' is mapped in the target (mapped: libfx.so.1, fx, "
 		    "libc.so.6); use a prefix of one of these names or an absolute path");
@@ -516,6 +516,10 @@ static void test_display_name(void **state)
 	assert_display("_ZN2ns3fooEv", "ns::foo");
 	assert_display("_Z3barv", "bar");
 	assert_display("_ZN1a1b1cEPKc", "a::b::c");
+	/* Rust: the v0 scheme, and the legacy one (Itanium with a hash, which is dropped). */
+	assert_display("_RNvNtCseYD096oPNRi_2wc5count11split_words", "wc::count::split_words");
+	assert_display("_ZN2wc5count11split_words17h5095c6b0adb2886bE", "wc::count::split_words");
+	assert_display("_Rnotmangled", "_Rnotmangled");
 	/* C names, and what does not demangle, are copied unchanged. */
 	assert_display("fx_alpha", "fx_alpha");
 	assert_display("main", "main");

@@ -1056,6 +1056,9 @@ static void test_exit_lets_tasks_go(void **state)
 
 /* --- stack depths: frames unwound by a panic ----------------------------------- */
 
+/* A depth measured on a goroutine's stack, where a call may start over. */
+#define G SPAN_DEPTH_GOROUTINE
+
 #define P SPAN_EV_PANIC
 
 /* A BEGIN or END (or PANIC) with a stack depth, on task tid 1 of process 10. */
@@ -1186,22 +1189,22 @@ static void test_depth_reentry_after_stack_growth(void **state)
 {
 	struct rec *r = rec__new(0, false);
 
-	pushd(r->t, 10, 1, 100, B);
-	pushd(r->t, 20, 2, 200, B);
-	pushd(r->t, 25, 2, 200, B); /* restart */
-	pushd(r->t, 30, 3, 300, B);
-	pushd(r->t, 35, 3, 300, B); /* restart */
-	pushd(r->t, 40, 3, 300, E);
-	pushd(r->t, 50, 2, 200, E);
+	pushd(r->t, 10, 1, G | 100, B);
+	pushd(r->t, 20, 2, G | 200, B);
+	pushd(r->t, 25, 2, G | 200, B); /* restart */
+	pushd(r->t, 30, 3, G | 300, B);
+	pushd(r->t, 35, 3, G | 300, B); /* restart */
+	pushd(r->t, 40, 3, G | 300, E);
+	pushd(r->t, 50, 2, G | 200, E);
 	pushd(r->t, 60, 0, 0, P);
-	pushd(r->t, 70, 5, 200, B);
-	pushd(r->t, 75, 5, 200, B); /* restart: the panic came before this call */
-	pushd(r->t, 80, 6, 300, B);
+	pushd(r->t, 70, 5, G | 200, B);
+	pushd(r->t, 75, 5, G | 200, B); /* restart: the panic came before this call */
+	pushd(r->t, 80, 6, G | 300, B);
 	pushd(r->t, 85, 0, 0, P);
-	pushd(r->t, 90, 6, 300, B); /* a new call: the last one was unwound at 85 */
-	pushd(r->t, 95, 6, 300, E);
-	pushd(r->t, 96, 5, 200, E);
-	pushd(r->t, 99, 1, 100, E);
+	pushd(r->t, 90, 6, G | 300, B); /* a new call: the last one was unwound at 85 */
+	pushd(r->t, 95, 6, G | 300, E);
+	pushd(r->t, 96, 5, G | 200, E);
+	pushd(r->t, 99, 1, G | 100, E);
 	spantree__finish(r->t, 100);
 	EXPECT(r, { 3, 1, 2, 30, 40, false }, { 2, 1, 1, 20, 50, false },
 	       { 6, 1, 2, 80, 85, true }, { 6, 1, 2, 90, 95, false },
@@ -1239,10 +1242,10 @@ static void test_depth_reentry_below_deeper_span(void **state)
 {
 	struct rec *r = rec__new(0, false);
 
-	pushd(r->t, 10, 1, 200, B);
-	pushd(r->t, 20, 7, 208, B); /* morestack, called from 1's stack check */
-	pushd(r->t, 30, 1, 200, B); /* 1 starts over on the bigger stack */
-	pushd(r->t, 40, 1, 200, E);
+	pushd(r->t, 10, 1, G | 200, B);
+	pushd(r->t, 20, 7, G | 208, B); /* morestack, called from 1's stack check */
+	pushd(r->t, 30, 1, G | 200, B); /* 1 starts over on the bigger stack */
+	pushd(r->t, 40, 1, G | 200, E);
 	spantree__finish(r->t, 100);
 	EXPECT(r, { 7, 1, 1, 20, 30, true }, { 1, 1, 0, 10, 40, false });
 	assert_int_equal(spantree__stats(r->t)->reentries, 1);
@@ -1310,6 +1313,30 @@ static void test_exception_unwinds(void **state)
 	rec__free(r);
 }
 
+/*
+ * A C frame (depths from the stack pointer) entered again at the same depth
+ * is a new call: the last one left by a way no probe saw (it never starts
+ * over, unlike a goroutine's); after an exception, the last one was unwound.
+ */
+static void test_depth_c_frames_do_not_restart(void **state)
+{
+	struct rec *r = rec__new(0, false);
+	const uint64_t c = SPAN_DEPTH_SP;
+
+	pushd(r->t, 10, 1, c | 100, B);
+	pushd(r->t, 20, 1, c | 100, B); /* a second call: the first is gone */
+	pushd(r->t, 30, 0, 0, SPAN_EV_THROW);
+	pushd(r->t, 40, 1, c | 100, B); /* the second was unwound by the exception */
+	pushd(r->t, 50, 1, c | 100, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 1, 1, 0, 10, 20, true }, { 1, 1, 0, 20, 40, false },
+	       { 1, 1, 0, 40, 50, false });
+	assert_false(r->s[0].unwound);
+	assert_true(r->s[1].unwound);
+	assert_int_equal(spantree__stats(r->t)->reentries, 0);
+	rec__free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1341,6 +1368,7 @@ int main(void)
 		cmocka_unit_test(test_depth_reentry_below_deeper_span),
 		cmocka_unit_test(test_depth_kinds_apart),
 		cmocka_unit_test(test_exception_unwinds),
+		cmocka_unit_test(test_depth_c_frames_do_not_restart),
 		cmocka_unit_test(test_long_run_large_window),
 		cmocka_unit_test(test_exit_closes_open_spans),
 		cmocka_unit_test(test_exit_without_spans),

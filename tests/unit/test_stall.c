@@ -104,6 +104,15 @@ static void test_wait_frame(void **state)
 		"pipe_read+0x31d",
 		"__schedule+0x618",
 	};
+	/* A stack the tracepoint took: its glue, then the scheduler, then the wait. */
+	static const char *const traced[] = {
+		"bpf_prog_6deef7357e7b4530_on_switch+0x143",
+		"bpf_trace_run4+0x72",
+		"__traceiter_sched_switch+0x3a",
+		"__schedule+0x618",
+		"schedule+0x27",
+		"pipe_wait_writable+0x91",
+	};
 	/* A name that only begins like a scheduler one is not one. */
 	static const char *const prefix[] = {
 		"schedule+0x27",
@@ -115,6 +124,9 @@ static void test_wait_frame(void **state)
 	assert_int_equal(stall__wait_frame(first, NFRAMES(first)), 0);
 	assert_int_equal(stall__wait_frame(prefix, NFRAMES(prefix)), 1);
 	assert_int_equal(stall__wait_frame(all_sched, NFRAMES(all_sched)), NFRAMES(all_sched));
+	assert_int_equal(stall__wait_frame(traced, NFRAMES(traced)), 5);
+	assert_true(stall__tracing_frame("__traceiter_sched_switch+0x3a"));
+	assert_false(stall__tracing_frame("traceiter+0x1"));
 	/* Only the first n frames count. */
 	assert_int_equal(stall__wait_frame(mutex_stack, 3), 3);
 	assert_int_equal(stall__wait_frame(mutex_stack, 0), 0);

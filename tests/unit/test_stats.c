@@ -236,9 +236,9 @@ static void test_print_sorted_by_total(void **state)
 	/* p99 is rank 3 (5000): its bucket's midpoint 5024 is clamped to the max. */
 	out = print_to_string(s);
 	assert_string_equal(out,
-		"span                         count        total          p50          p99\n"
-		"beta                             1     1.000 ms     1.000 ms     1.000 ms\n"
-		"alpha                            3     5.200 us       100 ns     5.000 us\n");
+		"span                         calls  returned        total          p50          p99\n"
+		"beta                             1         1     1.000 ms     1.000 ms     1.000 ms\n"
+		"alpha                            3         3     5.200 us       100 ns     5.000 us\n");
 	free(out);
 	stats__free(s);
 }
@@ -251,7 +251,7 @@ static void test_print_empty_and_long_names(void **state)
 	assert_non_null(s);
 	out = print_to_string(s);
 	assert_string_equal(out,
-		"span                         count        total          p50          p99\n");
+		"span                         calls  returned        total          p50          p99\n");
 	free(out);
 
 	/* A name longer than the column widens it for every line. */
@@ -259,12 +259,42 @@ static void test_print_empty_and_long_names(void **state)
 	stats__add(s, "b", 2000); /* equal totals: by name */
 	out = print_to_string(s);
 	assert_string_equal(out,
-		"span                              count        total          p50          p99\n"
-		"a_rather_long_function_name_x         1     2.000 us     2.000 us     2.000 us\n"
-		"b                                     1     2.000 us     2.000 us     2.000 us\n");
+		"span                              calls  returned        total          p50          p99\n"
+		"a_rather_long_function_name_x         1         1     2.000 us     2.000 us     2.000 us\n"
+		"b                                     1         1     2.000 us     2.000 us     2.000 us\n");
 	free(out);
 	stats__free(s);
 	stats__free(NULL);
+}
+
+/*
+ * Calls that did not return are counted in calls, not timed, and the table
+ * says so below itself; a name too long for the column keeps its end.
+ */
+static void test_print_untimed_and_very_long_names(void **state)
+{
+	static const char rust[] =
+		"<alloc::vec::Vec<T,A> as core::iter::traits::collect::Extend<T>>::extend::h0123";
+	struct stats *s = stats__new();
+	char *out;
+
+	assert_non_null(s);
+	stats__add_id(s, 0, "processFile", 4000);
+	stats__add_untimed_id(s, 0, "processFile");
+	stats__add_untimed_id(s, 0, "processFile");
+	stats__add_id(s, 1, rust, 1000);
+	out = print_to_string(s);
+	assert_string_equal(out,
+		"span                                                             calls  returned"
+		"        total          p50          p99\n"
+		"processFile                                                          3         1"
+		"     4.000 us     4.000 us     4.000 us\n"
+		"...as core::iter::traits::collect::Extend<T>>::extend::h0123         1         1"
+		"     1.000 us     1.000 us     1.000 us\n"
+		"(total, p50 and p99 are of the calls that returned; the others are in the trace, "
+		"marked: open at the stop, cut short, or unwound)\n");
+	free(out);
+	stats__free(s);
 }
 
 /* Many names force the table to grow; each keeps its own numbers. */
@@ -348,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_bucket_edges),
 		cmocka_unit_test(test_print_sorted_by_total),
 		cmocka_unit_test(test_print_empty_and_long_names),
+		cmocka_unit_test(test_print_untimed_and_very_long_names),
 		cmocka_unit_test(test_many_names),
 		cmocka_unit_test(test_fmt_duration),
 		cmocka_unit_test(test_fmt_duration_small_buffer),

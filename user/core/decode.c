@@ -15,7 +15,7 @@
 #include "trace.h"
 
 /*
- * Frame depths, of three measures (SPAN_DEPTH_KIND) that the span tree never
+ * Frame depths, of three measures (SPAN_DEPTH_KIND, spantree.h) that the span tree never
  * compares with each other: a goroutine's (from the top of its stack, which
  * moves when the runtime copies it), the Go runtime's on a thread's own
  * stack (g0, the signal stack: goroutine 0, the thread's track), and a C
@@ -23,19 +23,16 @@
  * lower sp and gets a greater depth; x86-64 user space ends below 2^57 even
  * with 5-level paging). 0: unknown.
  */
-#define DEPTH_GOROUTINE (1ull << 60)
-#define DEPTH_GO_THREAD (2ull << 60)
-#define DEPTH_C (3ull << 60)
 #define SP_DEPTH_TOP (1ull << 57)
 
 static uint64_t sp_depth(uint64_t sp)
 {
-	return sp && sp < SP_DEPTH_TOP ? DEPTH_C | (SP_DEPTH_TOP - sp) : 0;
+	return sp && sp < SP_DEPTH_TOP ? SPAN_DEPTH_SP | (SP_DEPTH_TOP - sp) : 0;
 }
 
 static uint64_t go_depth(uint64_t goid, uint32_t sdepth)
 {
-	return sdepth ? (goid ? DEPTH_GOROUTINE : DEPTH_GO_THREAD) | sdepth : 0;
+	return sdepth ? (goid ? SPAN_DEPTH_GOROUTINE : SPAN_DEPTH_GO_THREAD) | sdepth : 0;
 }
 
 /* Span keys: a function's is its probe index, a pair's is above them all. */
@@ -73,6 +70,8 @@ void decoder__on_span(void *ctx, const struct span_out *sp)
 	d->ops->span(d->w, &ts);
 	if (!sp->unfinished && !sp->unwound)
 		stats__add_id(d->stats, sp->probe, p->name, ts.dur_ns);
+	else
+		stats__add_untimed_id(d->stats, sp->probe, p->name);
 }
 
 /* The span tree key of a record of probe i. */

@@ -56,10 +56,9 @@ static void kstack__fill(const struct kdecode *k, struct kstack *ks, const uint6
 		ks->n++;
 	}
 	/* A stack taken in a tracepoint starts with the BPF program and the
-	 * tracepoint's glue (bpf_trace_run4, __bpf_trace_sched_switch): not the task's. */
-	for (size_t i = ks->n < 6 ? ks->n : 6; i-- > 0;) {
-		if (strncmp(ks->v[i], "bpf_trace_run", 13) == 0 ||
-		    strncmp(ks->v[i], "__bpf_trace_", 12) == 0) {
+	 * tracepoint's glue (bpf_trace_run4, __traceiter_sched_switch): not the task's. */
+	for (size_t i = ks->n < 8 ? ks->n : 8; i-- > 0;) {
+		if (stall__tracing_frame(ks->v[i])) {
 			memmove(ks->v, ks->v + i + 1, (ks->n - i - 1) * sizeof(ks->v[0]));
 			ks->n -= i + 1;
 			break;

@@ -444,7 +444,9 @@ static void spantree__begin(struct spantree *t, struct task *k, const struct buf
 		 * returns) is gone.
 		 */
 		if (o && o->sdepth == e->sdepth && o->key == e->key &&
-		    !(k->panic_ts && k->panic_ts >= o->start)) {
+		    SPAN_DEPTH_KIND(e->sdepth) == SPAN_DEPTH_KIND(SPAN_DEPTH_GOROUTINE) &&
+		    !(k->panic_ts && k->panic_ts >= o->start) &&
+		    !(k->throw_ts && k->throw_ts >= o->start)) {
 			t->stats.reentries++;
 			spantree__cut(t, k, i + 1, e->ts, true);
 			return;

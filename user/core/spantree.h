@@ -31,7 +31,8 @@
  * its depth, with no panic since it began and only deeper spans above it, is
  * the same call starting over (a Go function whose stack was too small runs
  * its entry again once the runtime has grown it): the spans above it are
- * gone, it stays open. Depth 0 means unknown: the span only nests by key (C
+ * gone, it stays open. Only on a goroutine's stack (SPAN_DEPTH_GOROUTINE), and
+ * not after an exception either: elsewhere such a BEGIN is a new call. Depth 0 means unknown: the span only nests by key (C
  * functions where no exception can unwind, begin/end pairs).
  *
  * Depths of different measures can share a task (a thread's track holds the
@@ -46,6 +47,10 @@
 #include <stdint.h>
 
 #define SPAN_DEPTH_KIND(d) ((d) >> 60)
+/* The measures: only a goroutine's call starts over (after its stack grew). */
+#define SPAN_DEPTH_GOROUTINE (1ull << 60) /* from the top of a goroutine's stack */
+#define SPAN_DEPTH_GO_THREAD (2ull << 60) /* the Go runtime on a thread's own stack */
+#define SPAN_DEPTH_SP (3ull << 60)	  /* from a C frame's stack pointer */
 
 /*
  * EXIT: the task ended; its open spans end there, unfinished.

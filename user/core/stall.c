@@ -51,10 +51,21 @@ static bool is_sched_frame(const char *f)
 	return false;
 }
 
+bool stall__tracing_frame(const char *frame)
+{
+	static const char *const glue[] = { "bpf_prog_", "__bpf_prog_", "bpf_trace_run",
+					    "__bpf_trace_", "__traceiter_" };
+
+	for (size_t i = 0; i < sizeof(glue) / sizeof(glue[0]); i++)
+		if (strncmp(frame, glue[i], strlen(glue[i])) == 0)
+			return true;
+	return false;
+}
+
 size_t stall__wait_frame(const char *const *kstack, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!is_sched_frame(kstack[i]))
+		if (!is_sched_frame(kstack[i]) && !stall__tracing_frame(kstack[i]))
 			return i;
 	return n;
 }

@@ -18,9 +18,17 @@ bool stall__uninterruptible(uint32_t state);
 /* The sleep ends on SIGKILL: interruptible, or uninterruptible with TASK_WAKEKILL. */
 bool stall__killable(uint32_t state);
 /*
+ * Whether a kernel stack frame ("function+0xoff") is tracing's own glue: the
+ * BPF program that took the stack and the tracepoint machinery that ran it
+ * (bpf_prog_*, bpf_trace_run4, __bpf_trace_sched_switch,
+ * __traceiter_sched_switch), never what the task was doing.
+ */
+bool stall__tracing_frame(const char *frame);
+/*
  * Index of the frame a sleeping task waits in: the first of kstack
- * ("function+0xoff", innermost first) that is not the scheduler itself
- * (schedule, __schedule, schedule_timeout, io_schedule ...). n if none.
+ * ("function+0xoff", innermost first) that is neither the scheduler itself
+ * (schedule, __schedule, schedule_timeout, io_schedule ...) nor tracing's
+ * glue. n if none.
  */
 size_t stall__wait_frame(const char *const *kstack, size_t n);
 /* Copies the function name of a "function+0xoff" frame, without a .constprop/.isra suffix. */

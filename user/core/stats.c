@@ -7,6 +7,7 @@
  * buckets by the mantissa bits just below the leading one. A bucket is thus
  * at most 1/64 of its lower bound wide, which bounds the quantile error.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 
 #define HIST_SUB (1u << HIST_SUB_BITS)
 #define NAME_WIDTH_MIN 24
+#define NAME_WIDTH_MAX 60 /* longer names keep their end: a C++ or Rust path is most specific there */
 
 static unsigned int hist__index(uint64_t v)
 {
@@ -92,7 +94,8 @@ uint64_t hist__quantile(const struct hist *h, double q)
 struct stats_ent {
 	char *name;
 	uint64_t hash;
-	struct hist h;
+	struct hist h;	     /* the calls that returned */
+	uint64_t untimed;    /* the others: written, not timed */
 };
 
 struct stats {
@@ -200,20 +203,16 @@ void stats__add(struct stats *s, const char *name, uint64_t dur_ns)
 		hist__add(&e->h, dur_ns);
 }
 
-void stats__add_id(struct stats *s, uint32_t id, const char *name, uint64_t dur_ns)
+/* The entry of id (and name), found by id after its first use; NULL when out of memory. */
+static struct stats_ent *stats__entry_id(struct stats *s, uint32_t id, const char *name)
 {
 	struct stats_ent *e;
 
-	if (id < s->nids && s->by_id[id]) {
-		hist__add(&s->by_id[id]->h, dur_ns);
-		return;
-	}
+	if (id < s->nids && s->by_id[id])
+		return s->by_id[id];
 	e = stats__entry(s, name);
-	if (!e)
-		return;
-	hist__add(&e->h, dur_ns);
-	if (id >= STATS_MAX_IDS)
-		return;
+	if (!e || id >= STATS_MAX_IDS)
+		return e;
 	if (id >= s->nids) {
 		size_t n = s->nids ? s->nids : 16;
 		struct stats_ent **v;
@@ -222,12 +221,29 @@ void stats__add_id(struct stats *s, uint32_t id, const char *name, uint64_t dur_
 			n *= 2;
 		v = realloc(s->by_id, n * sizeof(*v));
 		if (!v)
-			return; /* found by name next time */
+			return e; /* found by name next time */
 		memset(v + s->nids, 0, (n - s->nids) * sizeof(*v));
 		s->by_id = v;
 		s->nids = n;
 	}
 	s->by_id[id] = e;
+	return e;
+}
+
+void stats__add_id(struct stats *s, uint32_t id, const char *name, uint64_t dur_ns)
+{
+	struct stats_ent *e = stats__entry_id(s, id, name);
+
+	if (e)
+		hist__add(&e->h, dur_ns);
+}
+
+void stats__add_untimed_id(struct stats *s, uint32_t id, const char *name)
+{
+	struct stats_ent *e = stats__entry_id(s, id, name);
+
+	if (e)
+		e->untimed++;
 }
 
 static int stats__cmp_total(const void *a, const void *b)
@@ -240,34 +256,56 @@ static int stats__cmp_total(const void *a, const void *b)
 	return strcmp(x->name, y->name); /* stable output for equal totals */
 }
 
+/* A name for the table: at most NAME_WIDTH_MAX bytes, its end kept (the most specific part). */
+static const char *stats__short_name(const char *name, char *buf, size_t len)
+{
+	size_t n = strlen(name);
+
+	if (n <= NAME_WIDTH_MAX)
+		return name;
+	snprintf(buf, len, "...%s", name + n - (NAME_WIDTH_MAX - 3));
+	return buf;
+}
+
 void stats__print(const struct stats *s, FILE *f)
 {
 	struct stats_ent **v;
-	char tot[32], p50[32], p99[32];
+	char tot[32], p50[32], p99[32], shortened[NAME_WIDTH_MAX + 1];
 	int width = NAME_WIDTH_MIN;
+	bool untimed = false;
 	size_t i, n = 0;
 
 	v = malloc((s->len ? s->len : 1) * sizeof(*v));
 	if (!v)
 		return;
 	for (i = 0; i < s->cap; i++) {
+		size_t len;
+
 		if (!s->slots[i])
 			continue;
 		v[n++] = s->slots[i];
-		if (strlen(s->slots[i]->name) > (size_t)width)
-			width = (int)strlen(s->slots[i]->name);
+		len = strlen(stats__short_name(s->slots[i]->name, shortened, sizeof(shortened)));
+		if (len > (size_t)width)
+			width = (int)len;
+		untimed |= s->slots[i]->untimed != 0;
 	}
 	qsort(v, n, sizeof(*v), stats__cmp_total);
 
-	fprintf(f, "%-*s %9s %12s %12s %12s\n", width, "span", "count", "total", "p50", "p99");
+	fprintf(f, "%-*s %9s %9s %12s %12s %12s\n", width, "span", "calls", "returned", "total",
+		"p50", "p99");
 	for (i = 0; i < n; i++) {
 		const struct hist *h = &v[i]->h;
 
-		fprintf(f, "%-*s %9llu %12s %12s %12s\n", width, v[i]->name,
-			(unsigned long long)h->count, fmt_duration(h->total, tot, sizeof(tot)),
+		fprintf(f, "%-*s %9llu %9llu %12s %12s %12s\n", width,
+			stats__short_name(v[i]->name, shortened, sizeof(shortened)),
+			(unsigned long long)(h->count + v[i]->untimed), (unsigned long long)h->count,
+			fmt_duration(h->total, tot, sizeof(tot)),
 			fmt_duration(hist__quantile(h, 0.5), p50, sizeof(p50)),
 			fmt_duration(hist__quantile(h, 0.99), p99, sizeof(p99)));
 	}
+	if (untimed)
+		fprintf(f, "(total, p50 and p99 are of the calls that returned; the others are in the "
+			"trace, marked: open at the stop, cut short, or unwound)\n");
 	free(v);
 }
 

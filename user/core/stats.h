@@ -32,7 +32,13 @@ void stats__add(struct stats *s, const char *name, uint64_t dur_ns);
  * always come with the same name.
  */
 void stats__add_id(struct stats *s, uint32_t id, const char *name, uint64_t dur_ns);
-/* Prints one header and one line per name, sorted by total time, descending. */
+/* A call of id that did not return (open at the stop, cut short, unwound): counted, not timed. */
+void stats__add_untimed_id(struct stats *s, uint32_t id, const char *name);
+/*
+ * Prints one header and one line per name, sorted by the total time of its
+ * calls that returned, descending: its calls, those that returned, and their
+ * total, p50 and p99. A name longer than fits keeps its end.
+ */
 void stats__print(const struct stats *s, FILE *f);
 void stats__free(struct stats *s);
 

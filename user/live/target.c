@@ -133,6 +133,20 @@ static int add_mapped_objs(struct target *t, const struct mapped_objs *m)
 	return 0;
 }
 
+static bool is_kernel_thread(pid_t pid)
+{
+	unsigned long flags;
+	char path[64], *text;
+	bool kthread;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (procfs__read(path, &text))
+		return false;
+	kthread = procstat__flags(text, &flags) == 0 && (flags & PROCSTAT_PF_KTHREAD);
+	free(text);
+	return kthread;
+}
+
 /*
  * The main executable is the object whose file is /proc/PID/exe, compared as
  * maps names them (never by path: a deleted file or another mount namespace
@@ -153,9 +167,12 @@ static int find_main(struct target *t, char *err, size_t errlen)
 		if (target__exited(t))
 			snprintf(err, errlen, "process %d exited before it could be traced",
 				 t->pid);
+		else if (is_kernel_thread(t->pid))
+			snprintf(err, errlen, "process %d (%s) is a kernel thread: it runs no program "
+				 "of its own to trace; give the PID of a user process", t->pid,
+				 t->comm);
 		else
-			snprintf(err, errlen, "process %d has no executable (a kernel thread?)",
-				 t->pid);
+			snprintf(err, errlen, "process %d has no executable to trace", t->pid);
 		return -1;
 	}
 	if (fd >= 0 && objfile__maps_id(fd, &id, why, sizeof(why))) {

@@ -225,3 +225,15 @@ void mapped_objs__free(struct mapped_objs *m)
 	free(m->v);
 	memset(m, 0, sizeof(*m));
 }
+
+int procstat__flags(const char *stat_text, unsigned long *flags)
+{
+	const char *p = strrchr(stat_text, ')');
+	char state;
+	int ppid, pgrp, session, tty, tpgid;
+
+	if (!p || sscanf(p + 1, " %c %d %d %d %d %d %lu", &state, &ppid, &pgrp, &session, &tty,
+			 &tpgid, flags) != 7)
+		return -EINVAL;
+	return 0;
+}

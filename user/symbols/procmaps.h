@@ -46,6 +46,15 @@ void mapped_objs__free(struct mapped_objs *m);
 /* The mapping of maps text that starts at start: 0 and its file's id, or -ENOENT. */
 int maps__file_at(const char *maps_text, uint64_t start, struct maps_file_id *id);
 
+/*
+ * The flags field (the 9th) of /proc/PID/stat text: after the command name,
+ * which may itself hold spaces and parentheses, so read from its last ')'.
+ * 0, or -EINVAL for text not in that format.
+ */
+int procstat__flags(const char *stat_text, unsigned long *flags);
+/* Set in those flags for a kernel thread (include/linux/sched.h). */
+#define PROCSTAT_PF_KTHREAD 0x00200000ul
+
 /* Reads a whole procfs file (they report size 0) into a NUL-terminated buffer. */
 int procfs__read(const char *path, char **text);
 

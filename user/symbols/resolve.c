@@ -12,16 +12,24 @@
 
 #define MAX_SUGGEST 3
 
+/*
+ * The demangled name of a C++ or Rust symbol (Itanium "_Z", which Rust's
+ * legacy scheme also uses, or Rust's v0 "_R"), without parameters; NULL if
+ * sym is not one. Legacy Rust names lose their hash here: the symbol itself
+ * stays in args.func, so functions of one path stay apart.
+ */
+static char *demangle(const char *sym)
+{
+	if (strncmp(sym, "_Z", 2) && strncmp(sym, "_R", 2))
+		return NULL;
+	return cplus_demangle(sym, DMGL_ANSI); /* the style is told from the symbol */
+}
+
 char *resolve__display_name(const char *sym)
 {
-	char *d;
+	char *d = demangle(sym);
 
-	if (strncmp(sym, "_Z", 2) == 0) {
-		d = cplus_demangle(sym, DMGL_ANSI);
-		if (d)
-			return d;
-	}
-	return strdup(sym);
+	return d ? d : strdup(sym);
 }
 
 /* ".cold" or ".cold.N": the whole of s. */
@@ -110,6 +118,43 @@ static bool boundary_match(const char *obj, const char *path)
 	return !isalnum((unsigned char)b[n]);
 }
 
+/*
+ * An absolute OBJECT that names no mapped file by its path may be a link to
+ * one (/lib/x86_64-linux-gnu/libc.so.6, libz.so.1 and its version): the
+ * mapped object at the path the link resolves to, here, or NULL. Only names
+ * are compared: what is read is still the file the process maps.
+ */
+static const struct target_obj *linked_object(const char *obj, const struct target_obj *objs,
+					      size_t nobjs)
+{
+	char *real = realpath(obj, NULL);
+	const struct target_obj *found = NULL;
+
+	for (size_t i = 0; real && i < nobjs && !found; i++)
+		if (strcmp(objs[i].path, real) == 0)
+			found = &objs[i];
+	free(real);
+	return found;
+}
+
+/* The error for an OBJECT that matches nothing mapped: the objects that are. */
+static void not_mapped_error(const char *obj, const struct target_obj *objs, size_t nobjs,
+			     char *err, size_t errlen)
+{
+	bool path = strchr(obj, '/') != NULL;
+	size_t off, i;
+
+	off = (size_t)snprintf(err, errlen, "no object %s '%s' is mapped in the target (mapped:",
+			       path ? "at" : "matching", obj);
+	for (i = 0; i < nobjs && off < errlen; i++)
+		off += (size_t)snprintf(err + off, errlen - off, "%s %s", i ? "," : "",
+					path ? objs[i].path : base_name(objs[i].path));
+	if (off < errlen)
+		snprintf(err + off, errlen - off, path ?
+			 "); give one of these paths, or a prefix of its file name" :
+			 "); use a prefix of one of these names or an absolute path");
+}
+
 int resolve__pick_object(const struct spec *s, const struct target_obj *objs, size_t nobjs,
 			 const struct target_obj **pick, char *err, size_t errlen)
 {
@@ -135,15 +180,10 @@ int resolve__pick_object(const struct spec *s, const struct target_obj *objs, si
 		snprintf(err, errlen, "cannot tell the target's main executable for '%s'", s->text);
 		return -1;
 	}
+	if (nmatch == 0 && strchr(s->object, '/') && (*pick = linked_object(s->object, objs, nobjs)))
+		return 0;
 	if (nmatch == 0) {
-		off = snprintf(err, errlen, "no object matching '%s' is mapped in the target (mapped:",
-			       s->object);
-		for (i = 0; i < nobjs && off < errlen; i++)
-			off += snprintf(err + off, errlen - off, "%s %s", i ? "," : "",
-					base_name(objs[i].path));
-		if (off < errlen)
-			snprintf(err + off, errlen - off,
-				 "); use a prefix of one of these names or an absolute path");
+		not_mapped_error(s->object, objs, nobjs, err, errlen);
 		return -1;
 	}
 	off = snprintf(err, errlen, "object '%s' is ambiguous, it matches", s->object);
@@ -237,10 +277,8 @@ static bool func_matches(const char *pattern, const char *sym)
 
 	if (spec__pattern_matches(pattern, sym))
 		return true;
-	if (strncmp(sym, "_Z", 2) != 0)
-		return false;
-	/* C++: let "ns::f*" match the demangled name too. */
-	d = cplus_demangle(sym, DMGL_ANSI);
+	/* C++ and Rust: let "ns::f*" match the demangled name too. */
+	d = demangle(sym);
 	ok = d && spec__pattern_matches(pattern, d);
 	free(d);
 	return ok;
