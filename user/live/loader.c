@@ -89,14 +89,13 @@ struct session {
 	const char *stop_reason;
 };
 
-static bool verbose;
-
+/*
+ * -v: every libbpf message, the verifier's log too; without -v, none (the
+ * loader words its own errors). libbpf's callback has no context pointer:
+ * the choice is made by installing this or NULL, so no global says -v.
+ */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !verbose)
-		return 0;
-	if (!verbose)
-		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
 
@@ -119,7 +118,7 @@ static int on_record(void *ctx, void *data, size_t size)
 static const struct outfile_use trace_use = { "the trace", "-o", "spantrace.json" };
 static const struct outfile_use records_use = { "the records", "--save-records", "records.bin" };
 
-static void say_named_tmp(const struct outfile *of)
+static void say_named_tmp(const struct outfile *of, bool verbose)
 {
 	if (verbose && of->tmpname)
 		say("%s %s: written to %s beside it until the end (%s): a SIGKILL would leave it "
@@ -138,7 +137,7 @@ static int outputs_open(struct session *s, char *err, size_t errlen)
 {
 	if (outfile__open(&s->out, s->o->output, &trace_use, err, errlen))
 		return -1;
-	say_named_tmp(&s->out);
+	say_named_tmp(&s->out, s->o->verbose);
 	if (!s->o->save_records)
 		return 0;
 	if (outfile__open(&s->records, s->o->save_records, &records_use, err, errlen))
@@ -149,7 +148,7 @@ static int outputs_open(struct session *s, char *err, size_t errlen)
 			 "its own", s->o->output, s->o->save_records);
 		return -1;
 	}
-	say_named_tmp(&s->records);
+	say_named_tmp(&s->records, s->o->verbose);
 	return 0;
 }
 
@@ -266,7 +265,7 @@ static int load_bpf(struct session *s, char *err, size_t errlen)
 	r = spantrace_bpf__load(s->skel);
 	if (r && sleepable) {
 		/* no sleepable uprobes here: names come from span_enter, and /proc */
-		if (verbose)
+		if (s->o->verbose)
 			say("span names: this kernel refused a sleepable uprobe (%s); names in pages "
 			    "the process has not touched yet are read later from /proc/PID/mem",
 			    strerror(-r));
@@ -346,7 +345,7 @@ static void skip_count__add(struct skip_count *c, const char *kind)
 		c->n[k]++;
 }
 
-static void skip_count__say(const struct skip_count *c)
+static void skip_count__say(const struct skip_count *c, bool verbose)
 {
 	char line[1024];
 	size_t off;
@@ -388,7 +387,7 @@ static int report_skipped(struct session *s, const char *kernel_why, char *err, 
 					 p->func, p->object, w);
 			return -1;
 		}
-		if (verbose)
+		if (s->o->verbose)
 			say("skipped %s in %s: %s", p->func, p->object, w);
 	}
 	if (s->sites.nskipped == s->probes.n && s->probes.n) {
@@ -397,7 +396,7 @@ static int report_skipped(struct session *s, const char *kernel_why, char *err, 
 		return -1;
 	}
 	if (c.total)
-		skip_count__say(&c);
+		skip_count__say(&c, s->o->verbose);
 	return 0;
 }
 
@@ -439,7 +438,8 @@ static void open_unwinder_objects(struct session *s)
 	char why[512];
 
 	for (size_t i = 0; i < n; i++)
-		if (target__open_object(&s->target, idx[i], verbose, why, sizeof(why)) && verbose)
+		if (target__open_object(&s->target, idx[i], s->o->verbose, why, sizeof(why)) &&
+		    s->o->verbose)
 			say("exceptions: %s", why);
 }
 
@@ -462,7 +462,7 @@ static int plan_probes(struct session *s, char *err, size_t errlen)
 			if (gobin__check(&s->go, main_obj->path, err, errlen))
 				return -1;
 			s->go_path = main_obj->open_path;
-			if (verbose)
+			if (s->o->verbose)
 				say("%s: Go %s; goroutine id at runtime.g+%u, stack top at +%u (%s)",
 				    main_obj->path, s->go.version[0] ? s->go.version : "(unknown version)",
 				    s->go.goid_off, s->go.stack_hi_off, s->go.goid_from);
@@ -470,7 +470,7 @@ static int plan_probes(struct session *s, char *err, size_t errlen)
 	}
 	open_unwinder_objects(s);
 	unwind__detect(s->target.objs, s->target.nobjs, &s->unwind);
-	if (verbose && s->unwind.present)
+	if (s->o->verbose && s->unwind.present)
 		say("exceptions can unwind through traced frames (%s): returns are probed on "
 		    "their instructions, never with a uretprobe", s->unwind.why);
 	tg = (struct sites_target){
@@ -488,7 +488,7 @@ static int plan_probes(struct session *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (verbose)
+	if (s->o->verbose)
 		say_sites(s);
 	return report_skipped(s, NULL, err, errlen);
 }
@@ -512,7 +512,7 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 			   [SITE_GO_PANIC] = k->progs.go_panic,
 			   [SITE_UNWIND] = k->progs.unwind_event },
 		.multi = s->feat.uprobe_multi,
-		.verbose = verbose,
+		.verbose = s->o->verbose,
 		.pid_for = uprobe_pid,
 		.ctx = s,
 	};
@@ -676,7 +676,7 @@ static void print_summary(struct session *s, uint64_t dropped)
 	if (s->dec.bad_records)
 		say("%llu malformed records ignored", (unsigned long long)s->dec.bad_records);
 	kevents__summary(&s->kev, stderr);
-	if (verbose && ts->orphan_ends)
+	if (s->o->verbose && ts->orphan_ends)
 		say("%llu returns of calls that began before tracing were ignored",
 		    (unsigned long long)ts->orphan_ends);
 }
@@ -779,8 +779,7 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 	char err[1024] = "", records_err[1024] = "";
 	uint64_t stop, dropped;
 
-	verbose = o->verbose;
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(o->verbose ? libbpf_print : NULL);
 
 	if (target__check_caps(err, sizeof(err)) || outputs_open(&s, err, sizeof(err)))
 		goto fail;
@@ -793,7 +792,7 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 	if (o->pid ? target__attach_pid(&s.target, o->pid, err, sizeof(err)) :
 		     target__launch(&s.target, o->cmd, true, start, err, sizeof(err)))
 		goto fail;
-	if (target__open_objects(&s.target, o->specs, o->nspecs, verbose, err, sizeof(err)) ||
+	if (target__open_objects(&s.target, o->specs, o->nspecs, o->verbose, err, sizeof(err)) ||
 	    resolve__specs(o->specs, o->nspecs, s.target.objs, s.target.nobjs, &s.probes, err,
 			   sizeof(err)) ||
 	    plan_probes(&s, err, sizeof(err)))
@@ -816,10 +815,10 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 	if (o->save_records && records_write_header(&s, err, sizeof(err)))
 		goto fail;
 	s.ks = ksyms__load("/proc/kallsyms", err, sizeof(err));
-	if (!s.ks && verbose)
+	if (!s.ks && o->verbose)
 		say("kernel stacks stay addresses: %s", err);
 	features__probe(&s.feat, s.ks);
-	if (verbose) {
+	if (o->verbose) {
 		say("uprobes: %s", s.feat.uprobe_why);
 		say("kernel events: %s", s.feat.btf_why);
 	}
@@ -834,7 +833,7 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 				      .stall_ns = o->stall_ns,
 				      .root_pid = (uint32_t)s.target.pid, .notices = stderr };
 	s.kev = (struct kevents){ .feat = &s.feat, .dec = &s.dec, .live = &s.live,
-				  .verbose = verbose };
+				  .verbose = o->verbose };
 	if (load_bpf(&s, err, sizeof(err)) || kevents__attach(&s.kev, err, sizeof(err)) ||
 	    kevents__adopt(&s.kev, s.target.pid, !s.target.launched, err, sizeof(err)) ||
 	    attach_probes(&s, err, sizeof(err)) || setup_loop(&s, err, sizeof(err)))
