@@ -299,13 +299,59 @@ static enum pcln_src pcln__src(const struct pcln *t, uint32_t pcfile, uint32_t c
 	return PCLN_SRC_GO;
 }
 
-/* text_addr: where .text starts, for a textStart left to a run-time relocation. */
+/*
+ * The header's words after its first 8 bytes, nw of them (the layout of
+ * t's Go version): where each table lies, each checked to be inside the
+ * section. text_addr: where .text starts, for a textStart left to a
+ * run-time relocation.
+ */
+static int pcln__read_tables(struct pcln *t, unsigned nw, uint64_t text_addr, char *err,
+			     size_t errlen)
+{
+	uint64_t w[8], fsize;
+	unsigned i;
+
+	for (i = 0; i < nw; i++) {
+		if (!pcln__word(t, 8 + (uint64_t)i * t->ptrsize, t->ptrsize, &w[i])) {
+			errbuf__set(err, errlen, "corrupt .gopclntab: header truncated");
+			return -EINVAL;
+		}
+	}
+	t->nfunc = w[0];
+	if (t->off32) {
+		t->text_start = w[2] ? w[2] : text_addr;
+		t->funcnames = w[3];
+		t->cutab = w[4];
+		t->filetab = w[5];
+		t->pctab = w[6];
+		t->functab = w[7];
+	} else {
+		t->funcnames = w[2];
+		t->cutab = w[3];
+		t->filetab = w[4];
+		t->pctab = w[5];
+		t->functab = w[6];
+	}
+	fsize = t->off32 ? 4 : t->ptrsize;
+	if (t->funcnames > t->size || t->cutab > t->size || t->filetab > t->size ||
+	    t->pctab > t->size || t->nfunc > t->size ||
+	    !pcln__has(t, t->functab, (2 * t->nfunc + 1) * fsize)) {
+		errbuf__set(err, errlen, "corrupt .gopclntab: tables lie outside the section");
+		return -EINVAL;
+	}
+	if (t->off32 && !t->text_start) {
+		errbuf__set(err, errlen, "corrupt .gopclntab: no text start and no .text section");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* text_addr: see pcln__read_tables. */
 static int pcln__init(struct pcln *t, const void *p, uint64_t size, uint64_t text_addr,
 		      char *err, size_t errlen)
 {
-	uint64_t w[8], fsize;
 	uint32_t magic;
-	unsigned i, nw;
+	unsigned nw;
 
 	memset(t, 0, sizeof(*t));
 	t->p = p;
@@ -338,39 +384,7 @@ static int pcln__init(struct pcln *t, const void *p, uint64_t size, uint64_t tex
 		errbuf__set(err, errlen, "corrupt .gopclntab: bad header");
 		return -EINVAL;
 	}
-	for (i = 0; i < nw; i++) {
-		if (!pcln__word(t, 8 + (uint64_t)i * t->ptrsize, t->ptrsize, &w[i])) {
-			errbuf__set(err, errlen, "corrupt .gopclntab: header truncated");
-			return -EINVAL;
-		}
-	}
-	t->nfunc = w[0];
-	if (t->off32) {
-		t->text_start = w[2] ? w[2] : text_addr;
-		t->funcnames = w[3];
-		t->cutab = w[4];
-		t->filetab = w[5];
-		t->pctab = w[6];
-		t->functab = w[7];
-	} else {
-		t->funcnames = w[2];
-		t->cutab = w[3];
-		t->filetab = w[4];
-		t->pctab = w[5];
-		t->functab = w[6];
-	}
-	fsize = t->off32 ? 4 : t->ptrsize;
-	if (t->funcnames > size || t->cutab > size || t->filetab > size || t->pctab > size ||
-	    t->nfunc > size ||
-	    !pcln__has(t, t->functab, (2 * t->nfunc + 1) * fsize)) {
-		errbuf__set(err, errlen, "corrupt .gopclntab: tables lie outside the section");
-		return -EINVAL;
-	}
-	if (t->off32 && !t->text_start) {
-		errbuf__set(err, errlen, "corrupt .gopclntab: no text start and no .text section");
-		return -EINVAL;
-	}
-	return 0;
+	return pcln__read_tables(t, nw, text_addr, err, errlen);
 }
 
 struct pcln_name {
