@@ -218,20 +218,75 @@ static bool push_span(struct decoder *d, struct span_ev *ev, uint32_t probe, uin
 	return true;
 }
 
+/* The size of each span record type (decoder__record's); 0: not one. */
+static const uint8_t span_record_size[] = {
+	[ST_REC_SPAN_BEGIN] = sizeof(struct st_span),
+	[ST_REC_SPAN_END] = sizeof(struct st_span),
+	[ST_REC_TASK] = sizeof(struct st_task),
+	[ST_REC_GSPAN_BEGIN] = sizeof(struct st_gspan),
+	[ST_REC_GSPAN_END] = sizeof(struct st_gspan),
+	[ST_REC_SPAN_NAMED] = sizeof(struct st_nspan),
+	[ST_REC_GO_CREATE] = sizeof(struct st_gocreate),
+	[ST_REC_GO_EXIT] = sizeof(struct st_gspan),
+	[ST_REC_GO_PANIC] = sizeof(struct st_gspan),
+	[ST_REC_UNWIND] = sizeof(struct st_span),
+};
+
+/* The on_*_record of span records: ev has the header's time and thread; false: malformed. */
+static bool on_span_record(struct decoder *d, struct span_ev *ev, const struct st_hdr *h,
+			   const struct st_span *r)
+{
+	ev->kind = h->type == ST_REC_SPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
+	ev->sdepth = sp_depth(r->sp);
+	return push_span(d, ev, r->probe, r->pid, 0);
+}
+
+/* An exception's step (thrown, a frame cleaned up, caught): probe says which. */
+static bool on_unwind_record(struct decoder *d, struct span_ev *ev, const struct st_span *r)
+{
+	static const uint8_t kinds[] = { [ST_UNWIND_CLEANUP] = SPAN_EV_CLEANUP,
+					 [ST_UNWIND_CATCH] = SPAN_EV_CATCH,
+					 [ST_UNWIND_THROW] = SPAN_EV_THROW };
+
+	if (r->probe >= sizeof(kinds))
+		return false;
+	ev->kind = kinds[r->probe];
+	ev->pid = r->pid;
+	ev->sdepth = sp_depth(r->sp);
+	spantree__push(d->tree, ev);
+	if (ev->kind == SPAN_EV_THROW)
+		d->nexceptions++;
+	return true;
+}
+
+static bool on_gspan_record(struct decoder *d, struct span_ev *ev, const struct st_hdr *h,
+			    const struct st_gspan *r)
+{
+	ev->kind = h->type == ST_REC_GSPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
+	ev->sdepth = go_depth(r->goid, r->sdepth);
+	return push_span(d, ev, r->probe, tid_pid(d, h->tid), r->goid);
+}
+
+static bool on_named_record(struct decoder *d, struct span_ev *ev, const struct st_nspan *r)
+{
+	if (r->probe >= d->probes->n || r->len > ST_NAME_LEN)
+		return false;
+	ev->kind = SPAN_EV_BEGIN;
+	ev->sdepth = r->sp ? sp_depth(r->sp) : go_depth(r->goid, r->sdepth);
+	ev->name = name_of(d, r);
+	return push_span(d, ev, r->probe, r->pid, r->goid);
+}
+
+static void on_task_record(struct decoder *d, const struct st_hdr *h, const struct st_task *r)
+{
+	struct task *t = tasks__add(d->tasks, r->pid, h->tid);
+
+	if (t)
+		tasks__set_comm(t, r->comm);
+}
+
 bool decoder__record(struct decoder *d, const void *data, size_t size)
 {
-	static const uint8_t min_size[] = {
-		[ST_REC_SPAN_BEGIN] = sizeof(struct st_span),
-		[ST_REC_SPAN_END] = sizeof(struct st_span),
-		[ST_REC_TASK] = sizeof(struct st_task),
-		[ST_REC_GSPAN_BEGIN] = sizeof(struct st_gspan),
-		[ST_REC_GSPAN_END] = sizeof(struct st_gspan),
-		[ST_REC_SPAN_NAMED] = sizeof(struct st_nspan),
-		[ST_REC_GO_CREATE] = sizeof(struct st_gocreate),
-		[ST_REC_GO_EXIT] = sizeof(struct st_gspan),
-		[ST_REC_GO_PANIC] = sizeof(struct st_gspan),
-		[ST_REC_UNWIND] = sizeof(struct st_span),
-	};
 	const struct st_hdr *h = data;
 	struct span_ev ev = { 0 };
 	bool ok = true;
@@ -240,14 +295,14 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 		d->bad_records++;
 		return false;
 	}
-	if (h->type >= sizeof(min_size) || !min_size[h->type]) {
+	if (h->type >= sizeof(span_record_size) || !span_record_size[h->type]) {
 		/* not a span record: a kernel event, or no known type */
 		ok = kdecode__record(d, data, size);
 		if (!ok)
 			d->bad_records++;
 		return ok;
 	}
-	if (size < min_size[h->type]) {
+	if (size < span_record_size[h->type]) {
 		d->bad_records++;
 		return false;
 	}
@@ -255,67 +310,27 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 	ev.tid = h->tid;
 	switch (h->type) {
 	case ST_REC_SPAN_BEGIN:
-	case ST_REC_SPAN_END: {
-		const struct st_span *r = data;
-
-		ev.kind = h->type == ST_REC_SPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
-		ev.sdepth = sp_depth(r->sp);
-		ok = push_span(d, &ev, r->probe, r->pid, 0);
+	case ST_REC_SPAN_END:
+		ok = on_span_record(d, &ev, h, data);
 		break;
-	}
-	case ST_REC_UNWIND: {
-		static const uint8_t kinds[] = { [ST_UNWIND_CLEANUP] = SPAN_EV_CLEANUP,
-						 [ST_UNWIND_CATCH] = SPAN_EV_CATCH,
-						 [ST_UNWIND_THROW] = SPAN_EV_THROW };
-		const struct st_span *r = data;
-
-		if (r->probe >= sizeof(kinds)) {
-			ok = false;
-			break;
-		}
-		ev.kind = kinds[r->probe];
-		ev.pid = r->pid;
-		ev.sdepth = sp_depth(r->sp);
-		spantree__push(d->tree, &ev);
-		if (ev.kind == SPAN_EV_THROW)
-			d->nexceptions++;
+	case ST_REC_UNWIND:
+		ok = on_unwind_record(d, &ev, data);
 		break;
-	}
 	case ST_REC_GSPAN_BEGIN:
-	case ST_REC_GSPAN_END: {
-		const struct st_gspan *r = data;
-
-		ev.kind = h->type == ST_REC_GSPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
-		ev.sdepth = go_depth(r->goid, r->sdepth);
-		ok = push_span(d, &ev, r->probe, tid_pid(d, h->tid), r->goid);
+	case ST_REC_GSPAN_END:
+		ok = on_gspan_record(d, &ev, h, data);
 		break;
-	}
-	case ST_REC_SPAN_NAMED: {
-		const struct st_nspan *r = data;
-
-		if (r->probe >= d->probes->n || r->len > ST_NAME_LEN) {
-			ok = false;
-			break;
-		}
-		ev.kind = SPAN_EV_BEGIN;
-		ev.sdepth = r->sp ? sp_depth(r->sp) : go_depth(r->goid, r->sdepth);
-		ev.name = name_of(d, r);
-		ok = push_span(d, &ev, r->probe, r->pid, r->goid);
+	case ST_REC_SPAN_NAMED:
+		ok = on_named_record(d, &ev, data);
 		break;
-	}
 	case ST_REC_GO_CREATE:
 	case ST_REC_GO_EXIT:
 	case ST_REC_GO_PANIC:
 		on_go_record(d, h, data);
 		break;
-	case ST_REC_TASK: {
-		const struct st_task *r = data;
-		struct task *t = tasks__add(d->tasks, r->pid, h->tid);
-
-		if (t)
-			tasks__set_comm(t, r->comm);
+	case ST_REC_TASK:
+		on_task_record(d, h, data);
 		break;
-	}
 	}
 	if (!ok)
 		d->bad_records++;

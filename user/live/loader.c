@@ -89,14 +89,13 @@ struct session {
 	const char *stop_reason;
 };
 
-static bool verbose;
-
+/*
+ * -v: every libbpf message, the verifier's log too; without -v, none (the
+ * loader words its own errors). libbpf's callback has no context pointer:
+ * the choice is made by installing this or NULL, so no global says -v.
+ */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !verbose)
-		return 0;
-	if (!verbose)
-		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
 
@@ -119,7 +118,7 @@ static int on_record(void *ctx, void *data, size_t size)
 static const struct outfile_use trace_use = { "the trace", "-o", "spantrace.json" };
 static const struct outfile_use records_use = { "the records", "--save-records", "records.bin" };
 
-static void say_named_tmp(const struct outfile *of)
+static void say_named_tmp(const struct outfile *of, bool verbose)
 {
 	if (verbose && of->tmpname)
 		say("%s %s: written to %s beside it until the end (%s): a SIGKILL would leave it "
@@ -138,7 +137,7 @@ static int outputs_open(struct session *s, char *err, size_t errlen)
 {
 	if (outfile__open(&s->out, s->o->output, &trace_use, err, errlen))
 		return -1;
-	say_named_tmp(&s->out);
+	say_named_tmp(&s->out, s->o->verbose);
 	if (!s->o->save_records)
 		return 0;
 	if (outfile__open(&s->records, s->o->save_records, &records_use, err, errlen))
@@ -149,7 +148,7 @@ static int outputs_open(struct session *s, char *err, size_t errlen)
 			 "its own", s->o->output, s->o->save_records);
 		return -1;
 	}
-	say_named_tmp(&s->records);
+	say_named_tmp(&s->records, s->o->verbose);
 	return 0;
 }
 
@@ -266,7 +265,7 @@ static int load_bpf(struct session *s, char *err, size_t errlen)
 	r = spantrace_bpf__load(s->skel);
 	if (r && sleepable) {
 		/* no sleepable uprobes here: names come from span_enter, and /proc */
-		if (verbose)
+		if (s->o->verbose)
 			say("span names: this kernel refused a sleepable uprobe (%s); names in pages "
 			    "the process has not touched yet are read later from /proc/PID/mem",
 			    strerror(-r));
@@ -346,7 +345,7 @@ static void skip_count__add(struct skip_count *c, const char *kind)
 		c->n[k]++;
 }
 
-static void skip_count__say(const struct skip_count *c)
+static void skip_count__say(const struct skip_count *c, bool verbose)
 {
 	char line[1024];
 	size_t off;
@@ -388,7 +387,7 @@ static int report_skipped(struct session *s, const char *kernel_why, char *err, 
 					 p->func, p->object, w);
 			return -1;
 		}
-		if (verbose)
+		if (s->o->verbose)
 			say("skipped %s in %s: %s", p->func, p->object, w);
 	}
 	if (s->sites.nskipped == s->probes.n && s->probes.n) {
@@ -397,7 +396,7 @@ static int report_skipped(struct session *s, const char *kernel_why, char *err, 
 		return -1;
 	}
 	if (c.total)
-		skip_count__say(&c);
+		skip_count__say(&c, s->o->verbose);
 	return 0;
 }
 
@@ -439,7 +438,8 @@ static void open_unwinder_objects(struct session *s)
 	char why[512];
 
 	for (size_t i = 0; i < n; i++)
-		if (target__open_object(&s->target, idx[i], verbose, why, sizeof(why)) && verbose)
+		if (target__open_object(&s->target, idx[i], s->o->verbose, why, sizeof(why)) &&
+		    s->o->verbose)
 			say("exceptions: %s", why);
 }
 
@@ -462,7 +462,7 @@ static int plan_probes(struct session *s, char *err, size_t errlen)
 			if (gobin__check(&s->go, main_obj->path, err, errlen))
 				return -1;
 			s->go_path = main_obj->open_path;
-			if (verbose)
+			if (s->o->verbose)
 				say("%s: Go %s; goroutine id at runtime.g+%u, stack top at +%u (%s)",
 				    main_obj->path, s->go.version[0] ? s->go.version : "(unknown version)",
 				    s->go.goid_off, s->go.stack_hi_off, s->go.goid_from);
@@ -470,7 +470,7 @@ static int plan_probes(struct session *s, char *err, size_t errlen)
 	}
 	open_unwinder_objects(s);
 	unwind__detect(s->target.objs, s->target.nobjs, &s->unwind);
-	if (verbose && s->unwind.present)
+	if (s->o->verbose && s->unwind.present)
 		say("exceptions can unwind through traced frames (%s): returns are probed on "
 		    "their instructions, never with a uretprobe", s->unwind.why);
 	tg = (struct sites_target){
@@ -488,7 +488,7 @@ static int plan_probes(struct session *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (verbose)
+	if (s->o->verbose)
 		say_sites(s);
 	return report_skipped(s, NULL, err, errlen);
 }
@@ -512,7 +512,7 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 			   [SITE_GO_PANIC] = k->progs.go_panic,
 			   [SITE_UNWIND] = k->progs.unwind_event },
 		.multi = s->feat.uprobe_multi,
-		.verbose = verbose,
+		.verbose = s->o->verbose,
 		.pid_for = uprobe_pid,
 		.ctx = s,
 	};
@@ -676,7 +676,7 @@ static void print_summary(struct session *s, uint64_t dropped)
 	if (s->dec.bad_records)
 		say("%llu malformed records ignored", (unsigned long long)s->dec.bad_records);
 	kevents__summary(&s->kev, stderr);
-	if (verbose && ts->orphan_ends)
+	if (s->o->verbose && ts->orphan_ends)
 		say("%llu returns of calls that began before tracing were ignored",
 		    (unsigned long long)ts->orphan_ends);
 }
@@ -772,31 +772,163 @@ static int session_end(struct session *s, int rc)
 	return rc;
 }
 
+/* --- the steps of a run, in loader__run's order ------------------------------ */
+
+/*
+ * The process to trace: the command, forked and held before exec until
+ * every probe is in place (target__release), or the running process of -p.
+ */
+static int start_target(struct session *s, char *err, size_t errlen)
+{
+	const struct opts *o = s->o;
+
+	/* Ignored, SIGCHLD has the kernel reap the command: no exit status. It gets it back. */
+	if (o->cmd && sigismember(&s->start->ignored, SIGCHLD) == 1 &&
+	    signal(SIGCHLD, SIG_DFL) == SIG_ERR) {
+		snprintf(err, errlen, "failed to reset SIGCHLD: %s", strerror(errno));
+		return -1;
+	}
+	return o->pid ? target__attach_pid(&s->target, o->pid, err, errlen) :
+			target__launch(&s->target, o->cmd, true, s->start, err, errlen);
+}
+
+/* The functions the SPECs name in the target's objects, and where their probes sit. */
+static int find_probes(struct session *s, char *err, size_t errlen)
+{
+	const struct opts *o = s->o;
+
+	return target__open_objects(&s->target, o->specs, o->nspecs, o->verbose, err, errlen) ||
+	       resolve__specs(o->specs, o->nspecs, s->target.objs, s->target.nobjs, &s->probes,
+			      err, errlen) ||
+	       plan_probes(s, err, errlen) ? -1 : 0;
+}
+
+/*
+ * What this kernel offers: its symbols (without them kernel stacks stay
+ * addresses) and the features the attach plans follow. BTF is required.
+ */
+static int probe_kernel(struct session *s, char *err, size_t errlen)
+{
+	s->ks = ksyms__load("/proc/kallsyms", err, errlen);
+	if (!s->ks && s->o->verbose)
+		say("kernel stacks stay addresses: %s", err);
+	features__probe(&s->feat, s->ks);
+	if (s->o->verbose) {
+		say("uprobes: %s", s->feat.uprobe_why);
+		say("kernel events: %s", s->feat.btf_why);
+	}
+	if (!s->feat.btf) {
+		/* libbpf relocates a whole object against kernel BTF, used or not */
+		snprintf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux is "
+			 "missing): spantrace's BPF programs are compiled once and relocated against "
+			 "it (CO-RE); use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Loads the programs, attaches the kernel events, adopts the process tree,
+ * attaches the uprobes, and readies the event loop.
+ */
+static int attach_all(struct session *s, char *err, size_t errlen)
+{
+	const struct opts *o = s->o;
+
+	s->dec.kev = (struct kdecode){ .ks = s->ks, .min_wait_ns = o->min_wait_ns,
+				       .stall_ns = o->stall_ns,
+				       .root_pid = (uint32_t)s->target.pid, .notices = stderr };
+	s->kev = (struct kevents){ .feat = &s->feat, .dec = &s->dec, .live = &s->live,
+				   .verbose = o->verbose };
+	return load_bpf(s, err, errlen) || kevents__attach(&s->kev, err, errlen) ||
+	       kevents__adopt(&s->kev, s->target.pid, !s->target.launched, err, errlen) ||
+	       attach_probes(s, err, errlen) || setup_loop(s, err, errlen) ? -1 : 0;
+}
+
+/*
+ * Every probe is in place: a launched command may exec now; a -p process
+ * must still be there. Says what is traced.
+ */
+static int begin_tracing(struct session *s, char *err, size_t errlen)
+{
+	size_t nfuncs = s->probes.n - s->sites.nskipped;
+
+	if (s->target.launched) {
+		if (target__release(&s->target, err, errlen))
+			return -1;
+	} else if (target__exited(&s->target)) {
+		snprintf(err, errlen, "process %d exited while probes were being attached",
+			 s->o->pid);
+		return -1;
+	}
+	say("tracing %zu function%s in process %d (%s) and its descendants, with kernel events; %s",
+	    nfuncs, nfuncs == 1 ? "" : "s", s->target.pid, s->target.comm,
+	    s->target.launched ? "until it exits (Ctrl-C goes to it)" : "Ctrl-C to stop");
+	return 0;
+}
+
+/*
+ * Tracing has stopped: the probes come off, the records already in the
+ * buffer are read, every span ends, and the trace is closed and put in
+ * place. *dropped: the events the BPF side found no room for.
+ */
+static int finish_trace(struct session *s, uint64_t *dropped, char *err, size_t errlen)
+{
+	uint64_t stop;
+
+	if (outfile__error(&s->out)) {
+		outfile__write_error(&s->out, err, errlen);
+		return -1;
+	}
+
+	/* Everything the target did before it stopped is already in the buffer. */
+	uprobes__detach(&s->up);
+	kevents__detach(&s->kev);
+	while (ringread__consume(&s->rb) > 0)
+		;
+	stop = mono_ns();
+	spantree__finish(s->tree, stop);
+	kevents__finish(&s->kev, stop);
+	decoder__name_tasks(&s->dec);
+	*dropped = s->skel->bss->dropped;
+	if (s->ops->close(s->w)) {
+		s->w = NULL;
+		outfile__write_error(&s->out, err, errlen);
+		return -1;
+	}
+	s->w = NULL;
+	return outfile__commit(&s->out, err, errlen);
+}
+
+/*
+ * The trace is in place: the records end too, then the summary and why
+ * tracing stopped. Returns 1 if the records could not be kept, else 0.
+ */
+static int report_run(struct session *s, uint64_t dropped)
+{
+	char records_err[1024] = "";
+
+	records_commit(s, records_err, sizeof(records_err));
+	print_summary(s, dropped);
+	say("stopped: %s; wrote %s", s->stop_reason, s->out.name);
+	if (!records_err[0])
+		return 0;
+	say("%s; the trace was kept in %s, the partial records file removed", records_err,
+	    s->out.name);
+	return 1;
+}
+
 int loader__run(const struct opts *o, const struct sigstate *start)
 {
 	struct session s = { .o = o, .ops = &chrome_trace_ops, .epfd = -1, .sigfd = -1,
 			     .start = start };
-	char err[1024] = "", records_err[1024] = "";
-	uint64_t stop, dropped;
+	char err[1024] = "";
+	uint64_t dropped;
 
-	verbose = o->verbose;
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(o->verbose ? libbpf_print : NULL);
 
-	if (target__check_caps(err, sizeof(err)) || outputs_open(&s, err, sizeof(err)))
-		goto fail;
-	/* Ignored, SIGCHLD has the kernel reap the command: no exit status. It gets it back. */
-	if (o->cmd && sigismember(&start->ignored, SIGCHLD) == 1 &&
-	    signal(SIGCHLD, SIG_DFL) == SIG_ERR) {
-		snprintf(err, sizeof(err), "failed to reset SIGCHLD: %s", strerror(errno));
-		goto fail;
-	}
-	if (o->pid ? target__attach_pid(&s.target, o->pid, err, sizeof(err)) :
-		     target__launch(&s.target, o->cmd, true, start, err, sizeof(err)))
-		goto fail;
-	if (target__open_objects(&s.target, o->specs, o->nspecs, verbose, err, sizeof(err)) ||
-	    resolve__specs(o->specs, o->nspecs, s.target.objs, s.target.nobjs, &s.probes, err,
-			   sizeof(err)) ||
-	    plan_probes(&s, err, sizeof(err)))
+	if (target__check_caps(err, sizeof(err)) || outputs_open(&s, err, sizeof(err)) ||
+	    start_target(&s, err, sizeof(err)) || find_probes(&s, err, sizeof(err)))
 		goto fail;
 	s.stats = stats__new();
 	s.tree = spantree__new(REORDER_WINDOW_NS, decoder__on_span, decoder__on_task, &s.dec);
@@ -815,76 +947,14 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 	live__init(&s.live, s.tasks);
 	if (o->save_records && records_write_header(&s, err, sizeof(err)))
 		goto fail;
-	s.ks = ksyms__load("/proc/kallsyms", err, sizeof(err));
-	if (!s.ks && verbose)
-		say("kernel stacks stay addresses: %s", err);
-	features__probe(&s.feat, s.ks);
-	if (verbose) {
-		say("uprobes: %s", s.feat.uprobe_why);
-		say("kernel events: %s", s.feat.btf_why);
-	}
-	if (!s.feat.btf) {
-		/* libbpf relocates a whole object against kernel BTF, used or not */
-		snprintf(err, sizeof(err), "this kernel has no BTF (/sys/kernel/btf/vmlinux is "
-			 "missing): spantrace's BPF programs are compiled once and relocated against "
-			 "it (CO-RE); use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+	if (probe_kernel(&s, err, sizeof(err)) || attach_all(&s, err, sizeof(err)) ||
+	    begin_tracing(&s, err, sizeof(err)))
 		goto fail;
-	}
-	s.dec.kev = (struct kdecode){ .ks = s.ks, .min_wait_ns = o->min_wait_ns,
-				      .stall_ns = o->stall_ns,
-				      .root_pid = (uint32_t)s.target.pid, .notices = stderr };
-	s.kev = (struct kevents){ .feat = &s.feat, .dec = &s.dec, .live = &s.live,
-				  .verbose = verbose };
-	if (load_bpf(&s, err, sizeof(err)) || kevents__attach(&s.kev, err, sizeof(err)) ||
-	    kevents__adopt(&s.kev, s.target.pid, !s.target.launched, err, sizeof(err)) ||
-	    attach_probes(&s, err, sizeof(err)) || setup_loop(&s, err, sizeof(err)))
-		goto fail;
-	if (s.target.launched) {
-		if (target__release(&s.target, err, sizeof(err)))
-			goto fail;
-	} else if (target__exited(&s.target)) {
-		snprintf(err, sizeof(err), "process %d exited while probes were being attached",
-			 o->pid);
-		goto fail;
-	}
-	say("tracing %zu function%s in process %d (%s) and its descendants, with kernel events; %s",
-	    s.probes.n - s.sites.nskipped, s.probes.n - s.sites.nskipped == 1 ? "" : "s",
-	    s.target.pid, s.target.comm,
-	    s.target.launched ? "until it exits (Ctrl-C goes to it)" : "Ctrl-C to stop");
 
 	run_loop(&s);
-	if (outfile__error(&s.out)) {
-		outfile__write_error(&s.out, err, sizeof(err));
+	if (finish_trace(&s, &dropped, err, sizeof(err)))
 		goto fail;
-	}
-
-	/* Everything the target did before it stopped is already in the buffer. */
-	uprobes__detach(&s.up);
-	kevents__detach(&s.kev);
-	while (ringread__consume(&s.rb) > 0)
-		;
-	stop = mono_ns();
-	spantree__finish(s.tree, stop);
-	kevents__finish(&s.kev, stop);
-	decoder__name_tasks(&s.dec);
-	dropped = s.skel->bss->dropped;
-	if (s.ops->close(s.w)) {
-		s.w = NULL;
-		outfile__write_error(&s.out, err, sizeof(err));
-		goto fail;
-	}
-	s.w = NULL;
-	if (outfile__commit(&s.out, err, sizeof(err)))
-		goto fail;
-	records_commit(&s, records_err, sizeof(records_err));
-	print_summary(&s, dropped);
-	say("stopped: %s; wrote %s", s.stop_reason, s.out.name);
-	if (records_err[0]) {
-		say("%s; the trace was kept in %s, the partial records file removed", records_err,
-		    s.out.name);
-		return session_end(&s, 1);
-	}
-	return session_end(&s, 0);
+	return session_end(&s, report_run(&s, dropped));
 fail:
 	say("%s", err);
 	return session_end(&s, 1);

@@ -299,13 +299,59 @@ static enum pcln_src pcln__src(const struct pcln *t, uint32_t pcfile, uint32_t c
 	return PCLN_SRC_GO;
 }
 
-/* text_addr: where .text starts, for a textStart left to a run-time relocation. */
+/*
+ * The header's words after its first 8 bytes, nw of them (the layout of
+ * t's Go version): where each table lies, each checked to be inside the
+ * section. text_addr: where .text starts, for a textStart left to a
+ * run-time relocation.
+ */
+static int pcln__read_tables(struct pcln *t, unsigned nw, uint64_t text_addr, char *err,
+			     size_t errlen)
+{
+	uint64_t w[8], fsize;
+	unsigned i;
+
+	for (i = 0; i < nw; i++) {
+		if (!pcln__word(t, 8 + (uint64_t)i * t->ptrsize, t->ptrsize, &w[i])) {
+			errbuf__set(err, errlen, "corrupt .gopclntab: header truncated");
+			return -EINVAL;
+		}
+	}
+	t->nfunc = w[0];
+	if (t->off32) {
+		t->text_start = w[2] ? w[2] : text_addr;
+		t->funcnames = w[3];
+		t->cutab = w[4];
+		t->filetab = w[5];
+		t->pctab = w[6];
+		t->functab = w[7];
+	} else {
+		t->funcnames = w[2];
+		t->cutab = w[3];
+		t->filetab = w[4];
+		t->pctab = w[5];
+		t->functab = w[6];
+	}
+	fsize = t->off32 ? 4 : t->ptrsize;
+	if (t->funcnames > t->size || t->cutab > t->size || t->filetab > t->size ||
+	    t->pctab > t->size || t->nfunc > t->size ||
+	    !pcln__has(t, t->functab, (2 * t->nfunc + 1) * fsize)) {
+		errbuf__set(err, errlen, "corrupt .gopclntab: tables lie outside the section");
+		return -EINVAL;
+	}
+	if (t->off32 && !t->text_start) {
+		errbuf__set(err, errlen, "corrupt .gopclntab: no text start and no .text section");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* text_addr: see pcln__read_tables. */
 static int pcln__init(struct pcln *t, const void *p, uint64_t size, uint64_t text_addr,
 		      char *err, size_t errlen)
 {
-	uint64_t w[8], fsize;
 	uint32_t magic;
-	unsigned i, nw;
+	unsigned nw;
 
 	memset(t, 0, sizeof(*t));
 	t->p = p;
@@ -338,39 +384,7 @@ static int pcln__init(struct pcln *t, const void *p, uint64_t size, uint64_t tex
 		errbuf__set(err, errlen, "corrupt .gopclntab: bad header");
 		return -EINVAL;
 	}
-	for (i = 0; i < nw; i++) {
-		if (!pcln__word(t, 8 + (uint64_t)i * t->ptrsize, t->ptrsize, &w[i])) {
-			errbuf__set(err, errlen, "corrupt .gopclntab: header truncated");
-			return -EINVAL;
-		}
-	}
-	t->nfunc = w[0];
-	if (t->off32) {
-		t->text_start = w[2] ? w[2] : text_addr;
-		t->funcnames = w[3];
-		t->cutab = w[4];
-		t->filetab = w[5];
-		t->pctab = w[6];
-		t->functab = w[7];
-	} else {
-		t->funcnames = w[2];
-		t->cutab = w[3];
-		t->filetab = w[4];
-		t->pctab = w[5];
-		t->functab = w[6];
-	}
-	fsize = t->off32 ? 4 : t->ptrsize;
-	if (t->funcnames > size || t->cutab > size || t->filetab > size || t->pctab > size ||
-	    t->nfunc > size ||
-	    !pcln__has(t, t->functab, (2 * t->nfunc + 1) * fsize)) {
-		errbuf__set(err, errlen, "corrupt .gopclntab: tables lie outside the section");
-		return -EINVAL;
-	}
-	if (t->off32 && !t->text_start) {
-		errbuf__set(err, errlen, "corrupt .gopclntab: no text start and no .text section");
-		return -EINVAL;
-	}
-	return 0;
+	return pcln__read_tables(t, nw, text_addr, err, errlen);
 }
 
 struct pcln_name {
@@ -439,13 +453,53 @@ static int pcln__name_abi(struct elf_funcs *f, size_t base, const unsigned char 
 	return ret;
 }
 
+/* One row of the function table, read and checked. */
+struct pcln_func {
+	uint64_t entry, end; /* link-time addresses: the function, the next one */
+	const char *name;    /* NUL-terminated inside the section; "" for none */
+	uint32_t pcsp, pcfile, cu;
+};
+
+/* Row i of the function table and its _func: false if they lie outside the section. */
+static bool pcln__func(const struct pcln *t, uint64_t i, struct pcln_func *pf)
+{
+	unsigned fsize = t->off32 ? 4 : t->ptrsize;
+	unsigned esize = t->off32 ? 4 : t->ptrsize; /* the entry field of _func */
+	uint64_t row = t->functab + 2 * i * fsize, funcoff, fentry, fbase;
+	uint64_t nameoff, pcsp, pcfile, cu, name_at;
+
+	if (!pcln__word(t, row, fsize, &pf->entry) ||
+	    !pcln__word(t, row + fsize, fsize, &funcoff) ||
+	    !pcln__word(t, row + 2 * fsize, fsize, &pf->end))
+		return false; /* cannot happen: pcln__init checked the table */
+	/* The _func repeats its entry: a cheap check that funcoff is sane. */
+	fbase = t->functab + funcoff;
+	if (funcoff > t->size || !pcln__word(t, fbase, esize, &fentry) || fentry != pf->entry ||
+	    pf->end < pf->entry || !pcln__word(t, fbase + esize + 4 * PCLN_NAMEOFF, 4, &nameoff) ||
+	    !pcln__word(t, fbase + esize + 4 * PCLN_PCSP, 4, &pcsp) ||
+	    !pcln__word(t, fbase + esize + 4 * PCLN_PCFILE, 4, &pcfile) ||
+	    !pcln__word(t, fbase + esize + 4 * PCLN_CUOFFSET, 4, &cu))
+		return false;
+	name_at = t->funcnames + nameoff;
+	if (!pcln__has(t, name_at, 1) || !memchr(t->p + name_at, '\0', t->size - name_at))
+		return false;
+	if (t->off32) {
+		pf->entry += t->text_start;
+		pf->end += t->text_start;
+	}
+	pf->name = (const char *)t->p + name_at;
+	pf->pcsp = (uint32_t)pcsp;
+	pf->pcfile = (uint32_t)pcfile;
+	pf->cu = (uint32_t)cu;
+	return true;
+}
+
 /* Adds the functions of a .gopclntab as global functions. */
 static int elf_funcs__add_pclntab(struct elf_funcs *f, size_t *cap, const void *p, uint64_t size,
 				  uint64_t text_addr, const struct load_segs *segs, char *err,
 				  size_t errlen)
 {
 	unsigned char *src = NULL;
-	unsigned fsize, esize;
 	size_t base = f->n;
 	struct pcln t;
 	uint64_t i;
@@ -457,47 +511,23 @@ static int elf_funcs__add_pclntab(struct elf_funcs *f, size_t *cap, const void *
 	src = malloc(t.nfunc ? t.nfunc : 1);
 	if (!src)
 		goto nomem;
-	fsize = t.off32 ? 4 : t.ptrsize;
-	esize = t.off32 ? 4 : t.ptrsize; /* the entry field of _func */
 	for (i = 0; i < t.nfunc; i++) {
-		uint64_t row = t.functab + 2 * i * fsize, entry, end, funcoff, fentry, fbase;
-		uint64_t nameoff, pcsp, pcfile, cu, name_at;
 		struct elf_func fn = { 0 };
-		const unsigned char *nul;
+		struct pcln_func pf;
 
-		if (!pcln__word(&t, row, fsize, &entry) ||
-		    !pcln__word(&t, row + fsize, fsize, &funcoff) ||
-		    !pcln__word(&t, row + 2 * fsize, fsize, &end))
-			goto corrupt; /* cannot happen: pcln__init checked the table */
-		/* The _func repeats its entry: a cheap check that funcoff is sane. */
-		fbase = t.functab + funcoff;
-		if (funcoff > t.size || !pcln__word(&t, fbase, esize, &fentry) || fentry != entry ||
-		    end < entry || !pcln__word(&t, fbase + esize + 4 * PCLN_NAMEOFF, 4, &nameoff) ||
-		    !pcln__word(&t, fbase + esize + 4 * PCLN_PCSP, 4, &pcsp) ||
-		    !pcln__word(&t, fbase + esize + 4 * PCLN_PCFILE, 4, &pcfile) ||
-		    !pcln__word(&t, fbase + esize + 4 * PCLN_CUOFFSET, 4, &cu))
+		if (!pcln__func(&t, i, &pf))
 			goto corrupt;
-		name_at = t.funcnames + nameoff;
-		if (!pcln__has(&t, name_at, 1))
-			goto corrupt;
-		nul = memchr(t.p + name_at, '\0', t.size - name_at);
-		if (!nul)
-			goto corrupt;
-		if (t.off32) {
-			entry += t.text_start;
-			end += t.text_start;
-		}
-		if (nul == t.p + name_at || end == entry)
+		if (!*pf.name || pf.end == pf.entry)
 			continue;
-		if (!load_segs__offset(segs, entry, &fn.offset))
+		if (!load_segs__offset(segs, pf.entry, &fn.offset))
 			continue;
-		fn.name = strdup((const char *)t.p + name_at);
+		fn.name = strdup(pf.name);
 		if (!fn.name)
 			goto nomem;
-		fn.addr = entry;
-		fn.size = pcln__code_size(&t, (uint32_t)pcsp, end - entry);
+		fn.addr = pf.entry;
+		fn.size = pcln__code_size(&t, pf.pcsp, pf.end - pf.entry);
 		fn.global = true;
-		src[f->n - base] = (unsigned char)pcln__src(&t, (uint32_t)pcfile, (uint32_t)cu);
+		src[f->n - base] = (unsigned char)pcln__src(&t, pf.pcfile, pf.cu);
 		if (elf_funcs__push(f, cap, &fn)) {
 			free(fn.name);
 			goto nomem;
@@ -552,24 +582,30 @@ static void elf_funcs__sort_unique(struct elf_funcs *f)
 	f->n = out + 1;
 }
 
-static int elf_funcs__read(Elf *elf, struct elf_funcs *out, char *err, size_t errlen)
-{
-	struct load_segs segs = { 0 };
-	Elf_Scn *scn = NULL, *pclntab = NULL;
-	size_t cap = 0, shstrndx;
-	uint64_t text_addr = 0;
-	GElf_Ehdr eh;
-	int ret;
+/* One elf_funcs__read: what it fills, and what one step finds for the next. */
+struct elf_reader {
+	Elf *elf;
+	struct elf_funcs *out;
+	size_t cap; /* of out->v */
+	struct load_segs segs;
+	Elf_Scn *pclntab;   /* Go's function table, if the file has one */
+	uint64_t text_addr; /* where .text starts, 0 if there is none */
+};
 
-	if (elf_kind(elf) != ELF_K_ELF) {
+/* Only ELF64 x86_64 executables and shared objects are read: 0, or -ENOEXEC and why. */
+static int elf_reader__header(struct elf_reader *r, char *err, size_t errlen)
+{
+	GElf_Ehdr eh;
+
+	if (elf_kind(r->elf) != ELF_K_ELF) {
 		errbuf__set(err, errlen, "not an ELF file");
 		return -ENOEXEC;
 	}
-	if (!gelf_getehdr(elf, &eh)) {
+	if (!gelf_getehdr(r->elf, &eh)) {
 		errbuf__set(err, errlen, "bad ELF header: %s", elf_errmsg(-1));
 		return -ENOEXEC;
 	}
-	if (gelf_getclass(elf) != ELFCLASS64 || eh.e_machine != EM_X86_64) {
+	if (gelf_getclass(r->elf) != ELFCLASS64 || eh.e_machine != EM_X86_64) {
 		errbuf__set(err, errlen, "unsupported ELF class/machine (need ELF64 x86_64)");
 		return -ENOEXEC;
 	}
@@ -579,63 +615,92 @@ static int elf_funcs__read(Elf *elf, struct elf_funcs *out, char *err, size_t er
 			eh.e_type);
 		return -ENOEXEC;
 	}
-	out->e_type = eh.e_type;
+	r->out->e_type = eh.e_type;
+	return 0;
+}
 
-	ret = load_segs__read(elf, &segs);
-	if (ret) {
-		errbuf__set(err, errlen, ret == -ENOMEM ? "out of memory" : "bad program headers");
-		goto out;
-	}
-	if (elf_getshdrstrndx(elf, &shstrndx))
+/*
+ * Adds the functions of .symtab and .dynsym, and finds what a Go file
+ * without .symtab is read from instead: .gopclntab, and where .text starts.
+ */
+static int elf_reader__sections(struct elf_reader *r, char *err, size_t errlen)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	int ret;
+
+	if (elf_getshdrstrndx(r->elf, &shstrndx))
 		shstrndx = SHN_UNDEF;
-	while ((scn = elf_nextscn(elf, scn))) {
+	while ((scn = elf_nextscn(r->elf, scn))) {
 		const char *name;
 		GElf_Shdr sh;
 
 		if (!gelf_getshdr(scn, &sh))
 			continue;
-		name = shstrndx != SHN_UNDEF ? elf_strptr(elf, shstrndx, sh.sh_name) : NULL;
+		name = shstrndx != SHN_UNDEF ? elf_strptr(r->elf, shstrndx, sh.sh_name) : NULL;
 		/* Internal linking names it .data.rel.ro.gopclntab in a PIE. */
-		if (name && sh.sh_type == SHT_PROGBITS && !pclntab &&
+		if (name && sh.sh_type == SHT_PROGBITS && !r->pclntab &&
 		    (!strcmp(name, ".gopclntab") || !strcmp(name, ".data.rel.ro.gopclntab")))
-			pclntab = scn;
+			r->pclntab = scn;
 		if (name && !strcmp(name, ".text"))
-			text_addr = sh.sh_addr;
+			r->text_addr = sh.sh_addr;
 		if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)
 			continue;
 		if (sh.sh_type == SHT_SYMTAB)
-			out->has_symtab = true;
+			r->out->has_symtab = true;
 		else
-			out->has_dynsym = true;
-		ret = elf_funcs__add_table(out, &cap, elf, scn, &sh, &segs);
+			r->out->has_dynsym = true;
+		ret = elf_funcs__add_table(r->out, &r->cap, r->elf, scn, &sh, &r->segs);
 		if (ret) {
 			errbuf__set(err, errlen, "out of memory");
-			goto out;
+			return ret;
 		}
 	}
-	if (!out->has_symtab && pclntab) {
-		Elf_Data *d = elf_getdata(pclntab, NULL);
+	return 0;
+}
 
-		if (!d || !d->d_buf) {
-			errbuf__set(err, errlen, "corrupt .gopclntab: cannot read it: %s",
-				    elf_errmsg(-1));
-			ret = -EINVAL;
-			goto out;
-		}
-		ret = elf_funcs__add_pclntab(out, &cap, d->d_buf, d->d_size, text_addr, &segs,
-					     err, errlen);
-		if (ret)
-			goto out;
-		out->from_pclntab = true;
+/* No .symtab: the Go functions of .gopclntab stand in for it. */
+static int elf_reader__pclntab(struct elf_reader *r, char *err, size_t errlen)
+{
+	Elf_Data *d = elf_getdata(r->pclntab, NULL);
+	int ret;
+
+	if (!d || !d->d_buf) {
+		errbuf__set(err, errlen, "corrupt .gopclntab: cannot read it: %s", elf_errmsg(-1));
+		return -EINVAL;
 	}
-	if (!out->has_symtab && !out->has_dynsym && !out->from_pclntab) {
-		errbuf__set(err, errlen, "no symbol tables (.symtab and .dynsym are both missing)");
-		ret = -ENODATA;
+	ret = elf_funcs__add_pclntab(r->out, &r->cap, d->d_buf, d->d_size, r->text_addr, &r->segs,
+				     err, errlen);
+	if (ret)
+		return ret;
+	r->out->from_pclntab = true;
+	return 0;
+}
+
+static int elf_funcs__read(Elf *elf, struct elf_funcs *out, char *err, size_t errlen)
+{
+	struct elf_reader r = { .elf = elf, .out = out };
+	int ret;
+
+	ret = elf_reader__header(&r, err, errlen);
+	if (ret)
+		return ret;
+	ret = load_segs__read(elf, &r.segs);
+	if (ret) {
+		errbuf__set(err, errlen, ret == -ENOMEM ? "out of memory" : "bad program headers");
 		goto out;
 	}
-	elf_funcs__sort_unique(out);
+	ret = elf_reader__sections(&r, err, errlen);
+	if (!ret && !out->has_symtab && r.pclntab)
+		ret = elf_reader__pclntab(&r, err, errlen);
+	if (!ret && !out->has_symtab && !out->has_dynsym && !out->from_pclntab) {
+		errbuf__set(err, errlen, "no symbol tables (.symtab and .dynsym are both missing)");
+		ret = -ENODATA;
+	}
+	if (!ret)
+		elf_funcs__sort_unique(out);
 out:
-	free(segs.v);
+	free(r.segs.v);
 	if (ret)
 		elf_funcs__free(out);
 	return ret;

@@ -281,20 +281,59 @@ static int probe_sites(struct site_table *st, size_t *cap, const struct probe_ta
 	return r;
 }
 
+/* A runtime function goroutines are followed by, and where it is probed. */
+struct runtime_func {
+	const char *func;
+	uint8_t prog;
+	bool rets; /* on each of its RETs (its return), not on its entry */
+};
+
+static const struct runtime_func runtime_funcs[] = {
+	{ "runtime.newproc", SITE_GO_NEWPROC, false },
+	{ "runtime.newproc1", SITE_GO_NEWPROC_RET, true },
+	{ "runtime.goexit1", SITE_GO_GOEXIT, false },
+	{ "runtime.gopanic", SITE_GO_PANIC, false },
+};
+
+/* The sites of runtime function want, f in the Go executable go_path. */
+static int runtime_func_sites(struct site_table *st, size_t *cap, const char *go_path,
+			      const struct runtime_func *want, const struct elf_func *f, char *err,
+			      size_t errlen)
+{
+	struct site s = { .path = go_path, .probe = SITE_NO_PROBE, .prog = want->prog };
+	struct disasm_rets rets = { 0 };
+	uint8_t *code = NULL;
+	char why[256];
+	int r = 0;
+
+	if (!want->rets) {
+		s.offset = f->offset;
+		r = sites__push(st, cap, &s);
+		st->nruntime += !r;
+		return r;
+	}
+	if (!f->size || disasm__read(go_path, f->offset, (size_t)f->size, &code, why, sizeof(why)) ||
+	    disasm__rets(code, (size_t)f->size, f->addr, &rets, why, sizeof(why)) || !rets.n) {
+		free(code);
+		snprintf(err, errlen, "cannot find the RET instructions of %s in %s%s%s", want->func,
+			 go_path, f->size ? ": " : "", f->size ? why : "");
+		disasm_rets__free(&rets);
+		return -1;
+	}
+	free(code);
+	for (size_t k = 0; !r && k < rets.n; k++) {
+		s.offset = f->offset + rets.off[k];
+		r = sites__push(st, cap, &s);
+		st->nruntime += !r;
+	}
+	disasm_rets__free(&rets);
+	return r;
+}
+
 /* The runtime functions goroutines are followed by, found in the Go executable. */
 static int runtime_sites(struct site_table *st, size_t *cap, const char *go_path, char *err,
 			 size_t errlen)
 {
-	static const struct {
-		const char *func;
-		uint8_t prog;
-		bool rets;
-	} want[] = {
-		{ "runtime.newproc", SITE_GO_NEWPROC, false },
-		{ "runtime.newproc1", SITE_GO_NEWPROC_RET, true },
-		{ "runtime.goexit1", SITE_GO_GOEXIT, false },
-		{ "runtime.gopanic", SITE_GO_PANIC, false },
-	};
 	struct elf_funcs fs;
 	char why[256];
 	int r = 0;
@@ -303,47 +342,22 @@ static int runtime_sites(struct site_table *st, size_t *cap, const char *go_path
 		snprintf(err, errlen, "cannot read symbols of %s: %s", go_path, why);
 		return -1;
 	}
-	for (size_t w = 0; !r && w < sizeof(want) / sizeof(want[0]); w++) {
+	for (size_t w = 0; !r && w < sizeof(runtime_funcs) / sizeof(runtime_funcs[0]); w++) {
+		const struct runtime_func *want = &runtime_funcs[w];
 		const struct elf_func *f = NULL;
-		struct site s = { .path = go_path, .probe = SITE_NO_PROBE, .prog = want[w].prog };
-		struct disasm_rets rets = { 0 };
 
 		for (size_t i = 0; i < fs.n && !f; i++)
-			if (strcmp(fs.v[i].name, want[w].func) == 0)
+			if (strcmp(fs.v[i].name, want->func) == 0)
 				f = &fs.v[i];
 		if (!f) {
 			snprintf(err, errlen,
 				 "%s has no %s: goroutines cannot be followed in it (a Go runtime "
 				 "older than 1.17 or newer than spantrace knows)", go_path,
-				 want[w].func);
+				 want->func);
 			r = -1;
 			break;
 		}
-		if (!want[w].rets) {
-			s.offset = f->offset;
-			r = sites__push(st, cap, &s);
-			st->nruntime += !r;
-			continue;
-		}
-		uint8_t *code = NULL;
-
-		if (!f->size || disasm__read(go_path, f->offset, (size_t)f->size, &code, why, sizeof(why)) ||
-		    disasm__rets(code, (size_t)f->size, f->addr, &rets, why, sizeof(why)) ||
-		    !rets.n) {
-			free(code);
-			snprintf(err, errlen, "cannot find the RET instructions of %s in %s%s%s",
-				 want[w].func, go_path, f->size ? ": " : "", f->size ? why : "");
-			disasm_rets__free(&rets);
-			r = -1;
-			break;
-		}
-		free(code);
-		for (size_t k = 0; !r && k < rets.n; k++) {
-			s.offset = f->offset + rets.off[k];
-			r = sites__push(st, cap, &s);
-			st->nruntime += !r;
-		}
-		disasm_rets__free(&rets);
+		r = runtime_func_sites(st, cap, go_path, want, f, err, errlen);
 	}
 	elf_funcs__free(&fs);
 	return r;

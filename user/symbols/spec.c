@@ -148,17 +148,17 @@ int spec__parse(const char *text, struct spec *out, char *err, size_t errlen)
 	return r;
 }
 
-int spec__parse_pair(const char *text, unsigned int pair, struct spec *begin, struct spec *end,
-		     char *err, size_t errlen)
+/*
+ * Where BEGIN[:name=argN]=END splits: *blen is BEGIN's length without the
+ * name, *eq the '=' before END, *name_arg the argument naming the spans (-1
+ * for none). 0, or -EINVAL with the reason.
+ */
+static int spec_pair_split(const char *text, size_t *blen, const char **eq, int *name_arg,
+			   char *err, size_t errlen)
 {
-	const char *m, *after = NULL, *eq;
-	int arg = -1, r;
-	size_t blen;
+	const char *m, *after = NULL;
+	int arg = -1;
 
-	memset(begin, 0, sizeof(*begin));
-	memset(end, 0, sizeof(*end));
-	if (err && errlen)
-		err[0] = '\0';
 	m = text ? spec_find_name(text, &arg, &after) : NULL;
 	if (m && arg < 0)
 		return spec_name_error(text, -1, err, errlen);
@@ -171,26 +171,44 @@ int spec__parse_pair(const char *text, unsigned int pair, struct spec *begin, st
 		return -EINVAL;
 	}
 	/* BEGIN ends at the name modifier, or at the '=' */
-	eq = m ? after : (text ? strchr(text, '=') : NULL);
-	if (!eq || *eq != '=') {
+	*eq = m ? after : (text ? strchr(text, '=') : NULL);
+	if (!*eq || **eq != '=') {
 		errbuf__set(err, errlen,
 			"'%s' is not BEGIN=END: write e.g. --span 'span_begin=span_end', or "
 			"--span 'span_begin:name=arg0=span_end' to name spans from an argument",
 			text ? text : "");
 		return -EINVAL;
 	}
-	blen = (size_t)((m ? m : eq) - text);
-	if (!blen || !eq[1]) {
+	*blen = (size_t)((m ? m : *eq) - text);
+	if (!*blen || !(*eq)[1]) {
 		errbuf__set(err, errlen, "'%s' has an empty %s: write --span 'BEGIN=END'", text,
-			    blen ? "END" : "BEGIN");
+			    *blen ? "END" : "BEGIN");
 		return -EINVAL;
 	}
-	if (strchr(eq + 1, '=')) {
+	if (strchr(*eq + 1, '=')) {
 		errbuf__set(err, errlen,
 			"'%s' has more than one '=': write --span 'BEGIN=END'; a span name comes from "
 			"BEGIN's arguments, as in 'BEGIN:name=arg0=END'", text);
 		return -EINVAL;
 	}
+	*name_arg = m ? arg : -1;
+	return 0;
+}
+
+int spec__parse_pair(const char *text, unsigned int pair, struct spec *begin, struct spec *end,
+		     char *err, size_t errlen)
+{
+	const char *eq;
+	int name_arg, r;
+	size_t blen;
+
+	memset(begin, 0, sizeof(*begin));
+	memset(end, 0, sizeof(*end));
+	if (err && errlen)
+		err[0] = '\0';
+	r = spec_pair_split(text, &blen, &eq, &name_arg, err, errlen);
+	if (r)
+		return r;
 	r = spec_parse_plain(text, text, blen, begin, err, errlen);
 	if (!r)
 		r = spec_parse_plain(text, eq + 1, strlen(eq + 1), end, err, errlen);
@@ -198,7 +216,7 @@ int spec__parse_pair(const char *text, unsigned int pair, struct spec *begin, st
 		spec__free(begin);
 		return r;
 	}
-	begin->name_arg = m ? arg : -1;
+	begin->name_arg = name_arg;
 	end->name_arg = -1;
 	begin->role = SPEC_BEGIN;
 	end->role = SPEC_END;
