@@ -29,11 +29,15 @@ static const struct trace_ops *ops = &chrome_trace_ops;
 /* Writes what the tests below trace, shared so the Python check sees the same document. */
 static void trace__sample(struct trace_writer *w)
 {
+	/* span ids are for formats that link spans to their parents: Chrome nests by time */
 	const struct trace_span normal = {
 		.pid = 100,
 		.tid = 101,
 		.start_ns = 1234567,
 		.dur_ns = 250,
+		.id = 7,
+		.parent_id = 3,
+		.depth = 2,
 		.name = "demo_work",
 		.func = "demo_work",
 		.object = "/usr/bin/demo",

@@ -331,7 +331,8 @@ static void test_exit(void **state)
 
 	assert_true(decoder__record(&f->d, &b, sizeof(b)));
 	exit_rec(f, 3000, 100, 101, 3 << 8, false, "renamed");
-	EXPECT(&f->w, "span 100/101 work 2500+500 func=work object=/bin/t unfinished",
+	EXPECT(&f->w, "span 100/101 work 2500+500 id=1 parent=0 depth=0 "
+		      "func=work object=/bin/t unfinished",
 	       "instant 100/101 3000 thread exit cat=exit code=3");
 	t = tasks__get(f->d.tasks, 101);
 	assert_true(t->exited);

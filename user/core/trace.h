@@ -11,11 +11,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* One finished (or cut-off) span, as a writer receives it. */
+/*
+ * One finished (or cut-off) span, as a writer receives it. Spans of a task
+ * come children first; id and parent_id say how they nest (spantree.h).
+ */
 struct trace_span {
 	uint32_t pid, tid;
 	uint64_t start_ns; /* CLOCK_MONOTONIC */
 	uint64_t dur_ns;
+	uint64_t id;	    /* unique in the trace, from 1 */
+	uint64_t parent_id; /* the span it was called in, on its track; 0 if none */
+	uint32_t depth;	    /* spans open around it on its track when it began */
 	const char *name;   /* display name, e.g. demangled function */
 	const char *func;   /* symbol name, goes to args */
 	const char *object; /* path of the ELF object, goes to args; may be NULL */
