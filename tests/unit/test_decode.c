@@ -248,7 +248,7 @@ static void test_go_spans_on_goroutine_tracks(void **state)
 	gspan(f, ST_REC_GSPAN_BEGIN, 1100, 201, P_OUTER, 7, 64);
 	EXPECT(&f->w, "thread_name 200/1073741824 goroutine 7",
 	       "thread_name 200/1073741825 goroutine 1",
-	       "flow 200/1073741825 -> 200/1073741824 1000 id=1073741824 go");
+	       "flow 200/1073741825 -> 200/1073741824 1000 goroutine");
 	gspan(f, ST_REC_GSPAN_END, 1300, 201, P_OUTER, 7, 64);
 	EXPECT(&f->w, "span 200/1073741824 outer 1100+200 id=1 parent=0 depth=0 "
 		      "func=outer object=/bin/t");
