@@ -19,12 +19,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "formats.h"
 #include "trace.h"
 
 #define HEAD "{\"traceEvents\":["
 #define TAIL "],\"displayTimeUnit\":\"ns\",\"otherData\":{\"producer\":\"spantrace\"}}\n"
 
-static const struct trace_ops *ops = &chrome_trace_ops;
+/* The writer under test, as the table of formats has it (set in main). */
+static const struct trace_ops *ops;
 
 /* Writes what the tests below trace, shared so the Python check sees the same document. */
 static void trace__sample(struct trace_writer *w)
@@ -232,18 +234,15 @@ static void doc__expect(void (*fn)(struct trace_writer *w), const char *want)
 	free(buf);
 }
 
-static void test_ops_table(void **state)
+/* The table of formats has Chrome under its name and extension, and first: the default. */
+static void test_format_entry(void **state)
 {
-	assert_string_equal(ops->name, "chrome");
-	assert_non_null(ops->open);
-	assert_non_null(ops->process_name);
-	assert_non_null(ops->thread_name);
-	assert_non_null(ops->span);
-	assert_non_null(ops->wait);
-	assert_non_null(ops->pipe_write);
-	assert_non_null(ops->instant);
-	assert_non_null(ops->flow);
-	assert_non_null(ops->close);
+	const struct trace_format *f = trace_format__by_name("chrome");
+
+	assert_non_null(f);
+	assert_ptr_equal(f, &trace_formats[0]);
+	assert_string_equal(f->ext, ".json");
+	assert_ptr_equal(trace_format__for_path("trace.json"), f);
 }
 
 static void test_empty_document(void **state)
@@ -730,7 +729,7 @@ static void test_python_parses_document(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ops_table),
+		cmocka_unit_test(test_format_entry),
 		cmocka_unit_test(test_empty_document),
 		cmocka_unit_test(test_full_document),
 		cmocka_unit_test(test_names_escaped),
@@ -749,5 +748,6 @@ int main(void)
 		cmocka_unit_test(test_python_parses_document),
 	};
 
+	ops = trace_format__by_name("chrome")->ops;
 	return cmocka_run_group_tests_name("chrome", tests, NULL, NULL);
 }

@@ -135,7 +135,6 @@ static void capture__instant(struct trace_writer *w, const struct trace_instant 
 }
 
 static const struct trace_ops capture_ops = {
-	.name = "capture",
 	.process_name = capture__process_name,
 	.thread_name = capture__thread_name,
 	.span = capture__span,

@@ -359,8 +359,8 @@ static int chrome__close(struct trace_writer *w)
 	return failed ? -1 : 0;
 }
 
+/* Named in the table of formats (formats.c), its only user. */
 const struct trace_ops chrome_trace_ops = {
-	.name = "chrome",
 	.open = chrome__open,
 	.process_name = chrome__process_name,
 	.thread_name = chrome__thread_name,

@@ -108,8 +108,8 @@ struct trace_flow {
 
 struct trace_writer;
 
+/* A format's writer; formats.c lists one for each format. */
 struct trace_ops {
-	const char *name;
 	/* Starts the document on f. Returns NULL on allocation failure. */
 	struct trace_writer *(*open)(FILE *f);
 	void (*process_name)(struct trace_writer *w, uint32_t pid, const char *name);
@@ -122,7 +122,5 @@ struct trace_ops {
 	/* Ends the document and frees w (not f). Returns 0, or -1 if any write failed. */
 	int (*close)(struct trace_writer *w);
 };
-
-extern const struct trace_ops chrome_trace_ops;
 
 #endif
