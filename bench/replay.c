@@ -13,9 +13,10 @@
  * With --events N the file is replayed again and again, each pass's
  * timestamps shifted by the file's time span (thread ids kept), until N
  * records have been decoded; without it, once. The trace goes to /dev/null,
- * or to FILE with --out, in the format FILE's extension picks as for -o
- * (formats.h: Chrome JSON unless another format's). PROBES, if given, rename the file's probes in index
- * order (or make the table of a file that has none).
+ * or to FILE with --out, in the format FILE's extension picks, as for -o
+ * (formats.h: Chrome JSON unless it is another format's). PROBES, if given,
+ * rename the file's probes in index order (or make the table of a file that
+ * has none).
  *
  * It reads nothing of a live process: the decoder has no live interface
  * (decode.h), so a span name the uprobe could not read keeps its function's

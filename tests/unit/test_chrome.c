@@ -455,9 +455,9 @@ static void test_wait_names(void **state)
 		char *ev = doc__event(write_wait, &wt);
 
 		snprintf(want, sizeof(want),
-			 "{\"name\":\"%s\",\"cat\":\"wait\",\"ph\":\"X\",\"ts\":0.000,\"dur\":0.000,"
-			 "\"pid\":1,\"tid\":2,\"args\":{\"state\":\"%s\",\"killable\":false,"
-			 "\"kstack\":[]}}",
+			 "{\"name\":\"%s\",\"cat\":\"wait\",\"ph\":\"X\",\"ts\":0.000,"
+			 "\"dur\":0.000,\"pid\":1,\"tid\":2,\"args\":{\"state\":\"%s\","
+			 "\"killable\":false,\"kstack\":[]}}",
 			 cases[i].name, cases[i].state);
 		assert_string_equal(ev, want);
 		free(ev);
@@ -543,8 +543,8 @@ static void test_flow_kinds(void **state)
 		unsigned int p = cases[i].to_pid, t = cases[i].to_tid;
 
 		snprintf(want, sizeof(want),
-			 "{\"name\":\"%s\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1.000,\"dur\":0.000,"
-			 "\"pid\":5,\"tid\":6,\"args\":{\"child\":%u}},\n"
+			 "{\"name\":\"%s\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1.000,"
+			 "\"dur\":0.000,\"pid\":5,\"tid\":6,\"args\":{\"child\":%u}},\n"
 			 "{\"name\":\"%s\",\"cat\":\"task\",\"ph\":\"s\",\"id\":%u,\"ts\":1.000,"
 			 "\"pid\":5,\"tid\":6},\n"
 			 "{\"name\":\"start\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1.000,"

@@ -45,8 +45,8 @@ static void capture__thread_name(struct trace_writer *w, uint32_t pid, uint32_t 
 
 static void capture__span(struct trace_writer *w, const struct trace_span *s)
 {
-	capture__line(w,
-		      "span %u/%u %s %llu+%llu id=%llu parent=%llu depth=%u func=%s object=%s%s%s%s%s",
+	capture__line(w, "span %u/%u %s %llu+%llu id=%llu parent=%llu depth=%u func=%s object=%s"
+		      "%s%s%s%s",
 		      s->pid, s->tid, s->name, (unsigned long long)s->start_ns,
 		      (unsigned long long)s->dur_ns, (unsigned long long)s->id,
 		      (unsigned long long)s->parent_id, s->depth, s->func,

@@ -77,7 +77,8 @@ struct trace_pipe_write {
 /* What happened at a point in a task's life. */
 enum trace_instant_kind {
 	TRACE_EXEC,	    /* args: path, comm */
-	TRACE_EXIT,	    /* the process's last thread exited; args: code, or signal and core_dumped */
+	TRACE_EXIT,	    /* the process's last thread exited; args: code, or signal (and
+			       core_dumped) */
 	TRACE_THREAD_EXIT,  /* a thread exited, not the last one; args as TRACE_EXIT */
 	TRACE_FATAL_SIGNAL, /* a signal that will kill it was generated; args: signal, sender_pid,
 			       sender_tid, sender_comm, group */
