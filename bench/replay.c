@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * replay: the loader's span path (record decoding, span tree, Chrome writer,
+ * replay: the loader's span path (record decoding, span tree, trace writer,
  * summary statistics) fed from a record file instead of the ring buffer, to
  * measure it on one core without BPF or root.
  *
@@ -13,8 +13,10 @@
  * With --events N the file is replayed again and again, each pass's
  * timestamps shifted by the file's time span (thread ids kept), until N
  * records have been decoded; without it, once. The trace goes to /dev/null,
- * or to FILE with --out. PROBES, if given, rename the file's probes in index
- * order (or make the table of a file that has none).
+ * or to FILE with --out, in the format FILE's extension picks, as for -o
+ * (formats.h: Chrome JSON unless it is another format's). PROBES, if given,
+ * rename the file's probes in index order (or make the table of a file that
+ * has none).
  *
  * It reads nothing of a live process: the decoder has no live interface
  * (decode.h), so a span name the uprobe could not read keeps its function's
@@ -35,6 +37,7 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "formats.h"
 #include "recfile.h"
 #include "goroutines.h"
 #include "kallsyms.h"
@@ -384,7 +387,8 @@ int main(int argc, char **argv)
 	setvbuf(out, iobuf, _IOFBF, 1 << 20); /* as the loader's */
 
 	/* no .live: nothing is read from any process the file names */
-	r.d = (struct decoder){ .probes = &r.rf.probes, .ops = &chrome_trace_ops,
+	r.d = (struct decoder){ .probes = &r.rf.probes,
+				.ops = trace_format__for_path(out_path)->ops,
 				.target_pid = r.rf.target_pid,
 				.kev = { .ks = ks, .min_wait_ns = min_wait_ns } };
 	r.d.tree = spantree__new(WINDOW_NS, decoder__on_span, decoder__on_task, &r.d);

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "formats.h"
 #include "fuzz.h"
 #include "goroutines.h"
 #include "json_check.h"
@@ -112,6 +113,8 @@ static void on_span(void *ctx, const struct span_out *sp)
 {
 	fuzz__check(sp->end >= sp->start);
 	fuzz__check(sp->probe < probes.n);
+	/* a parent began first, so its id is smaller; a top-level span has none */
+	fuzz__check(sp->id && sp->parent_id < sp->id && !sp->parent_id == !sp->depth);
 	nspans++;
 	nunfinished += sp->unfinished;
 	decoder__on_span(ctx, sp);
@@ -153,7 +156,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	FILE *out = trace_stream();
 	/* no live interface: names are never read from a process, pipe readers are not known */
-	struct decoder d = { .probes = &probes, .ops = &chrome_trace_ops, .target_pid = 100,
+	struct decoder d = { .probes = &probes, .ops = trace_format__by_name("chrome")->ops,
+			     .target_pid = 100,
 			     .kev = { .min_wait_ns = 10000000, .stall_ns = 1000000000 } };
 	const struct spantree_stats *st;
 	uint64_t stop;

@@ -19,21 +19,27 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "formats.h"
 #include "trace.h"
 
 #define HEAD "{\"traceEvents\":["
 #define TAIL "],\"displayTimeUnit\":\"ns\",\"otherData\":{\"producer\":\"spantrace\"}}\n"
 
-static const struct trace_ops *ops = &chrome_trace_ops;
+/* The writer under test, as the table of formats has it (set in main). */
+static const struct trace_ops *ops;
 
 /* Writes what the tests below trace, shared so the Python check sees the same document. */
 static void trace__sample(struct trace_writer *w)
 {
+	/* span ids are for formats that link spans to their parents: Chrome nests by time */
 	const struct trace_span normal = {
 		.pid = 100,
 		.tid = 101,
 		.start_ns = 1234567,
 		.dur_ns = 250,
+		.id = 7,
+		.parent_id = 3,
+		.depth = 2,
 		.name = "demo_work",
 		.func = "demo_work",
 		.object = "/usr/bin/demo",
@@ -54,9 +60,9 @@ static void trace__sample(struct trace_writer *w)
 		.tid = 101,
 		.start_ns = 3000000,
 		.dur_ns = 1500,
-		.name = "uninterruptible: __mutex_lock",
 		.state = "D",
 		.killable = true,
+		.func = "__mutex_lock",
 		.kstack = kstack,
 		.nkstack = 2,
 		.fatal_signal = "SIGKILL",
@@ -89,8 +95,7 @@ static void trace__sample(struct trace_writer *w)
 		.pid = 100,
 		.tid = 102,
 		.ts_ns = 5000000,
-		.name = "exit",
-		.cat = "task",
+		.kind = TRACE_EXIT,
 		.args = exit_args,
 		.nargs = 4,
 	};
@@ -100,8 +105,7 @@ static void trace__sample(struct trace_writer *w)
 		.to_pid = 200,
 		.to_tid = 200,
 		.ts_ns = 4000001,
-		.id = 200,
-		.name = "fork",
+		.kind = TRACE_FORK,
 	};
 
 	ops->process_name(w, 100, "demo");
@@ -141,7 +145,7 @@ static const char sample_doc[] =
 	"\"pid\":200,\"tid\":200,\"args\":{\"parent\":101}},\n"
 	"{\"name\":\"fork\",\"cat\":\"task\",\"ph\":\"f\",\"bp\":\"e\",\"id\":200,"
 	"\"ts\":4000.001,\"pid\":200,\"tid\":200},\n"
-	"{\"name\":\"exit\",\"cat\":\"task\",\"ph\":\"i\",\"s\":\"t\",\"ts\":5000.000,"
+	"{\"name\":\"exit\",\"cat\":\"exit\",\"ph\":\"i\",\"s\":\"t\",\"ts\":5000.000,"
 	"\"pid\":100,\"tid\":102,\"args\":{\"code\":-1,\"signal\":\"SIGSEGV\",\"core\":true,"
 	"\"comm\":null}}\n"
 	TAIL;
@@ -167,8 +171,8 @@ static void trace__nasty(struct trace_writer *w)
 		.tid = 8,
 		.start_ns = 1,
 		.dur_ns = 2,
-		.name = "sleep: \"x\"\n",
 		.state = "S\\",
+		.func = "\"x\"\n",
 		.kstack = kstack,
 		.nkstack = 3,
 		.blocked_reason = "lock \x01",
@@ -180,8 +184,7 @@ static void trace__nasty(struct trace_writer *w)
 		.pid = 7,
 		.tid = 8,
 		.ts_ns = 3,
-		.name = "sig\"nal",
-		.cat = "c\\at",
+		.kind = TRACE_FATAL_SIGNAL,
 		.args = args,
 		.nargs = 1,
 	};
@@ -207,7 +210,7 @@ static const char nasty_doc[] =
 	"\"dur\":0.002,\"pid\":7,\"tid\":8,\"args\":{\"state\":\"S\\\\\",\"killable\":false,"
 	"\"kstack\":[\"f\\\"q\\\\\",\"m\\tmod\xef\xbf\xbd\",\"\"],"
 	"\"blocked_reason\":\"lock \\u0001\"}},\n"
-	"{\"name\":\"sig\\\"nal\",\"cat\":\"c\\\\at\",\"ph\":\"i\",\"s\":\"t\",\"ts\":0.003,"
+	"{\"name\":\"fatal signal\",\"cat\":\"signal\",\"ph\":\"i\",\"s\":\"t\",\"ts\":0.003,"
 	"\"pid\":7,\"tid\":8,\"args\":{\"k\\\"ey\":\"v\\\\al\\r\xef\xbf\xbd\"}}\n"
 	TAIL;
 
@@ -231,18 +234,15 @@ static void doc__expect(void (*fn)(struct trace_writer *w), const char *want)
 	free(buf);
 }
 
-static void test_ops_table(void **state)
+/* The table of formats has Chrome under its name and extension, and first: the default. */
+static void test_format_entry(void **state)
 {
-	assert_string_equal(ops->name, "chrome");
-	assert_non_null(ops->open);
-	assert_non_null(ops->process_name);
-	assert_non_null(ops->thread_name);
-	assert_non_null(ops->span);
-	assert_non_null(ops->wait);
-	assert_non_null(ops->pipe_write);
-	assert_non_null(ops->instant);
-	assert_non_null(ops->flow);
-	assert_non_null(ops->close);
+	const struct trace_format *f = trace_format__by_name("chrome");
+
+	assert_non_null(f);
+	assert_ptr_equal(f, &trace_formats[0]);
+	assert_string_equal(f->ext, ".json");
+	assert_ptr_equal(trace_format__for_path("trace.json"), f);
 }
 
 static void test_empty_document(void **state)
@@ -282,7 +282,7 @@ static void one_wait(struct trace_writer *w)
 {
 	/* no stack, no optional arg: kstack stays, as an empty array */
 	const struct trace_wait wt = {
-		.pid = 1, .tid = 2, .start_ns = 10, .dur_ns = 20, .name = "sleeping", .state = "S",
+		.pid = 1, .tid = 2, .start_ns = 10, .dur_ns = 20, .state = "S",
 	};
 
 	ops->wait(w, &wt);
@@ -292,7 +292,7 @@ static void test_wait_optional_args_omitted(void **state)
 {
 	doc__expect(one_wait,
 		    HEAD "\n"
-		    "{\"name\":\"sleeping\",\"cat\":\"wait\",\"ph\":\"X\",\"ts\":0.010,"
+		    "{\"name\":\"sleep\",\"cat\":\"wait\",\"ph\":\"X\",\"ts\":0.010,"
 		    "\"dur\":0.020,\"pid\":1,\"tid\":2,"
 		    "\"args\":{\"state\":\"S\",\"killable\":false,\"kstack\":[]}}\n"
 		    TAIL);
@@ -321,7 +321,7 @@ static void test_pipe_write_optional_args_omitted(void **state)
 static void one_instant(struct trace_writer *w)
 {
 	const struct trace_instant in = {
-		.pid = 3, .tid = 4, .ts_ns = 1, .name = "exec", .cat = "task",
+		.pid = 3, .tid = 4, .ts_ns = 1, .kind = TRACE_EXEC,
 	};
 
 	ops->instant(w, &in);
@@ -331,7 +331,7 @@ static void test_instant_without_args(void **state)
 {
 	doc__expect(one_instant,
 		    HEAD "\n"
-		    "{\"name\":\"exec\",\"cat\":\"task\",\"ph\":\"i\",\"s\":\"t\",\"ts\":0.001,"
+		    "{\"name\":\"exec\",\"cat\":\"exec\",\"ph\":\"i\",\"s\":\"t\",\"ts\":0.001,"
 		    "\"pid\":3,\"tid\":4,\"args\":{}}\n" TAIL);
 }
 
@@ -351,8 +351,7 @@ static void instant_arg_types(struct trace_writer *w)
 		.pid = 3,
 		.tid = 4,
 		.ts_ns = 1,
-		.name = "fatal signal",
-		.cat = "signal",
+		.kind = TRACE_FATAL_SIGNAL,
 		.args = args,
 		.nargs = sizeof(args) / sizeof(args[0]),
 	};
@@ -374,8 +373,8 @@ static void one_thread_flow(struct trace_writer *w)
 {
 	/* a thread: same process, so only the tids tell the two ends apart */
 	const struct trace_flow fl = {
-		.from_pid = 5, .from_tid = 5, .to_pid = 5, .to_tid = 6, .ts_ns = 0, .id = 6,
-		.name = "thread",
+		.from_pid = 5, .from_tid = 5, .to_pid = 5, .to_tid = 6, .ts_ns = 0,
+		.kind = TRACE_THREAD,
 	};
 
 	ops->flow(w, &fl);
@@ -394,6 +393,171 @@ static void test_flow_binds_to_own_slices(void **state)
 		    "\"pid\":5,\"tid\":6,\"args\":{\"parent\":5}},\n"
 		    "{\"name\":\"thread\",\"cat\":\"task\",\"ph\":\"f\",\"bp\":\"e\",\"id\":6,"
 		    "\"ts\":0.000,\"pid\":5,\"tid\":6}\n" TAIL);
+}
+
+/* --- names, categories and arrow ids: the writer's, from the records' facts ---------- */
+
+/* The document fn(w, arg) makes, from HEAD to TAIL; the caller frees it. */
+static char *doc__of(void (*fn)(struct trace_writer *w, const void *arg), const void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct trace_writer *w;
+
+	assert_non_null(f);
+	w = ops->open(f);
+	assert_non_null(w);
+	fn(w, arg);
+	assert_int_equal(ops->close(w), 0);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+/* The doc's one event line, without HEAD, TAIL and the line breaks; the caller frees it. */
+static char *doc__event(void (*fn)(struct trace_writer *w, const void *arg), const void *arg)
+{
+	char *doc = doc__of(fn, arg);
+	size_t n = strlen(doc);
+
+	assert_true(n > strlen(HEAD "\n" TAIL));
+	assert_memory_equal(doc, HEAD "\n", strlen(HEAD "\n"));
+	assert_string_equal(doc + n - strlen("\n" TAIL), "\n" TAIL);
+	doc[n - strlen("\n" TAIL)] = 0;
+	memmove(doc, doc + strlen(HEAD "\n"), strlen(doc + strlen(HEAD "\n")) + 1);
+	return doc;
+}
+
+static void write_wait(struct trace_writer *w, const void *arg)
+{
+	ops->wait(w, arg);
+}
+
+/* How the task sleeps, from its state letter, then where: the function it waits in. */
+static void test_wait_names(void **state)
+{
+	static char long_func[301];
+	const struct {
+		const char *state, *func, *name;
+	} cases[] = {
+		{ "D", "__mutex_lock", "uninterruptible: __mutex_lock" },
+		{ "D", NULL, "uninterruptible" },
+		{ "S", "do_nanosleep", "sleep: do_nanosleep" },
+		{ "S", NULL, "sleep" },
+		{ "T", "do_signal_stop", "stopped: do_signal_stop" },
+		{ "T", NULL, "stopped" },
+	};
+	char want[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct trace_wait wt = { .pid = 1, .tid = 2, .state = cases[i].state,
+					       .func = cases[i].func };
+		char *ev = doc__event(write_wait, &wt);
+
+		snprintf(want, sizeof(want),
+			 "{\"name\":\"%s\",\"cat\":\"wait\",\"ph\":\"X\",\"ts\":0.000,"
+			 "\"dur\":0.000,\"pid\":1,\"tid\":2,\"args\":{\"state\":\"%s\","
+			 "\"killable\":false,\"kstack\":[]}}",
+			 cases[i].name, cases[i].state);
+		assert_string_equal(ev, want);
+		free(ev);
+	}
+
+	/* a name longer than the writer's buffer is written whole */
+	memset(long_func, 'f', sizeof(long_func) - 1);
+	{
+		const struct trace_wait wt = { .state = "D", .func = long_func };
+		char *ev = doc__event(write_wait, &wt);
+
+		snprintf(want, sizeof(want), "{\"name\":\"uninterruptible: %s\",\"cat\":\"wait\"",
+			 long_func);
+		assert_memory_equal(ev, want, strlen(want));
+		free(ev);
+	}
+}
+
+static void write_instant(struct trace_writer *w, const void *arg)
+{
+	ops->instant(w, arg);
+}
+
+/* Each kind of instant has its name and category; a kind the writer does not know, nothing. */
+static void test_instant_kinds(void **state)
+{
+	static const struct {
+		enum trace_instant_kind kind;
+		const char *name, *cat;
+	} cases[] = {
+		{ TRACE_EXEC, "exec", "exec" },
+		{ TRACE_EXIT, "exit", "exit" },
+		{ TRACE_THREAD_EXIT, "thread exit", "exit" },
+		{ TRACE_FATAL_SIGNAL, "fatal signal", "signal" },
+	};
+	const struct trace_instant unknown = { .kind = (enum trace_instant_kind)99 };
+	char want[256], *doc;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct trace_instant in = { .pid = 1, .tid = 2, .ts_ns = 3,
+						  .kind = cases[i].kind };
+		char *ev = doc__event(write_instant, &in);
+
+		snprintf(want, sizeof(want),
+			 "{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"t\",\"ts\":0.003,"
+			 "\"pid\":1,\"tid\":2,\"args\":{}}",
+			 cases[i].name, cases[i].cat);
+		assert_string_equal(ev, want);
+		free(ev);
+	}
+	doc = doc__of(write_instant, &unknown);
+	assert_string_equal(doc, HEAD "\n" TAIL);
+	free(doc);
+}
+
+static void write_flow(struct trace_writer *w, const void *arg)
+{
+	ops->flow(w, arg);
+}
+
+/* Each kind of task creation names its arrow; the arrow's id is the child's tid. */
+static void test_flow_kinds(void **state)
+{
+	static const struct {
+		enum trace_task_start kind;
+		uint32_t to_pid, to_tid;
+		const char *name;
+	} cases[] = {
+		{ TRACE_FORK, 300, 300, "fork" },
+		{ TRACE_THREAD, 5, 301, "thread" },
+		{ TRACE_GOROUTINE, 5, 0x40000007u, "go" },
+	};
+	const struct trace_flow unknown = { .kind = (enum trace_task_start)99 };
+	char want[1024], *doc;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct trace_flow fl = { .from_pid = 5, .from_tid = 6,
+					       .to_pid = cases[i].to_pid,
+					       .to_tid = cases[i].to_tid, .ts_ns = 1000,
+					       .kind = cases[i].kind };
+		char *ev = doc__event(write_flow, &fl);
+		const char *n = cases[i].name;
+		unsigned int p = cases[i].to_pid, t = cases[i].to_tid;
+
+		snprintf(want, sizeof(want),
+			 "{\"name\":\"%s\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1.000,"
+			 "\"dur\":0.000,\"pid\":5,\"tid\":6,\"args\":{\"child\":%u}},\n"
+			 "{\"name\":\"%s\",\"cat\":\"task\",\"ph\":\"s\",\"id\":%u,\"ts\":1.000,"
+			 "\"pid\":5,\"tid\":6},\n"
+			 "{\"name\":\"start\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1.000,"
+			 "\"dur\":0.000,\"pid\":%u,\"tid\":%u,\"args\":{\"parent\":6}},\n"
+			 "{\"name\":\"%s\",\"cat\":\"task\",\"ph\":\"f\",\"bp\":\"e\",\"id\":%u,"
+			 "\"ts\":1.000,\"pid\":%u,\"tid\":%u}",
+			 n, t, n, t, p, t, n, t, p, t);
+		assert_string_equal(ev, want);
+		free(ev);
+	}
+	doc = doc__of(write_flow, &unknown);
+	assert_string_equal(doc, HEAD "\n" TAIL);
+	free(doc);
 }
 
 static void test_events_stream_out(void **state)
@@ -501,7 +665,7 @@ static const char py_want[] =
 	"{\"bp\": \"e\", \"cat\": \"task\", \"id\": 200, \"name\": \"fork\", \"ph\": \"f\", "
 	"\"pid\": 200, \"tid\": 200, \"ts\": 4000.001}\n"
 	"{\"args\": {\"code\": -1, \"comm\": null, \"core\": true, \"signal\": \"SIGSEGV\"}, "
-	"\"cat\": \"task\", \"name\": \"exit\", \"ph\": \"i\", \"pid\": 100, \"s\": \"t\", "
+	"\"cat\": \"exit\", \"name\": \"exit\", \"ph\": \"i\", \"pid\": 100, \"s\": \"t\", "
 	"\"tid\": 102, \"ts\": 5000.0}\n"
 	"{\"args\": {\"name\": \"a\\\"b\\\\c\"}, \"name\": \"process_name\", \"ph\": \"M\", "
 	"\"pid\": 7, \"tid\": 7}\n"
@@ -515,8 +679,8 @@ static const char py_want[] =
 	"\"kstack\": [\"f\\\"q\\\\\", \"m\\tmod\\ufffd\", \"\"], \"state\": \"S\\\\\"}, "
 	"\"cat\": \"wait\", \"dur\": 0.002, \"name\": \"sleep: \\\"x\\\"\\n\", \"ph\": \"X\", "
 	"\"pid\": 7, \"tid\": 8, \"ts\": 0.001}\n"
-	"{\"args\": {\"k\\\"ey\": \"v\\\\al\\r\\ufffd\"}, \"cat\": \"c\\\\at\", "
-	"\"name\": \"sig\\\"nal\", \"ph\": \"i\", \"pid\": 7, \"s\": \"t\", \"tid\": 8, "
+	"{\"args\": {\"k\\\"ey\": \"v\\\\al\\r\\ufffd\"}, \"cat\": \"signal\", "
+	"\"name\": \"fatal signal\", \"ph\": \"i\", \"pid\": 7, \"s\": \"t\", \"tid\": 8, "
 	"\"ts\": 0.003}\n";
 
 static void both(struct trace_writer *w)
@@ -565,7 +729,7 @@ static void test_python_parses_document(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ops_table),
+		cmocka_unit_test(test_format_entry),
 		cmocka_unit_test(test_empty_document),
 		cmocka_unit_test(test_full_document),
 		cmocka_unit_test(test_names_escaped),
@@ -575,11 +739,15 @@ int main(void)
 		cmocka_unit_test(test_instant_without_args),
 		cmocka_unit_test(test_instant_arg_types),
 		cmocka_unit_test(test_flow_binds_to_own_slices),
+		cmocka_unit_test(test_wait_names),
+		cmocka_unit_test(test_instant_kinds),
+		cmocka_unit_test(test_flow_kinds),
 		cmocka_unit_test(test_events_stream_out),
 		cmocka_unit_test(test_close_reports_read_only_stream),
 		cmocka_unit_test(test_close_reports_full_buffer),
 		cmocka_unit_test(test_python_parses_document),
 	};
 
+	ops = trace_format__by_name("chrome")->ops;
 	return cmocka_run_group_tests_name("chrome", tests, NULL, NULL);
 }

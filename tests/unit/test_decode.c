@@ -149,12 +149,14 @@ static void test_c_spans_nest(void **state)
 	cspan(f, ST_REC_SPAN_BEGIN, 1000, 100, 101, P_OUTER);
 	cspan(f, ST_REC_SPAN_BEGIN, 1100, 100, 101, P_INNER);
 	cspan(f, ST_REC_SPAN_END, 1300, 100, 101, P_INNER);
-	EXPECT(&f->w, "span 100/101 ns::inner() 1100+200 func=_ZN2ns5innerEv object=/bin/t");
+	EXPECT(&f->w, "span 100/101 ns::inner() 1100+200 id=2 parent=1 depth=1 "
+		      "func=_ZN2ns5innerEv object=/bin/t");
 	cspan(f, ST_REC_SPAN_BEGIN, 1400, 100, 101, P_INNER);
 	cspan(f, ST_REC_SPAN_END, 1450, 100, 101, P_INNER);
 	cspan(f, ST_REC_SPAN_END, 1500, 100, 101, P_OUTER);
-	EXPECT(&f->w, "span 100/101 ns::inner() 1400+50 func=_ZN2ns5innerEv object=/bin/t",
-	       "span 100/101 outer 1000+500 func=outer object=/bin/t");
+	EXPECT(&f->w, "span 100/101 ns::inner() 1400+50 id=3 parent=1 depth=1 "
+		      "func=_ZN2ns5innerEv object=/bin/t",
+	       "span 100/101 outer 1000+500 id=1 parent=0 depth=0 func=outer object=/bin/t");
 
 	/* the thread's record named it; its first span put it (and its process) in the trace */
 	t = tasks__get(f->d.tasks, 101);
@@ -178,8 +180,9 @@ static void test_c_span_unfinished(void **state)
 	cspan(f, ST_REC_SPAN_END, 1500, 100, 101, P_OUTER);
 	cspan(f, ST_REC_SPAN_BEGIN, 2000, 100, 101, P_OUTER);
 	spantree__finish(f->d.tree, 2600);
-	EXPECT(&f->w, "span 100/101 outer 1000+500 func=outer object=/bin/t",
-	       "span 100/101 outer 2000+600 func=outer object=/bin/t unfinished");
+	EXPECT(&f->w, "span 100/101 outer 1000+500 id=1 parent=0 depth=0 func=outer object=/bin/t",
+	       "span 100/101 outer 2000+600 id=2 parent=0 depth=0 "
+	       "func=outer object=/bin/t unfinished");
 	m = open_memstream(&buf, &len);
 	assert_non_null(m);
 	stats__print(f->d.stats, m);
@@ -215,9 +218,10 @@ static void test_c_exception(void **state)
 	EXPECT_NOTHING(&f->w);
 	/* __cxa_begin_catch called from outer: its sp is that of outer's callees */
 	spspan(f, ST_REC_UNWIND, 1300, ST_UNWIND_CATCH, 0x7ffd0f00);
-	EXPECT(&f->w, "span 100/101 ns::inner() 1100+200 func=_ZN2ns5innerEv object=/bin/t unwound");
+	EXPECT(&f->w, "span 100/101 ns::inner() 1100+200 id=2 parent=1 depth=1 "
+		      "func=_ZN2ns5innerEv object=/bin/t unwound");
 	spspan(f, ST_REC_SPAN_END, 1400, P_OUTER, 0x7ffd1000);
-	EXPECT(&f->w, "span 100/101 outer 1000+400 func=outer object=/bin/t");
+	EXPECT(&f->w, "span 100/101 outer 1000+400 id=1 parent=0 depth=0 func=outer object=/bin/t");
 	assert_int_equal(f->d.nexceptions, 1);
 	assert_int_equal(spantree__stats(f->d.tree)->exceptions, 1);
 	/* an unknown kind is malformed */
@@ -245,9 +249,10 @@ static void test_go_spans_on_goroutine_tracks(void **state)
 	gspan(f, ST_REC_GSPAN_BEGIN, 1100, 201, P_OUTER, 7, 64);
 	EXPECT(&f->w, "thread_name 200/1073741824 goroutine 7",
 	       "thread_name 200/1073741825 goroutine 1",
-	       "flow 200/1073741825 -> 200/1073741824 1000 id=1073741824 go");
+	       "flow 200/1073741825 -> 200/1073741824 1000 goroutine");
 	gspan(f, ST_REC_GSPAN_END, 1300, 201, P_OUTER, 7, 64);
-	EXPECT(&f->w, "span 200/1073741824 outer 1100+200 func=outer object=/bin/t");
+	EXPECT(&f->w, "span 200/1073741824 outer 1100+200 id=1 parent=0 depth=0 "
+		      "func=outer object=/bin/t");
 
 	/* a goroutine's process is named after its main thread */
 	assert_true(tasks__get(f->d.tasks, 200)->in_trace);
@@ -262,12 +267,14 @@ static void test_go_spans_on_goroutine_tracks(void **state)
 	assert_int_equal(f->d.ngo_panics, 1);
 	EXPECT_NOTHING(&f->w);
 	gspan(f, ST_REC_GSPAN_BEGIN, 1600, 201, P_OUTER, 7, 64);
-	EXPECT(&f->w, "span 200/1073741824 ns::inner() 1400+100 func=_ZN2ns5innerEv object=/bin/t "
+	EXPECT(&f->w, "span 200/1073741824 ns::inner() 1400+100 id=2 parent=0 depth=0 "
+		      "func=_ZN2ns5innerEv object=/bin/t "
 		      "unfinished panicked");
 
 	/* the goroutine ends: what it had open ends there, and it is forgotten */
 	goev(f, ST_REC_GO_EXIT, 1700, 201, 7);
-	EXPECT(&f->w, "span 200/1073741824 outer 1600+100 func=outer object=/bin/t unfinished");
+	EXPECT(&f->w, "span 200/1073741824 outer 1600+100 id=3 parent=0 depth=0 "
+		      "func=outer object=/bin/t unfinished");
 	assert_null(gor__find(f->d.gors, 200, 7));
 	assert_non_null(gor__find(f->d.gors, 200, 1));
 	assert_int_equal(gor__find(f->d.gors, 200, 1)->tid, g1);
@@ -275,7 +282,8 @@ static void test_go_spans_on_goroutine_tracks(void **state)
 	/* goroutine 1 itself: its track is named already, no second arrow */
 	gspan(f, ST_REC_GSPAN_BEGIN, 1800, 201, P_OUTER, 1, 32);
 	gspan(f, ST_REC_GSPAN_END, 1900, 201, P_OUTER, 1, 32);
-	EXPECT(&f->w, "span 200/1073741825 outer 1800+100 func=outer object=/bin/t");
+	EXPECT(&f->w, "span 200/1073741825 outer 1800+100 id=4 parent=0 depth=0 "
+		      "func=outer object=/bin/t");
 	assert_int_equal(f->d.bad_records, 0);
 }
 
@@ -294,7 +302,7 @@ static void test_go_edge_cases(void **state)
 	goev(f, ST_REC_GO_EXIT, 1100, 201, 12345);
 	gspan(f, ST_REC_GSPAN_BEGIN, 1200, 301, P_OUTER, 0, 0);
 	gspan(f, ST_REC_GSPAN_END, 1250, 301, P_OUTER, 0, 0);
-	EXPECT(&f->w, "span 100/301 outer 1200+50 func=outer object=/bin/t");
+	EXPECT(&f->w, "span 100/301 outer 1200+50 id=1 parent=0 depth=0 func=outer object=/bin/t");
 	/* an exit of a goroutine without a track pushes nothing, and forgets it */
 	gocreate(f, 1300, 100, 301, 1, 5);
 	assert_non_null(gor__find(f->d.gors, 100, 5));
@@ -345,14 +353,16 @@ static void test_named_spans(void **state)
 	r = nspan(1000, 100, 101, "request-42");
 	assert_true(decoder__record(&f->d, &r, sizeof(r)));
 	cspan(f, ST_REC_SPAN_END, 1400, 100, 101, P_END);
-	EXPECT(&f->w, "span 100/101 request-42 1000+400 func=span_begin object=/lib/libspan.so");
+	EXPECT(&f->w, "span 100/101 request-42 1000+400 id=1 parent=0 depth=0 "
+		      "func=span_begin object=/lib/libspan.so");
 
 	/* cut by the BPF side */
 	r = nspan(2000, 100, 101, "a-long-name");
 	r.nflags = ST_NAME_F_TRUNCATED;
 	assert_true(decoder__record(&f->d, &r, sizeof(r)));
 	cspan(f, ST_REC_SPAN_END, 2100, 100, 101, P_END);
-	EXPECT(&f->w, "span 100/101 a-long-name 2000+100 func=span_begin object=/lib/libspan.so "
+	EXPECT(&f->w, "span 100/101 a-long-name 2000+100 id=2 parent=0 depth=0 "
+		      "func=span_begin object=/lib/libspan.so "
 		      "truncated");
 
 	/* the uprobe could not read it, and nothing live to ask (replay): the
@@ -362,7 +372,8 @@ static void test_named_spans(void **state)
 	r.ptr = FAKE_ADDR;
 	assert_true(decoder__record(&f->d, &r, sizeof(r)));
 	cspan(f, ST_REC_SPAN_END, 3100, FAKE_PID, 101, P_END);
-	EXPECT(&f->w, "span 4242/101 span_begin 3000+100 func=span_begin object=/lib/libspan.so");
+	EXPECT(&f->w, "span 4242/101 span_begin 3000+100 id=3 parent=0 depth=0 "
+		      "func=span_begin object=/lib/libspan.so");
 	assert_int_equal(f->d.name_faults, 1);
 
 	/* the loader's live interface reads it: a C string (to the NUL), a Go one (4 bytes) */
@@ -376,8 +387,10 @@ static void test_named_spans(void **state)
 	assert_int_equal(mem.last_len, 4);
 	cspan(f, ST_REC_SPAN_END, 4200, FAKE_PID, 101, P_END);
 	cspan(f, ST_REC_SPAN_END, 4300, FAKE_PID, 101, P_END);
-	EXPECT(&f->w, "span 4242/101 read 4100+100 func=span_begin object=/lib/libspan.so",
-	       "span 4242/101 read-from-proc-mem 4000+300 func=span_begin object=/lib/libspan.so "
+	EXPECT(&f->w, "span 4242/101 read 4100+100 id=5 parent=4 depth=1 "
+		      "func=span_begin object=/lib/libspan.so",
+	       "span 4242/101 read-from-proc-mem 4000+300 id=4 parent=0 depth=0 "
+	       "func=span_begin object=/lib/libspan.so "
 	       "truncated");
 	assert_int_equal(f->d.name_faults, 1);
 
@@ -387,7 +400,8 @@ static void test_named_spans(void **state)
 	r.len = 0;
 	assert_true(decoder__record(&f->d, &r, sizeof(r)));
 	cspan(f, ST_REC_SPAN_END, 5100, FAKE_PID, 101, P_END);
-	EXPECT(&f->w, "span 4242/101 span_begin 5000+100 func=span_begin object=/lib/libspan.so");
+	EXPECT(&f->w, "span 4242/101 span_begin 5000+100 id=6 parent=0 depth=0 "
+		      "func=span_begin object=/lib/libspan.so");
 	assert_int_equal(f->d.name_faults, 2);
 	assert_int_equal(mem.calls, 3);
 	/* names are interned: one copy each, whatever the number of spans */

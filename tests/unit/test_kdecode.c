@@ -261,8 +261,8 @@ static void test_fork_and_thread(void **state)
 
 	fork_rec(f, 1000, 100, 100, 200, 200, "child");
 	fork_rec(f, 1100, 100, 100, 100, 101, "parent");
-	EXPECT(&f->w, "flow 100/100 -> 200/200 1000 id=200 fork",
-	       "flow 100/100 -> 100/101 1100 id=101 thread");
+	EXPECT(&f->w, "flow 100/100 -> 200/200 1000 fork",
+	       "flow 100/100 -> 100/101 1100 thread");
 	t = tasks__get(f->d.tasks, 200);
 	assert_non_null(t);
 	assert_int_equal(t->pid, 200);
@@ -274,9 +274,9 @@ static void test_fork_and_thread(void **state)
 
 	/* a child whose tid was an exited task's: a task of its own, named afresh */
 	exit_rec(f, 1200, 200, 200, 0, true, "child");
-	EXPECT(&f->w, "instant 200/200 1200 exit cat=exit code=0");
+	EXPECT(&f->w, "instant 200/200 1200 exit code=0");
 	fork_rec(f, 1300, 100, 100, 200, 200, "again");
-	EXPECT(&f->w, "flow 100/100 -> 200/200 1300 id=200 fork");
+	EXPECT(&f->w, "flow 100/100 -> 200/200 1300 fork");
 	t = tasks__get(f->d.tasks, 200);
 	assert_string_equal(t->comm, "again");
 	assert_false(t->exited);
@@ -291,7 +291,7 @@ static void test_exec(void **state)
 	strcpy(r.filename, "/usr/bin/true");
 	strcpy(r.comm, "true");
 	assert_true(decoder__record(&f->d, &r, sizeof(r)));
-	EXPECT(&f->w, "instant 100/100 2000 exec cat=exec path='/usr/bin/true' comm='true'");
+	EXPECT(&f->w, "instant 100/100 2000 exec path='/usr/bin/true' comm='true'");
 	assert_string_equal(tasks__get(f->d.tasks, 100)->comm, "true");
 
 	/* a thread that execs takes the leader's tid: the thread it was is gone */
@@ -307,7 +307,7 @@ static void test_exec(void **state)
 		char want[512];
 
 		snprintf(want, sizeof(want),
-			 "instant 100/100 2200 exec cat=exec path='%.*s' comm='sixteen-chars-xx'",
+			 "instant 100/100 2200 exec path='%.*s' comm='sixteen-chars-xx'",
 			 ST_PATH_LEN,
 			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -331,16 +331,17 @@ static void test_exit(void **state)
 
 	assert_true(decoder__record(&f->d, &b, sizeof(b)));
 	exit_rec(f, 3000, 100, 101, 3 << 8, false, "renamed");
-	EXPECT(&f->w, "span 100/101 work 2500+500 func=work object=/bin/t unfinished",
-	       "instant 100/101 3000 thread exit cat=exit code=3");
+	EXPECT(&f->w, "span 100/101 work 2500+500 id=1 parent=0 depth=0 "
+		      "func=work object=/bin/t unfinished",
+	       "instant 100/101 3000 thread_exit code=3");
 	t = tasks__get(f->d.tasks, 101);
 	assert_true(t->exited);
 	assert_string_equal(t->comm, "renamed");
 
 	exit_rec(f, 3100, 100, 102, SIGKILL, false, "");
 	exit_rec(f, 3200, 100, 100, SIGSEGV | 0x80, true, "main");
-	EXPECT(&f->w, "instant 100/102 3100 thread exit cat=exit signal='SIGKILL'",
-	       "instant 100/100 3200 exit cat=exit signal='SIGSEGV' core_dumped=1");
+	EXPECT(&f->w, "instant 100/102 3100 thread_exit signal='SIGKILL'",
+	       "instant 100/100 3200 exit signal='SIGSEGV' core_dumped=1");
 	assert_int_equal(f->d.kev.n.exits, 1);
 	assert_int_equal(f->d.kev.n.thread_exits, 2);
 }
@@ -354,14 +355,14 @@ static void test_signal(void **state)
 	fork_rec(f, 1000, 100, 100, 100, 101, "t");
 	f->w.seen = f->w.n;
 	signal_rec(f, 4500 * MS, 100, 100, SIGKILL, true);
-	EXPECT(&f->w, "instant 100/100 4500000000 fatal signal cat=signal signal='SIGKILL' "
+	EXPECT(&f->w, "instant 100/100 4500000000 fatal_signal signal='SIGKILL' "
 		      "sender_pid=1 sender_tid=7 sender_comm='systemd' group=1");
 	assert_int_equal(tasks__get(f->d.tasks, 101)->fatal_sig, SIGKILL);
 	assert_int_equal(f->d.kev.n.signals, 1);
 
 	/* the other thread's wait, which the signal (sent for the process) found it in */
 	wait_rec(f, 101, 5 * SEC, &o);
-	EXPECT(&f->w, "wait 100/101 'uninterruptible: do_nanosleep' 4000000000+1000000000 D "
+	EXPECT(&f->w, "wait 100/101 in=do_nanosleep 4000000000+1000000000 D "
 		      "[" SLEEP_FRAMES "] fatal=SIGKILL");
 
 	/* its exit ends what was pending */
@@ -381,7 +382,7 @@ static void test_wait(void **state)
 	o.pipe_ino = 777;
 	o.flags = ST_WAIT_F_ESTIMATED;
 	wait_rec(f, 101, 5 * SEC, &o);
-	EXPECT(&f->w, "wait 100/101 'uninterruptible: __mutex_lock' 4000000000+1000000000 D "
+	EXPECT(&f->w, "wait 100/101 in=__mutex_lock 4000000000+1000000000 D "
 		      "[" LOCK_FRAMES "] blocked_by=102 reason='holds the pipe lock' estimated",
 	       "  pipe 777");
 	assert_true(tasks__get(f->d.tasks, 101)->in_trace);
@@ -393,9 +394,9 @@ static void test_wait(void **state)
 	 * zero is empty; an end before the start lasts 0 */
 	o = offcpu(100, 7 * SEC, TASK_STOPPED, (const uint64_t[]){ 0, 0xffffffff81004023 }, 2);
 	wait_rec(f, 101, 7 * SEC - 1, &o);
-	EXPECT(&f->w, "wait 100/101 'sleep' 6000000000+20000000 S killable "
+	EXPECT(&f->w, "wait 100/101 in=- 6000000000+20000000 S killable "
 		      "[__schedule+0x628 < schedule+0x23]",
-	       "wait 100/101 'stopped' 7000000000+0 T []");
+	       "wait 100/101 in=- 7000000000+0 T []");
 	assert_int_equal(f->d.kev.n.waits, 3);
 	assert_int_equal(f->d.kev.n.dwaits, 1);
 
@@ -403,7 +404,7 @@ static void test_wait(void **state)
 	o = offcpu(100, 8 * SEC, TASK_INTERRUPTIBLE, sleep_stack, 3);
 	o.nstack = 0xffff;
 	wait_rec(f, 101, 9 * SEC, &o);
-	EXPECT(&f->w, "wait 100/101 'sleep: do_nanosleep' 8000000000+1000000000 S killable "
+	EXPECT(&f->w, "wait 100/101 in=do_nanosleep 8000000000+1000000000 S killable "
 		      "[" SLEEP_FRAMES "]");
 
 	/* without kernel symbols: addresses, the wait named after the first; still
@@ -411,7 +412,7 @@ static void test_wait(void **state)
 	f->d.kev.ks = NULL;
 	o = offcpu(100, 10 * SEC, TASK_INTERRUPTIBLE, sleep_stack, 3);
 	kdecode__wait(&f->d, 101, &o, 11 * SEC, true);
-	EXPECT(&f->w, "wait 100/101 'sleep: 0xffffffff81003628' 10000000000+1000000000 S killable "
+	EXPECT(&f->w, "wait 100/101 in=0xffffffff81003628 10000000000+1000000000 S killable "
 		      "[0xffffffff81003628 < 0xffffffff81004023 < 0xffffffff8100805e] unfinished");
 }
 
@@ -451,7 +452,7 @@ static void test_blockers(void **state)
 		f->fake.reader = cases[i].reader;
 		wait_rec(f, 101, 2 * SEC, &o);
 		snprintf(want, sizeof(want),
-			 "wait 100/101 'sleep: do_nanosleep' 1000000000+1000000000 S killable "
+			 "wait 100/101 in=do_nanosleep 1000000000+1000000000 S killable "
 			 "[" SLEEP_FRAMES "]%s", cases[i].words);
 		assert_int_equal(f->w.n - f->w.seen, 2);
 		assert_string_equal(f->w.lines[f->w.seen], want);
@@ -471,7 +472,7 @@ static void test_blockers(void **state)
 		o.blocker = ST_BLK_PIPE_SPACE;
 		wait_rec(f, 101, 2 * SEC, &o);
 	}
-	EXPECT(&f->w, "wait 100/101 'sleep: do_nanosleep' 1000000000+1000000000 S killable "
+	EXPECT(&f->w, "wait 100/101 in=do_nanosleep 1000000000+1000000000 S killable "
 		      "[" SLEEP_FRAMES "] reason='the pipe is full; its readers are not known "
 		      "here'");
 	assert_int_equal(f->fake.reader_calls, 3);

@@ -66,8 +66,51 @@ static struct rec *rec__new(uint64_t window, bool log_tasks)
 	return r;
 }
 
+static int by_id(const void *a, const void *b)
+{
+	const struct span_out *x = *(const struct span_out *const *)a;
+	const struct span_out *y = *(const struct span_out *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * What every test's spans must show of their ids, checked as each test ends:
+ * ids unique; a span's parent, if delivered, comes after it (children first),
+ * on the same task, one level up, and began no later. (Ends are not compared:
+ * a late END, or a stop before a span began, may end a parent before its child.)
+ */
+static void rec__check_ids(const struct rec *r)
+{
+	const struct span_out **v = calloc(r->n + 1, sizeof(*v));
+	size_t n = 0;
+
+	assert_non_null(v);
+	for (size_t i = 0; i < r->n; i++)
+		if (r->s[i].key != TASK_MARK)
+			v[n++] = &r->s[i];
+	qsort(v, n, sizeof(*v), by_id);
+	for (size_t i = 0; i < n; i++) {
+		const struct span_out *s = v[i], key = { .id = s->parent_id }, *kp = &key;
+		const struct span_out **pp = bsearch(&kp, v, n, sizeof(*v), by_id);
+		const struct span_out *p = pp ? *pp : NULL;
+
+		assert_true(s->id != 0);
+		assert_true((s->parent_id == 0) == (s->depth == 0));
+		if (i && v[i - 1]->id == s->id)
+			fail_msg("two spans with id %llu", (unsigned long long)s->id);
+		if (p && (p < s || p->tid != s->tid || p->pid != s->pid ||
+			  p->depth + 1 != s->depth || p->start > s->start))
+			fail_msg("span %zu (id %llu) and its parent %zu (id %llu) do not nest",
+				 (size_t)(s - r->s), (unsigned long long)s->id,
+				 (size_t)(p - r->s), (unsigned long long)p->id);
+	}
+	free(v);
+}
+
 static void rec__free(struct rec *r)
 {
+	rec__check_ids(r);
 	spantree__free(r->t);
 	free(r->s);
 	free(r);
@@ -1337,6 +1380,179 @@ static void test_depth_c_frames_do_not_restart(void **state)
 	rec__free(r);
 }
 
+/* --- span ids ---------------------------------------------------------------- */
+
+/* Each delivered span's { key, id, parent_id }, in delivery order (task marks skipped). */
+struct want_id {
+	uint32_t key;
+	uint64_t id, parent_id;
+};
+
+static void expect_ids(const struct rec *r, const struct want_id *w, size_t n)
+{
+	size_t i = 0;
+
+	for (size_t j = 0; j < r->n; j++) {
+		const struct span_out *s = &r->s[j];
+
+		if (s->key == TASK_MARK)
+			continue;
+		if (i >= n)
+			fail_msg("span %zu (key %u) not expected", j, s->key);
+		if (s->key != w[i].key || s->id != w[i].id || s->parent_id != w[i].parent_id)
+			fail_msg("span %zu: got key %u id %llu parent %llu, want key %u id %llu "
+				 "parent %llu",
+				 j, s->key, (unsigned long long)s->id,
+				 (unsigned long long)s->parent_id, w[i].key,
+				 (unsigned long long)w[i].id, (unsigned long long)w[i].parent_id);
+		i++;
+	}
+	assert_int_equal(i, n);
+}
+
+#define EXPECT_IDS(r, ...)                                                     \
+	do {                                                                   \
+		static const struct want_id w_[] = { __VA_ARGS__ };            \
+		expect_ids(r, w_, sizeof(w_) / sizeof(w_[0]));                 \
+	} while (0)
+
+/*
+ * Ids count BEGINs as they are released, across tasks; the parent is the
+ * innermost span open on the task when the span began, 0 at the top.
+ */
+static void test_ids_nesting_siblings_tasks(void **state)
+{
+	struct rec *r = rec__new(0, false);
+
+	push(r->t, 10, 10, 1, 1, B);  /* id 1 */
+	push(r->t, 11, 20, 2, 5, B);  /* id 2, another task */
+	push(r->t, 20, 10, 1, 2, B);  /* id 3, in 1 */
+	push(r->t, 21, 20, 2, 6, B);  /* id 4, in 2 */
+	push(r->t, 30, 10, 1, 2, E);
+	push(r->t, 40, 10, 1, 3, B);  /* id 5, in 1: 3's sibling */
+	push(r->t, 50, 10, 1, 4, B);  /* id 6, in 5 */
+	push(r->t, 55, 10, 1, 4, E);
+	push(r->t, 60, 10, 1, 3, E);
+	push(r->t, 61, 20, 2, 6, E);
+	push(r->t, 70, 10, 1, 1, E);
+	push(r->t, 80, 10, 1, 7, B);  /* id 7, top level again */
+	push(r->t, 90, 10, 1, 7, E);
+	spantree__finish(r->t, 100);
+	EXPECT_IDS(r, { 2, 3, 1 }, { 4, 6, 5 }, { 3, 5, 1 }, { 6, 4, 2 }, { 1, 1, 0 },
+		   { 7, 7, 0 }, { 5, 2, 0 });
+	assert_int_equal(r->s[6].tid, 2); /* 5 was open at the stop */
+	assert_true(r->s[6].unfinished);
+	rec__free(r);
+}
+
+/*
+ * The same events in another arrival order within the window: the same ids.
+ * Release is in (ts, arrival) order, and ids follow release, not arrival.
+ */
+static void test_ids_stable_across_arrival_order(void **state)
+{
+	static const struct span_ev ev[] = {
+		{ .ts = 10, .pid = 10, .tid = 1, .key = 1, .kind = B },
+		{ .ts = 12, .pid = 20, .tid = 2, .key = 1, .kind = B },
+		{ .ts = 14, .pid = 10, .tid = 1, .key = 2, .kind = B },
+		{ .ts = 16, .pid = 20, .tid = 2, .key = 2, .kind = B },
+		{ .ts = 18, .pid = 10, .tid = 1, .key = 2, .kind = E },
+		{ .ts = 20, .pid = 20, .tid = 2, .key = 2, .kind = E },
+		{ .ts = 22, .pid = 10, .tid = 1, .key = 3, .kind = B },
+		{ .ts = 24, .pid = 10, .tid = 1, .key = 3, .kind = E },
+		{ .ts = 26, .pid = 10, .tid = 1, .key = 1, .kind = E },
+		{ .ts = 28, .pid = 20, .tid = 2, .key = 1, .kind = E },
+	};
+	/* arrival orders: in order, reversed, and two CPUs' batches */
+	static const size_t order[][10] = {
+		{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 },
+		{ 9, 8, 7, 6, 5, 4, 3, 2, 1, 0 },
+		{ 1, 3, 5, 9, 0, 2, 4, 6, 7, 8 },
+	};
+	struct rec *first = NULL;
+
+	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
+		struct rec *r = rec__new(100, false);
+
+		for (size_t i = 0; i < 10; i++)
+			spantree__push(r->t, &ev[order[o][i]]);
+		spantree__finish(r->t, 100);
+		assert_int_equal(r->n, 5);
+		if (!first) {
+			first = r;
+			EXPECT_IDS(r, { 2, 3, 1 }, { 2, 4, 2 }, { 3, 5, 1 }, { 1, 1, 0 },
+				   { 1, 2, 0 });
+			continue;
+		}
+		for (size_t i = 0; i < r->n; i++) {
+			assert_int_equal(r->s[i].id, first->s[i].id);
+			assert_int_equal(r->s[i].parent_id, first->s[i].parent_id);
+		}
+		rec__free(r);
+	}
+	rec__free(first);
+}
+
+/*
+ * Spans cut off keep the ids they began with: a lost END (closed by its
+ * parent's), frames a panic unwound, a call that started over (one span,
+ * one id), and an exception's unwinding. What begins after a cut gets the
+ * next id and the span still open below as its parent.
+ */
+static void test_ids_after_cuts_and_unwinds(void **state)
+{
+	struct rec *r = rec__new(0, false);
+
+	pushd(r->t, 10, 1, 100, B);  /* id 1 */
+	pushd(r->t, 12, 9, 0, B);    /* id 2, in 1; its END is lost */
+	pushd(r->t, 14, 9, 0, B);    /* id 3, in 2 */
+	pushd(r->t, 16, 9, 0, E);    /* ends 3 */
+	pushd(r->t, 20, 2, G | 200, B);  /* id 4, in 2 */
+	pushd(r->t, 25, 2, G | 200, B);  /* the same goroutine call starting over: still 4 */
+	pushd(r->t, 30, 0, 0, P);
+	pushd(r->t, 40, 3, G | 200, B);  /* id 5: 4 was unwound by the panic, 2 still open */
+	pushd(r->t, 45, 3, G | 200, E);
+	pushd(r->t, 50, 1, 100, E);  /* cuts 2, ends 1 */
+	pushd(r->t, 60, 5, 100, B);  /* id 6, top level */
+	pushd(r->t, 62, 6, 200, B);  /* id 7, in 6 */
+	pushd(r->t, 64, 0, 0, SPAN_EV_THROW);
+	pushd(r->t, 66, 0, 192, SPAN_EV_CATCH); /* caught in 6: 7 is unwound */
+	pushd(r->t, 68, 7, 200, B);  /* id 8, in 6 */
+	pushd(r->t, 69, 7, 200, E);
+	pushd(r->t, 70, 5, 100, E);
+	spantree__finish(r->t, 100);
+	EXPECT_IDS(r, { 9, 3, 2 }, { 2, 4, 2 }, { 3, 5, 2 }, { 9, 2, 1 }, { 1, 1, 0 },
+		   { 6, 7, 6 }, { 7, 8, 6 }, { 5, 6, 0 });
+	assert_true(r->s[1].panicked);
+	assert_true(r->s[3].unfinished);
+	assert_true(r->s[5].unwound);
+	assert_int_equal(spantree__stats(r->t)->reentries, 1);
+	rec__free(r);
+}
+
+/*
+ * A tid reused by another process, and after an exit: spans of the new task
+ * are top-level (parent 0), never children of what the old one left open,
+ * and ids go on counting.
+ */
+static void test_ids_tid_reuse(void **state)
+{
+	struct rec *r = rec__new(0, false);
+
+	push(r->t, 10, 10, 1, 1, B);  /* id 1 */
+	push(r->t, 20, 10, 1, 2, B);  /* id 2, in 1 */
+	push(r->t, 30, 70, 1, 3, B);  /* another process, same tid: 2 and 1 end; id 3 */
+	push(r->t, 40, 70, 1, 4, B);  /* id 4, in 3 */
+	push(r->t, 50, 70, 1, 0, X);  /* ends 4 and 3 */
+	push(r->t, 60, 70, 1, 5, B);  /* the tid again after its exit: id 5, top level */
+	push(r->t, 70, 70, 1, 5, E);
+	spantree__finish(r->t, 100);
+	EXPECT_IDS(r, { 2, 2, 1 }, { 1, 1, 0 }, { 4, 4, 3 }, { 3, 3, 0 }, { 5, 5, 0 });
+	assert_int_equal(r->s[0].pid, 10);
+	assert_int_equal(r->s[2].pid, 70);
+	rec__free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1369,6 +1585,10 @@ int main(void)
 		cmocka_unit_test(test_depth_kinds_apart),
 		cmocka_unit_test(test_exception_unwinds),
 		cmocka_unit_test(test_depth_c_frames_do_not_restart),
+		cmocka_unit_test(test_ids_nesting_siblings_tasks),
+		cmocka_unit_test(test_ids_stable_across_arrival_order),
+		cmocka_unit_test(test_ids_after_cuts_and_unwinds),
+		cmocka_unit_test(test_ids_tid_reuse),
 		cmocka_unit_test(test_long_run_large_window),
 		cmocka_unit_test(test_exit_closes_open_spans),
 		cmocka_unit_test(test_exit_without_spans),

@@ -45,18 +45,24 @@ static void capture__thread_name(struct trace_writer *w, uint32_t pid, uint32_t 
 
 static void capture__span(struct trace_writer *w, const struct trace_span *s)
 {
-	capture__line(w, "span %u/%u %s %llu+%llu func=%s object=%s%s%s%s%s", s->pid, s->tid,
-		      s->name, (unsigned long long)s->start_ns, (unsigned long long)s->dur_ns,
-		      s->func, s->object ? s->object : "-", s->unfinished ? " unfinished" : "",
+	capture__line(w, "span %u/%u %s %llu+%llu id=%llu parent=%llu depth=%u func=%s object=%s"
+		      "%s%s%s%s",
+		      s->pid, s->tid, s->name, (unsigned long long)s->start_ns,
+		      (unsigned long long)s->dur_ns, (unsigned long long)s->id,
+		      (unsigned long long)s->parent_id, s->depth, s->func,
+		      s->object ? s->object : "-", s->unfinished ? " unfinished" : "",
 		      s->panicked ? " panicked" : "", s->truncated ? " truncated" : "",
 		      s->unwound ? " unwound" : "");
 }
 
 static void capture__flow(struct trace_writer *w, const struct trace_flow *fl)
 {
-	capture__line(w, "flow %u/%u -> %u/%u %llu id=%llu %s", fl->from_pid, fl->from_tid,
-		      fl->to_pid, fl->to_tid, (unsigned long long)fl->ts_ns,
-		      (unsigned long long)fl->id, fl->name);
+	static const char *const kinds[] = { [TRACE_FORK] = "fork", [TRACE_THREAD] = "thread",
+					     [TRACE_GOROUTINE] = "goroutine" };
+
+	assert_true((size_t)fl->kind < sizeof(kinds) / sizeof(kinds[0]));
+	capture__line(w, "flow %u/%u -> %u/%u %llu %s", fl->from_pid, fl->from_tid, fl->to_pid,
+		      fl->to_tid, (unsigned long long)fl->ts_ns, kinds[fl->kind]);
 }
 
 /* " blocked_by=N" and " reason='...'" when set. */
@@ -78,8 +84,9 @@ static void capture__wait(struct trace_writer *w, const struct trace_wait *wt)
 		at += (size_t)snprintf(stack + at, sizeof(stack) - at, "%s%s", i ? " < " : "",
 				       wt->kstack[i]);
 	capture__blocker(blk, sizeof(blk), wt->blocked_by, wt->blocked_reason);
-	capture__line(w, "wait %u/%u '%s' %llu+%llu %s%s [%s]%s%s%s%s%s", wt->pid, wt->tid,
-		      wt->name, (unsigned long long)wt->start_ns, (unsigned long long)wt->dur_ns,
+	capture__line(w, "wait %u/%u in=%s %llu+%llu %s%s [%s]%s%s%s%s%s", wt->pid, wt->tid,
+		      wt->func ? wt->func : "-", (unsigned long long)wt->start_ns,
+		      (unsigned long long)wt->dur_ns,
 		      wt->state, wt->killable ? " killable" : "", stack,
 		      wt->fatal_signal ? " fatal=" : "", wt->fatal_signal ? wt->fatal_signal : "",
 		      blk, wt->start_estimated ? " estimated" : "",
@@ -102,8 +109,16 @@ static void capture__pipe_write(struct trace_writer *w, const struct trace_pipe_
 
 static void capture__instant(struct trace_writer *w, const struct trace_instant *in)
 {
+	static const char *const kinds[] = {
+		[TRACE_EXEC] = "exec",
+		[TRACE_EXIT] = "exit",
+		[TRACE_THREAD_EXIT] = "thread_exit",
+		[TRACE_FATAL_SIGNAL] = "fatal_signal",
+	};
 	char args[512] = "";
 	size_t at = 0;
+
+	assert_true((size_t)in->kind < sizeof(kinds) / sizeof(kinds[0]));
 
 	for (size_t i = 0; i < in->nargs; i++) {
 		const struct trace_arg *a = &in->args[i];
@@ -115,12 +130,11 @@ static void capture__instant(struct trace_writer *w, const struct trace_instant 
 			at += (size_t)snprintf(args + at, sizeof(args) - at, " %s=%lld", a->key,
 					       (long long)a->i);
 	}
-	capture__line(w, "instant %u/%u %llu %s cat=%s%s", in->pid, in->tid,
-		      (unsigned long long)in->ts_ns, in->name, in->cat, args);
+	capture__line(w, "instant %u/%u %llu %s%s", in->pid, in->tid,
+		      (unsigned long long)in->ts_ns, kinds[in->kind], args);
 }
 
 static const struct trace_ops capture_ops = {
-	.name = "capture",
 	.process_name = capture__process_name,
 	.thread_name = capture__thread_name,
 	.span = capture__span,

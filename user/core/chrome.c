@@ -15,12 +15,14 @@
  * Kernel events share the tasks' tracks: off-CPU waits and pipe writes are
  * "X" slices too (cat "wait" and "pipe"), exits and signals thread-scoped
  * instants ("i"), and a fork is a flow arrow ("s" to "f") between two
- * zero-length slices, one on each task's track.
+ * zero-length slices, one on each task's track. Names, categories and the
+ * arrows' ids are made here, from the facts the records carry (trace.h).
  *
  * Each event reaches the stream whole, in one write, when its call returns:
  * the JSON writer holds its output until then (a stdio call per value was
  * most of the cost of a span).
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "json.h"
@@ -150,13 +152,33 @@ static void chrome__span(struct trace_writer *w, const struct trace_span *s)
 	jw__release(jw);
 }
 
+/*
+ * A wait's name: how the task sleeps, and where, e.g. "uninterruptible:
+ * __mutex_lock". In buf if it fits, else in memory the caller frees.
+ */
+static char *chrome__wait_name(const struct trace_wait *wt, char *buf, size_t len)
+{
+	const char *how = wt->state[0] == 'D' ? "uninterruptible" :
+			  wt->state[0] == 'S' ? "sleep" :
+						"stopped";
+	const char *sep = wt->func ? ": " : "", *func = wt->func ? wt->func : "";
+	int n = snprintf(buf, len, "%s%s%s", how, sep, func);
+	char *big;
+
+	if (n < 0 || (size_t)n < len || !(big = malloc((size_t)n + 1)))
+		return buf; /* out of memory: cut */
+	snprintf(big, (size_t)n + 1, "%s%s%s", how, sep, func);
+	return big;
+}
+
 static void chrome__wait(struct trace_writer *w, const struct trace_wait *wt)
 {
 	struct jw *jw = &w->jw;
+	char buf[128], *name = chrome__wait_name(wt, buf, sizeof(buf));
 	size_t i;
 
 	jw__hold(jw);
-	chrome__complete_begin(jw, wt->name, "wait", wt->start_ns, wt->dur_ns, wt->pid, wt->tid);
+	chrome__complete_begin(jw, name, "wait", wt->start_ns, wt->dur_ns, wt->pid, wt->tid);
 	jw__key(jw, "args");
 	jw__obj_begin(jw);
 	jw__key(jw, "state");
@@ -178,6 +200,8 @@ static void chrome__wait(struct trace_writer *w, const struct trace_wait *wt)
 	jw__obj_end(jw);
 	jw__obj_end(jw);
 	jw__release(jw);
+	if (name != buf)
+		free(name);
 }
 
 static void chrome__pipe_write(struct trace_writer *w, const struct trace_pipe_write *pw)
@@ -204,13 +228,26 @@ static void chrome__pipe_write(struct trace_writer *w, const struct trace_pipe_w
 	jw__release(jw);
 }
 
+/* Each kind of instant's name and category. */
+static const struct {
+	const char *name, *cat;
+} chrome__instants[] = {
+	[TRACE_EXEC] = { "exec", "exec" },
+	[TRACE_EXIT] = { "exit", "exit" },
+	[TRACE_THREAD_EXIT] = { "thread exit", "exit" },
+	[TRACE_FATAL_SIGNAL] = { "fatal signal", "signal" },
+};
+
 static void chrome__instant(struct trace_writer *w, const struct trace_instant *in)
 {
 	struct jw *jw = &w->jw;
 	size_t i;
 
+	if ((size_t)in->kind >= sizeof(chrome__instants) / sizeof(chrome__instants[0]))
+		return; /* none the decoder makes */
 	jw__hold(jw);
-	chrome__event_begin(jw, in->name, in->cat, "i");
+	chrome__event_begin(jw, chrome__instants[in->kind].name, chrome__instants[in->kind].cat,
+			    "i");
 	/* thread scope: a mark on the task's own track, not a line across the process */
 	jw__key(jw, "s");
 	jw__str(jw, "t");
@@ -256,12 +293,13 @@ static void chrome__instant(struct trace_writer *w, const struct trace_instant *
  * the topmost one. DevTools pairs a flow event with the slice of equal cat,
  * pid, tid and ts, which this slice is too.
  */
-static void chrome__flow_end_point(struct jw *jw, const struct trace_flow *fl, bool start)
+static void chrome__flow_end_point(struct jw *jw, const struct trace_flow *fl, const char *name,
+				   bool start)
 {
 	uint32_t pid = start ? fl->from_pid : fl->to_pid;
 	uint32_t tid = start ? fl->from_tid : fl->to_tid;
 
-	chrome__complete_begin(jw, start ? fl->name : "start", "task", fl->ts_ns, 0, pid, tid);
+	chrome__complete_begin(jw, start ? name : "start", "task", fl->ts_ns, 0, pid, tid);
 	jw__key(jw, "args");
 	jw__obj_begin(jw);
 	jw__key(jw, start ? "child" : "parent");
@@ -269,13 +307,14 @@ static void chrome__flow_end_point(struct jw *jw, const struct trace_flow *fl, b
 	jw__obj_end(jw);
 	jw__obj_end(jw);
 
-	chrome__event_begin(jw, fl->name, "task", start ? "s" : "f");
+	chrome__event_begin(jw, name, "task", start ? "s" : "f");
 	if (!start) {
 		jw__key(jw, "bp");
 		jw__str(jw, "e");
 	}
+	/* the child's tid (a goroutine's track id) names the arrow: no two live tasks share it */
 	jw__key(jw, "id");
-	jw__u64(jw, fl->id);
+	jw__u64(jw, fl->to_tid);
 	jw__key(jw, "ts");
 	jw__ns_as_us(jw, fl->ts_ns);
 	chrome__ids(jw, pid, tid);
@@ -284,9 +323,17 @@ static void chrome__flow_end_point(struct jw *jw, const struct trace_flow *fl, b
 
 static void chrome__flow(struct trace_writer *w, const struct trace_flow *fl)
 {
+	static const char *const names[] = {
+		[TRACE_FORK] = "fork",
+		[TRACE_THREAD] = "thread",
+		[TRACE_GOROUTINE] = "go",
+	};
+
+	if ((size_t)fl->kind >= sizeof(names) / sizeof(names[0]))
+		return; /* none the decoder makes */
 	jw__hold(&w->jw);
-	chrome__flow_end_point(&w->jw, fl, true);
-	chrome__flow_end_point(&w->jw, fl, false);
+	chrome__flow_end_point(&w->jw, fl, names[fl->kind], true);
+	chrome__flow_end_point(&w->jw, fl, names[fl->kind], false);
 	jw__release(&w->jw);
 }
 
@@ -312,8 +359,8 @@ static int chrome__close(struct trace_writer *w)
 	return failed ? -1 : 0;
 }
 
+/* Named in the table of formats (formats.c), its only user. */
 const struct trace_ops chrome_trace_ops = {
-	.name = "chrome",
 	.open = chrome__open,
 	.process_name = chrome__process_name,
 	.thread_name = chrome__thread_name,

@@ -58,6 +58,9 @@ void decoder__on_span(void *ctx, const struct span_out *sp)
 		.tid = sp->tid,
 		.start_ns = sp->start,
 		.dur_ns = sp->end - sp->start,
+		.id = sp->id,
+		.parent_id = sp->parent_id,
+		.depth = sp->depth,
 		.name = name ? name : p->name,
 		.func = p->func,
 		.object = p->object,
@@ -126,7 +129,7 @@ static uint32_t gor_span_track(struct decoder *d, uint32_t pid, uint64_t goid)
 	ptid = gor_track(d, pid, parent);
 	if (tid && ptid) {
 		struct trace_flow fl = { .from_pid = pid, .from_tid = ptid, .to_pid = pid,
-					 .to_tid = tid, .ts_ns = ts, .id = tid, .name = "go" };
+					 .to_tid = tid, .ts_ns = ts, .kind = TRACE_GOROUTINE };
 
 		d->ops->flow(d->w, &fl);
 	}

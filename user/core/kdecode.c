@@ -138,20 +138,15 @@ static void blocker_words(struct decoder *d, uint8_t kind, uint32_t by, uint64_t
 
 /* --- waits and pipe writes ----------------------------------------------------- */
 
-static void wait_name(const struct kstack *ks, uint32_t state, char *buf, size_t len)
+/* The function a task waits in, below the scheduler's own, into buf; NULL if none. */
+static const char *wait_func(const struct kstack *ks, char *buf, size_t len)
 {
 	size_t w = stall__wait_frame(ks->v, ks->n);
-	const char *what = stall__uninterruptible(state) ? "uninterruptible" :
-			   *stall__state(state) == 'S'	  ? "sleep" :
-							    "stopped";
-	char fn[FRAME_LEN];
 
-	if (w == ks->n) {
-		snprintf(buf, len, "%s", what);
-		return;
-	}
-	stall__func(ks->v[w], fn, sizeof(fn));
-	snprintf(buf, len, "%s: %s", what, fn);
+	if (w == ks->n)
+		return NULL;
+	stall__func(ks->v[w], buf, len);
+	return buf;
 }
 
 void kdecode__wait(struct decoder *d, uint32_t tid, const struct st_offcpu *o, uint64_t end,
@@ -161,13 +156,12 @@ void kdecode__wait(struct decoder *d, uint32_t tid, const struct st_offcpu *o, u
 	struct kstack *ks = malloc(sizeof(*ks));
 	struct task *t = tasks__touch(d->tasks, o->pid, tid);
 	struct blocker_words b;
-	char name[160], sig[32];
+	char func[FRAME_LEN], sig[32];
 	struct trace_wait wt = {
 		.pid = o->pid,
 		.tid = tid,
 		.start_ns = o->start,
 		.dur_ns = end > o->start ? end - o->start : 0,
-		.name = name,
 		.state = stall__state(o->state),
 		.killable = stall__killable(o->state),
 		.pipe_ino = o->pipe_ino,
@@ -178,7 +172,7 @@ void kdecode__wait(struct decoder *d, uint32_t tid, const struct st_offcpu *o, u
 	if (!ks)
 		return;
 	kstack__fill(k, ks, (const uint64_t *)o->stack, o->nstack);
-	wait_name(ks, o->state, name, sizeof(name));
+	wt.func = wait_func(ks, func, sizeof(func));
 	wt.kstack = ks->v;
 	wt.nkstack = ks->n;
 	if (t && t->fatal_sig && t->fatal_ts <= end)
@@ -251,11 +245,11 @@ void kdecode__pipe_write(struct decoder *d, uint32_t tid, const struct st_pwrite
 
 /* --- the process tree and signals ---------------------------------------------- */
 
-static void instant(struct decoder *d, uint32_t pid, uint32_t tid, uint64_t ts, const char *name,
-		    const char *cat, const struct trace_arg *args, size_t nargs)
+static void instant(struct decoder *d, uint32_t pid, uint32_t tid, uint64_t ts,
+		    enum trace_instant_kind kind, const struct trace_arg *args, size_t nargs)
 {
-	struct trace_instant in = { .pid = pid, .tid = tid, .ts_ns = ts, .name = name,
-				    .cat = cat, .args = args, .nargs = nargs };
+	struct trace_instant in = { .pid = pid, .tid = tid, .ts_ns = ts, .kind = kind,
+				    .args = args, .nargs = nargs };
 
 	d->ops->instant(d->w, &in);
 }
@@ -273,8 +267,8 @@ static void on_fork_rec(struct decoder *d, const struct st_fork *r)
 		tasks__set_comm(t, r->comm);
 	fl = (struct trace_flow){ .from_pid = r->pid, .from_tid = h->tid,
 				  .to_pid = r->child_pid, .to_tid = r->child_tid,
-				  .ts_ns = h->ts, .id = r->child_tid,
-				  .name = r->child_pid == r->pid ? "thread" : "fork" };
+				  .ts_ns = h->ts,
+				  .kind = r->child_pid == r->pid ? TRACE_THREAD : TRACE_FORK };
 	d->ops->flow(d->w, &fl);
 	if (r->child_pid == r->pid)
 		d->kev.n.threads++;
@@ -300,7 +294,7 @@ static void on_exec_rec(struct decoder *d, const struct st_exec *r)
 		tasks__set_comm(t, comm);
 	a[0] = (struct trace_arg){ .key = "path", .type = TA_STR, .s = file };
 	a[1] = (struct trace_arg){ .key = "comm", .type = TA_STR, .s = comm };
-	instant(d, r->pid, h->tid, h->ts, "exec", "exec", a, 2);
+	instant(d, r->pid, h->tid, h->ts, TRACE_EXEC, a, 2);
 	d->kev.n.execs++;
 }
 
@@ -330,7 +324,7 @@ static void on_exit_rec(struct decoder *d, const struct st_exit *r)
 		a[na++] = (struct trace_arg){ .key = "code", .type = TA_INT,
 					      .i = WEXITSTATUS(r->code) };
 	}
-	instant(d, r->pid, r->hdr.tid, r->hdr.ts, r->group_dead ? "exit" : "thread exit", "exit", a,
+	instant(d, r->pid, r->hdr.tid, r->hdr.ts, r->group_dead ? TRACE_EXIT : TRACE_THREAD_EXIT, a,
 		na);
 	if (r->group_dead && r->pid == d->kev.root_pid) {
 		d->kev.root_ended = true;
@@ -357,7 +351,7 @@ static void on_signal_rec(struct decoder *d, const struct st_signal *r)
 	a[2] = (struct trace_arg){ .key = "sender_tid", .type = TA_INT, .i = r->sender_tid };
 	a[3] = (struct trace_arg){ .key = "sender_comm", .type = TA_STR, .s = comm };
 	a[4] = (struct trace_arg){ .key = "group", .type = TA_BOOL, .i = r->group != 0 };
-	instant(d, r->pid, r->hdr.tid, r->hdr.ts, "fatal signal", "signal", a, 5);
+	instant(d, r->pid, r->hdr.tid, r->hdr.ts, TRACE_FATAL_SIGNAL, a, 5);
 	d->kev.n.signals++;
 }
 

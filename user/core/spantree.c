@@ -49,9 +49,11 @@ struct buf_ev {
 	uint8_t kind;
 };
 
+/* Its parent's id is not kept: the parent is the open span below it on the stack. */
 struct open_span {
 	uint64_t start;
 	uint64_t sdepth;
+	uint64_t id;
 	uint32_t key, probe, name;
 };
 
@@ -69,6 +71,7 @@ struct spantree {
 	uint64_t window_ns;
 	uint64_t newest; /* newest ts pushed */
 	uint64_t seq;
+	uint64_t last_id; /* of the last span begun */
 
 	/* In-order arrivals: a ring, sorted by construction. cap is 0 or a power of two. */
 	struct buf_ev *fifo;
@@ -354,6 +357,8 @@ static void spantree__deliver(struct spantree *t, const struct task *k, uint32_t
 		.probe = o->probe,
 		.name = o->name,
 		.depth = depth,
+		.id = o->id,
+		.parent_id = depth ? k->stack[depth - 1].id : 0,
 		.start = o->start,
 		/* A late END may predate its BEGIN: never emit a negative duration. */
 		.end = end < o->start ? o->start : end,
@@ -470,6 +475,7 @@ static void spantree__begin(struct spantree *t, struct task *k, const struct buf
 	o->probe = e->probe;
 	o->name = e->name;
 	o->sdepth = e->sdepth;
+	o->id = ++t->last_id;
 	if (k->depth > t->stats.max_depth)
 		t->stats.max_depth = k->depth;
 }

@@ -82,10 +82,19 @@ struct span_ev {
 	uint8_t kind;	 /* enum span_ev_kind */
 };
 
+/*
+ * Span ids are given as BEGINs are released, counting from 1: unique in the
+ * tree's life, and the same for the same events whatever the timing of their
+ * arrival within the window. A span's parent is the innermost span open on
+ * its task when it began; as spans nest exactly, that span is still open
+ * when it ends, and ends after it.
+ */
 struct span_out {
 	uint32_t pid, tid;
 	uint32_t key, probe, name; /* as in the BEGIN */
 	uint32_t depth;		   /* 0 for a top-level span of its task */
+	uint64_t id;
+	uint64_t parent_id; /* 0 for a top-level span of its task */
 	uint64_t start, end;
 	bool unfinished;
 	bool panicked; /* unwound by a panic: ends at the panic */

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Trace output formats behind one table of callbacks. The loader only talks
- * to struct trace_ops; Chrome Trace Event JSON (user/core/chrome.c) is the first
- * implementation. Writers stream: nothing is kept per event.
+ * Trace output formats behind one table of callbacks, struct trace_ops. The
+ * records handed to a writer carry facts (a wait's state letter and the
+ * kernel function it waits in, the kind of an instant, the task a fork
+ * created); how they look in the output (names, categories, colours, ids
+ * for arrows) is the writer's choice. Writers stream: nothing is kept per
+ * event. The formats there are, and how one is picked, are in formats.h.
  */
 #ifndef SPANTRACE_TRACE_H
 #define SPANTRACE_TRACE_H
@@ -11,11 +14,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* One finished (or cut-off) span, as a writer receives it. */
+/*
+ * One finished (or cut-off) span, as a writer receives it. Spans of a task
+ * come children first; id and parent_id say how they nest (spantree.h).
+ */
 struct trace_span {
 	uint32_t pid, tid;
 	uint64_t start_ns; /* CLOCK_MONOTONIC */
 	uint64_t dur_ns;
+	uint64_t id;	    /* unique in the trace, from 1 */
+	uint64_t parent_id; /* the span it was called in, on its track; 0 if none */
+	uint32_t depth;	    /* spans open around it on its track when it began */
 	const char *name;   /* display name, e.g. demangled function */
 	const char *func;   /* symbol name, goes to args */
 	const char *object; /* path of the ELF object, goes to args; may be NULL */
@@ -34,17 +43,14 @@ struct trace_arg {
 	int64_t i;     /* TA_INT, TA_BOOL (0/1) */
 };
 
-/*
- * One off-CPU wait of a task: a slice on the waiting thread's track, in
- * category "wait". args: state, killable, kstack (array, innermost first),
- * then the optional ones below when set.
- */
+/* One off-CPU wait of a task, on the waiting thread's track. */
 struct trace_wait {
 	uint32_t pid, tid;
 	uint64_t start_ns, dur_ns;
-	const char *name;	     /* slice name, e.g. "uninterruptible: __mutex_lock" */
-	const char *state;	     /* "D", "S", ... */
+	const char *state;	     /* "D" (uninterruptible), "S" (sleep), "T" (stopped) */
 	bool killable;		     /* the sleep would end on SIGKILL */
+	const char *func;	     /* the kernel function it waits in, e.g. "__mutex_lock"
+					(below the scheduler's own); NULL if the stack has none */
 	const char *const *kstack;   /* "function+0xoff", innermost first */
 	size_t nkstack;
 	const char *fatal_signal;    /* "SIGKILL" when one was pending during the wait, or NULL */
@@ -55,7 +61,7 @@ struct trace_wait {
 	bool unfinished;	     /* still waiting when tracing stopped */
 };
 
-/* A write to a pipe: a slice in category "pipe" on the writer's track. */
+/* A write to a pipe, on the writer's track. */
 struct trace_pipe_write {
 	uint32_t pid, tid;
 	uint64_t start_ns, dur_ns;
@@ -68,32 +74,43 @@ struct trace_pipe_write {
 	bool unfinished;
 };
 
-/* A point event on a task's track ("exit", "fatal signal", "exec"), category cat. */
+/* What happened at a point in a task's life. */
+enum trace_instant_kind {
+	TRACE_EXEC,	    /* args: path, comm */
+	TRACE_EXIT,	    /* the process's last thread exited; args: code, or signal (and
+			       core_dumped) */
+	TRACE_THREAD_EXIT,  /* a thread exited, not the last one; args as TRACE_EXIT */
+	TRACE_FATAL_SIGNAL, /* a signal that will kill it was generated; args: signal, sender_pid,
+			       sender_tid, sender_comm, group */
+};
+
+/* A point event on a task's track, and its facts as key/value pairs. */
 struct trace_instant {
 	uint32_t pid, tid;
 	uint64_t ts_ns;
-	const char *name;
-	const char *cat;
+	enum trace_instant_kind kind;
 	const struct trace_arg *args;
 	size_t nargs;
 };
 
-/*
- * A task creating another (fork, clone, thread): an arrow from the parent's
- * track to the child's, both at ts_ns. id is unique per trace (the child's tid).
- */
+enum trace_task_start {
+	TRACE_FORK,	 /* a new process */
+	TRACE_THREAD,	 /* a new thread of the same process */
+	TRACE_GOROUTINE, /* a goroutine (its track's tid is the decoder's, see goroutines.h) */
+};
+
+/* A task creating another, at ts_ns: from the parent's track to the child's. */
 struct trace_flow {
 	uint32_t from_pid, from_tid;
 	uint32_t to_pid, to_tid;
 	uint64_t ts_ns;
-	uint64_t id;
-	const char *name; /* "fork" or "thread" */
+	enum trace_task_start kind;
 };
 
 struct trace_writer;
 
+/* A format's writer; formats.c lists one for each format. */
 struct trace_ops {
-	const char *name;
 	/* Starts the document on f. Returns NULL on allocation failure. */
 	struct trace_writer *(*open)(FILE *f);
 	void (*process_name)(struct trace_writer *w, uint32_t pid, const char *name);
@@ -106,7 +123,5 @@ struct trace_ops {
 	/* Ends the document and frees w (not f). Returns 0, or -1 if any write failed. */
 	int (*close)(struct trace_writer *w);
 };
-
-extern const struct trace_ops chrome_trace_ops;
 
 #endif

@@ -20,6 +20,7 @@
 
 #include "decode.h"
 #include "fate.h"
+#include "formats.h"
 #include "gobin.h"
 #include "goroutines.h"
 #include "kevents.h"
@@ -920,8 +921,8 @@ static int report_run(struct session *s, uint64_t dropped)
 
 int loader__run(const struct opts *o, const struct sigstate *start)
 {
-	struct session s = { .o = o, .ops = &chrome_trace_ops, .epfd = -1, .sigfd = -1,
-			     .start = start };
+	struct session s = { .o = o, .ops = trace_format__for_path(o->output)->ops, .epfd = -1,
+			     .sigfd = -1, .start = start };
 	char err[1024] = "";
 	uint64_t dropped;
 
