@@ -40,11 +40,12 @@ static void check_opts(const struct opts *o)
 	fuzz__check(o->stall_ns > 0 && o->stall_ns <= day_ns);
 	fuzz__check(o->ringbuf_size >= 4096 && o->ringbuf_size <= 1ull << 30);
 	fuzz__check(!(o->ringbuf_size & (o->ringbuf_size - 1)));
-	/* -u adds one SPEC, --span two (BEGIN, END) of the next pair, in the order given */
+	/* -u and -x add one SPEC, --span two (BEGIN, END) of the next pair, in the order given */
 	for (size_t i = 0; i < o->nspecs; i++) {
 		const struct spec *s = &o->specs[i];
 
-		if (s->role == SPEC_FUNC) {
+		if (s->role == SPEC_FUNC || s->role == SPEC_EXCLUDE) {
+			fuzz__check(s->role == SPEC_FUNC || s->name_arg < 0);
 			funcs++;
 			continue;
 		}

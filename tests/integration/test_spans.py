@@ -95,6 +95,18 @@ def test_glob_matches_several(out):
     assert dict(Trace(out).counts()) == {"outer": 6, "leaf": 36}
 
 
+def test_exclude(out):
+    """-x leaves out of the globs' matches what it names: in every object without OBJECT."""
+    r = run(["-u", "*", "-u", "libc:pthread_create", "-x", "main", "-x", "[_dfrw]*",
+             "-x", "middle", "-o", out, "--", target("threads"), "2", "3"])
+    assert r.returncode == 0, r.stderr
+    assert dict(Trace(out).counts()) == {"outer": 6, "leaf": 36, "pthread_create": 2}
+    r = run(["-u", "libc:pthread_create", "-x", "*", "-o", out, "--", target("threads"), "1", "1"])
+    assert r.returncode == 1
+    assert r.stderr == "spantrace: every function the SPECs match is left out by -x; narrow " \
+        "the exclusions\n"
+
+
 SQL = " ".join(f"select {i};" for i in range(1, 11))
 
 

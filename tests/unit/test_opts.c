@@ -432,18 +432,18 @@ static void test_stray_argument(void **state)
 
 static void test_unknown_option(void **state)
 {
-	parse_err(ARGV("-x"), "unknown option '-x'; see --help");
-	parse_err(ARGV("-p", "1", "-u", "f", "-x"), "unknown option '-x'; see --help");
+	parse_err(ARGV("-Z"), "unknown option '-Z'; see --help");
+	parse_err(ARGV("-p", "1", "-u", "f", "-Z"), "unknown option '-Z'; see --help");
 	parse_err(ARGV("-p", "1", "--bogus"), "unknown option '--bogus'; see --help");
 	parse_err(ARGV("-p", "1", "--bogus=3"), "unknown option '--bogus'; see --help");
 	/* Inside a cluster: the unknown letter, not some other argv element. */
-	parse_err(ARGV("-vx"), "unknown option '-x'; see --help");
-	parse_err(ARGV("-p", "1", "-xv"), "unknown option '-x'; see --help");
-	parse_err(ARGV("-xv"), "unknown option '-x'; see --help");
+	parse_err(ARGV("-vZ"), "unknown option '-Z'; see --help");
+	parse_err(ARGV("-p", "1", "-Zv"), "unknown option '-Z'; see --help");
+	parse_err(ARGV("-Zv"), "unknown option '-Z'; see --help");
 	parse_err(ARGV("-u", "f", "--verbose=1"),
 		  "option '--verbose' takes no argument; see --help");
 	/* After "--" nothing is an option of ours. */
-	parse_err(ARGV("-x", "--", "cmd"), "unknown option '-x'; see --help");
+	parse_err(ARGV("-Z", "--", "cmd"), "unknown option '-Z'; see --help");
 }
 
 static void test_missing_argument(void **state)
@@ -470,7 +470,7 @@ static void test_repeated_parsing(void **state)
 		opts__free(&o);
 
 		/* Fails in the middle of a cluster: getopt's state must not leak on. */
-		parse_err(ARGV("-p", "1", "-xv"), "unknown option '-x'; see --help");
+		parse_err(ARGV("-p", "1", "-Zv"), "unknown option '-Z'; see --help");
 
 		parse_ok(ARGV("-u", "b", "-u", "c", "--", "run", "-p", "9"), &o);
 		assert_int_equal(o.pid, 0);
@@ -574,14 +574,34 @@ static void test_help_stops(void **state)
 	assert_true(o.help);
 	assert_false(o.verbose);
 	opts__free(&o);
-	parse_ok(ARGV("-vh", "-x", "-p"), &o);
+	parse_ok(ARGV("-vh", "-Z", "-p"), &o);
 	assert_true(o.help);
 	assert_true(o.verbose);
 	opts__free(&o);
-	parse_err(ARGV("-x", "-h"), "unknown option '-x'; see --help");
+	parse_err(ARGV("-Z", "-h"), "unknown option '-Z'; see --help");
 }
 
 /* Every option has its line in the help (short and long form, argument), and parses. */
+/* -x: a SPEC of its own role, after those given before it; never named. */
+static void test_exclude(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-u", "*", "-x", "runtime.*", "--exclude", "libc:str*", "-p", "1"), &o);
+	assert_int_equal(o.nspecs, 3);
+	assert_int_equal(o.specs[0].role, SPEC_FUNC);
+	assert_spec(&o.specs[1], "runtime.*", NULL, "runtime.*");
+	assert_int_equal(o.specs[1].role, SPEC_EXCLUDE);
+	assert_spec(&o.specs[2], "libc:str*", "libc", "str*");
+	assert_int_equal(o.specs[2].role, SPEC_EXCLUDE);
+	opts__free(&o);
+	parse_err(ARGV("-p", "1", "-u", "f", "-x", "g:name=arg0"),
+		  "bad -x 'g:name=arg0': an exclusion names no span: drop ':name=argN'");
+	parse_err(ARGV("-p", "1", "-x", "lib:"),
+		  "bad -x 'lib:': empty PATTERN in 'lib:': add a function glob after ':', "
+		  "e.g. 'lib:*'");
+}
+
 static void test_usage(void **state)
 {
 	static const struct {
@@ -590,6 +610,7 @@ static void test_usage(void **state)
 		{ "  -p, --pid PID ", { "--pid", "1" } },
 		{ "  -u, --uprobe SPEC ", { "-p1", "-u", "f" } },
 		{ "      --span BEGIN=END ", { "-p1", "--span", "b=e" } },
+		{ "  -x, --exclude SPEC ", { "-p1", "-x", "f" } },
 		{ "  -o, --output FILE ", { "-p1", "-o", "f" } },
 		{ "  -d, --duration SECONDS ", { "-p1", "-d", "1" } },
 		{ "      --min-wait MS ", { "-p1", "--min-wait", "1" } },
@@ -636,6 +657,7 @@ int main(void)
 		cmocka_unit_test(test_pid_errors),
 		cmocka_unit_test(test_uprobe_repeated),
 		cmocka_unit_test(test_uprobe_errors),
+		cmocka_unit_test(test_exclude),
 		cmocka_unit_test(test_span_pairs),
 		cmocka_unit_test(test_probe_at),
 		cmocka_unit_test(test_output),

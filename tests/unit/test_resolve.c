@@ -35,6 +35,7 @@ struct want {
 	const char *open_path; /* fixture */
 };
 
+/* Each text is a SPEC; one that starts with '!' is an exclusion (-x). */
 static void parse_specs(const char *const *texts, size_t n, struct spec *specs)
 {
 	char err[256] = "";
@@ -42,8 +43,12 @@ static void parse_specs(const char *const *texts, size_t n, struct spec *specs)
 
 	assert_true(n <= MAX_SPECS);
 	for (i = 0; i < n; i++) {
-		assert_int_equal(spec__parse(texts[i], &specs[i], err, sizeof(err)), 0);
+		bool x = texts[i][0] == '!';
+
+		assert_int_equal(spec__parse(texts[i] + x, &specs[i], err, sizeof(err)), 0);
 		assert_string_equal(err, "");
+		if (x)
+			specs[i].role = SPEC_EXCLUDE;
 	}
 }
 
@@ -367,6 +372,30 @@ static void test_no_match(void **state)
 	resolve_err(s2, 2, std_objs, ARRAY_SIZE(std_objs), msg);
 }
 
+/*
+ * -x leaves out what it names from the others' matches: without OBJECT in
+ * every object, with one in that object only; leaving out everything is an
+ * error that says so.
+ */
+static void test_exclusions(void **state)
+{
+	static const char *const s[] = { "fx_*", "libfx:fxlib_*", "!fx_[bg]*", "!libfx:fxlib_one",
+					 "!libfx:fxlib_hidden" };
+	static const struct want w[] = {
+		MAIN("fx_alpha"), MAIN("fx_local_static"), LIB("fxlib_two"),
+	};
+	static const char *const s2[] = { "fx_*", "libfx:fxlib_*", "!fxlib_*" };
+	static const struct want w2[] = {
+		MAIN("fx_alpha"), MAIN("fx_beta"), MAIN("fx_gamma"), MAIN("fx_local_static"),
+	};
+	static const char *const s3[] = { "fx_beta", "!fx_*" };
+
+	resolve_ok(s, 5, std_objs, ARRAY_SIZE(std_objs), w, ARRAY_SIZE(w));
+	resolve_ok(s2, 3, std_objs, ARRAY_SIZE(std_objs), w2, ARRAY_SIZE(w2));
+	resolve_err(s3, 2, std_objs, ARRAY_SIZE(std_objs),
+		    "every function the SPECs match is left out by -x; narrow the exclusions");
+}
+
 static void test_object_not_mapped(void **state)
 {
 	static const char *const s[] = { "libz:deflate" };
@@ -540,6 +569,7 @@ int main(void)
 		cmocka_unit_test(test_main_without_object),
 		cmocka_unit_test(test_stripped),
 		cmocka_unit_test(test_no_match),
+		cmocka_unit_test(test_exclusions),
 		cmocka_unit_test(test_object_not_mapped),
 		cmocka_unit_test(test_no_main),
 		cmocka_unit_test(test_ambiguous_object),

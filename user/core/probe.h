@@ -16,6 +16,7 @@ enum spec_role {
 	SPEC_FUNC = 0,	/* entry and return make a span */
 	SPEC_BEGIN = 1, /* a call opens a span of its pair */
 	SPEC_END = 2,	/* a call closes the innermost open span of its pair */
+	SPEC_EXCLUDE = 3, /* -x: matches no probe; removes what the others matched */
 };
 
 struct probe {
@@ -43,6 +44,8 @@ struct probe_table {
 	size_t n;
 };
 
+/* Frees one probe's strings. */
+void probe__free(struct probe *p);
 /* Frees every probe's strings and the table; t is empty afterwards. */
 void probe_table__free(struct probe_table *t);
 

@@ -56,7 +56,7 @@ struct opt {
 						      type) ? 1 : -1]))
 
 static opt_parse_fn parse_flag, parse_help, parse_pid, parse_path, parse_word, parse_secs_arg,
-	parse_pow2_size, parse_spec, parse_span;
+	parse_pow2_size, parse_spec, parse_span, parse_exclude;
 
 static const struct opt_word probe_at_words[] = {
 	{ "auto", false },
@@ -94,6 +94,14 @@ static const struct opt options[] = {
 			"Repeatable.",
 		.parse = parse_span,
 		.bad = "bad --span %s",
+	},
+	{
+		.name = "exclude", .letter = 'x', .arg = "SPEC",
+		.help = "leave out the functions [OBJECT:]PATTERN matches from\n"
+			"those -u and --span match (without OBJECT: in every\n"
+			"object). Repeatable.",
+		.parse = parse_exclude,
+		.bad = "bad -x '%s': %s",
 	},
 	{
 		.name = "output", .letter = 'o', .arg = "FILE",
@@ -547,6 +555,23 @@ static int parse_spec(const struct opt *d, const char *arg, struct opts *o, char
  * BEGIN=END, two SPECs (roles SPEC_BEGIN and SPEC_END) added to o->specs.
  * bad: a format of why it is bad (which quotes the argument).
  */
+static int parse_exclude(const struct opt *d, const char *arg, struct opts *o, char *err,
+			 size_t errlen)
+{
+	struct spec *s;
+
+	if (parse_spec(d, arg, o, err, errlen))
+		return -1;
+	s = &o->specs[o->nspecs - 1];
+	s->role = SPEC_EXCLUDE;
+	if (s->name_arg >= 0) {
+		/* the caller's error path frees every SPEC parsed, this one too */
+		snprintf(err, errlen, d->bad, arg, "an exclusion names no span: drop ':name=argN'");
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_span(const struct opt *d, const char *arg, struct opts *o, char *err,
 		      size_t errlen)
 {

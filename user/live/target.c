@@ -316,6 +316,8 @@ int target__open_objects(struct target *t, const struct spec *specs, size_t nspe
 	for (size_t i = 0; i < nspecs; i++) {
 		const struct target_obj *o;
 
+		if (specs[i].role == SPEC_EXCLUDE)
+			continue; /* names objects to leave out of, never to read */
 		if (!specs[i].object && t->main_why[0]) {
 			snprintf(err, errlen,
 				 "cannot trace '%s' in the executable of process %d: %s",

@@ -321,6 +321,31 @@ static int resolve_spec(const struct spec *s, const struct target_obj *o,
 	return 0;
 }
 
+/* Is p one of the functions exclusion x names (in x's object, or any without one)? */
+static bool excluded_by(const struct spec *x, const struct probe *p)
+{
+	return (!x->object || spec__object_matches(x->object, p->object)) &&
+	       func_matches(x->pattern, p->func);
+}
+
+/* Drops from t the probes an exclusion (-x) names, keeping the others in order. */
+static void apply_exclusions(const struct spec *specs, size_t nspecs, struct probe_table *t)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		bool drop = false;
+
+		for (size_t si = 0; si < nspecs && !drop; si++)
+			drop = specs[si].role == SPEC_EXCLUDE && excluded_by(&specs[si], &t->v[i]);
+		if (drop)
+			probe__free(&t->v[i]);
+		else
+			t->v[kept++] = t->v[i];
+	}
+	t->n = kept;
+}
+
 int resolve__specs(const struct spec *specs, size_t nspecs, const struct target_obj *objs,
 		   size_t nobjs, struct probe_table *out, char *err, size_t errlen)
 {
@@ -330,6 +355,8 @@ int resolve__specs(const struct spec *specs, size_t nspecs, const struct target_
 		char why[256];
 		int r;
 
+		if (specs[si].role == SPEC_EXCLUDE)
+			continue;
 		if (resolve__pick_object(&specs[si], objs, nobjs, &o, err, errlen))
 			return -1;
 		if (!o->open_path) {
@@ -345,6 +372,12 @@ int resolve__specs(const struct spec *specs, size_t nspecs, const struct target_
 		elf_funcs__free(&fs);
 		if (r)
 			return -1;
+	}
+	apply_exclusions(specs, nspecs, out);
+	if (!out->n && nspecs) {
+		snprintf(err, errlen, "every function the SPECs match is left out by -x; "
+			 "narrow the exclusions");
+		return -1;
 	}
 	return 0;
 }
