@@ -380,6 +380,24 @@ golden: $(BUILD)/bench/replay
 golden-update: $(BUILD)/bench/replay
 	$(Q)tests/golden/check.sh $(BUILD)/bench/replay $(BUILD)/golden --update
 
+# >>> coverage (make coverage: line coverage per room and per file; not in make test) >>>
+# An instrumented copy of spantrace, the unit tests, replay, the targets and the
+# fixtures in build-cov/ (coverage-build with BUILD=build-cov and --coverage; the
+# BPF object is not instrumented); scripts/coverage.sh runs the unit tests, the
+# golden replays and the integration tests (as root) against it and reports with
+# lcov, pages in build-cov/html.
+COV_BUILD  := build-cov
+COV_CFLAGS := -O0 -g --coverage
+.PHONY: coverage coverage-build clean-coverage
+coverage-build: $(BUILD)/spantrace $(BUILD)/bench/replay $(UNIT_BINS) $(FIXTURES) $(TARGETS)
+coverage: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=$(COV_BUILD) CFLAGS='$(COV_CFLAGS)' coverage-build
+	$(Q)PYTHON=$(PYTHON) scripts/coverage.sh $(COV_BUILD)
+clean-coverage:
+	rm -rf $(COV_BUILD)
+clean: clean-coverage
+# <<< coverage <<<
+
 # --- the two README commands ------------------------------------------------
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit golden fuzz-short integration

@@ -14,6 +14,7 @@ PKGS="
 	python3 python3-pytest sqlite3 libsqlite3-0 util-linux bindfs
 	binutils
 	bpftrace
+	lcov
 	qemu-system-x86 linux-image-amd64 busybox-static cpio
 "
 

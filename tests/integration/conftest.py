@@ -11,7 +11,9 @@ import time
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.path.join(ROOT, "build")
+# The build under test: build/ unless SPANTRACE_BUILD names another (make coverage runs
+# these tests against its instrumented copy in build-cov/); relative to the top directory.
+BUILD = os.path.join(ROOT, os.environ.get("SPANTRACE_BUILD", "build"))
 SPANTRACE = os.path.join(BUILD, "spantrace")
 TARGETS = os.path.join(BUILD, "targets")
 

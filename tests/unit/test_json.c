@@ -350,6 +350,39 @@ static void test_escape_long_runs(void **state)
 	free(want);
 }
 
+/* A value longer than the writer's buffer: written around it, escapes and all. */
+static void test_string_longer_than_buffer(void **state)
+{
+	struct out *o = *state;
+	size_t n = 3 * JW_BUF_SIZE, half = n / 2, i;
+	char *in = malloc(n), *want = malloc(n + 64), *p = want;
+
+	assert_non_null(in);
+	assert_non_null(want);
+	memset(in, 'a', half);
+	in[half] = '"';
+	memset(in + half + 1, 'b', n - half - 2);
+	in[n - 1] = '\x01';
+
+	p += sprintf(p, "[\"x\",\"");
+	for (i = 0; i < n - 1; i++) {
+		if (in[i] == '"')
+			*p++ = '\\';
+		*p++ = in[i];
+	}
+	strcpy(p, "\\u0001\",\"y\"]");
+
+	jw__arr_begin(&o->w);
+	jw__str(&o->w, "x");
+	jw__strn(&o->w, in, n);
+	jw__str(&o->w, "y");
+	jw__arr_end(&o->w);
+	assert_false(jw__error(&o->w));
+	out__expect(o, want);
+	free(in);
+	free(want);
+}
+
 /* ---- UTF-8 ----------------------------------------------------------------------- */
 
 static void test_utf8_valid_unchanged(void **state)
@@ -932,6 +965,25 @@ static void test_io_error_unbuffered(void **state)
 	fclose(f);
 }
 
+/* A run longer than the buffer goes to the stream in one write: its failure counts too. */
+static void test_io_error_long_string(void **state)
+{
+	char buf[8], *in = malloc(2 * JW_BUF_SIZE);
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	struct jw w;
+
+	assert_non_null(in);
+	assert_non_null(f);
+	assert_int_equal(setvbuf(f, NULL, _IONBF, 0), 0);
+	memset(in, 'a', 2 * JW_BUF_SIZE);
+	jw__init(&w, f);
+	jw__strn(&w, in, 2 * JW_BUF_SIZE);
+	assert_true(w.error);
+	assert_true(jw__error(&w));
+	fclose(f);
+	free(in);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, out__setup, out__teardown)
 
 int main(void)
@@ -953,6 +1005,7 @@ int main(void)
 		cmocka_unit_test(test_escape_printable_ascii_unchanged),
 		T(test_strn_embedded_nul),
 		cmocka_unit_test(test_escape_long_runs),
+		T(test_string_longer_than_buffer),
 		cmocka_unit_test(test_utf8_valid_unchanged),
 		cmocka_unit_test(test_utf8_stray_continuation),
 		cmocka_unit_test(test_utf8_truncated),
@@ -982,6 +1035,7 @@ int main(void)
 		cmocka_unit_test(test_io_error_read_only_stream),
 		cmocka_unit_test(test_io_error_full_buffer),
 		cmocka_unit_test(test_io_error_unbuffered),
+		cmocka_unit_test(test_io_error_long_string),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);

@@ -570,6 +570,29 @@ static void test_stalls(void **state)
 	free(text);
 }
 
+/* Without a stream for notices (replay), stalls are counted and said nowhere. */
+static void test_stalls_without_notices(void **state)
+{
+	struct fx *f = *state;
+	struct st_offcpu o = offcpu(100, 10 * SEC, TASK_UNINTERRUPTIBLE, lock_stack, 8);
+	struct stderr_capture c;
+	char *text;
+
+	f->d.kev.notices = NULL;
+	fork_rec(f, 1000, 100, 100, 100, 101, "stuck");
+	f->w.seen = f->w.n;
+	stderr__begin(&c);
+	kdecode__stall(&f->d, 101, &o, 11 * SEC + 200 * MS);
+	kdecode__stall(&f->d, 101, &o, 22 * SEC + 500 * MS);
+	wait_rec(f, 101, 23 * SEC, &o);
+	text = stderr__end(&c);
+	assert_string_equal(text, "");
+	free(text);
+	assert_int_equal(f->d.kev.n.stalls, 2);
+	assert_int_equal(tasks__get(f->d.tasks, 101)->stall_said, 0);
+	assert_int_equal(f->w.n - f->w.seen, 1); /* the wait, in the trace as usual */
+}
+
 static void test_summary(void **state)
 {
 	struct fx *f = *state;
@@ -670,6 +693,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blockers, fx__setup, fx__teardown),
 		cmocka_unit_test_setup_teardown(test_pipe_writes, fx__setup, fx__teardown),
 		cmocka_unit_test_setup_teardown(test_stalls, fx__setup, fx__teardown),
+		cmocka_unit_test_setup_teardown(test_stalls_without_notices, fx__setup,
+						fx__teardown),
 		cmocka_unit_test_setup_teardown(test_summary, fx__setup, fx__teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, fx__setup, fx__teardown),
 	};

@@ -263,6 +263,20 @@ static void test_long_names_and_odd_lines(void **state)
 	ksyms__free(k);
 }
 
+/* Hex digits in any case (the kernel writes lower case; replay --kallsyms FILE may not). */
+static void test_hex_any_case(void **state)
+{
+	struct ksyms *k = load_text("FFFFFFFF81000000 T upper\n"
+				    "ffffffff81000100 T lower\n"
+				    "ffffffff8100aBc0 t mixed\n");
+
+	assert_int_equal(ksyms__addr(k, "upper"), 0xffffffff81000000);
+	assert_int_equal(ksyms__addr(k, "lower"), 0xffffffff81000100);
+	assert_int_equal(ksyms__addr(k, "mixed"), 0xffffffff8100abc0);
+	assert_lookup(k, 0xffffffff810000ff, "upper", 0xff);
+	ksyms__free(k);
+}
+
 static void test_all_zero_addresses(void **state)
 {
 	/* what an unprivileged reader sees with kernel.kptr_restrict set */
@@ -423,6 +437,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_addr_hit_and_miss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addr_same_name_twice, setup, teardown),
 		cmocka_unit_test(test_long_names_and_odd_lines),
+		cmocka_unit_test(test_hex_any_case),
 		cmocka_unit_test(test_all_zero_addresses),
 		cmocka_unit_test(test_from_text),
 		cmocka_unit_test(test_nul_in_name),

@@ -1051,43 +1051,43 @@ static void test_exit_equal_ts(void **state)
  * Short tasks that exit (goroutines, threads of a pool that is renewed) are
  * let go: the table holds those alive, the ones still open keep their spans
  * and their first-release order at finish, and a tid seen again after its
- * task was let go is a new task.
+ * task was let go is a new task. Here nshort tasks run one span each and
+ * exit while nlong tasks keep one open.
  */
-static void test_exit_lets_tasks_go(void **state)
+static void lets_tasks_go(uint32_t nlong, uint32_t nshort)
 {
-	enum { NLONG = 10, NSHORT = 100000 };
 	struct rec *r = rec__new(0, false);
 	const struct spantree_stats *st = spantree__stats(r->t);
 	uint64_t ts = 1;
-	uint32_t i;
+	uint32_t i, first_short = 1000000; /* tids apart from the long ones */
 
-	for (i = 1; i <= NLONG; i++)
+	for (i = 1; i <= nlong; i++)
 		push(r->t, ts++, 10 * i, i, 7, B);
-	for (i = 0; i < NSHORT; i++) {
-		uint32_t tid = 1000 + i;
+	for (i = 0; i < nshort; i++) {
+		uint32_t tid = first_short + i;
 
 		push(r->t, ts++, 10 * tid, tid, 1, B);
 		push(r->t, ts++, 10 * tid, tid, 1, E);
 		push(r->t, ts++, 10 * tid, tid, 0, X);
-		if (st->live_tasks != NLONG)
+		if (st->live_tasks != nlong)
 			fail_msg("after task %u: %u live tasks", i, st->live_tasks);
 	}
-	assert_int_equal(st->tasks, NLONG + NSHORT);
-	assert_int_equal(r->ntask_calls, NLONG + NSHORT);
-	assert_int_equal(r->n, NSHORT);
+	assert_int_equal(st->tasks, nlong + nshort);
+	assert_int_equal(r->ntask_calls, nlong + nshort);
+	assert_int_equal(r->n, nshort);
 
 	/* the first short task's tid again: a task of its own, found by no old entry */
-	push(r->t, ts++, 10 * 1000, 1000, 1, E);
+	push(r->t, ts++, 10 * first_short, first_short, 1, E);
 	assert_int_equal(st->orphan_ends, 1);
-	assert_int_equal(st->tasks, NLONG + NSHORT + 1);
-	assert_int_equal(r->ntask_calls, NLONG + NSHORT + 1);
-	assert_int_equal(st->live_tasks, NLONG + 1);
+	assert_int_equal(st->tasks, nlong + nshort + 1);
+	assert_int_equal(r->ntask_calls, nlong + nshort + 1);
+	assert_int_equal(st->live_tasks, nlong + 1);
 
 	/* the long ones end at finish, in the order they began */
 	spantree__finish(r->t, ts);
-	assert_int_equal(r->n, NSHORT + NLONG);
-	for (i = 0; i < NLONG; i++) {
-		const struct span_out *s = &r->s[NSHORT + i];
+	assert_int_equal(r->n, nshort + nlong);
+	for (i = 0; i < nlong; i++) {
+		const struct span_out *s = &r->s[nshort + i];
 
 		if (s->tid != i + 1 || s->pid != 10 * (i + 1) || s->key != 7 || !s->unfinished ||
 		    s->start != i + 1 || s->end != ts)
@@ -1095,6 +1095,17 @@ static void test_exit_lets_tasks_go(void **state)
 				 (unsigned long long)s->start);
 	}
 	rec__free(r);
+}
+
+static void test_exit_lets_tasks_go(void **state)
+{
+	lets_tasks_go(10, 100000);
+}
+
+/* When the table is compacted, more tasks are alive than its smallest index holds. */
+static void test_exit_lets_tasks_go_many_alive(void **state)
+{
+	lets_tasks_go(1000, 5000);
 }
 
 /* --- stack depths: frames unwound by a panic ----------------------------------- */
@@ -1598,6 +1609,7 @@ int main(void)
 		cmocka_unit_test(test_exit_out_of_place),
 		cmocka_unit_test(test_exit_equal_ts),
 		cmocka_unit_test(test_exit_lets_tasks_go),
+		cmocka_unit_test(test_exit_lets_tasks_go_many_alive),
 		cmocka_unit_test(test_depth_begin_closes_unwound),
 		cmocka_unit_test(test_depth_end_closes_deeper),
 		cmocka_unit_test(test_depth_recursion_matches_depth),

@@ -322,6 +322,35 @@ static void test_many_names(void **state)
 	stats__free(s);
 }
 
+/*
+ * Entries found by id are those of their names, whatever the id: a small one
+ * (a probe index), or one too large to keep a slot for.
+ */
+static void test_add_by_id(void **state)
+{
+	struct stats *s = stats__new();
+	char *out;
+
+	assert_non_null(s);
+	stats__add_id(s, 3, "work", 1000);
+	stats__add_id(s, UINT32_MAX, "rare", 500);
+	stats__add_id(s, 3, "work", 3000);
+	stats__add(s, "work", 2000);
+	stats__add_id(s, UINT32_MAX, "rare", 700);
+	stats__add(s, "rare", 300);
+	stats__add_id(s, UINT32_MAX, "rare", 500);
+	stats__add_id(s, 100, "other", 10);
+	out = print_to_string(s);
+	/* p50 and p99: the midpoints of their buckets, within 1/64 */
+	assert_string_equal(out,
+		"span                         count        total          p50          p99\n"
+		"work                             3     6.000 us     2.008 us     2.992 us\n"
+		"rare                             4     2.000 us       502 ns       700 ns\n"
+		"other                            1        10 ns        10 ns        10 ns\n");
+	free(out);
+	stats__free(s);
+}
+
 static void expect_fmt(uint64_t ns, const char *want)
 {
 	char buf[32];
@@ -380,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_print_empty_and_long_names),
 		cmocka_unit_test(test_print_untimed_and_very_long_names),
 		cmocka_unit_test(test_many_names),
+		cmocka_unit_test(test_add_by_id),
 		cmocka_unit_test(test_fmt_duration),
 		cmocka_unit_test(test_fmt_duration_small_buffer),
 	};
