@@ -343,10 +343,10 @@ static void test_add_by_id(void **state)
 	out = print_to_string(s);
 	/* p50 and p99: the midpoints of their buckets, within 1/64 */
 	assert_string_equal(out,
-		"span                         count        total          p50          p99\n"
-		"work                             3     6.000 us     2.008 us     2.992 us\n"
-		"rare                             4     2.000 us       502 ns       700 ns\n"
-		"other                            1        10 ns        10 ns        10 ns\n");
+		"span                         calls  returned        total          p50          p99\n"
+		"work                             3         3     6.000 us     2.008 us     2.992 us\n"
+		"rare                             4         4     2.000 us       502 ns       700 ns\n"
+		"other                            1         1        10 ns        10 ns        10 ns\n");
 	free(out);
 	stats__free(s);
 }
