@@ -206,7 +206,8 @@ class Trace:
 
     def parents(self, slices=None):
         """Counter of (parent name or None, child name), checking exact nesting per thread:
-        a child lies inside its parent and siblings never overlap. Spans by default."""
+        a child lies inside its parent (in nanoseconds, and in doubles as a
+        strict validator adds ts and dur) and siblings never overlap. Spans by default."""
         pairs = collections.Counter()
         by_tid = collections.defaultdict(list)
         for e in (self.spans if slices is None else slices):
@@ -220,6 +221,9 @@ class Trace:
                 if stack:
                     p = stack[-1]
                     assert e["_end"] <= p["_end"], f"{e['name']} overlaps its parent {p['name']}"
+                    # as a strict validator reads it: ts + dur in doubles
+                    assert e["ts"] + e["dur"] <= p["ts"] + p["dur"], \
+                        f"{e['name']} ends after its parent {p['name']} in double arithmetic"
                 pairs[(stack[-1]["name"] if stack else None, e["name"])] += 1
                 stack.append(e)
         return pairs

@@ -726,6 +726,100 @@ static void test_python_parses_document(void **state)
 	assert_string_equal(got, py_want);
 }
 
+/* --- ends as a reader adding ts and dur in doubles finds them ---------------- */
+
+/* The "ts" and "dur" of each event in doc, parsed as a JSON reader does. */
+static size_t doc__times(const char *doc, double *ts, double *dur, size_t max)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(doc, "\"ts\":"); p && n < max; p = strstr(p + 1, "\"ts\":")) {
+		char *end;
+
+		ts[n] = strtod(p + 5, &end);
+		assert_true(strncmp(end, ",\"dur\":", 7) == 0);
+		dur[n++] = strtod(end + 7, NULL);
+	}
+	return n;
+}
+
+/*
+ * Whether a reader gets ns back from us: rounded to nanoseconds, exactly while
+ * doubles hold them (below 2^53 ns); past that, within two of its roundings.
+ */
+static bool us_is_ns(double us, double end_us, uint64_t ns)
+{
+	double err = us * 1000.0 - (double)ns;
+
+	if (end_us * 1000.0 < 9007199254740992.0)
+		return (uint64_t)(us * 1000.0 + 0.5) == ns;
+	return err <= 2 * end_us * 1000.0 / 4503599627370496.0 &&
+	       -err <= 2 * end_us * 1000.0 / 4503599627370496.0;
+}
+
+/*
+ * Writes a chain of spans on one task ending at one nanosecond, innermost
+ * first as the tree delivers them, and checks each lies inside the next for a
+ * double reader, with every start and duration still true to the nanosecond
+ * (as far as doubles hold nanoseconds).
+ */
+static void expect_chain_nests(const uint64_t *start, size_t n, uint64_t end)
+{
+	char *buf = NULL;
+	size_t len = 0, got;
+	FILE *f = open_memstream(&buf, &len);
+	struct trace_writer *w;
+	double ts[8], dur[8];
+
+	assert_non_null(f);
+	w = ops->open(f);
+	for (size_t i = 0; i < n; i++) {
+		const struct trace_span s = { .pid = 1, .tid = 2, .start_ns = start[i],
+					      .dur_ns = end - start[i],
+					      .depth = (uint32_t)(n - 1 - i), .name = "f",
+					      .func = "f", .unfinished = true };
+
+		ops->span(w, &s);
+	}
+	assert_int_equal(ops->close(w), 0);
+	assert_int_equal(fclose(f), 0);
+	got = doc__times(buf, ts, dur, 8);
+	assert_int_equal(got, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(us_is_ns(ts[i], ts[i] + dur[i], start[i]));
+		assert_true(us_is_ns(dur[i], ts[i] + dur[i], end - start[i]));
+		if (i)
+			assert_true(ts[i] + dur[i] >= ts[i - 1] + dur[i - 1]);
+	}
+	free(buf);
+}
+
+/* Found by search: written with three decimals, the child ends 1 ulp after its parent. */
+static void test_equal_ends_nest_for_double_readers(void **state)
+{
+	const uint64_t start[] = { 2650169190671ull, 2650161004825ull };
+
+	expect_chain_nests(start, 2, 2650169190701ull);
+}
+
+/* Many chains, of up to four spans, some past 2^53 ns (104 days of uptime). */
+static void test_equal_ends_nest_random(void **state)
+{
+	uint64_t x = 88172645463325252ull; /* xorshift64: the same chains every run */
+
+	for (int i = 0; i < 20000; i++) {
+		uint64_t start[4], end, base = i % 2 ? 1ull << 53 : 1000000000000ull;
+		size_t n = 2 + (size_t)(i % 3);
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		end = base + x % 10000000000000ull;
+		start[0] = end - x % 1000;
+		for (size_t k = 1; k < n; k++)
+			start[k] = start[k - 1] - (x >> (8 * k)) % 100000000;
+		expect_chain_nests(start, n, end);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -746,6 +840,8 @@ int main(void)
 		cmocka_unit_test(test_close_reports_read_only_stream),
 		cmocka_unit_test(test_close_reports_full_buffer),
 		cmocka_unit_test(test_python_parses_document),
+		cmocka_unit_test(test_equal_ends_nest_for_double_readers),
+		cmocka_unit_test(test_equal_ends_nest_random),
 	};
 
 	ops = trace_format__by_name("chrome")->ops;

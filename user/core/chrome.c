@@ -10,7 +10,10 @@
  *
  * Spans become complete ("X") events rather than B/E pairs: one event per
  * span, and viewers need no matching. Timestamps are microseconds by the
- * format's definition; three decimals keep nanosecond precision.
+ * format's definition; three decimals keep nanosecond precision. A reader
+ * that adds ts and dur in doubles must find a span inside its parent when
+ * both end at the same nanosecond (spans closed together at the stop, or cut
+ * at their parent's end); see chrome__span_dur.
  *
  * Kernel events share the tasks' tracks: off-CPU waits and pipe writes are
  * "X" slices too (cat "wait" and "pipe"), exits and signals thread-scoped
@@ -24,17 +27,30 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "json.h"
 #include "trace.h"
 
+/*
+ * The span written last, for the next one: spans of a task arrive children
+ * first, and spans closed at one instant arrive one after the other.
+ */
+struct chrome_last_span {
+	bool set;
+	uint32_t pid, tid, depth;
+	uint64_t end_ns;
+	double end_us; /* ts + dur as a reader computes it from the file */
+};
+
 struct trace_writer {
 	struct jw jw;
+	struct chrome_last_span last;
 };
 
 static struct trace_writer *chrome__open(FILE *f)
 {
-	struct trace_writer *w = malloc(sizeof(*w));
+	struct trace_writer *w = calloc(1, sizeof(*w));
 
 	if (!w)
 		return NULL;
@@ -120,24 +136,97 @@ static void chrome__opt_true(struct jw *jw, const char *key, bool v)
 	}
 }
 
-/* Opens a complete ("X") event up to its ids; the caller adds args and closes it. */
-static void chrome__complete_begin(struct jw *jw, const char *name, const char *cat,
-				   uint64_t start_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid)
+/* Opens a complete ("X") event up to its start; the caller writes "dur" next. */
+static void chrome__complete_open(struct jw *jw, const char *name, const char *cat,
+				  uint64_t start_ns)
 {
 	chrome__event_begin(jw, name, cat, "X");
 	jw__key(jw, "ts");
 	jw__ns_as_us(jw, start_ns);
 	jw__key(jw, "dur");
+}
+
+/* Opens a complete ("X") event up to its ids; the caller adds args and closes it. */
+static void chrome__complete_begin(struct jw *jw, const char *name, const char *cat,
+				   uint64_t start_ns, uint64_t dur_ns, uint32_t pid, uint32_t tid)
+{
+	chrome__complete_open(jw, name, cat, start_ns);
 	jw__ns_as_us(jw, dur_ns);
 	chrome__ids(jw, pid, tid);
+}
+
+/* ns / 1000 as a reader parses its three-decimal form: the nearest double. */
+static double chrome__us(uint64_t ns)
+{
+	char buf[32];
+
+	if (ns < (1ull << 53)) /* exact as a double: one correctly rounded division */
+		return (double)ns / 1000.0;
+	snprintf(buf, sizeof(buf), "%llu.%03u", (unsigned long long)(ns / 1000),
+		 (unsigned int)(ns % 1000));
+	return strtod(buf, NULL);
+}
+
+/* The next double above a positive one. */
+static double chrome__next_up(double v)
+{
+	uint64_t bits;
+
+	memcpy(&bits, &v, sizeof(bits));
+	bits++;
+	memcpy(&v, &bits, sizeof(v));
+	return v;
+}
+
+/*
+ * Whether s encloses the span written just before it and ends with it: its
+ * parent or further up, on the same task, at the same nanosecond.
+ */
+static bool chrome__ends_with_last(const struct chrome_last_span *last,
+				   const struct trace_span *s)
+{
+	return last->set && last->pid == s->pid && last->tid == s->tid &&
+	       last->depth > s->depth && last->end_ns == s->start_ns + s->dur_ns;
+}
+
+/*
+ * The duration to write for s, in microseconds, when its three-decimal form
+ * will not do; 0 when it will. ts and dur are rounded to doubles on reading
+ * and their sum rounded again, so two spans ending at the same nanosecond
+ * can end a rounding apart: a child then overlaps its parent by 1e-7 us.
+ * The parent then gets the duration that ends it exactly where its child
+ * ends for the reader; it differs from the true one by less than a
+ * rounding (a reader rounding to nanoseconds gets the true one back).
+ */
+static double chrome__span_dur(const struct chrome_last_span *last, const struct trace_span *s)
+{
+	double ts = chrome__us(s->start_ns), dur;
+
+	if (!chrome__ends_with_last(last, s) || ts + chrome__us(s->dur_ns) >= last->end_us)
+		return 0;
+	dur = last->end_us - ts; /* exact when ts >= dur (Sterbenz); else rounded, so: */
+	while (ts + dur < last->end_us)
+		dur = chrome__next_up(dur);
+	return dur;
 }
 
 static void chrome__span(struct trace_writer *w, const struct trace_span *s)
 {
 	struct jw *jw = &w->jw;
+	double dur = chrome__span_dur(&w->last, s);
 
 	jw__hold(jw);
-	chrome__complete_begin(jw, s->name, "span", s->start_ns, s->dur_ns, s->pid, s->tid);
+	chrome__complete_open(jw, s->name, "span", s->start_ns);
+	if (dur) {
+		jw__us(jw, dur);
+	} else {
+		jw__ns_as_us(jw, s->dur_ns);
+		dur = chrome__us(s->dur_ns);
+	}
+	chrome__ids(jw, s->pid, s->tid);
+	w->last = (struct chrome_last_span){ .set = true, .pid = s->pid, .tid = s->tid,
+					     .depth = s->depth, .end_ns = s->start_ns + s->dur_ns,
+					     .end_us = chrome__us(s->start_ns) + dur };
 	jw__key(jw, "args");
 	jw__obj_begin(jw);
 	jw__key(jw, "func");

@@ -9,6 +9,7 @@
  * Top-level values are not separated: a caller writing several documents to
  * one stream (JSON lines) puts jw__newline() between them.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -481,6 +482,22 @@ void jw__ns_as_us(struct jw *w, uint64_t ns)
 	memcpy(o + n + 2, &digits2[2 * (frac % 100)], 2);
 	w->len += n + 4;
 	jw__done(w);
+}
+
+void jw__us(struct jw *w, double us)
+{
+	char buf[64];
+	int n = 0;
+
+	/* 17 significant digits always read back the same double; 20 decimals hold them above 1e-3 */
+	for (int decimals = 3; decimals <= 20; decimals++) {
+		n = snprintf(buf, sizeof(buf), "%.*f", decimals, us);
+		if (strtod(buf, NULL) == us)
+			break;
+	}
+	if (n <= 0 || (size_t)n >= sizeof(buf) || strtod(buf, NULL) != us)
+		n = snprintf(buf, sizeof(buf), "%.17g", us);
+	jw__raw(w, buf, (size_t)n);
 }
 
 void jw__bool(struct jw *w, bool v)

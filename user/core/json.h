@@ -43,6 +43,12 @@ void jw__null(struct jw *w);
 /* A nanosecond count written as microseconds with three decimals: 1234567 -> 1234.567 */
 void jw__ns_as_us(struct jw *w, uint64_t ns);
 /*
+ * A microsecond count that is not a whole number of nanoseconds (see
+ * chrome.c): the fewest decimals, three at least, that a reader parses back
+ * to exactly this double.
+ */
+void jw__us(struct jw *w, double us);
+/*
  * Line break for readability, no semantics: inside a container it is written
  * before the next element or closing bracket (after the comma), so a trailing
  * comma never ends a line; at top level it is written at once.
