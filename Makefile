@@ -86,9 +86,20 @@ deps:
 	$(Q)./scripts/install-deps.sh
 
 # --- BPF object and skeleton ---------------------------------------------
-$(BUILD)/spantrace.bpf.o: bpf/spantrace.bpf.c | $(BUILD)
+# One .bpf.c per concern, compiled alone and linked into one object (bpftool's
+# static linker), of which one skeleton is made. common.bpf.o goes first: it
+# defines every map the others declare extern (see bpf/common.bpf.h for why).
+BPF_SRCS := bpf/common.bpf.c $(filter-out bpf/common.bpf.c,$(wildcard bpf/*.bpf.c))
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c
 	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/spantrace.bpf.o: $(BPF_OBJS)
+	$(call msg,BPF-LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
 
 $(BUILD)/spantrace.skel.h: $(BUILD)/spantrace.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -414,4 +425,6 @@ $(BUILD) $(BUILD)/unit $(BUILD)/unit-asan $(BUILD)/targets $(FIX):
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
+# (not spantrace.bpf.d: a build from before the BPF files were split left it,
+# naming a source that is gone)
+-include $(filter-out $(BUILD)/spantrace.bpf.d,$(wildcard $(BUILD)/*.d $(BUILD)/*/*.d $(BUILD)/*/*/*.d))

@@ -8,6 +8,11 @@
  * in one place: decoder__record in user/core/decode.c (called by the loader and by
  * bench/replay), which decodes span records itself and hands kernel events to
  * user/core/kdecode.c.
+ *
+ * Record files (--save-records, tests/golden) keep records as they were, each
+ * with its size. So a record changes only by growing at its end, and the
+ * decoder reads a record of its former size as one without the new fields
+ * (st_gspan.pid); a field nothing reads any more stays, zero.
  */
 #ifndef SPANTRACE_H
 #define SPANTRACE_H
@@ -40,7 +45,15 @@ enum st_rec_type {
  * read the task and the span's name at that probe.
  */
 #define ST_CK_PROBE_MASK 0xffffffffull
-#define ST_CK_ARG_SHIFT 32 /* name argument + 1, 0 if none (8 bits) */
+/*
+ * Bits 32-39: the argument word a span is named from, plus one (0: none).
+ * Written with ST_CK_NAME_ARG(n), read with ST_CK_NAME_ARG_OF(cookie).
+ */
+#define ST_CK_ARG_SHIFT 32
+#define ST_CK_ARG_MASK 0xffull
+#define ST_CK_ARG_BITS (ST_CK_ARG_MASK << ST_CK_ARG_SHIFT)
+#define ST_CK_NAME_ARG(n) ((((__u64)(n) + 1) & ST_CK_ARG_MASK) << ST_CK_ARG_SHIFT)
+#define ST_CK_NAME_ARG_OF(cookie) (((cookie) >> ST_CK_ARG_SHIFT) & ST_CK_ARG_MASK)
 #define ST_CK_GO (1ull << 40) /* Go: the task is the goroutine in r14, names are Go strings */
 #define ST_CK_NOSDEPTH (1ull << 41) /* not a frame (begin/end pairs): no stack depth */
 /* Go: the function overwrites r14 (assembly); save g at its entry for its RETs */
@@ -50,15 +63,6 @@ enum st_rec_type {
 /* the entry probe sits on the function's only instruction before it leaves (a RET or
  * a tail jump): the same probe ends the span */
 #define ST_CK_ALSO_END (1ull << 44)
-/* the argument word a span is named from: (cookie >> ST_CK_ARG_SHIFT) & ST_CK_ARG_MASK */
-#define ST_CK_ARG_MASK 0xffull
-
-/* How a kernel event was observed; the loader says so with -v and in summaries. */
-enum st_via {
-	ST_VIA_TRACEPOINT = 0,
-	ST_VIA_KPROBE = 1,
-	ST_VIA_SYSCALL = 2, /* write-family syscall tracepoints */
-};
 
 struct st_hdr {
 	__u8 type;  /* enum st_rec_type */
@@ -88,17 +92,23 @@ struct st_span {
 };
 
 /*
- * ST_REC_GSPAN_BEGIN/END, ST_REC_GO_EXIT, ST_REC_GO_PANIC. The process is
- * that of hdr.tid (named by an ST_REC_TASK before). sdepth is the distance
- * from the top of the goroutine's stack (g.stack.hi - sp): equal at a call's
- * entry and its RET, and unchanged when the runtime moves the stack.
+ * ST_REC_GSPAN_BEGIN/END, ST_REC_GO_EXIT, ST_REC_GO_PANIC. sdepth is the
+ * distance from the top of the goroutine's stack (g.stack.hi - sp): equal at
+ * a call's entry and its RET, and unchanged when the runtime moves the stack.
+ *
+ * pid came after the rest, at the end so the rest stays where it was: a
+ * record of ST_GSPAN_SIZE_NOPID bytes, from a record file saved before, has
+ * none, and its process is that of hdr.tid (named by an ST_REC_TASK before).
  */
 struct st_gspan {
 	struct st_hdr hdr;
 	__u32 probe;
 	__u32 sdepth; /* 0: unknown */
 	__u64 goid;
+	__u32 pid;    /* thread group id */
+	__u32 _pad;
 };
+#define ST_GSPAN_SIZE_NOPID 32
 
 /* ST_REC_SPAN_NAMED: a BEGIN (C or Go) whose span is named by an argument. */
 #define ST_NAME_LEN 64
@@ -170,8 +180,7 @@ struct st_exit {
 	__u32 pid;
 	__s32 code;	  /* task exit_code, wait(2) status layout: (code << 8) | signal */
 	__u8 group_dead;  /* last thread of its process */
-	__u8 via;	  /* enum st_via */
-	__u8 _pad[6];
+	__u8 _pad[7];	  /* 0 (older record files: how the exit was seen, never read) */
 	char comm[ST_COMM_LEN]; /* the last name it had (prctl renames send no event) */
 };
 
@@ -200,6 +209,17 @@ enum st_blocker {
 #define ST_WAIT_F_ESTIMATED 1 /* began before tracing: start from scheduler accounting */
 #define ST_WAIT_F_NOSTART 2   /* began before tracing, start unknown: start is attach time */
 
+/*
+ * The task state bits of st_offcpu.state, as the kernel's scheduler has them
+ * (include/linux/sched.h; unchanged since 2.6): the BPF side tells waits by
+ * them, the decoder names and judges them.
+ */
+#define ST_TASK_INTERRUPTIBLE 0x1
+#define ST_TASK_UNINTERRUPTIBLE 0x2
+#define ST_TASK_STOPPED_BITS 0xc /* __TASK_STOPPED | __TASK_TRACED */
+#define ST_TASK_DEAD 0x80
+#define ST_TASK_WAKEKILL 0x100 /* a fatal signal ends the sleep */
+
 #define ST_MAX_STACK 32
 /*
  * An off-CPU wait: kept per thread in the offcpu map from switch-out to
@@ -210,7 +230,7 @@ struct st_offcpu {
 	__u64 start;	  /* switch-out, CLOCK_MONOTONIC ns */
 	__u64 pipe_ino;	  /* pipe being written when it blocked, 0 if none */
 	__u32 pid;
-	__u32 state;	  /* task state at switch-out (TASK_* bits) */
+	__u32 state;	  /* task state at switch-out (ST_TASK_* bits) */
 	__u32 blocked_by; /* tid, 0 if unknown */
 	__u8 blocker;	  /* enum st_blocker */
 	__u8 flags;	  /* ST_WAIT_F_* */
@@ -235,7 +255,7 @@ struct st_pwrite {
 	__u32 pid;
 	__u32 blocked_by;
 	__u8 blocker;
-	__u8 via;
+	__u8 _unused; /* 0 (older record files: how the write was seen, never read) */
 	__u8 flags;
 	__u8 _pad[5];
 };
@@ -258,7 +278,8 @@ _Static_assert(sizeof(struct st_pwrite) == 56, "st_pwrite layout");
 _Static_assert(sizeof(struct st_pipe_write) == 80, "st_pipe_write layout");
 _Static_assert(sizeof(struct st_span) == 32, "st_span layout");
 _Static_assert(sizeof(struct st_task) == 40, "st_task layout");
-_Static_assert(sizeof(struct st_gspan) == 32, "st_gspan layout");
+_Static_assert(sizeof(struct st_gspan) == 40, "st_gspan layout");
+_Static_assert(__builtin_offsetof(struct st_gspan, pid) == ST_GSPAN_SIZE_NOPID, "st_gspan layout");
 _Static_assert(sizeof(struct st_nspan) == 56 + ST_NAME_LEN, "st_nspan layout");
 _Static_assert(sizeof(struct st_gocreate) == 40, "st_gocreate layout");
 

@@ -65,7 +65,7 @@ static void gspan(int type, uint32_t tid, uint64_t ts, uint32_t probe, uint32_t 
 		  uint64_t goid)
 {
 	struct st_gspan r = { .hdr = hdr(type, tid, ts), .probe = probe, .sdepth = sdepth,
-			      .goid = goid };
+			      .goid = goid, .pid = PID };
 
 	put(&r, sizeof(r));
 }
@@ -107,6 +107,9 @@ static void go(void)
 {
 	struct st_gocreate c = { .hdr = hdr(ST_REC_GO_CREATE, PID, 2 * MS), .pid = PID,
 				 .parent_goid = 1, .child_goid = 7 };
+	/* as a record file saved before Go records had a pid holds it */
+	struct st_gspan old = { .hdr = hdr(ST_REC_GSPAN_END, PID, 11 * MS), .probe = P_GO,
+				.sdepth = 1024, .goid = 8 };
 
 	task(PID, 1 * MS, "goserver");
 	put(&c, sizeof(c));
@@ -119,6 +122,7 @@ static void go(void)
 	gspan(ST_REC_GO_PANIC, PID, 8 * MS, 0, 0, 1);
 	gspan(ST_REC_GO_EXIT, PID, 9 * MS, 0, 0, 7);
 	gspan(ST_REC_GSPAN_BEGIN, PID, 10 * MS, P_GO, 1024, 8); /* never created */
+	put(&old, ST_GSPAN_SIZE_NOPID);
 }
 
 static void named_spans(void)

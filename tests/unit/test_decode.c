@@ -102,13 +102,23 @@ static void cspan(struct fx *f, uint8_t type, uint64_t ts, uint32_t pid, uint32_
 	assert_true(decoder__record(&f->d, &r, sizeof(r)));
 }
 
-static void gspan(struct fx *f, uint8_t type, uint64_t ts, uint32_t tid, uint32_t probe,
-		  uint64_t goid, uint32_t sdepth)
+static void gspan(struct fx *f, uint8_t type, uint64_t ts, uint32_t pid, uint32_t tid,
+		  uint32_t probe, uint64_t goid, uint32_t sdepth)
 {
 	struct st_gspan r = { .hdr = { .type = type, .tid = tid, .ts = ts }, .probe = probe,
-			      .sdepth = sdepth, .goid = goid };
+			      .sdepth = sdepth, .goid = goid, .pid = pid };
 
 	assert_true(decoder__record(&f->d, &r, sizeof(r)));
+}
+
+/* The same record as a record file saved before st_gspan had a pid holds it. */
+static void gspan_nopid(struct fx *f, uint8_t type, uint64_t ts, uint32_t tid, uint32_t probe,
+			uint64_t goid, uint32_t sdepth)
+{
+	struct st_gspan r = { .hdr = { .type = type, .tid = tid, .ts = ts }, .probe = probe,
+			      .sdepth = sdepth, .goid = goid, .pid = 999 /* not read */ };
+
+	assert_true(decoder__record(&f->d, &r, ST_GSPAN_SIZE_NOPID));
 }
 
 static void gocreate(struct fx *f, uint64_t ts, uint32_t pid, uint32_t tid, uint64_t parent,
@@ -121,9 +131,11 @@ static void gocreate(struct fx *f, uint64_t ts, uint32_t pid, uint32_t tid, uint
 }
 
 /* ST_REC_GO_EXIT, ST_REC_GO_PANIC */
-static void goev(struct fx *f, uint8_t type, uint64_t ts, uint32_t tid, uint64_t goid)
+static void goev(struct fx *f, uint8_t type, uint64_t ts, uint32_t pid, uint32_t tid,
+		 uint64_t goid)
 {
-	struct st_gspan r = { .hdr = { .type = type, .tid = tid, .ts = ts }, .goid = goid };
+	struct st_gspan r = { .hdr = { .type = type, .tid = tid, .ts = ts }, .goid = goid,
+			      .pid = pid };
 
 	assert_true(decoder__record(&f->d, &r, sizeof(r)));
 }
@@ -246,11 +258,11 @@ static void test_go_spans_on_goroutine_tracks(void **state)
 	assert_int_equal(f->d.ngo_created, 1);
 
 	/* its first span names both tracks and draws the arrow, at the go statement */
-	gspan(f, ST_REC_GSPAN_BEGIN, 1100, 201, P_OUTER, 7, 64);
+	gspan(f, ST_REC_GSPAN_BEGIN, 1100, 200, 201, P_OUTER, 7, 64);
 	EXPECT(&f->w, "thread_name 200/1073741824 goroutine 7",
 	       "thread_name 200/1073741825 goroutine 1",
 	       "flow 200/1073741825 -> 200/1073741824 1000 goroutine");
-	gspan(f, ST_REC_GSPAN_END, 1300, 201, P_OUTER, 7, 64);
+	gspan(f, ST_REC_GSPAN_END, 1300, 200, 201, P_OUTER, 7, 64);
 	EXPECT(&f->w, "span 200/1073741824 outer 1100+200 id=1 parent=0 depth=0 "
 		      "func=outer object=/bin/t");
 
@@ -262,17 +274,17 @@ static void test_go_spans_on_goroutine_tracks(void **state)
 	 * A call, a panic, then a call at a shallower depth (a deferred
 	 * function): the first call's frame is gone, its span ends at the panic.
 	 */
-	gspan(f, ST_REC_GSPAN_BEGIN, 1400, 201, P_INNER, 7, 96);
-	goev(f, ST_REC_GO_PANIC, 1500, 201, 7);
+	gspan(f, ST_REC_GSPAN_BEGIN, 1400, 200, 201, P_INNER, 7, 96);
+	goev(f, ST_REC_GO_PANIC, 1500, 200, 201, 7);
 	assert_int_equal(f->d.ngo_panics, 1);
 	EXPECT_NOTHING(&f->w);
-	gspan(f, ST_REC_GSPAN_BEGIN, 1600, 201, P_OUTER, 7, 64);
+	gspan(f, ST_REC_GSPAN_BEGIN, 1600, 200, 201, P_OUTER, 7, 64);
 	EXPECT(&f->w, "span 200/1073741824 ns::inner() 1400+100 id=2 parent=0 depth=0 "
 		      "func=_ZN2ns5innerEv object=/bin/t "
 		      "unfinished panicked");
 
 	/* the goroutine ends: what it had open ends there, and it is forgotten */
-	goev(f, ST_REC_GO_EXIT, 1700, 201, 7);
+	goev(f, ST_REC_GO_EXIT, 1700, 200, 201, 7);
 	EXPECT(&f->w, "span 200/1073741824 outer 1600+100 id=3 parent=0 depth=0 "
 		      "func=outer object=/bin/t unfinished");
 	assert_null(gor__find(f->d.gors, 200, 7));
@@ -280,8 +292,8 @@ static void test_go_spans_on_goroutine_tracks(void **state)
 	assert_int_equal(gor__find(f->d.gors, 200, 1)->tid, g1);
 
 	/* goroutine 1 itself: its track is named already, no second arrow */
-	gspan(f, ST_REC_GSPAN_BEGIN, 1800, 201, P_OUTER, 1, 32);
-	gspan(f, ST_REC_GSPAN_END, 1900, 201, P_OUTER, 1, 32);
+	gspan(f, ST_REC_GSPAN_BEGIN, 1800, 200, 201, P_OUTER, 1, 32);
+	gspan(f, ST_REC_GSPAN_END, 1900, 200, 201, P_OUTER, 1, 32);
 	EXPECT(&f->w, "span 200/1073741825 outer 1800+100 id=4 parent=0 depth=0 "
 		      "func=outer object=/bin/t");
 	assert_int_equal(f->d.bad_records, 0);
@@ -290,7 +302,8 @@ static void test_go_spans_on_goroutine_tracks(void **state)
 /*
  * Goroutines made by the runtime (no parent) are not counted; an exit of a
  * goroutine never seen does nothing; a span record without a goroutine id
- * goes on the thread; a thread without a task record is the target's.
+ * goes on the thread; a thread without a task record, in a record file
+ * saved before Go records had a pid, is the target's.
  */
 static void test_go_edge_cases(void **state)
 {
@@ -299,17 +312,71 @@ static void test_go_edge_cases(void **state)
 	gocreate(f, 1000, 200, 201, 0, 9);
 	assert_int_equal(f->d.ngo_created, 0);
 	assert_null(gor__find(f->d.gors, 200, 9));
-	goev(f, ST_REC_GO_EXIT, 1100, 201, 12345);
-	gspan(f, ST_REC_GSPAN_BEGIN, 1200, 301, P_OUTER, 0, 0);
-	gspan(f, ST_REC_GSPAN_END, 1250, 301, P_OUTER, 0, 0);
+	goev(f, ST_REC_GO_EXIT, 1100, 200, 201, 12345);
+	gspan_nopid(f, ST_REC_GSPAN_BEGIN, 1200, 301, P_OUTER, 0, 0);
+	gspan_nopid(f, ST_REC_GSPAN_END, 1250, 301, P_OUTER, 0, 0);
 	EXPECT(&f->w, "span 100/301 outer 1200+50 id=1 parent=0 depth=0 func=outer object=/bin/t");
 	/* an exit of a goroutine without a track pushes nothing, and forgets it */
 	gocreate(f, 1300, 100, 301, 1, 5);
 	assert_non_null(gor__find(f->d.gors, 100, 5));
-	goev(f, ST_REC_GO_EXIT, 1400, 301, 5);
+	goev(f, ST_REC_GO_EXIT, 1400, 100, 301, 5);
 	assert_null(gor__find(f->d.gors, 100, 5));
 	EXPECT_NOTHING(&f->w);
 	assert_int_equal(spantree__stats(f->d.tree)->events, 2);
+}
+
+/*
+ * A Go record says its process: a thread whose task record was lost (the ring
+ * was full) is still in its own process, not the target's, and so are its
+ * goroutines, their creation and their exit.
+ */
+static void test_go_records_carry_their_process(void **state)
+{
+	struct fx *f = *state;
+
+	gspan(f, ST_REC_GSPAN_BEGIN, 1000, 300, 301, P_OUTER, 0, 0);
+	gspan(f, ST_REC_GSPAN_END, 1100, 300, 301, P_OUTER, 0, 0);
+	EXPECT(&f->w, "span 300/301 outer 1000+100 id=1 parent=0 depth=0 func=outer object=/bin/t");
+	gocreate(f, 1200, 300, 301, 1, 5);
+	gspan(f, ST_REC_GSPAN_BEGIN, 1300, 300, 301, P_OUTER, 5, 64);
+	gspan(f, ST_REC_GSPAN_END, 1400, 300, 301, P_OUTER, 5, 64);
+	EXPECT(&f->w, "thread_name 300/1073741824 goroutine 5",
+	       "thread_name 300/1073741825 goroutine 1",
+	       "flow 300/1073741825 -> 300/1073741824 1200 goroutine",
+	       "span 300/1073741824 outer 1300+100 id=2 parent=0 depth=0 func=outer object=/bin/t");
+	goev(f, ST_REC_GO_PANIC, 1500, 300, 301, 5);
+	goev(f, ST_REC_GO_EXIT, 1600, 300, 301, 5);
+	assert_int_equal(f->d.ngo_panics, 1);
+	assert_null(gor__find(f->d.gors, 300, 5));
+	/* the thread and its process are in the trace, as the span's process */
+	assert_int_equal(tasks__get(f->d.tasks, 301)->pid, 300);
+	assert_true(tasks__get(f->d.tasks, 300)->in_trace);
+	assert_int_equal(f->d.bad_records, 0);
+}
+
+/*
+ * Record files saved before Go records had a pid (tests/golden) hold them in
+ * ST_GSPAN_SIZE_NOPID bytes: their process is their thread's, from its task
+ * record. Shorter than that is malformed.
+ */
+static void test_go_records_before_pid(void **state)
+{
+	struct fx *f = *state;
+	struct st_gspan r = { .hdr = { .type = ST_REC_GSPAN_BEGIN, .tid = 201, .ts = 1 },
+			      .probe = P_OUTER };
+
+	task(f, 5, 200, 201, "gothread");
+	gspan_nopid(f, ST_REC_GSPAN_BEGIN, 1000, 201, P_OUTER, 7, 64);
+	gspan_nopid(f, ST_REC_GSPAN_END, 1100, 201, P_OUTER, 7, 64);
+	EXPECT(&f->w, "thread_name 200/1073741824 goroutine 7",
+	       "span 200/1073741824 outer 1000+100 id=1 parent=0 depth=0 func=outer object=/bin/t");
+	r.hdr.type = ST_REC_GO_EXIT;
+	r.goid = 7;
+	assert_true(decoder__record(&f->d, &r, ST_GSPAN_SIZE_NOPID));
+	assert_null(gor__find(f->d.gors, 200, 7));
+	assert_int_equal(f->d.bad_records, 0);
+	assert_false(decoder__record(&f->d, &r, ST_GSPAN_SIZE_NOPID - 1));
+	assert_int_equal(f->d.bad_records, 1);
 }
 
 /* --- named spans ----------------------------------------------------------------- */
@@ -619,6 +686,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_go_spans_on_goroutine_tracks, fx__setup,
 						fx__teardown),
 		cmocka_unit_test_setup_teardown(test_go_edge_cases, fx__setup, fx__teardown),
+		cmocka_unit_test_setup_teardown(test_go_records_carry_their_process, fx__setup,
+						fx__teardown),
+		cmocka_unit_test_setup_teardown(test_go_records_before_pid, fx__setup,
+						fx__teardown),
 		cmocka_unit_test_setup_teardown(test_named_spans, fx__setup, fx__teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_records, fx__setup, fx__teardown),
 		cmocka_unit_test(test_recfile_bytes),

@@ -85,11 +85,18 @@ static uint32_t probe_key(const struct decoder *d, uint32_t i)
 	return p->role == SPEC_FUNC ? i : PAIR_KEY(p->pair);
 }
 
-/* The process of a thread: named by its ST_REC_TASK before its first span. */
-static uint32_t tid_pid(const struct decoder *d, uint32_t tid)
+/*
+ * The process of a Go record: its own; in a record file saved before Go
+ * records had one (ST_GSPAN_SIZE_NOPID bytes), its thread's, as the thread's
+ * ST_REC_TASK named it (the target's if none did).
+ */
+static uint32_t gspan_pid(const struct decoder *d, const struct st_gspan *r, size_t size)
 {
-	const struct task *t = tasks__get(d->tasks, tid);
+	const struct task *t;
 
+	if (size >= sizeof(*r) && r->pid)
+		return r->pid;
+	t = tasks__get(d->tasks, r->hdr.tid);
 	return t ? t->pid : d->target_pid;
 }
 
@@ -136,7 +143,7 @@ static uint32_t gor_span_track(struct decoder *d, uint32_t pid, uint64_t goid)
 	return tid;
 }
 
-static void on_go_record(struct decoder *d, const struct st_hdr *h, const void *data)
+static void on_go_record(struct decoder *d, const struct st_hdr *h, const void *data, size_t size)
 {
 	struct span_ev ev = { .ts = h->ts };
 
@@ -159,7 +166,7 @@ static void on_go_record(struct decoder *d, const struct st_hdr *h, const void *
 	case ST_REC_GO_EXIT:
 	case ST_REC_GO_PANIC: {
 		const struct st_gspan *r = data;
-		uint32_t pid = tid_pid(d, h->tid);
+		uint32_t pid = gspan_pid(d, r, size);
 		struct gor *g = gor__find(d->gors, pid, r->goid);
 
 		if (h->type == ST_REC_GO_PANIC)
@@ -221,17 +228,17 @@ static bool push_span(struct decoder *d, struct span_ev *ev, uint32_t probe, uin
 	return true;
 }
 
-/* The size of each span record type (decoder__record's); 0: not one. */
-static const uint8_t span_record_size[] = {
+/* The smallest size of each span record type (decoder__record's); 0: not one. */
+static const uint8_t span_record_min_size[] = {
 	[ST_REC_SPAN_BEGIN] = sizeof(struct st_span),
 	[ST_REC_SPAN_END] = sizeof(struct st_span),
 	[ST_REC_TASK] = sizeof(struct st_task),
-	[ST_REC_GSPAN_BEGIN] = sizeof(struct st_gspan),
-	[ST_REC_GSPAN_END] = sizeof(struct st_gspan),
+	[ST_REC_GSPAN_BEGIN] = ST_GSPAN_SIZE_NOPID,
+	[ST_REC_GSPAN_END] = ST_GSPAN_SIZE_NOPID,
 	[ST_REC_SPAN_NAMED] = sizeof(struct st_nspan),
 	[ST_REC_GO_CREATE] = sizeof(struct st_gocreate),
-	[ST_REC_GO_EXIT] = sizeof(struct st_gspan),
-	[ST_REC_GO_PANIC] = sizeof(struct st_gspan),
+	[ST_REC_GO_EXIT] = ST_GSPAN_SIZE_NOPID,
+	[ST_REC_GO_PANIC] = ST_GSPAN_SIZE_NOPID,
 	[ST_REC_UNWIND] = sizeof(struct st_span),
 };
 
@@ -263,11 +270,11 @@ static bool on_unwind_record(struct decoder *d, struct span_ev *ev, const struct
 }
 
 static bool on_gspan_record(struct decoder *d, struct span_ev *ev, const struct st_hdr *h,
-			    const struct st_gspan *r)
+			    const struct st_gspan *r, size_t size)
 {
 	ev->kind = h->type == ST_REC_GSPAN_BEGIN ? SPAN_EV_BEGIN : SPAN_EV_END;
 	ev->sdepth = go_depth(r->goid, r->sdepth);
-	return push_span(d, ev, r->probe, tid_pid(d, h->tid), r->goid);
+	return push_span(d, ev, r->probe, gspan_pid(d, r, size), r->goid);
 }
 
 static bool on_named_record(struct decoder *d, struct span_ev *ev, const struct st_nspan *r)
@@ -298,14 +305,14 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 		d->bad_records++;
 		return false;
 	}
-	if (h->type >= sizeof(span_record_size) || !span_record_size[h->type]) {
+	if (h->type >= sizeof(span_record_min_size) || !span_record_min_size[h->type]) {
 		/* not a span record: a kernel event, or no known type */
 		ok = kdecode__record(d, data, size);
 		if (!ok)
 			d->bad_records++;
 		return ok;
 	}
-	if (size < span_record_size[h->type]) {
+	if (size < span_record_min_size[h->type]) {
 		d->bad_records++;
 		return false;
 	}
@@ -321,7 +328,7 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 		break;
 	case ST_REC_GSPAN_BEGIN:
 	case ST_REC_GSPAN_END:
-		ok = on_gspan_record(d, &ev, h, data);
+		ok = on_gspan_record(d, &ev, h, data, size);
 		break;
 	case ST_REC_SPAN_NAMED:
 		ok = on_named_record(d, &ev, data);
@@ -329,7 +336,7 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 	case ST_REC_GO_CREATE:
 	case ST_REC_GO_EXIT:
 	case ST_REC_GO_PANIC:
-		on_go_record(d, h, data);
+		on_go_record(d, h, data, size);
 		break;
 	case ST_REC_TASK:
 		on_task_record(d, h, data);

@@ -2,36 +2,31 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "spantrace.h"
 #include "stall.h"
-
-/* include/linux/sched.h */
-#define TASK_INTERRUPTIBLE 0x1
-#define TASK_UNINTERRUPTIBLE 0x2
-#define TASK_STOPPED_BITS 0xc
-#define TASK_WAKEKILL 0x100
 
 /* Frames shown after the one the task waits in. */
 #define STALL_FRAMES 4
 
 const char *stall__state(uint32_t state)
 {
-	if (state & TASK_UNINTERRUPTIBLE)
+	if (state & ST_TASK_UNINTERRUPTIBLE)
 		return "D";
-	if (state & TASK_INTERRUPTIBLE)
+	if (state & ST_TASK_INTERRUPTIBLE)
 		return "S";
-	if (state & TASK_STOPPED_BITS)
+	if (state & ST_TASK_STOPPED_BITS)
 		return "T";
 	return "R";
 }
 
 bool stall__uninterruptible(uint32_t state)
 {
-	return (state & TASK_UNINTERRUPTIBLE) != 0;
+	return (state & ST_TASK_UNINTERRUPTIBLE) != 0;
 }
 
 bool stall__killable(uint32_t state)
 {
-	return (state & TASK_INTERRUPTIBLE) || (state & TASK_WAKEKILL);
+	return (state & ST_TASK_INTERRUPTIBLE) || (state & ST_TASK_WAKEKILL);
 }
 
 static bool is_sched_frame(const char *f)

@@ -11,11 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* "D" (uninterruptible), "S" (interruptible sleep), "T" (stopped/traced). */
+/* Of a task state (ST_TASK_* bits): "D" (uninterruptible), "S" (interruptible sleep), "T"
+ * (stopped/traced). */
 const char *stall__state(uint32_t state);
 /* Uninterruptible sleep (D), killable or not: the states --stall reports. */
 bool stall__uninterruptible(uint32_t state);
-/* The sleep ends on SIGKILL: interruptible, or uninterruptible with TASK_WAKEKILL. */
+/* The sleep ends on SIGKILL: interruptible, or uninterruptible with ST_TASK_WAKEKILL. */
 bool stall__killable(uint32_t state);
 /*
  * Whether a kernel stack frame ("function+0xoff") is tracing's own glue: the

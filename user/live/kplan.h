@@ -40,7 +40,7 @@ struct kev_features {
 void kev_features__decide(struct kev_features *f, const struct ksyms *ks, bool kprobe_pmu,
 			  bool kprobes_off);
 
-/* The kernel-event programs of bpf/spantrace.bpf.c. */
+/* The kernel-event programs of bpf/proctree.bpf.c and bpf/waits.bpf.c. */
 enum kev_prog {
 	KEV_PROG_FORK,		/* on_fork */
 	KEV_PROG_EXEC,		/* on_exec */

@@ -27,6 +27,10 @@ static int sites__push(struct site_table *st, size_t *cap, const struct site *s)
 	return 0;
 }
 
+/* every argument a name can be read from fits the cookie's field */
+_Static_assert(SITES_MAX_C_ARG + 1 <= ST_CK_ARG_MASK && SITES_MAX_GO_STR_ARG + 1 <= ST_CK_ARG_MASK,
+	       "name argument does not fit the attach cookie");
+
 static int name_arg_check(const struct probe *p, bool go, char *err, size_t errlen)
 {
 	if (p->name_arg < 0)
@@ -163,7 +167,7 @@ static uint64_t probe_cookie(const struct probe *p, size_t i, bool go, bool unwi
 	else if (!go && unwinds)
 		ck |= ST_CK_SP;
 	if (p->name_arg >= 0)
-		ck |= (uint64_t)(p->name_arg + 1) << ST_CK_ARG_SHIFT;
+		ck |= ST_CK_NAME_ARG(p->name_arg);
 	return ck;
 }
 
@@ -190,7 +194,7 @@ static int return_sites(struct site_table *st, size_t *cap, size_t i, struct sit
 	int r = 0;
 
 	s.prog = SITE_EXIT;
-	s.cookie &= ~(ST_CK_ARG_MASK << ST_CK_ARG_SHIFT | ST_CK_GO_SAVE_G | ST_CK_ALSO_END);
+	s.cookie &= ~(ST_CK_ARG_BITS | ST_CK_GO_SAVE_G | ST_CK_ALSO_END);
 	if (!st->ret_insns[i]) {
 		/* where [rsp] is still the return address: the entry probe is never past a push */
 		s.retprobe = true;

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What spantrace's BPF files share: the ring buffer and how a record enters
+ * it, the filter of traced processes, the counters of what could not be
+ * recorded, and the pipe writes in progress (begun by the waits, ended by a
+ * writer's exit too).
+ *
+ * The files are linked into one object (Makefile: bpftool gen object), which
+ * has one set of maps. A map or variable that more than one file uses is
+ * defined once, in common.bpf.c, and declared extern here with the very type
+ * of its definition: the static linker checks that the two match. libbpf 1.1's
+ * linker (Debian 12's bpftool) puts an extern map at the wrong place in the
+ * object's .maps when the file declaring it is linked before the file
+ * defining it, so the Makefile links common.bpf.o first.
+ */
+#ifndef SPANTRACE_COMMON_BPF_H
+#define SPANTRACE_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "spantrace.h"
+
+/* --- shared maps and variables, defined in common.bpf.c ------------------- */
+
+/* Wake the reader once this much is queued (see submit_on). */
+extern const volatile __u64 wakeup_bytes;
+
+struct events_map {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* resized by the loader (--ringbuf-size) */
+};
+extern struct events_map events SEC(".maps");
+
+/* Processes being traced. uprobes are attached per process already; this
+ * keeps another tracer's attachment to the same file from leaking in. */
+struct tgids_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ST_MAX_TGIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+};
+extern struct tgids_map tgids SEC(".maps");
+
+/* Threads already named by an ST_REC_TASK (or their exec record). */
+struct seen_tids_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ST_MAX_SEEN_TIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+};
+extern struct seen_tids_map seen_tids SEC(".maps");
+
+/* Threads inside a pipe write. */
+struct pwrites_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ST_MAX_WAITING);
+	__type(key, __u32);
+	__type(value, struct st_pwrite);
+};
+extern struct pwrites_map pwrites SEC(".maps");
+
+/*
+ * Per CPU: the last thread this CPU let through the filter and named (most
+ * records come from the thread that made the last one, and this saves the
+ * two hash lookups, tgids and seen_tids, per span record; a traced thread's
+ * exit bumps task_gen, which invalidates every CPU's entry, as its tid or its
+ * process's pid may come back as someone else's), and the bytes this CPU has
+ * queued since it last woke the reader.
+ */
+struct cpu_state {
+	__u64 pid_tgid;
+	__u64 gen;
+	__u64 queued;
+};
+
+struct cpu_state_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpu_state);
+};
+extern struct cpu_state_map cpu_state SEC(".maps");
+
+extern __u64 task_gen;
+
+/* Records that found the ring buffer full: reported, never silent. */
+extern __u64 dropped;
+/* Processes not traced because the tgids map was full: reported. */
+extern __u64 tgids_full;
+/* Waits not tracked because the offcpu or pwrites map was full: reported. */
+extern __u64 waits_full;
+
+/* --- records ----------------------------------------------------------------- */
+
+static __always_inline void fill_hdr(struct st_hdr *h, __u8 type, __u32 tid)
+{
+	h->type = type;
+	h->flags = 0;
+	h->_pad = 0;
+	h->tid = tid;
+	h->ts = bpf_ktime_get_ns();
+}
+
+static __always_inline void *reserve(__u64 size)
+{
+	void *r = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!r)
+		__sync_fetch_and_add(&dropped, 1);
+	return r;
+}
+
+static __always_inline struct cpu_state *this_cpu(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_state, &zero);
+}
+
+/*
+ * Submits r, waking the reader once this CPU has queued wakeup_bytes. Counted
+ * per CPU rather than read from the ring (bpf_ringbuf_query): the ring's
+ * positions share a cache line with the reader, and reading them on every
+ * record from the traced thread's CPU costs a cache miss each time.
+ */
+static __always_inline void submit_on(struct cpu_state *c, void *r, __u64 size)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (c) {
+		c->queued += size;
+		if (c->queued >= wakeup_bytes) {
+			c->queued = 0;
+			flags = BPF_RB_FORCE_WAKEUP;
+		}
+	}
+	bpf_ringbuf_submit(r, flags);
+}
+
+static __always_inline void submit_sized(void *r, __u64 size)
+{
+	submit_on(this_cpu(), r, size);
+}
+
+#define submit(r) submit_sized((r), sizeof(*(r)))
+
+/* --- tasks ------------------------------------------------------------------- */
+
+static __always_inline bool traced(__u32 pid)
+{
+	return pid && bpf_map_lookup_elem(&tgids, &pid);
+}
+
+static __always_inline __u32 task_tid(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, pid);
+}
+
+static __always_inline __u32 task_tgid(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, tgid);
+}
+
+/* --- pipe writes ------------------------------------------------------------- */
+
+/*
+ * Sends the pipe write of thread tid that ends now, and forgets it. Called
+ * where the write returns (waits.bpf.c) and where its writer exits inside it
+ * (proctree.bpf.c, flags ST_PW_F_EXITED): a write cut short is still reported.
+ */
+static __always_inline void pipe_write_end(__u32 tid, __s64 result, __u8 flags)
+{
+	struct st_pwrite *pw = bpf_map_lookup_elem(&pwrites, &tid);
+	struct st_pipe_write *r;
+
+	if (!pw)
+		return;
+	r = reserve(sizeof(*r));
+	if (r) {
+		fill_hdr(&r->hdr, ST_REC_PIPE_WRITE, tid);
+		r->result = result;
+		__builtin_memcpy(&r->pw, pw, sizeof(*pw));
+		r->pw.flags |= flags;
+		submit(r);
+	}
+	bpf_map_delete_elem(&pwrites, &tid);
+}
+
+#endif /* SPANTRACE_COMMON_BPF_H */

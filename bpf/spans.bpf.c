@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Span probes: one entry program and one return program serve every traced
+ * function (C, C++, Rust, Go): the attach cookie carries the loader's probe
+ * index and what to read there, so the number of functions is not bounded by
+ * the number of programs. Goroutines: their creation, exit and panics. C++
+ * exceptions: the unwinder's entry points, which end the spans they unwind.
+ */
+#include "common.bpf.h"
+
+/* Name a thread the first time it produces a record. */
+static __always_inline void note_task(__u32 pid, __u32 tid)
+{
+	struct st_task *t;
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&seen_tids, &tid))
+		return;
+	t = reserve(sizeof(*t));
+	if (!t)
+		return; /* not marked seen: retried on the next record */
+	fill_hdr(&t->hdr, ST_REC_TASK, tid);
+	t->pid = pid;
+	t->_pad = 0;
+	bpf_get_current_comm(t->comm, sizeof(t->comm));
+	submit(t);
+	/* Unchecked: harmless. If it fails (an LRU map only fails when no CPU has a free
+	 * node), the thread is named again with its next record, and a name twice is
+	 * still its name. */
+	bpf_map_update_elem(&seen_tids, &tid, &one, BPF_ANY);
+}
+
+/* Go runtime layout, from the binary's DWARF or its Go version (user/symbols/gobin.c). */
+const volatile __u32 go_goid_off = 152;
+const volatile __u32 go_stack_hi_off = 8;
+
+/* runtime.newproc's goroutine, per thread, until newproc1 returns the new one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} go_parent SEC(".maps");
+
+/*
+ * Per thread: the g last seen at the entry of a function that overwrites
+ * r14 (assembly, whose RETs cannot read g from r14). Such a function does
+ * not switch goroutines, so the g at its RET is the one at its entry; the
+ * stack check in g_runs_here makes a stale entry harmless.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ST_MAX_SEEN_TIDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} go_cur SEC(".maps");
+
+/* Is g the goroutine running on this stack? Its stack [lo, hi) holds sp. Sets *hi. */
+static __always_inline bool g_runs_here(__u64 g, __u64 sp, __u64 *hi)
+{
+	__u64 stack[2]; /* runtime.g.stack: lo, hi */
+
+	if (!g || bpf_probe_read_user(stack, sizeof(stack), (void *)(g + go_stack_hi_off - 8)))
+		return false;
+	*hi = stack[1];
+	return stack[0] <= sp && sp < stack[1];
+}
+
+/*
+ * The goroutine running on this thread: r14 under Go's register ABI, unless
+ * r14 holds something else (assembly that used it, C code of a cgo
+ * program, a signal handler's stack); then the g this thread saved at the
+ * entry of the assembly function it is in; else none (0: the thread's own
+ * track). With save (the entry of a function that overwrites r14), the g is
+ * saved for its RETs. With want_depth, its stack depth in *sdepth (always
+ * written: 0 if not wanted or unknown).
+ */
+static __always_inline __u64 go_task(struct pt_regs *ctx, bool want_depth, bool save,
+				     __u32 *sdepth)
+{
+	__u64 g = ctx->r14, goid = 0, hi = 0, sp = ctx->sp, *saved;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	*sdepth = 0;
+	if (g_runs_here(g, sp, &hi)) {
+		if (save)
+			bpf_map_update_elem(&go_cur, &tid, &g, BPF_ANY);
+	} else {
+		saved = bpf_map_lookup_elem(&go_cur, &tid);
+		if (!saved || !g_runs_here(*saved, sp, &hi))
+			return 0;
+		g = *saved;
+	}
+	bpf_probe_read_user(&goid, sizeof(goid), (void *)(g + go_goid_off));
+	if (want_depth && hi - sp < (1ull << 32))
+		*sdepth = (__u32)(hi - sp);
+	return goid;
+}
+
+/*
+ * Integer argument word n: SysV registers for C, Go's register ABI for Go.
+ * Loaded into an array first: the context may only be read at constant
+ * offsets, and a switch is compiled into a computed one.
+ */
+static __always_inline __u64 arg_word(struct pt_regs *ctx, __u32 n, bool go)
+{
+	__u64 ax = ctx->ax, bx = ctx->bx, cx = ctx->cx, dx = ctx->dx, di = ctx->di, si = ctx->si;
+	__u64 r8 = ctx->r8, r9 = ctx->r9, r10 = ctx->r10, r11 = ctx->r11;
+	__u64 w[9];
+
+	/* every load happens here, at its constant offset, whatever the branch below */
+	barrier_var(ax);
+	barrier_var(bx);
+	barrier_var(cx);
+	barrier_var(dx);
+	barrier_var(di);
+	barrier_var(si);
+	barrier_var(r8);
+	barrier_var(r9);
+	barrier_var(r10);
+	barrier_var(r11);
+	if (go) {
+		w[0] = ax;
+		w[1] = bx;
+		w[2] = cx;
+		w[3] = di;
+		w[4] = si;
+		w[5] = r8;
+		w[6] = r9;
+		w[7] = r10;
+		w[8] = r11;
+	} else {
+		w[0] = di;
+		w[1] = si;
+		w[2] = dx;
+		w[3] = cx;
+		w[4] = r8;
+		w[5] = r9;
+		w[6] = w[7] = w[8] = 0;
+	}
+	return n < 9 ? w[n] : 0;
+}
+
+/* A BEGIN named from argument arg: a C string, or a Go string (pointer, length). */
+static __always_inline void emit_named(struct pt_regs *ctx, struct cpu_state *c, __u32 pid,
+				       __u32 tid, __u64 cookie, __u32 arg, bool can_fault)
+{
+	bool go = cookie & ST_CK_GO;
+	struct st_nspan *r = reserve(sizeof(*r));
+	__u64 ptr;
+	long n;
+
+	/* before anything else: older verifiers do not know r is non-NULL past this */
+	if (!r)
+		return;
+	ptr = arg_word(ctx, arg, go);
+	fill_hdr(&r->hdr, ST_REC_SPAN_NAMED, tid);
+	r->pid = pid;
+	r->probe = (__u32)(cookie & ST_CK_PROBE_MASK);
+	r->goid = 0;
+	r->sdepth = 0;
+	r->sp = cookie & ST_CK_SP ? ctx->sp : 0;
+	if (go)
+		r->goid = go_task(ctx, !(cookie & ST_CK_NOSDEPTH), cookie & ST_CK_GO_SAVE_G, &r->sdepth);
+	r->nflags = 0;
+	r->_pad = 0;
+	r->ptr = ptr;
+	if (go) {
+		__u64 len = arg_word(ctx, arg + 1, true);
+
+		if (len > ST_NAME_LEN) {
+			len = ST_NAME_LEN;
+			r->nflags |= ST_NAME_F_TRUNCATED;
+		}
+		n = bpf_probe_read_user(r->name, len, (void *)ptr) ? -(long)len - 1 : (long)len;
+		/* a sleepable program may fault the page in */
+		if (n < 0 && can_fault && !bpf_copy_from_user(r->name, len, (void *)ptr))
+			n = (long)len;
+	} else {
+		n = bpf_probe_read_user_str(r->name, sizeof(r->name), (void *)ptr);
+		if (n < 0 && can_fault && !bpf_copy_from_user(r->name, 1, (void *)ptr))
+			n = bpf_probe_read_user_str(r->name, sizeof(r->name), (void *)ptr);
+		if (n > 0) {
+			n--; /* the terminating NUL */
+			if (n == ST_NAME_LEN - 1)
+				r->nflags |= ST_NAME_F_TRUNCATED; /* maybe: it filled the buffer */
+		}
+	}
+	if (n < 0) {
+		/* Go: -(len + 1), the bytes the loader should read; C: up to the NUL */
+		n = go ? -n - 1 : 0;
+		r->nflags |= ST_NAME_F_FAULT;
+	}
+	r->len = (__u16)n;
+	submit_on(c, r, sizeof(*r));
+}
+
+/*
+ * The current thread is traced (and named): through this CPU's cache, else
+ * the maps. *cp is this CPU's state, for submit_on.
+ */
+static __always_inline bool current_traced(__u64 id, struct cpu_state **cp)
+{
+	__u32 pid = id >> 32;
+	struct cpu_state *c = this_cpu();
+	__u64 gen = task_gen;
+
+	*cp = c;
+	if (c && c->pid_tgid == id && c->gen == gen)
+		return true;
+	if (!bpf_map_lookup_elem(&tgids, &pid))
+		return false;
+	note_task(pid, (__u32)id);
+	if (c) {
+		c->pid_tgid = id;
+		c->gen = gen;
+	}
+	return true;
+}
+
+/* A span record of type (BEGIN or END) on the current thread, or goroutine in Go. */
+static __always_inline void emit_record(struct pt_regs *ctx, struct cpu_state *c, __u64 id,
+					__u64 cookie, __u8 type)
+{
+	if (cookie & ST_CK_GO) {
+		struct st_gspan *g = reserve(sizeof(*g));
+
+		if (!g)
+			return;
+		fill_hdr(&g->hdr, type == ST_REC_SPAN_BEGIN ? ST_REC_GSPAN_BEGIN : ST_REC_GSPAN_END,
+			 (__u32)id);
+		g->probe = (__u32)(cookie & ST_CK_PROBE_MASK);
+		g->goid = go_task(ctx, !(cookie & ST_CK_NOSDEPTH),
+				  type == ST_REC_SPAN_BEGIN && (cookie & ST_CK_GO_SAVE_G), &g->sdepth);
+		g->pid = id >> 32;
+		g->_pad = 0;
+		submit_on(c, g, sizeof(*g));
+		return;
+	}
+
+	struct st_span *r = reserve(sizeof(*r));
+
+	if (!r)
+		return;
+	fill_hdr(&r->hdr, type, (__u32)id);
+	r->pid = id >> 32;
+	r->probe = (__u32)(cookie & ST_CK_PROBE_MASK);
+	r->sp = cookie & ST_CK_SP ? ctx->sp : 0;
+	submit_on(c, r, sizeof(*r));
+}
+
+static __always_inline int emit_span(struct pt_regs *ctx, __u8 type, bool can_fault)
+{
+	struct cpu_state *c;
+	__u64 id = bpf_get_current_pid_tgid(), cookie;
+	__u32 arg;
+
+	if (!current_traced(id, &c))
+		return 0;
+	cookie = bpf_get_attach_cookie(ctx);
+	arg = ST_CK_NAME_ARG_OF(cookie);
+	if (type == ST_REC_SPAN_BEGIN && arg)
+		emit_named(ctx, c, id >> 32, (__u32)id, cookie, arg - 1, can_fault);
+	else
+		emit_record(ctx, c, id, cookie, type);
+	/* a function whose entry probe is also its way out: a span of no length */
+	if (type == ST_REC_SPAN_BEGIN && (cookie & ST_CK_ALSO_END))
+		emit_record(ctx, c, id, cookie, ST_REC_SPAN_END);
+	return 0;
+}
+
+/* Entry of a span function, or a call to a pair's BEGIN. */
+SEC("uprobe")
+int span_enter(struct pt_regs *ctx)
+{
+	return emit_span(ctx, ST_REC_SPAN_BEGIN, false);
+}
+
+/*
+ * A BEGIN named from an argument, sleepable: a string in a page the process
+ * has not touched yet (a literal used for the first time) is faulted in. Not
+ * loaded where the kernel has no sleepable uprobes; span_enter does the job
+ * there, and the loader reads what it could not through /proc/PID/mem.
+ */
+SEC("uprobe.s")
+int span_enter_named(struct pt_regs *ctx)
+{
+	return emit_span(ctx, ST_REC_SPAN_BEGIN, true);
+}
+
+/* Return of a span function (uretprobe, or uprobe on a RET), or a call to a pair's END. */
+SEC("uretprobe")
+int span_exit(struct pt_regs *ctx)
+{
+	return emit_span(ctx, ST_REC_SPAN_END, false);
+}
+
+/*
+ * The unwinder's entry points (the cookie says which: enum st_unwind_kind):
+ * an exception begins (_Unwind_RaiseException), or code runs in a frame it
+ * is passing (__cxa_begin_catch: a catch block; _Unwind_Resume: a cleanup is
+ * done), so every frame below that one has been unwound.
+ */
+SEC("uprobe")
+int unwind_event(struct pt_regs *ctx)
+{
+	struct cpu_state *c;
+	__u64 id = bpf_get_current_pid_tgid();
+	struct st_span *r;
+
+	if (!current_traced(id, &c))
+		return 0;
+	r = reserve(sizeof(*r));
+	if (!r)
+		return 0;
+	fill_hdr(&r->hdr, ST_REC_UNWIND, (__u32)id);
+	r->pid = id >> 32;
+	r->probe = (__u32)bpf_get_attach_cookie(ctx);
+	r->sp = ctx->sp;
+	submit_on(c, r, sizeof(*r));
+	return 0;
+}
+
+/* --- goroutines ------------------------------------------------------------ */
+
+static __always_inline bool go_traced(__u32 *pid, __u32 *tid)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	*pid = id >> 32;
+	*tid = (__u32)id;
+	struct cpu_state *c;
+
+	return current_traced(id, &c);
+}
+
+/* runtime.newproc(fn): runs on the goroutine executing a go statement. */
+SEC("uprobe")
+int go_newproc(struct pt_regs *ctx)
+{
+	__u32 pid, tid, sdepth;
+	__u64 goid;
+
+	if (!go_traced(&pid, &tid))
+		return 0;
+	goid = go_task(ctx, false, false, &sdepth);
+	/* Unchecked: an LRU map fails only when no CPU has a free node. Then newproc1's
+	 * record has no parent, which the loader takes as a goroutine the runtime made:
+	 * no arrow is drawn, and no wrong one. */
+	bpf_map_update_elem(&go_parent, &tid, &goid, BPF_ANY);
+	return 0;
+}
+
+/* A RET of runtime.newproc1: rax is the new goroutine's g. */
+SEC("uprobe")
+int go_newproc_ret(struct pt_regs *ctx)
+{
+	struct st_gocreate *r;
+	__u64 *parent, child = 0;
+	__u32 pid, tid;
+
+	if (!go_traced(&pid, &tid))
+		return 0;
+	bpf_probe_read_user(&child, sizeof(child), (void *)(ctx->ax + go_goid_off));
+	r = reserve(sizeof(*r));
+	if (!r)
+		return 0;
+	fill_hdr(&r->hdr, ST_REC_GO_CREATE, tid);
+	r->pid = pid;
+	r->_pad = 0;
+	parent = bpf_map_lookup_elem(&go_parent, &tid);
+	r->parent_goid = parent ? *parent : 0;
+	r->child_goid = child;
+	submit(r);
+	if (parent)
+		bpf_map_delete_elem(&go_parent, &tid);
+	return 0;
+}
+
+static __always_inline int go_event(struct pt_regs *ctx, __u8 type)
+{
+	struct st_gspan *r;
+	__u32 pid, tid;
+
+	if (!go_traced(&pid, &tid))
+		return 0;
+	r = reserve(sizeof(*r));
+	if (!r)
+		return 0;
+	fill_hdr(&r->hdr, type, tid);
+	r->probe = 0;
+	r->goid = go_task(ctx, true, false, &r->sdepth);
+	r->pid = pid;
+	r->_pad = 0;
+	submit(r);
+	return 0;
+}
+
+/* runtime.goexit1: the goroutine's function returned, or it called runtime.Goexit. */
+SEC("uprobe")
+int go_goexit(struct pt_regs *ctx)
+{
+	return go_event(ctx, ST_REC_GO_EXIT);
+}
+
+/* runtime.gopanic: frames above the recovering one will not reach their RET. */
+SEC("uprobe")
+int go_panic(struct pt_regs *ctx)
+{
+	return go_event(ctx, ST_REC_GO_PANIC);
+}
