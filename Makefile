@@ -183,16 +183,19 @@ $(FIX)/fx_go_old: $(FIX)/fx_go_stripped
 $(FIX)/fx_go_unknown: $(FIX)/fx_go_stripped
 	$(Q)$(PYTHON) -c '$(GO_RETAG)' $< $@ 99 "$$($(GO_FX_ENV) $(GO) env GOVERSION)"
 # Partial .symtab: a stripped copy given back one symbol by objcopy, inside .text
-# (fewsyms) or at an absolute address that aliases a Go function (abssym); and one
-# whose .symtab keeps main.* only, without the runtime's functions (mainsyms).
+# (fewsyms), or two at absolute addresses (abssym): one aliases main.alpha, the
+# other is main.beta without its size; and one whose .symtab keeps main.* only,
+# without the runtime's functions (mainsyms).
 # argv of GO_SYMADDR: binary, symbol; prints its address in hex.
 GO_SYMADDR  = nm $(1) | awk '$$3 == "$(2)" { print "0x" $$1; found = 1 } END { exit !found }'
 FIXTURES   += $(FIX)/fx_go_fewsyms $(FIX)/fx_go_abssym $(FIX)/fx_go_mainsyms
 $(FIX)/fx_go_fewsyms: $(FIX)/fx_go_stripped
 	$(Q)objcopy --add-symbol added_fn=.text:0x10,global,function $< $@
 $(FIX)/fx_go_abssym: $(FIX)/fx_go_stripped $(FIX)/fx_go
-	$(Q)addr=$$($(call GO_SYMADDR,$(FIX)/fx_go,main.alpha)) && \
-		objcopy --add-symbol alpha_alias=$$addr,global,function $< $@
+	$(Q)alpha=$$($(call GO_SYMADDR,$(FIX)/fx_go,main.alpha)) && \
+		beta=$$($(call GO_SYMADDR,$(FIX)/fx_go,main.beta)) && \
+		objcopy --add-symbol alpha_alias=$$alpha,global,function \
+			--add-symbol main.beta=$$beta,global,function $< $@
 $(FIX)/fx_go_mainsyms: $(FIX)/fx_go
 	$(Q)strip --strip-all --wildcard --keep-symbol='main.*' $< -o $@
 # <<< Go fixtures <<<
