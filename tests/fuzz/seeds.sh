@@ -40,6 +40,8 @@ for f in fx_pie fx_nopie libfx.so fx_pie_stripped libfx_stripped.so fx_notelf; d
 	cp "$fix/$f" "$out/elfsym/"
 done
 cp "$tmp"/goseed_INLINE "$tmp"/goseed_POINTERS "$tmp"/goseed_SCAN "$out/elfsym/"
+# a partial .symtab beside .gopclntab: one symbol objcopy added
+objcopy --add-symbol seed_fn=.text:0,global,function "$tmp/goseed_INLINE" "$out/elfsym/goseed_FEWSYMS"
 
 # Not the Go fixtures: over a megabyte, which libFuzzer cuts to 1 MiB (losing
 # the section headers) and mutates at a few hundred inputs a second.
