@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "disasm.h"
 #include "resolve.h"
 
 /* The BPF program a site runs. */
@@ -68,6 +69,8 @@ struct site_table {
 	const char **skip_kind; /* per probe: why, in a few words shared by its like */
 	uint32_t *entry;  /* per probe: the entry probe's offset in the function */
 	char **place;	  /* per probe: where the entry probe sits and why, in words */
+	/* per probe: the instruction the entry probe sits on, and its cost (size 0: not read) */
+	struct disasm_insn *entry_insn;
 	bool *ret_insns;  /* per probe: its return is probed on its ways out, not a uretprobe */
 	uint32_t *nexits; /* per probe: ways out probed (RETs, tail jumps) */
 	uint32_t *nhidden; /* per probe: ways out no probe sees (conditional, indirect jumps) */
