@@ -471,12 +471,10 @@ static void __attribute__((noreturn)) run_held(const char *exe, char **cmd,
 	_exit(127);
 }
 
-int target__launch(struct target *t, char **cmd, bool want_libs, const struct sigstate *start,
-		   char *err, size_t errlen)
+int target__resolve_command(struct target *t, char **cmd, bool want_libs, char *err,
+			    size_t errlen)
 {
-	int go[2], ex[2];
 	char *exe;
-	pid_t pid;
 
 	target_init(t);
 	exe = find_command(cmd[0]);
@@ -487,11 +485,39 @@ int target__launch(struct target *t, char **cmd, bool want_libs, const struct si
 	}
 	t->exe = exe;
 	t->name = cmd[0];
+	snprintf(t->comm, sizeof(t->comm), "%.15s", strrchr(exe, '/') + 1);
 	if (add_obj(t, exe, true) || (want_libs && add_libs(t, err, errlen))) {
 		if (!*err)
 			snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	return 0;
+}
+
+int target__file(struct target *t, const char *path, char *err, size_t errlen)
+{
+	target_init(t);
+	t->exe = realpath(path, NULL);
+	if (!t->exe) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	t->name = path;
+	if (add_obj(t, t->exe, true)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int target__launch(struct target *t, char **cmd, bool want_libs, const struct sigstate *start,
+		   char *err, size_t errlen)
+{
+	int go[2], ex[2];
+	pid_t pid;
+
+	if (target__resolve_command(t, cmd, want_libs, err, errlen))
+		return -1;
 	if (pipe2(go, O_CLOEXEC)) {
 		snprintf(err, errlen, "failed to create a pipe: %s", strerror(errno));
 		return -1;
@@ -511,7 +537,7 @@ int target__launch(struct target *t, char **cmd, bool want_libs, const struct si
 	if (pid == 0) {
 		close(go[1]);
 		close(ex[0]);
-		run_held(exe, cmd, start, go[0], ex[1]);
+		run_held(t->exe, cmd, start, go[0], ex[1]);
 	}
 	close(go[0]);
 	close(ex[1]);
@@ -519,7 +545,6 @@ int target__launch(struct target *t, char **cmd, bool want_libs, const struct si
 	t->launched = true;
 	t->go_fd = go[1];
 	t->exec_err_fd = ex[0];
-	snprintf(t->comm, sizeof(t->comm), "%.15s", strrchr(exe, '/') + 1);
 	/* Without it, the command's end would never be noticed (target__close ends the child). */
 	t->pidfd = pidfd_open(pid);
 	if (t->pidfd < 0) {

@@ -115,6 +115,11 @@ struct sites_target {
 int sites__build(const struct probe_table *pt, const struct sites_target *tg,
 		 struct site_table *out, char *err, size_t errlen);
 void sites__free(struct site_table *st, size_t nprobes);
+/*
+ * Probe i gets no site, for a reason found outside its code (kind: in a few
+ * words its like share; why: in full). 0, or -ENOMEM.
+ */
+int sites__refuse(struct site_table *st, size_t i, const char *kind, const char *why);
 
 /* Highest argument word a name can be read from: C (SysV), Go (a string takes two words). */
 #define SITES_MAX_C_ARG 5
