@@ -68,7 +68,12 @@ int target__open_object(struct target *t, size_t i, bool verbose, char *err, siz
  */
 int target__resolve_command(struct target *t, char **cmd, bool want_libs, char *err,
 			    size_t errlen);
-/* One file, alone, as the main executable (--list FILE): no process, no library. */
+/*
+ * A file as the main executable, not started (--list FILE), with the
+ * libraries its dynamic loader lists for it (for a shared library, the
+ * system's loader: spantrace's own); a loader that is not a system file
+ * (owned by root, writable by no one else) is not run: an error.
+ */
 int target__file(struct target *t, const char *path, char *err, size_t errlen);
 /*
  * Forks cmd, held before exec, its objects found by target__resolve_command.
