@@ -331,6 +331,14 @@ static void test_misemulated_instruction(void **state)
 	/* its sites stay in the table, unattached: uprobes attach no site of a skipped probe */
 	assert_int_equal(sites_of(&p, x, SITE_ENTER, s, 4), 1);
 	assert_int_equal(s[0]->offset, p.pt.v[x].offset);
+	/* a reason found outside the code stands before the code's; counted once */
+	assert_int_equal(sites__refuse(&p.st, x, "elsewhere", "a reason from outside"), 0);
+	assert_int_equal(p.st.nskipped, 1);
+	assert_string_equal(p.st.why[x], "a reason from outside");
+	assert_string_equal(p.st.skip_kind[x], "elsewhere");
+	assert_int_equal(sites__refuse(&p.st, probe_index(&p, "fx_tail"), "elsewhere", "too"), 0);
+	assert_int_equal(p.st.nskipped, 2);
+	assert_true(p.st.skipped[probe_index(&p, "fx_tail")]);
 	/* the cold fragment is not a function of its own */
 	for (size_t i = 0; i < p.pt.n; i++)
 		assert_string_not_equal(p.pt.v[i].func, "fx_split.cold");

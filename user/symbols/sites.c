@@ -55,8 +55,6 @@ static int name_arg_check(const struct probe *p, bool go, char *err, size_t errl
 /* Probe i gets no site: kind says why in a few words its like share, why in full. */
 static void skip(struct site_table *st, size_t i, const char *kind, const char *why)
 {
-	if (st->skipped[i])
-		return; /* its first reason stands */
 	st->skipped[i] = true;
 	st->nskipped++;
 	st->skip_kind[i] = kind;
@@ -65,8 +63,17 @@ static void skip(struct site_table *st, size_t i, const char *kind, const char *
 
 int sites__refuse(struct site_table *st, size_t i, const char *kind, const char *why)
 {
-	skip(st, i, kind, why);
-	return st->why[i] ? 0 : -ENOMEM;
+	char *w = strdup(why);
+
+	if (!w)
+		return -ENOMEM;
+	if (!st->skipped[i])
+		st->nskipped++;
+	st->skipped[i] = true;
+	st->skip_kind[i] = kind;
+	free(st->why[i]);
+	st->why[i] = w;
+	return 0;
 }
 
 /*

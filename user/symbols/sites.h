@@ -117,7 +117,8 @@ int sites__build(const struct probe_table *pt, const struct sites_target *tg,
 void sites__free(struct site_table *st, size_t nprobes);
 /*
  * Probe i gets no site, for a reason found outside its code (kind: in a few
- * words its like share; why: in full). 0, or -ENOMEM.
+ * words its like share; why: in full) that stands before any its code gave.
+ * 0, or -ENOMEM.
  */
 int sites__refuse(struct site_table *st, size_t i, const char *kind, const char *why);
 
