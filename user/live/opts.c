@@ -112,8 +112,8 @@ static const struct opt options[] = {
 	{
 		.name = "exclude", .letter = 'x', .arg = "SPEC",
 		.help = "leave out the functions [OBJECT:]PATTERN matches from\n"
-			"those -u and --span match (without OBJECT: in every\n"
-			"object). Repeatable.",
+			"those -u, --span and --list match (without OBJECT: in\n"
+			"every object). Repeatable.",
 		.parse = parse_exclude,
 		.bad = "bad -x '%s': %s",
 	},
