@@ -3,8 +3,9 @@
  * Fuzzes the machine-code reading behind probe placement (user/symbols/disasm.c) on
  * arbitrary bytes: where an entry probe goes (disasm__entry), where a Go
  * function's body starts (disasm__go_body), its RET sites (disasm__rets)
- * and the instruction an entry probe sits on, in words (disasm__describe). The input's first byte says C (even) or Go (odd); the
- * rest is the function's code. Seeds: the start of .text of the fixtures.
+ * and the instruction an entry probe sits on, in words (disasm__describe).
+ * The input's first byte says C (even) or Go (odd); the rest is the
+ * function's code. Seeds: the start of .text of the fixtures.
  */
 #include <stdbool.h>
 #include <stdint.h>

@@ -81,7 +81,8 @@ static void test_text_where_exceptions_unwind(void **state)
 		"can unwind exceptions a uretprobe would end it in std::terminate when one passes\n"
 		OBJ "fx_ret_only\tfx_ret_only\t0x100a\tok\t+0\tret\tsingle-step\texits=1\t"
 		RET_WHY "\n"
-		OBJ "fx_split\tfx_split\t0x1016\tok\t+0\tpush rbp\temulated\texits=2\t" PUSH_WHY "\n"
+		OBJ "fx_split\tfx_split\t0x1016\tok\t+0\tpush rbp\temulated\texits=2\t"
+		PUSH_WHY "\n"
 		OBJ "fx_tail\tfx_tail\t0x100b\tok\t+0\tpush rbp\temulated\texits=2\t" PUSH_WHY "\n"
 		OBJ "fx_xchg_r8\tfx_xchg_r8\t0x1007\trefused\t-\t-\t-\t-\t" XCHG_WHY "\n");
 	free(text);
@@ -103,8 +104,10 @@ static void test_text_uretprobes(void **state)
 		PUSH_WHY "\n"
 		OBJ "fx_ret_only\tfx_ret_only\t0x100a\tok\t+0\tret\tsingle-step\turetprobe\t"
 		RET_WHY "\n"
-		OBJ "fx_split\tfx_split\t0x1016\tok\t+0\tpush rbp\temulated\turetprobe\t" PUSH_WHY "\n"
-		OBJ "fx_tail\tfx_tail\t0x100b\tok\t+0\tpush rbp\temulated\turetprobe\t" PUSH_WHY "\n"
+		OBJ "fx_split\tfx_split\t0x1016\tok\t+0\tpush rbp\temulated\turetprobe\t"
+		PUSH_WHY "\n"
+		OBJ "fx_tail\tfx_tail\t0x100b\tok\t+0\tpush rbp\temulated\turetprobe\t"
+		PUSH_WHY "\n"
 		OBJ "fx_xchg_r8\tfx_xchg_r8\t0x1007\trefused\t-\t-\t-\t-\t" XCHG_WHY "\n");
 	free(text);
 	plan_free(&s, &pt, &st);
@@ -185,8 +188,9 @@ static void test_json(void **state)
 		"{\"object\":\"/x\",\"symbol\":\"b\",\"name\":\"b\",\"offset\":32,"
 		"\"status\":\"refused\",\"entry\":null,\"instruction\":null,\"kind\":null,"
 		"\"return\":null,\"why\":\"a \\\"reason\\\"\"}\n"
-		"{\"object\":\"/x\",\"symbol\":\"e\",\"name\":\"e\",\"offset\":48,\"status\":\"ok\","
-		"\"entry\":0,\"instruction\":null,\"kind\":null,\"return\":\"end\",\"why\":\"\"}\n");
+		"{\"object\":\"/x\",\"symbol\":\"e\",\"name\":\"e\",\"offset\":48,"
+		"\"status\":\"ok\",\"entry\":0,\"instruction\":null,\"kind\":null,"
+		"\"return\":\"end\",\"why\":\"\"}\n");
 	free(text);
 }
 

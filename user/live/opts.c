@@ -394,8 +394,8 @@ static int check_use(const struct opts *o, const bool *seen, char *err, size_t e
 			return -1;
 		}
 		if (!o->list && d->use == USE_LISTING) {
-			snprintf(err, errlen, "--%s is for --list's output (a trace's format follows "
-				 "-o's file name); add --list SPEC or drop it", d->name);
+			snprintf(err, errlen, "--%s is for --list's output (a trace's format "
+				 "follows -o's file name); add --list SPEC or drop it", d->name);
 			return -1;
 		}
 	}
@@ -409,8 +409,11 @@ static int check_list_target(const struct opts *o, char *err, size_t errlen)
 
 	if (n == 1)
 		return 0;
-	snprintf(err, errlen, n ? "give --list one of -p PID, -- COMMAND or FILE, not several" :
-				  "--list needs where to look: -p PID, -- COMMAND or FILE; see --help");
+	if (n)
+		snprintf(err, errlen, "give --list one of -p PID, -- COMMAND or FILE, not several");
+	else
+		snprintf(err, errlen,
+			 "--list needs where to look: -p PID, -- COMMAND or FILE; see --help");
 	return -1;
 }
 
