@@ -1,57 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Interned span names: a string array and an open-addressing index. See names.h. */
+/* Interned span names: a string array and a hash index. See names.h. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashtab.h"
 #include "names.h"
 
 struct names {
-	char **str;	 /* str[id - 1] */
+	char **str; /* str[id - 1] */
 	uint32_t n, cap;
-	uint32_t *index; /* id, 0 = empty */
-	uint32_t bits;
+	struct hashtab index; /* of struct name_ent */
 };
 
-static uint64_t hash(const char *s, size_t len)
+struct name_ent {
+	const char *str; /* str[id - 1] */
+	uint32_t id;
+};
+
+/* A name being looked up: len bytes, not terminated. */
+struct name_key {
+	const char *s;
+	size_t len;
+};
+
+static bool name_eq(const void *entry, const void *key)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	const struct name_ent *e = entry;
+	const struct name_key *k = key;
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return h;
-}
-
-static size_t slot(const struct names *n, const char *s, size_t len)
-{
-	size_t mask = ((size_t)1 << n->bits) - 1, i = (size_t)(hash(s, len) >> (64 - n->bits));
-
-	while (n->index[i]) {
-		const char *t = n->str[n->index[i] - 1];
-
-		if (strncmp(t, s, len) == 0 && t[len] == '\0')
-			break;
-		i = (i + 1) & mask;
-	}
-	return i;
-}
-
-static int grow(struct names *n)
-{
-	uint32_t *old = n->index, bits = n->bits;
-
-	n->index = calloc((size_t)1 << (bits + 1), sizeof(*n->index));
-	if (!n->index) {
-		n->index = old;
-		return -1;
-	}
-	n->bits = bits + 1;
-	for (uint32_t id = 1; id <= n->n; id++) {
-		const char *t = n->str[id - 1];
-
-		n->index[slot(n, t, strlen(t))] = id;
-	}
-	free(old);
-	return 0;
+	return strncmp(e->str, k->s, k->len) == 0 && e->str[k->len] == '\0';
 }
 
 struct names *names__new(void)
@@ -60,9 +37,7 @@ struct names *names__new(void)
 
 	if (!n)
 		return NULL;
-	n->bits = 8;
-	n->index = calloc((size_t)1 << n->bits, sizeof(*n->index));
-	if (!n->index) {
+	if (hashtab__init(&n->index, sizeof(struct name_ent), 8)) {
 		free(n);
 		return NULL;
 	}
@@ -76,19 +51,19 @@ void names__free(struct names *n)
 	for (uint32_t i = 0; i < n->n; i++)
 		free(n->str[i]);
 	free(n->str);
-	free(n->index);
+	hashtab__free(&n->index);
 	free(n);
 }
 
 uint32_t names__intern(struct names *n, const char *s, size_t len)
 {
-	size_t i;
+	struct name_key k = { s, strnlen(s, len) };
+	uint64_t hash = hashtab__hash_bytes(k.s, k.len);
+	struct name_ent *e = hashtab__find(&n->index, hash, name_eq, &k);
 	char *copy;
 
-	len = strnlen(s, len);
-	i = slot(n, s, len);
-	if (n->index[i])
-		return n->index[i];
+	if (e)
+		return e->id;
 	if (n->n == n->cap) {
 		uint32_t cap = n->cap ? n->cap * 2 : 64;
 		char **v = realloc(n->str, (size_t)cap * sizeof(*v));
@@ -98,13 +73,17 @@ uint32_t names__intern(struct names *n, const char *s, size_t len)
 		n->str = v;
 		n->cap = cap;
 	}
-	copy = strndup(s, len);
+	copy = strndup(s, k.len);
 	if (!copy)
 		return 0;
+	e = hashtab__add(&n->index, hash);
+	if (!e) {
+		free(copy);
+		return 0;
+	}
 	n->str[n->n++] = copy;
-	n->index[i] = n->n;
-	if (n->n > ((uint32_t)1 << (n->bits - 1)))
-		grow(n); /* on failure the index is just fuller */
+	e->str = copy;
+	e->id = n->n;
 	return n->n;
 }
 

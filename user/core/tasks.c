@@ -1,29 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Task table: open addressing on tid, linear probing, grown at 1/2 load. */
+/* Task table: a hash table on tid. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashtab.h"
 #include "tasks.h"
 
 struct tasks {
-	struct task *v; /* tid 0 marks a free slot: tid 0 is the idle task, never traced */
-	size_t cap, n;
+	struct hashtab by_tid; /* of struct task */
 };
 
-static size_t slot_of(size_t cap, uint32_t tid)
+static uint64_t tid_hash(uint32_t tid)
 {
-	return (size_t)(tid * 2654435761u) & (cap - 1);
+	return hashtab__hash_u64(tid);
+}
+
+static bool tid_eq(const void *entry, const void *key)
+{
+	return ((const struct task *)entry)->tid == *(const uint32_t *)key;
 }
 
 struct tasks *tasks__new(void)
 {
 	struct tasks *ts = calloc(1, sizeof(*ts));
 
-	if (!ts)
-		return NULL;
-	ts->cap = 64;
-	ts->v = calloc(ts->cap, sizeof(*ts->v));
-	if (!ts->v) {
+	if (!ts || hashtab__init(&ts->by_tid, sizeof(struct task), 6)) {
 		free(ts);
 		return NULL;
 	}
@@ -34,42 +35,13 @@ void tasks__free(struct tasks *ts)
 {
 	if (!ts)
 		return;
-	free(ts->v);
+	hashtab__free(&ts->by_tid);
 	free(ts);
-}
-
-static struct task *find(const struct tasks *ts, uint32_t tid)
-{
-	for (size_t i = slot_of(ts->cap, tid);; i = (i + 1) & (ts->cap - 1)) {
-		if (ts->v[i].tid == tid || ts->v[i].tid == 0)
-			return &ts->v[i];
-	}
 }
 
 struct task *tasks__get(const struct tasks *ts, uint32_t tid)
 {
-	struct task *t;
-
-	if (!tid)
-		return NULL;
-	t = find(ts, tid);
-	return t->tid ? t : NULL;
-}
-
-static int grow(struct tasks *ts)
-{
-	struct tasks bigger = { .cap = 2 * ts->cap };
-
-	bigger.v = calloc(bigger.cap, sizeof(*bigger.v));
-	if (!bigger.v)
-		return -1;
-	for (size_t i = 0; i < ts->cap; i++)
-		if (ts->v[i].tid)
-			*find(&bigger, ts->v[i].tid) = ts->v[i];
-	free(ts->v);
-	ts->v = bigger.v;
-	ts->cap = bigger.cap;
-	return 0;
+	return tid ? hashtab__find(&ts->by_tid, tid_hash(tid), tid_eq, &tid) : NULL;
 }
 
 struct task *tasks__add(struct tasks *ts, uint32_t pid, uint32_t tid)
@@ -78,14 +50,13 @@ struct task *tasks__add(struct tasks *ts, uint32_t pid, uint32_t tid)
 
 	if (!tid)
 		return NULL;
-	if (2 * (ts->n + 1) > ts->cap && grow(ts))
-		return NULL;
-	t = find(ts, tid);
-	if (t->tid && t->pid == pid)
+	t = tasks__get(ts, tid);
+	if (!t)
+		t = hashtab__add(&ts->by_tid, tid_hash(tid));
+	else if (t->pid == pid)
 		return t;
-	if (!t->tid)
-		ts->n++;
-	*t = (struct task){ .tid = tid, .pid = pid };
+	if (t)
+		*t = (struct task){ .tid = tid, .pid = pid };
 	return t;
 }
 
@@ -144,19 +115,20 @@ void tasks__signal(struct tasks *ts, uint32_t pid, uint32_t tid, bool group, int
 		pend(t, sig, ts_ns, from);
 	if (!group)
 		return;
-	for (size_t i = 0; i < ts->cap; i++)
-		if (ts->v[i].tid && ts->v[i].pid == pid)
-			pend(&ts->v[i], sig, ts_ns, from);
+	for (size_t pos = 0; (t = hashtab__next(&ts->by_tid, &pos));)
+		if (t->pid == pid)
+			pend(t, sig, ts_ns, from);
 }
 
 void tasks__foreach(const struct tasks *ts, void (*fn)(void *ctx, struct task *t), void *ctx)
 {
-	for (size_t i = 0; i < ts->cap; i++)
-		if (ts->v[i].tid)
-			fn(ctx, &ts->v[i]);
+	struct task *t;
+
+	for (size_t pos = 0; (t = hashtab__next(&ts->by_tid, &pos));)
+		fn(ctx, t);
 }
 
 size_t tasks__count(const struct tasks *ts)
 {
-	return ts->n;
+	return hashtab__count(&ts->by_tid);
 }
