@@ -58,7 +58,11 @@ struct open_span {
 	uint32_t key, probe, name;
 };
 
-struct task {
+/*
+ * A task as the span tree sees it: its stack of open spans and where its
+ * events have got to (the task table of tasks.h holds what else is known of it).
+ */
+struct task_stack {
 	uint64_t last_ts;  /* newest event of this task released so far */
 	uint64_t panic_ts; /* its last PANIC, 0 if none */
 	uint64_t throw_ts; /* its exception in flight (THROW, until the CATCH), 0 if none */
@@ -82,7 +86,7 @@ struct spantree {
 	size_t heap_len, heap_cap;
 
 	/* Tasks in first-release order, and where each tid is among them. */
-	struct task *tasks;
+	struct task_stack *tasks;
 	uint32_t ntasks, tasks_cap;
 	struct hashtab index; /* of struct task_pos */
 	uint32_t last_task; /* position of the last task looked up: runs of one task are common */
@@ -273,10 +277,10 @@ static struct task_pos *spantree__pos_of(const struct spantree *t, uint32_t tid)
 	return hashtab__find(&t->index, spantree__tid_hash(tid), spantree__tid_eq, &tid);
 }
 
-static struct task *spantree__task_new(struct spantree *t, uint32_t pid, uint32_t tid)
+static struct task_stack *spantree__task_new(struct spantree *t, uint32_t pid, uint32_t tid)
 {
 	struct task_pos *at;
-	struct task *k;
+	struct task_stack *k;
 
 	if (t->ntasks == t->tasks_cap) {
 		uint32_t cap = t->tasks_cap ? t->tasks_cap * 2 : TASKS_MIN_CAP;
@@ -305,7 +309,7 @@ static struct task *spantree__task_new(struct spantree *t, uint32_t pid, uint32_
 }
 
 /* An exited task has an event again (it arrived late, or its tid was reused). */
-static inline struct task *spantree__revive(struct spantree *t, struct task *k)
+static inline struct task_stack *spantree__revive(struct spantree *t, struct task_stack *k)
 {
 	if (k->dead) {
 		k->dead = false;
@@ -316,7 +320,7 @@ static inline struct task *spantree__revive(struct spantree *t, struct task *k)
 }
 
 /* Returns the task of tid, creating it on first sight; NULL only when out of memory. */
-static struct task *spantree__task_get(struct spantree *t, uint32_t pid, uint32_t tid)
+static struct task_stack *spantree__task_get(struct spantree *t, uint32_t pid, uint32_t tid)
 {
 	struct task_pos *at;
 
@@ -330,7 +334,7 @@ static struct task *spantree__task_get(struct spantree *t, uint32_t pid, uint32_
 	return spantree__task_new(t, pid, tid);
 }
 
-static void spantree__deliver(struct spantree *t, const struct task *k, uint32_t depth,
+static void spantree__deliver(struct spantree *t, const struct task_stack *k, uint32_t depth,
 			      uint64_t end, bool unfinished, bool panicked, bool unwound)
 {
 	const struct open_span *o = &k->stack[depth];
@@ -360,8 +364,8 @@ static void spantree__deliver(struct spantree *t, const struct task *k, uint32_t
 }
 
 /* Pops the innermost open span of k and delivers it. */
-static void spantree__close_top(struct spantree *t, struct task *k, uint64_t end, bool unfinished,
-				bool panicked, bool unwound)
+static void spantree__close_top(struct spantree *t, struct task_stack *k, uint64_t end,
+				bool unfinished, bool panicked, bool unwound)
 {
 	k->depth--;
 	spantree__deliver(t, k, k->depth, end, unfinished, panicked, unwound);
@@ -376,7 +380,7 @@ static void spantree__close_top(struct spantree *t, struct task *k, uint64_t end
 	}
 }
 
-static void spantree__close_all(struct spantree *t, struct task *k, uint64_t end)
+static void spantree__close_all(struct spantree *t, struct task_stack *k, uint64_t end)
 {
 	while (k->depth)
 		spantree__close_top(t, k, end, true, false, false);
@@ -387,7 +391,7 @@ static void spantree__close_all(struct spantree *t, struct task *k, uint64_t end
  * (their frames were unwound, or the END was dropped). They end at the task's
  * last panic if it came after they began, else at ts.
  */
-static void spantree__cut(struct spantree *t, struct task *k, uint32_t i, uint64_t ts,
+static void spantree__cut(struct spantree *t, struct task_stack *k, uint32_t i, uint64_t ts,
 			  bool unwound)
 {
 	while (k->depth > i) {
@@ -403,7 +407,7 @@ static void spantree__cut(struct spantree *t, struct task *k, uint32_t i, uint64
 }
 
 /* Position of the outermost open span whose frame is at depth >= sdepth, or k->depth. */
-static uint32_t spantree__dead_from(const struct task *k, uint64_t sdepth, bool inclusive)
+static uint32_t spantree__dead_from(const struct task_stack *k, uint64_t sdepth, bool inclusive)
 {
 	uint32_t i;
 
@@ -417,7 +421,7 @@ static uint32_t spantree__dead_from(const struct task *k, uint64_t sdepth, bool 
 	return k->depth;
 }
 
-static void spantree__begin(struct spantree *t, struct task *k, const struct buf_ev *e)
+static void spantree__begin(struct spantree *t, struct task_stack *k, const struct buf_ev *e)
 {
 	struct open_span *o;
 	uint32_t i;
@@ -464,7 +468,7 @@ static void spantree__begin(struct spantree *t, struct task *k, const struct buf
 		t->stats.max_depth = k->depth;
 }
 
-static void spantree__end(struct spantree *t, struct task *k, const struct buf_ev *e)
+static void spantree__end(struct spantree *t, struct task_stack *k, const struct buf_ev *e)
 {
 	uint32_t i = k->depth;
 
@@ -487,7 +491,7 @@ static void spantree__end(struct spantree *t, struct task *k, const struct buf_e
  * An exception began (THROW), or its unwinding ran code in the frame at
  * e->sdepth (CLEANUP, CATCH): the frames below are gone. A catch ends it.
  */
-static void spantree__exception(struct spantree *t, struct task *k, const struct buf_ev *e)
+static void spantree__exception(struct spantree *t, struct task_stack *k, const struct buf_ev *e)
 {
 	uint32_t i;
 
@@ -503,10 +507,10 @@ static void spantree__exception(struct spantree *t, struct task *k, const struct
 }
 
 /* The task of (pid, tid) if it exists, without creating it. */
-static struct task *spantree__task_find(struct spantree *t, uint32_t pid, uint32_t tid)
+static struct task_stack *spantree__task_find(struct spantree *t, uint32_t pid, uint32_t tid)
 {
 	struct task_pos *at = spantree__pos_of(t, tid);
-	struct task *k;
+	struct task_stack *k;
 
 	if (!at)
 		return NULL;
@@ -521,10 +525,10 @@ static struct task *spantree__task_find(struct spantree *t, uint32_t pid, uint32
 static void spantree__compact(struct spantree *t)
 {
 	uint32_t n = 0, cap, i;
-	struct task *v;
+	struct task_stack *v;
 
 	for (i = 0; i < t->ntasks; i++) {
-		struct task *k = &t->tasks[i];
+		struct task_stack *k = &t->tasks[i];
 		struct task_pos *at = spantree__pos_of(t, k->tid);
 
 		if (k->dead) {
@@ -547,7 +551,7 @@ static void spantree__compact(struct spantree *t)
 }
 
 /* k exited, with nothing left open: marked, and let go once many are. */
-static void spantree__bury(struct spantree *t, struct task *k)
+static void spantree__bury(struct spantree *t, struct task_stack *k)
 {
 	if (k->dead)
 		return;
@@ -563,7 +567,7 @@ static void spantree__bury(struct spantree *t, struct task *k)
 
 static void spantree__release(struct spantree *t, const struct buf_ev *e)
 {
-	struct task *k;
+	struct task_stack *k;
 
 	if (e->kind == SPAN_EV_EXIT) {
 		/* A thread that ends takes its open calls with it. Threads
