@@ -73,7 +73,7 @@ static void falling_back(void *ctx, const struct kev_step *st, int err)
 	    instead[st->event] ? instead[st->event] : "using tracepoints instead");
 }
 
-int kevents__attach(struct kevents *k, char *err, size_t errlen)
+int kevents__attach(struct kevents *k, bool verbose, char *err, size_t errlen)
 {
 	const struct kev_features *f = &k->feat->kev;
 	struct kplan_exec x = { .attach = attach_step, .detach_last = detach_last,
@@ -91,7 +91,7 @@ int kevents__attach(struct kevents *k, char *err, size_t errlen)
 				 x.failed->target, strerror(-x.error));
 		return -1;
 	}
-	if (k->verbose) {
+	if (verbose) {
 		say("process tree: tracepoints sched_process_fork and sched_process_exec");
 		say("exits: %s",
 		    x.fell_back[KEV_EV_EXITS] ?
@@ -180,7 +180,8 @@ static int scan_waits(struct kevents *k)
 	return r;
 }
 
-int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, char *err, size_t errlen)
+int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, bool verbose, char *err,
+		   size_t errlen)
 {
 	pid_t *queue = NULL;
 	size_t nq = 0, cap = 0, head = 0;
@@ -224,7 +225,7 @@ int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, char *err, size
 		snprintf(err, errlen, "failed to read the process tree of %d: %s", pid, strerror(-r));
 		return -1;
 	}
-	if (k->verbose && nq > 1)
+	if (verbose && nq > 1)
 		say("tracing %zu processes: %d and its descendants", nq, pid);
 	r = scan_waits(k);
 	if (r)

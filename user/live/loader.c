@@ -513,7 +513,6 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 			   [SITE_GO_PANIC] = k->progs.go_panic,
 			   [SITE_UNWIND] = k->progs.unwind_event },
 		.multi = s->feat.uprobe_multi,
-		.verbose = s->o->verbose,
 		.pid_for = uprobe_pid,
 		.ctx = s,
 	};
@@ -521,7 +520,7 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 		return 0;
 	if (raise_fd_limit(s->sites.n, err, errlen))
 		return -1;
-	r = uprobes__attach(&s->up, err, errlen);
+	r = uprobes__attach(&s->up, s->o->verbose, err, errlen);
 	if (r) {
 		attach_failed_by_exit(s, -r, err, errlen);
 		return -1;
@@ -839,10 +838,10 @@ static int attach_all(struct session *s, char *err, size_t errlen)
 	s->dec.kev = (struct kdecode){ .ks = s->ks, .min_wait_ns = o->min_wait_ns,
 				       .stall_ns = o->stall_ns,
 				       .root_pid = (uint32_t)s->target.pid, .notices = stderr };
-	s->kev = (struct kevents){ .feat = &s->feat, .dec = &s->dec, .live = &s->live,
-				   .verbose = o->verbose };
-	return load_bpf(s, err, errlen) || kevents__attach(&s->kev, err, errlen) ||
-	       kevents__adopt(&s->kev, s->target.pid, !s->target.launched, err, errlen) ||
+	s->kev = (struct kevents){ .feat = &s->feat, .dec = &s->dec, .live = &s->live };
+	return load_bpf(s, err, errlen) || kevents__attach(&s->kev, o->verbose, err, errlen) ||
+	       kevents__adopt(&s->kev, s->target.pid, !s->target.launched, o->verbose, err,
+			      errlen) ||
 	       attach_probes(s, err, errlen) || setup_loop(s, err, errlen) ? -1 : 0;
 }
 

@@ -219,11 +219,11 @@ static int attach_perf(struct uprobes *u, char *err, size_t errlen)
 	return 0;
 }
 
-int uprobes__attach(struct uprobes *u, char *err, size_t errlen)
+int uprobes__attach(struct uprobes *u, bool verbose, char *err, size_t errlen)
 {
 	int r = u->multi ? attach_multi(u, err, errlen) : attach_perf(u, err, errlen);
 
-	if (!r && u->verbose) {
+	if (!r && verbose) {
 		size_t nsites = 0;
 
 		for (size_t i = 0; i < u->sites->n; i++)
