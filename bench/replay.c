@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "errbuf.h"
 #include "formats.h"
 #include "recfile.h"
 #include "goroutines.h"
@@ -139,13 +140,13 @@ static int parse_count(const char *s, uint64_t *out)
 static int rename_probes(struct probe_table *t, char **names, size_t n, char *err, size_t errlen)
 {
 	if (t->n && t->n != n) {
-		snprintf(err, errlen, "%zu probe names given for a file of %zu probes", n, t->n);
+		errbuf__set(err, errlen, "%zu probe names given for a file of %zu probes", n, t->n);
 		return -1;
 	}
 	if (!t->n) {
 		t->v = calloc(n, sizeof(*t->v));
 		if (!t->v) {
-			snprintf(err, errlen, "out of memory");
+			errbuf__set(err, errlen, "out of memory");
 			return -1;
 		}
 		t->n = n;
@@ -158,7 +159,7 @@ static int rename_probes(struct probe_table *t, char **names, size_t n, char *er
 		if (!p->func)
 			p->func = strdup(names[i]);
 		if (!p->name || !p->func) {
-			snprintf(err, errlen, "out of memory");
+			errbuf__set(err, errlen, "out of memory");
 			return -1;
 		}
 	}
@@ -194,7 +195,7 @@ static int replay__load(struct replay *r, const char *path, char *err, size_t er
 	int got;
 
 	if (fstat(fileno(r->rf.f), &st)) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		errbuf__set(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
 	/*
@@ -204,7 +205,7 @@ static int replay__load(struct replay *r, const char *path, char *err, size_t er
 	cap = 2 * (size_t)st.st_size / 8 + 1;
 	r->recs = malloc(cap * 8);
 	if (!r->recs) {
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return -1;
 	}
 	r->min_ts = UINT64_MAX;
@@ -213,7 +214,7 @@ static int replay__load(struct replay *r, const char *path, char *err, size_t er
 		const struct st_hdr *h = (const struct st_hdr *)&r->recs[w + 1];
 
 		if (w + 1 + (size + 7) / 8 > cap) { /* the file grew */
-			snprintf(err, errlen, "%s changed while being read", path);
+			errbuf__set(err, errlen, "%s changed while being read", path);
 			return -1;
 		}
 		r->recs[w] = size;
@@ -227,7 +228,7 @@ static int replay__load(struct replay *r, const char *path, char *err, size_t er
 			r->max_ts = h->ts;
 	}
 	if (got < 0) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		errbuf__set(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (r->rf.truncated)

@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "decode.h"
+#include "errbuf.h"
 #include "kdecode.h"
 #include "kevents.h"
 #include "kfeatures.h"
@@ -83,12 +84,12 @@ int kevents__attach(struct kevents *k, bool verbose, char *err, size_t errlen)
 	kplan__build(f, &plan);
 	if (kplan__run(&plan, &x)) {
 		if (x.failed->how == KEV_TRACEPOINT)
-			snprintf(err, errlen, "failed to attach tracepoint %s: %s",
-				 x.failed->target, strerror(-x.error));
+			errbuf__set(err, errlen, "failed to attach tracepoint %s: %s",
+				    x.failed->target, strerror(-x.error));
 		else
-			snprintf(err, errlen, "failed to attach a %s on %s: %s",
-				 x.failed->how == KEV_KPROBE ? "kprobe" : "kretprobe",
-				 x.failed->target, strerror(-x.error));
+			errbuf__set(err, errlen, "failed to attach a %s on %s: %s",
+				    x.failed->how == KEV_KPROBE ? "kprobe" : "kretprobe",
+				    x.failed->target, strerror(-x.error));
 		return -1;
 	}
 	if (verbose) {
@@ -202,7 +203,7 @@ int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, bool verbose, c
 	 * between is caught by the fork tracepoint or by the read. */
 	queue = malloc(sizeof(*queue));
 	if (!queue) {
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return -1;
 	}
 	queue[nq++] = pid;
@@ -212,9 +213,9 @@ int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, bool verbose, c
 
 		if (bpf_map__update_elem(k->skel->maps.tgids, &p, sizeof(p), &one, sizeof(one),
 					 BPF_ANY)) {
-			snprintf(err, errlen,
-				 "failed to trace process %u: %s (at most %d processes at once)", p,
-				 strerror(errno), ST_MAX_TGIDS);
+			errbuf__set(err, errlen,
+				    "failed to trace process %u: %s (at most %d processes at once)",
+				    p, strerror(errno), ST_MAX_TGIDS);
 			free(queue);
 			return -1;
 		}
@@ -222,7 +223,8 @@ int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, bool verbose, c
 	}
 	free(queue);
 	if (r) {
-		snprintf(err, errlen, "failed to read the process tree of %d: %s", pid, strerror(-r));
+		errbuf__set(err, errlen, "failed to read the process tree of %d: %s", pid,
+			    strerror(-r));
 		return -1;
 	}
 	if (verbose && nq > 1)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "opts.h"
 
 #define DAY_NS (86400ull * 1000000000ull)
@@ -285,11 +286,11 @@ static int bad_option(int c, const char *arg, char *err, size_t errlen)
 	else
 		snprintf(name, sizeof(name), "-%c", optopt);
 	if (c == ':')
-		snprintf(err, errlen, "option '%s' needs an argument; see --help", name);
+		errbuf__set(err, errlen, "option '%s' needs an argument; see --help", name);
 	else if (optopt && name[1] == '-') /* glibc sets optopt for a known long option "=value" */
-		snprintf(err, errlen, "option '%s' takes no argument; see --help", name);
+		errbuf__set(err, errlen, "option '%s' takes no argument; see --help", name);
 	else
-		snprintf(err, errlen, "unknown option '%s'; see --help", name);
+		errbuf__set(err, errlen, "unknown option '%s'; see --help", name);
 	return -1;
 }
 
@@ -335,19 +336,19 @@ static int read_target(int argc, char **argv, int next, int done, struct opts *o
 {
 	if (next < argc) {
 		if (next != done + 1 || strcmp(argv[done], "--") != 0) {
-			snprintf(err, errlen,
-				 "unexpected argument '%s'; put the command to run after '--'",
-				 argv[next]);
+			errbuf__set(err, errlen,
+				    "unexpected argument '%s'; put the command to run after '--'",
+				    argv[next]);
 			return -1;
 		}
 		o->cmd = &argv[next];
 	}
 	if (o->pid && o->cmd) {
-		snprintf(err, errlen, "give either -p PID or -- COMMAND, not both");
+		errbuf__set(err, errlen, "give either -p PID or -- COMMAND, not both");
 		return -1;
 	}
 	if (!o->pid && !o->cmd) {
-		snprintf(err, errlen, "nothing to trace: give -p PID or -- COMMAND; see --help");
+		errbuf__set(err, errlen, "nothing to trace: give -p PID or -- COMMAND; see --help");
 		return -1;
 	}
 	return 0;
@@ -392,7 +393,7 @@ static void *field(struct opts *o, const struct opt *d)
 /* d->bad with the argument, e.g. "-p needs a process id (a positive number), got 'x'". */
 static int bad_arg(const struct opt *d, const char *arg, char *err, size_t errlen)
 {
-	snprintf(err, errlen, d->bad, arg);
+	errbuf__set(err, errlen, d->bad, arg);
 	return -1;
 }
 
@@ -527,7 +528,7 @@ static struct spec *more_specs(struct opts *o, size_t n, char *err, size_t errle
 	struct spec *v = realloc(o->specs, (o->nspecs + n) * sizeof(*v));
 
 	if (!v) {
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return NULL;
 	}
 	o->specs = v;
@@ -544,7 +545,7 @@ static int parse_spec(const struct opt *d, const char *arg, struct opts *o, char
 	if (!s)
 		return -1;
 	if (spec__parse(arg, s, why, sizeof(why))) {
-		snprintf(err, errlen, d->bad, arg, why);
+		errbuf__set(err, errlen, d->bad, arg, why);
 		return -1;
 	}
 	o->nspecs++;
@@ -566,7 +567,8 @@ static int parse_exclude(const struct opt *d, const char *arg, struct opts *o, c
 	s->role = SPEC_EXCLUDE;
 	if (s->name_arg >= 0) {
 		/* the caller's error path frees every SPEC parsed, this one too */
-		snprintf(err, errlen, d->bad, arg, "an exclusion names no span: drop ':name=argN'");
+		errbuf__set(err, errlen, d->bad, arg,
+			    "an exclusion names no span: drop ':name=argN'");
 		return -1;
 	}
 	return 0;
@@ -581,7 +583,7 @@ static int parse_span(const struct opt *d, const char *arg, struct opts *o, char
 	if (!s)
 		return -1;
 	if (spec__parse_pair(arg, o->npairs, &s[0], &s[1], why, sizeof(why))) {
-		snprintf(err, errlen, d->bad, why);
+		errbuf__set(err, errlen, d->bad, why);
 		return -1;
 	}
 	o->nspecs += 2;
