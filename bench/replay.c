@@ -402,6 +402,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "replay: out of memory\n");
 		goto out;
 	}
+	spantree__on_drop(r.d.tree, decoder__on_drop);
 
 	t0 = r.report_cpu = cpu_seconds();
 	while (replay__pass(&r) && r.events < r.want && r.want != UINT64_MAX)
@@ -427,10 +428,11 @@ int main(int argc, char **argv)
 	       st->spans ? (double)sink.bytes / (double)st->spans : 0.0);
 	printf("(%llu passes over %zu records; %llu malformed; "
 	       "%llu unfinished spans; %llu late events; %llu span names not read: replay reads "
-	       "no process's memory)\n",
+	       "no process's memory; %llu span names not kept: more than %d held at once)\n",
 	       (unsigned long long)r.passes, r.nrecords,
 	       (unsigned long long)r.d.bad_records, (unsigned long long)st->unfinished,
-	       (unsigned long long)st->late_events, (unsigned long long)r.d.name_faults);
+	       (unsigned long long)st->late_events, (unsigned long long)r.d.name_faults,
+	       (unsigned long long)r.d.names_dropped, NAMES_MAX_HELD);
 out:
 	if (r.d.w)
 		r.d.ops->close(r.d.w);

@@ -94,6 +94,7 @@ struct spantree {
 
 	spantree_sink_fn sink;
 	spantree_task_fn on_task;
+	spantree_drop_fn on_drop;
 	void *ctx;
 	struct spantree_stats stats;
 };
@@ -421,6 +422,13 @@ static uint32_t spantree__dead_from(const struct task_stack *k, uint64_t sdepth,
 	return k->depth;
 }
 
+/* A BEGIN that makes no span goes back to the caller. */
+static void spantree__drop(struct spantree *t, const struct buf_ev *e)
+{
+	if (t->on_drop)
+		t->on_drop(t->ctx, e->name);
+}
+
 static void spantree__begin(struct spantree *t, struct task_stack *k, const struct buf_ev *e)
 {
 	struct open_span *o;
@@ -442,6 +450,7 @@ static void spantree__begin(struct spantree *t, struct task_stack *k, const stru
 		    !(k->throw_ts && k->throw_ts >= o->start)) {
 			t->stats.reentries++;
 			spantree__cut(t, k, i + 1, e->ts, true);
+			spantree__drop(t, e);
 			return;
 		}
 		/* A call at depth d: every frame at d or deeper has returned or been unwound. */
@@ -452,8 +461,10 @@ static void spantree__begin(struct spantree *t, struct task_stack *k, const stru
 		struct open_span *s = realloc(k->stack, (size_t)cap * sizeof(*s));
 
 		/* Out of memory: drop the BEGIN; its END will count as an orphan. */
-		if (!s)
+		if (!s) {
+			spantree__drop(t, e);
 			return;
+		}
 		k->stack = s;
 		k->cap = cap;
 	}
@@ -592,8 +603,11 @@ static void spantree__release(struct spantree *t, const struct buf_ev *e)
 		return;
 	}
 	k = spantree__task_get(t, e->pid, e->tid);
-	if (!k)
+	if (!k) {
+		if (e->kind == SPAN_EV_BEGIN)
+			spantree__drop(t, e);
 		return;
+	}
 	if (k->pid != e->pid) {
 		/*
 		 * The tid was reused by another process: what the old one left
@@ -646,6 +660,11 @@ static void spantree__release_upto(struct spantree *t, uint64_t upto)
 
 	while (spantree__buf_pop(t, upto, &out))
 		spantree__release(t, &out);
+}
+
+void spantree__on_drop(struct spantree *t, spantree_drop_fn drop)
+{
+	t->on_drop = drop;
 }
 
 void spantree__push(struct spantree *t, const struct span_ev *ev)

@@ -1,13 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Task table: a hash table on tid. */
+/* Task table: a hash table on tid, and the exited tasks to forget, in the order they exited. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "hashtab.h"
 #include "tasks.h"
 
+/* An exited task to forget: which, and since when (its forget_ts: not a later task of its tid). */
+struct to_forget {
+	uint32_t tid, pid;
+	uint64_t since;
+};
+
+#define FORGET_MIN_CAP 64 /* power of two */
+
 struct tasks {
 	struct hashtab by_tid; /* of struct task */
+	/* A ring: cap is a power of two, at least FORGET_MIN_CAP. */
+	struct to_forget *forget;
+	size_t forget_head, forget_len, forget_cap;
 };
 
 static uint64_t tid_hash(uint32_t tid)
@@ -24,7 +35,12 @@ struct tasks *tasks__new(void)
 {
 	struct tasks *ts = calloc(1, sizeof(*ts));
 
-	if (!ts || hashtab__init(&ts->by_tid, sizeof(struct task), 6)) {
+	if (!ts)
+		return NULL;
+	ts->forget_cap = FORGET_MIN_CAP;
+	ts->forget = calloc(ts->forget_cap, sizeof(*ts->forget));
+	if (!ts->forget || hashtab__init(&ts->by_tid, sizeof(struct task), 6)) {
+		free(ts->forget);
 		free(ts);
 		return NULL;
 	}
@@ -36,6 +52,7 @@ void tasks__free(struct tasks *ts)
 	if (!ts)
 		return;
 	hashtab__free(&ts->by_tid);
+	free(ts->forget);
 	free(ts);
 }
 
@@ -118,6 +135,76 @@ void tasks__signal(struct tasks *ts, uint32_t pid, uint32_t tid, bool group, int
 	for (size_t pos = 0; (t = hashtab__next(&ts->by_tid, &pos));)
 		if (t->pid == pid)
 			pend(t, sig, ts_ns, from);
+}
+
+/* Moves the ring to cap entries (cap >= forget_len, a power of two); false if out of memory. */
+static bool forget_resize(struct tasks *ts, size_t cap)
+{
+	struct to_forget *v = malloc(cap * sizeof(*v));
+
+	if (!v)
+		return false;
+	for (size_t i = 0; i < ts->forget_len; i++)
+		v[i] = ts->forget[(ts->forget_head + i) & (ts->forget_cap - 1)];
+	free(ts->forget);
+	ts->forget = v;
+	ts->forget_cap = cap;
+	ts->forget_head = 0;
+	return true;
+}
+
+/* t is one to forget from now on. Out of memory it stays: a task too many, nothing wrong. */
+static void forget_later(struct tasks *ts, struct task *t, uint64_t now)
+{
+	if (t->forget_ts)
+		return;
+	if (ts->forget_len == ts->forget_cap && !forget_resize(ts, 2 * ts->forget_cap))
+		return;
+	t->forget_ts = now ? now : 1;
+	ts->forget[(ts->forget_head + ts->forget_len++) & (ts->forget_cap - 1)] =
+		(struct to_forget){ .tid = t->tid, .pid = t->pid, .since = t->forget_ts };
+}
+
+void tasks__exit(struct tasks *ts, struct task *t, uint64_t ts_ns, bool process_ended)
+{
+	struct task *leader;
+
+	t->exited = true;
+	if (process_ended) {
+		t->process_ended = true;
+		leader = t->tid == t->pid ? t : tasks__get(ts, t->pid);
+		if (leader && leader->pid == t->pid) {
+			leader->process_ended = true;
+			if (leader->exited)
+				forget_later(ts, leader, ts_ns);
+		}
+	}
+	/* a main thread names its process while any thread of it is alive */
+	if (t->tid != t->pid || t->process_ended)
+		forget_later(ts, t, ts_ns);
+}
+
+void tasks__forget(struct tasks *ts, uint64_t upto_ns, void (*fn)(void *ctx, struct task *t),
+		   void *ctx)
+{
+	while (ts->forget_len > TASKS_KEEP_EXITED) {
+		struct to_forget f = ts->forget[ts->forget_head];
+		struct task *t;
+
+		if (f.since > upto_ns)
+			break;
+		ts->forget_head = (ts->forget_head + 1) & (ts->forget_cap - 1);
+		ts->forget_len--;
+		t = tasks__get(ts, f.tid);
+		/* not if the tid is another task's since (a new thread, another process) */
+		if (!t || t->pid != f.pid || t->forget_ts != f.since)
+			continue;
+		fn(ctx, t);
+		hashtab__remove(&ts->by_tid, t);
+	}
+	/* give back the ring after a burst of exits; 1/4 keeps this amortised O(1) */
+	if (ts->forget_cap > FORGET_MIN_CAP && ts->forget_len < ts->forget_cap / 4)
+		forget_resize(ts, ts->forget_cap / 2);
 }
 
 void tasks__foreach(const struct tasks *ts, void (*fn)(void *ctx, struct task *t), void *ctx)

@@ -675,6 +675,10 @@ static void print_summary(struct session *s, uint64_t dropped)
 		say("%llu span names could not be read from their argument (a bad pointer?): "
 		    "those spans are named after their function",
 		    (unsigned long long)s->dec.name_faults);
+	if (s->dec.names_dropped)
+		say("%llu span names were not kept (more than %d names in spans open at once, or "
+		    "out of memory): those spans are named after their function",
+		    (unsigned long long)s->dec.names_dropped, NAMES_MAX_HELD);
 	if (dropped)
 		say("%llu events were dropped because the ring buffer was full; "
 		    "consider --ringbuf-size", (unsigned long long)dropped);
@@ -946,6 +950,7 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 		errbuf__set(err, sizeof(err), "out of memory");
 		goto fail;
 	}
+	spantree__on_drop(s.tree, decoder__on_drop);
 	s.dec = (struct decoder){ .probes = &s.probes, .tree = s.tree, .tasks = s.tasks,
 				  .gors = s.gors, .names = s.names, .stats = s.stats, .ops = s.ops,
 				  .w = s.w, .target_pid = (uint32_t)s.target.pid,
