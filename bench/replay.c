@@ -252,7 +252,7 @@ static void replay__report(struct replay *r)
 {
 	double now = cpu_seconds(), dt = now - r->report_cpu;
 
-	printf("events %llu  rate %.2f M/s  rss %.1f MiB\n", (unsigned long long)r->events,
+	printf("events %llu  rate %.2f M/s  rss %.2f MiB\n", (unsigned long long)r->events,
 	       dt > 0 ? (double)(r->events - r->report_events) / dt / 1e6 : 0.0, rss_mib());
 	fflush(stdout);
 	r->report_events = r->events;
