@@ -57,7 +57,7 @@ struct decode_live {
 /*
  * What decoding uses, all set by the caller (which owns it). The span tree
  * must be created with decoder__on_span and decoder__on_task, and the
- * decoder as their ctx.
+ * decoder as their ctx, and given decoder__on_drop (spantree__on_drop).
  */
 struct decoder {
 	const struct probe_table *probes;
