@@ -334,8 +334,8 @@ static int replay__stream(struct replay *r, const char *path, char *err, size_t 
 
 static void usage(FILE *f)
 {
-	fputs("usage: replay [--events N | --stream] [--report-every N] [--out FILE] [--min-wait MS]\n"
-	      "              [--kallsyms FILE] RECORDS [PROBES...]\n"
+	fputs("usage: replay [--events N | --stream] [--report-every N] [--out FILE]\n"
+	      "              [--min-wait MS] [--kallsyms FILE] RECORDS [PROBES...]\n"
 	      "Feeds a record file of spantrace --save-records through the loader's decoder,\n"
 	      "span tree and Chrome writer on one core, and reports the rate.\n"
 	      "  --events N       decode N events (suffixes k, M, G), replaying the file with\n"

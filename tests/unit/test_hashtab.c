@@ -225,7 +225,7 @@ static void churn(uint64_t (*hash)(uint64_t), uint64_t seed)
 			assert_int_equal(seen, present);
 		}
 	}
-	/* it grew for the full phases (3/4 of the keys) and came back down for the last empty one */
+	/* it grew for the full phases (3/4 of the keys), and came down for the last empty one */
 	assert_true(max_slots >= 8192);
 	assert_true(nslots(&h) < max_slots);
 	assert_true(nslots(&h) <= 16 * (present + 1));

@@ -327,7 +327,8 @@ static void test_name_of_dropped_begin(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_thread_and_name_churn, fx__setup, fx__teardown),
+		cmocka_unit_test_setup_teardown(test_thread_and_name_churn, fx__setup,
+						fx__teardown),
 		cmocka_unit_test_setup_teardown(test_names_held_bound, fx__setup, fx__teardown),
 		cmocka_unit_test_setup_teardown(test_name_of_dropped_begin, fx__setup,
 						fx__teardown),
