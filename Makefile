@@ -336,9 +336,17 @@ $(BENCH_DIR)/goloop: bench/targets/goloop.go | $(BENCH_DIR)
 	$(Q)$(GO_FX_ENV) $(GO) build -o $@ $<
 $(BENCH_DIR):
 	$(Q)mkdir -p $@
+# The memory run's records (bench/churn.c), through replay --stream. Alone, without
+# root: make bench BENCH_ARGS='--only churn'.
+$(BENCH_DIR)/churn: bench/churn.c $(CORE_OBJS) | $(BENCH_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TEST_CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $< $(CORE_OBJS) \
+		$(filter-out -lbpf,$(LIBS)) -o $@
+BENCH_ARGS ?=
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/spantrace bench-targets
-	$(Q)$(PYTHON) bench/bench.py --build $(BUILD)
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/spantrace bench-targets $(BUILD)/bench/replay \
+		$(BENCH_DIR)/churn
+	$(Q)$(PYTHON) bench/bench.py --build $(BUILD) $(BENCH_ARGS)
 # <<< bench <<<
 
 # >>> replay (record files of --save-records through the span path: decoder, span

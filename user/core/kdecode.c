@@ -287,8 +287,9 @@ static void on_exec_rec(struct decoder *d, const struct st_exec *r)
 	file[ST_PATH_LEN] = 0;
 	memcpy(comm, r->comm, ST_COMM_LEN);
 	comm[ST_COMM_LEN] = 0;
+	/* de_thread(): the exec'ing thread took the leader's tid */
 	if (r->old_tid != h->tid && (t = tasks__get(d->tasks, r->old_tid)))
-		t->exited = true; /* de_thread(): the exec'ing thread took the leader's tid */
+		tasks__exit(d->tasks, t, h->ts, false);
 	t = tasks__touch(d->tasks, r->pid, h->tid);
 	if (t)
 		tasks__set_comm(t, comm);
@@ -310,9 +311,10 @@ static void on_exit_rec(struct decoder *d, const struct st_exit *r)
 	if (t) {
 		if (r->comm[0])
 			tasks__set_comm(t, r->comm);
-		t->exited = true;
 		t->fatal_sig = 0;
+		tasks__exit(d->tasks, t, r->hdr.ts, r->group_dead);
 	}
+	decoder__forget_tasks(d, r->hdr.ts);
 	spantree__push(d->tree, &ev);
 	/* the code is a wait(2) status */
 	if (WIFSIGNALED(r->code)) {

@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "decode.h"
+#include "errbuf.h"
 #include "kdecode.h"
 #include "kevents.h"
 #include "kfeatures.h"
@@ -73,7 +74,7 @@ static void falling_back(void *ctx, const struct kev_step *st, int err)
 	    instead[st->event] ? instead[st->event] : "using tracepoints instead");
 }
 
-int kevents__attach(struct kevents *k, char *err, size_t errlen)
+int kevents__attach(struct kevents *k, bool verbose, char *err, size_t errlen)
 {
 	const struct kev_features *f = &k->feat->kev;
 	struct kplan_exec x = { .attach = attach_step, .detach_last = detach_last,
@@ -83,15 +84,15 @@ int kevents__attach(struct kevents *k, char *err, size_t errlen)
 	kplan__build(f, &plan);
 	if (kplan__run(&plan, &x)) {
 		if (x.failed->how == KEV_TRACEPOINT)
-			snprintf(err, errlen, "failed to attach tracepoint %s: %s",
-				 x.failed->target, strerror(-x.error));
+			errbuf__set(err, errlen, "failed to attach tracepoint %s: %s",
+				    x.failed->target, strerror(-x.error));
 		else
-			snprintf(err, errlen, "failed to attach a %s on %s: %s",
-				 x.failed->how == KEV_KPROBE ? "kprobe" : "kretprobe",
-				 x.failed->target, strerror(-x.error));
+			errbuf__set(err, errlen, "failed to attach a %s on %s: %s",
+				    x.failed->how == KEV_KPROBE ? "kprobe" : "kretprobe",
+				    x.failed->target, strerror(-x.error));
 		return -1;
 	}
-	if (k->verbose) {
+	if (verbose) {
 		say("process tree: tracepoints sched_process_fork and sched_process_exec");
 		say("exits: %s",
 		    x.fell_back[KEV_EV_EXITS] ?
@@ -180,7 +181,8 @@ static int scan_waits(struct kevents *k)
 	return r;
 }
 
-int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, char *err, size_t errlen)
+int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, bool verbose, char *err,
+		   size_t errlen)
 {
 	pid_t *queue = NULL;
 	size_t nq = 0, cap = 0, head = 0;
@@ -201,7 +203,7 @@ int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, char *err, size
 	 * between is caught by the fork tracepoint or by the read. */
 	queue = malloc(sizeof(*queue));
 	if (!queue) {
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return -1;
 	}
 	queue[nq++] = pid;
@@ -211,9 +213,9 @@ int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, char *err, size
 
 		if (bpf_map__update_elem(k->skel->maps.tgids, &p, sizeof(p), &one, sizeof(one),
 					 BPF_ANY)) {
-			snprintf(err, errlen,
-				 "failed to trace process %u: %s (at most %d processes at once)", p,
-				 strerror(errno), ST_MAX_TGIDS);
+			errbuf__set(err, errlen,
+				    "failed to trace process %u: %s (at most %d processes at once)",
+				    p, strerror(errno), ST_MAX_TGIDS);
 			free(queue);
 			return -1;
 		}
@@ -221,10 +223,11 @@ int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, char *err, size
 	}
 	free(queue);
 	if (r) {
-		snprintf(err, errlen, "failed to read the process tree of %d: %s", pid, strerror(-r));
+		errbuf__set(err, errlen, "failed to read the process tree of %d: %s", pid,
+			    strerror(-r));
 		return -1;
 	}
-	if (k->verbose && nq > 1)
+	if (verbose && nq > 1)
 		say("tracing %zu processes: %d and its descendants", nq, pid);
 	r = scan_waits(k);
 	if (r)

@@ -32,7 +32,6 @@ struct kevents {
 	const struct features *feat;
 	struct decoder *dec; /* its task table, and its kernel-event part: settings, counters */
 	struct live *live;   /* who holds a pipe's read end, refreshed while writers wait */
-	bool verbose;
 
 	struct bpf_link *links[KEV_MAX_LINKS];
 	size_t nlinks;
@@ -42,15 +41,17 @@ struct kevents {
 void kevents__configure(struct kevents *k);
 /*
  * Attaches the kernel-event programs as the plan for feat says (kplan.h);
- * -v says how each event is observed.
+ * verbose (-v): says how each event is observed.
  */
-int kevents__attach(struct kevents *k, char *err, size_t errlen);
+int kevents__attach(struct kevents *k, bool verbose, char *err, size_t errlen);
 /*
  * Puts the processes of the tree rooted at pid, as they are now, into the
  * filter and the task table, then records the waits they are already in.
  * The fork tracepoint is attached first, so no child falls in between.
+ * verbose (-v): says how many processes that is.
  */
-int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, char *err, size_t errlen);
+int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, bool verbose, char *err,
+		   size_t errlen);
 /* From the poll loop: reports waits in progress that have become stalls. */
 void kevents__poll(struct kevents *k, uint64_t now);
 /* After the last record: waits and pipe writes still open at stop. */

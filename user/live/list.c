@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "list.h"
 #include "listing.h"
 #include "uplan.h"
@@ -23,11 +24,11 @@ static int print_list(const struct opts *o, const struct probe_table *probes,
 		      const struct site_table *sites, char *err, size_t errlen)
 {
 	if (listing__write(stdout, o->list_json ? LISTING_JSON : LISTING_TEXT, probes, sites)) {
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return -1;
 	}
 	if (fflush(stdout) || ferror(stdout)) {
-		snprintf(err, errlen, "failed to write the list: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to write the list: %s", strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "decode.h"
+#include "errbuf.h"
 #include "fate.h"
 #include "formats.h"
 #include "goroutines.h"
@@ -142,8 +143,8 @@ static int outputs_open(struct session *s, char *err, size_t errlen)
 		return -1;
 	if (outfile__same_place(&s->out, &s->records)) {
 		/* the records would be renamed over the finished trace */
-		snprintf(err, errlen, "-o %s and --save-records %s are the same file; give each "
-			 "its own", s->o->output, s->o->save_records);
+		errbuf__set(err, errlen, "-o %s and --save-records %s are the same file; give each "
+			    "its own", s->o->output, s->o->save_records);
 		return -1;
 	}
 	say_named_tmp(&s->records, s->o->verbose);
@@ -199,15 +200,16 @@ static int raise_fd_limit(size_t nprobes, char *err, size_t errlen)
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl)) {
-		snprintf(err, errlen, "failed to read the open-file limit: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to read the open-file limit: %s", strerror(errno));
 		return -1;
 	}
 	if (rl.rlim_cur >= 2 * nprobes + 64)
 		return 0;
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl)) {
-		snprintf(err, errlen, "failed to raise the open-file limit to %llu for %zu probes: %s",
-			 (unsigned long long)rl.rlim_cur, nprobes, strerror(errno));
+		errbuf__set(err, errlen,
+			    "failed to raise the open-file limit to %llu for %zu probes: %s",
+			    (unsigned long long)rl.rlim_cur, nprobes, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -218,7 +220,7 @@ static int open_bpf(struct session *s, bool sleepable, char *err, size_t errlen)
 {
 	s->skel = spantrace_bpf__open();
 	if (!s->skel) {
-		snprintf(err, errlen, "failed to open the BPF object: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to open the BPF object: %s", strerror(errno));
 		return -1;
 	}
 	s->skel->rodata->wakeup_bytes = s->o->ringbuf_size / 8;
@@ -275,14 +277,14 @@ static int load_bpf(struct session *s, char *err, size_t errlen)
 		r = spantrace_bpf__load(s->skel);
 	}
 	if (r) {
-		snprintf(err, errlen, "failed to load the BPF programs: %s; run with -v for the "
-			 "verifier log", strerror(-r));
+		errbuf__set(err, errlen, "failed to load the BPF programs: %s; run with -v for the "
+			    "verifier log", strerror(-r));
 		return -1;
 	}
 	s->names_sleepable = sleepable;
 	if (bpf_map__update_elem(s->skel->maps.tgids, &pid, sizeof(pid), &one, sizeof(one),
 				 BPF_ANY)) {
-		snprintf(err, errlen, "failed to set the traced process: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to set the traced process: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -292,8 +294,8 @@ static bool attach_failed_by_exit(struct session *s, int e, char *err, size_t er
 {
 	if (!target__exited(&s->target) && e != ESRCH)
 		return false;
-	snprintf(err, errlen, "process %d exited while probes were being attached",
-		 s->target.pid);
+	errbuf__set(err, errlen, "process %d exited while probes were being attached",
+		    s->target.pid);
 	return true;
 }
 
@@ -378,19 +380,22 @@ static int report_skipped(struct session *s, const char *kernel_why, char *err, 
 		skip_count__add(&c, s->sites.skip_kind[i] ? s->sites.skip_kind[i] : kernel_kind);
 		if (!has_glob(p->spec->pattern)) {
 			if (s->sites.why[i])
-				snprintf(err, errlen, "cannot trace %s in %s: %s; trace its callers, "
-					 "or the functions it calls", p->func, p->object, w);
+				errbuf__set(err, errlen,
+					    "cannot trace %s in %s: %s; trace its callers, "
+					    "or the functions it calls",
+					    p->func, p->object, w);
 			else
-				snprintf(err, errlen, "failed to attach a uprobe to %s in %s: %s",
-					 p->func, p->object, w);
+				errbuf__set(err, errlen,
+					    "failed to attach a uprobe to %s in %s: %s", p->func,
+					    p->object, w);
 			return -1;
 		}
 		if (s->o->verbose)
 			say("skipped %s in %s: %s", p->func, p->object, w);
 	}
 	if (s->sites.nskipped == s->probes.n && s->probes.n) {
-		snprintf(err, errlen, "none of the %zu functions matched can be traced (%s)",
-			 s->probes.n, c.nkinds ? c.kind[0] : "see -v");
+		errbuf__set(err, errlen, "none of the %zu functions matched can be traced (%s)",
+			    s->probes.n, c.nkinds ? c.kind[0] : "see -v");
 		return -1;
 	}
 	if (c.total)
@@ -442,7 +447,6 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 			   [SITE_GO_PANIC] = k->progs.go_panic,
 			   [SITE_UNWIND] = k->progs.unwind_event },
 		.multi = s->feat.uprobe_multi,
-		.verbose = s->o->verbose,
 		.pid_for = uprobe_pid,
 		.ctx = s,
 	};
@@ -450,7 +454,7 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 		return 0;
 	if (raise_fd_limit(s->sites.n, err, errlen))
 		return -1;
-	r = uprobes__attach(&s->up, err, errlen);
+	r = uprobes__attach(&s->up, s->o->verbose, err, errlen);
 	if (r) {
 		attach_failed_by_exit(s, -r, err, errlen);
 		return -1;
@@ -467,7 +471,7 @@ static int watch(struct session *s, int fd, uint32_t what, const char *name, cha
 
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
 		return 0;
-	snprintf(err, errlen, "failed to watch %s (epoll_ctl): %s", name, strerror(errno));
+	errbuf__set(err, errlen, "failed to watch %s (epoll_ctl): %s", name, strerror(errno));
 	return -1;
 }
 
@@ -478,23 +482,23 @@ static int setup_loop(struct session *s, char *err, size_t errlen)
 			       bpf_map__max_entries(s->skel->maps.events), on_record, s);
 
 	if (r) {
-		snprintf(err, errlen, "failed to map the ring buffer: %s", strerror(-r));
+		errbuf__set(err, errlen, "failed to map the ring buffer: %s", strerror(-r));
 		return -1;
 	}
 	/* Blocked, they queue on the signalfd instead of ending spantrace (fate.h). */
 	fate__signals(s->target.launched, &s->start->ignored, &set);
 	if (sigprocmask(SIG_BLOCK, &set, NULL)) {
-		snprintf(err, errlen, "failed to block signals: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to block signals: %s", strerror(errno));
 		return -1;
 	}
 	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (s->sigfd < 0) {
-		snprintf(err, errlen, "failed to create a signalfd: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to create a signalfd: %s", strerror(errno));
 		return -1;
 	}
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0) {
-		snprintf(err, errlen, "failed to create an epoll instance: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to create an epoll instance: %s", strerror(errno));
 		return -1;
 	}
 	/* without the pidfd the target's exit would never be noticed */
@@ -600,6 +604,10 @@ static void print_summary(struct session *s, uint64_t dropped)
 		say("%llu span names could not be read from their argument (a bad pointer?): "
 		    "those spans are named after their function",
 		    (unsigned long long)s->dec.name_faults);
+	if (s->dec.names_dropped)
+		say("%llu span names were not kept (more than %d names in spans open at once, or "
+		    "out of memory): those spans are named after their function",
+		    (unsigned long long)s->dec.names_dropped, NAMES_MAX_HELD);
 	if (dropped)
 		say("%llu events were dropped because the ring buffer was full; "
 		    "consider --ringbuf-size", (unsigned long long)dropped);
@@ -715,7 +723,7 @@ static int start_target(struct session *s, char *err, size_t errlen)
 	/* Ignored, SIGCHLD has the kernel reap the command: no exit status. It gets it back. */
 	if (o->cmd && sigismember(&s->start->ignored, SIGCHLD) == 1 &&
 	    signal(SIGCHLD, SIG_DFL) == SIG_ERR) {
-		snprintf(err, errlen, "failed to reset SIGCHLD: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to reset SIGCHLD: %s", strerror(errno));
 		return -1;
 	}
 	return o->pid ? target__attach_pid(&s->target, o->pid, err, errlen) :
@@ -732,7 +740,7 @@ static int find_probes(struct session *s, char *err, size_t errlen)
 		return -1;
 	s->skip_said = calloc(s->probes.n ? s->probes.n : 1, sizeof(*s->skip_said));
 	if (!s->skip_said) {
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return -1;
 	}
 	if (s->o->verbose)
@@ -756,9 +764,10 @@ static int probe_kernel(struct session *s, char *err, size_t errlen)
 	}
 	if (!s->feat.btf) {
 		/* libbpf relocates a whole object against kernel BTF, used or not */
-		snprintf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux is "
-			 "missing): spantrace's BPF programs are compiled once and relocated against "
-			 "it (CO-RE); use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		errbuf__set(err, errlen,
+			    "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
+			    "spantrace's BPF programs are compiled once and relocated against it "
+			    "(CO-RE); use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		return -1;
 	}
 	return 0;
@@ -775,10 +784,10 @@ static int attach_all(struct session *s, char *err, size_t errlen)
 	s->dec.kev = (struct kdecode){ .ks = s->ks, .min_wait_ns = o->min_wait_ns,
 				       .stall_ns = o->stall_ns,
 				       .root_pid = (uint32_t)s->target.pid, .notices = stderr };
-	s->kev = (struct kevents){ .feat = &s->feat, .dec = &s->dec, .live = &s->live,
-				   .verbose = o->verbose };
-	return load_bpf(s, err, errlen) || kevents__attach(&s->kev, err, errlen) ||
-	       kevents__adopt(&s->kev, s->target.pid, !s->target.launched, err, errlen) ||
+	s->kev = (struct kevents){ .feat = &s->feat, .dec = &s->dec, .live = &s->live };
+	return load_bpf(s, err, errlen) || kevents__attach(&s->kev, o->verbose, err, errlen) ||
+	       kevents__adopt(&s->kev, s->target.pid, !s->target.launched, o->verbose, err,
+			      errlen) ||
 	       attach_probes(s, err, errlen) || setup_loop(s, err, errlen) ? -1 : 0;
 }
 
@@ -794,8 +803,8 @@ static int begin_tracing(struct session *s, char *err, size_t errlen)
 		if (target__release(&s->target, err, errlen))
 			return -1;
 	} else if (target__exited(&s->target)) {
-		snprintf(err, errlen, "process %d exited while probes were being attached",
-			 s->o->pid);
+		errbuf__set(err, errlen, "process %d exited while probes were being attached",
+			    s->o->pid);
 		return -1;
 	}
 	say("tracing %zu function%s in process %d (%s) and its descendants, with kernel events; %s",
@@ -874,9 +883,10 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 	s.names = names__new();
 	s.w = s.ops->open(s.out.f);
 	if (!s.stats || !s.tree || !s.w || !s.tasks || !s.gors || !s.names) {
-		snprintf(err, sizeof(err), "out of memory");
+		errbuf__set(err, sizeof(err), "out of memory");
 		goto fail;
 	}
+	spantree__on_drop(s.tree, decoder__on_drop);
 	s.dec = (struct decoder){ .probes = &s.probes, .tree = s.tree, .tasks = s.tasks,
 				  .gors = s.gors, .names = s.names, .stats = s.stats, .ops = s.ops,
 				  .w = s.w, .target_pid = (uint32_t)s.target.pid,

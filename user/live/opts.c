@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "opts.h"
 
 #define DAY_NS (86400ull * 1000000000ull)
@@ -334,11 +335,11 @@ static int bad_option(int c, const char *arg, char *err, size_t errlen)
 	else
 		snprintf(name, sizeof(name), "-%c", optopt);
 	if (c == ':')
-		snprintf(err, errlen, "option '%s' needs an argument; see --help", name);
+		errbuf__set(err, errlen, "option '%s' needs an argument; see --help", name);
 	else if (optopt && name[1] == '-') /* glibc sets optopt for a known long option "=value" */
-		snprintf(err, errlen, "option '%s' takes no argument; see --help", name);
+		errbuf__set(err, errlen, "option '%s' takes no argument; see --help", name);
 	else
-		snprintf(err, errlen, "unknown option '%s'; see --help", name);
+		errbuf__set(err, errlen, "unknown option '%s'; see --help", name);
 	return -1;
 }
 
@@ -385,16 +386,16 @@ static int check_use(const struct opts *o, const bool *seen, char *err, size_t e
 			continue;
 		if (o->list && d->use == USE_TRACING) {
 			if (d->letter)
-				snprintf(err, errlen, "-%c (--%s) has no use with --list, which "
+				errbuf__set(err, errlen, "-%c (--%s) has no use with --list, which "
 					 "attaches nothing and writes no trace; drop it", d->letter,
 					 d->name);
 			else
-				snprintf(err, errlen, "--%s has no use with --list, which attaches "
+				errbuf__set(err, errlen, "--%s has no use with --list, which attaches "
 					 "nothing and writes no trace; drop it", d->name);
 			return -1;
 		}
 		if (!o->list && d->use == USE_LISTING) {
-			snprintf(err, errlen, "--%s is for --list's output (a trace's format "
+			errbuf__set(err, errlen, "--%s is for --list's output (a trace's format "
 				 "follows -o's file name); add --list SPEC or drop it", d->name);
 			return -1;
 		}
@@ -410,7 +411,7 @@ static int check_list_target(const struct opts *o, char *err, size_t errlen)
 	if (n == 1)
 		return 0;
 	if (n)
-		snprintf(err, errlen, "give --list one of -p PID, -- COMMAND or FILE, not several");
+		errbuf__set(err, errlen, "give --list one of -p PID, -- COMMAND or FILE, not several");
 	else
 		snprintf(err, errlen,
 			 "--list needs where to look: -p PID, -- COMMAND or FILE; see --help");
@@ -433,7 +434,7 @@ static int read_target(int argc, char **argv, int next, int done, struct opts *o
 	} else if (o->list && next == argc - 1) {
 		o->file = argv[next];
 	} else if (next < argc) {
-		snprintf(err, errlen, o->list ? "unexpected argument '%s'; --list looks into one "
+		errbuf__set(err, errlen, o->list ? "unexpected argument '%s'; --list looks into one "
 						"FILE, or a command given after '--'" :
 						"unexpected argument '%s'; put the command to run "
 						"after '--'",
@@ -443,11 +444,11 @@ static int read_target(int argc, char **argv, int next, int done, struct opts *o
 	if (o->list)
 		return check_list_target(o, err, errlen);
 	if (o->pid && o->cmd) {
-		snprintf(err, errlen, "give either -p PID or -- COMMAND, not both");
+		errbuf__set(err, errlen, "give either -p PID or -- COMMAND, not both");
 		return -1;
 	}
 	if (!o->pid && !o->cmd) {
-		snprintf(err, errlen, "nothing to trace: give -p PID or -- COMMAND; see --help");
+		errbuf__set(err, errlen, "nothing to trace: give -p PID or -- COMMAND; see --help");
 		return -1;
 	}
 	return 0;
@@ -495,7 +496,7 @@ static void *field(struct opts *o, const struct opt *d)
 /* d->bad with the argument, e.g. "-p needs a process id (a positive number), got 'x'". */
 static int bad_arg(const struct opt *d, const char *arg, char *err, size_t errlen)
 {
-	snprintf(err, errlen, d->bad, arg);
+	errbuf__set(err, errlen, d->bad, arg);
 	return -1;
 }
 
@@ -630,7 +631,7 @@ static struct spec *more_specs(struct opts *o, size_t n, char *err, size_t errle
 	struct spec *v = realloc(o->specs, (o->nspecs + n) * sizeof(*v));
 
 	if (!v) {
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return NULL;
 	}
 	o->specs = v;
@@ -647,7 +648,7 @@ static int parse_spec(const struct opt *d, const char *arg, struct opts *o, char
 	if (!s)
 		return -1;
 	if (spec__parse(arg, s, why, sizeof(why))) {
-		snprintf(err, errlen, d->bad, arg, why);
+		errbuf__set(err, errlen, d->bad, arg, why);
 		return -1;
 	}
 	o->nspecs++;
@@ -666,7 +667,8 @@ static int parse_exclude(const struct opt *d, const char *arg, struct opts *o, c
 	s->role = SPEC_EXCLUDE;
 	if (s->name_arg >= 0) {
 		/* the caller's error path frees every SPEC parsed, this one too */
-		snprintf(err, errlen, d->bad, arg, "an exclusion names no span: drop ':name=argN'");
+		errbuf__set(err, errlen, d->bad, arg,
+			    "an exclusion names no span: drop ':name=argN'");
 		return -1;
 	}
 	return 0;
@@ -693,7 +695,7 @@ static int parse_span(const struct opt *d, const char *arg, struct opts *o, char
 	if (!s)
 		return -1;
 	if (spec__parse_pair(arg, o->npairs, &s[0], &s[1], why, sizeof(why))) {
-		snprintf(err, errlen, d->bad, why);
+		errbuf__set(err, errlen, d->bad, why);
 		return -1;
 	}
 	o->nspecs += 2;

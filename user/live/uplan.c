@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "resolve.h"
 #include "uplan.h"
 #include "util.h"
@@ -85,7 +86,7 @@ int uplan__build(struct uplan *u, struct target *t, const struct opts *o,
 	    resolve__specs(o->specs, o->nspecs, t->objs, t->nobjs, probes, err, errlen))
 		return -1;
 	if (decide_go(u, t, probes, o->verbose, go_why, sizeof(go_why)) && !o->list) {
-		snprintf(err, errlen, "%s", go_why);
+		errbuf__set(err, errlen, "%s", go_why);
 		return -1;
 	}
 	open_unwinder_objects(t, o->verbose);
@@ -104,7 +105,7 @@ int uplan__build(struct uplan *u, struct target *t, const struct opts *o,
 	if (sites__build(probes, &tg, sites, err, errlen))
 		return -1;
 	if (go_why[0] && refuse_go(u, probes, sites, go_why)) {
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;

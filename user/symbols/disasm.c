@@ -286,10 +286,10 @@ bool disasm__probe_safe(const uint8_t *code, size_t len, char *why, size_t whyle
 	for (n = 0; n <= i; n++)
 		snprintf(hex + 3 * n, sizeof(hex) - 3 * n, "%02x ", code[n]);
 	hex[3 * i + 2] = 0;
-	snprintf(why, whylen,
-		 "%s (xchg with %s) is an instruction the kernel's uprobe code emulates as a "
-		 "nop: a probe there would skip the exchange",
-		 hex, rex & 0x08 ? "r8" : "r8d or r8w");
+	errbuf__set(why, whylen,
+		    "%s (xchg with %s) is an instruction the kernel's uprobe code emulates as a "
+		    "nop: a probe there would skip the exchange",
+		    hex, rex & 0x08 ? "r8" : "r8d or r8w");
 	return false;
 }
 
@@ -460,23 +460,25 @@ static bool skippable(csh h, const cs_insn *in, bool go, char *why, size_t whyle
 	if (in_group(in, X86_GRP_JUMP) || in_group(in, X86_GRP_CALL) ||
 	    in_group(in, X86_GRP_RET) || in_group(in, X86_GRP_INT) ||
 	    in_group(in, X86_GRP_IRET)) {
-		snprintf(why, whylen, "%s %.48s changes the flow of control", in->mnemonic, in->op_str);
+		errbuf__set(why, whylen, "%s %.48s changes the flow of control", in->mnemonic,
+			    in->op_str);
 		return false;
 	}
 	for (uint8_t i = 0; i < x->op_count; i++)
 		if (x->operands[i].type == X86_OP_MEM && (x->operands[i].access & CS_AC_WRITE)) {
-			snprintf(why, whylen, "%s %.48s writes memory", in->mnemonic, in->op_str);
+			errbuf__set(why, whylen, "%s %.48s writes memory", in->mnemonic,
+				    in->op_str);
 			return false;
 		}
 	if (cs_regs_access(h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK) {
-		snprintf(why, whylen, "%s %.48s is not understood", in->mnemonic, in->op_str);
+		errbuf__set(why, whylen, "%s %.48s is not understood", in->mnemonic, in->op_str);
 		return false;
 	}
 	for (uint8_t i = 0; i < nwr; i++)
 		if (!scratch_reg(wr[i], go)) {
-			snprintf(why, whylen, "%s %.48s writes %s%s", in->mnemonic, in->op_str,
-				 cs_reg_name(h, wr[i]),
-				 wr[i] == X86_REG_RSP ? " (the stack pointer)" : "");
+			errbuf__set(why, whylen, "%s %.48s writes %s%s", in->mnemonic, in->op_str,
+				    cs_reg_name(h, wr[i]),
+				    wr[i] == X86_REG_RSP ? " (the stack pointer)" : "");
 			return false;
 		}
 	return true;
