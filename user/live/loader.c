@@ -28,6 +28,7 @@
 #include "kallsyms.h"
 #include "live.h"
 #include "loader.h"
+#include "loopwatch.h"
 #include "names.h"
 #include "outfile.h"
 #include "recfile.h"
@@ -88,7 +89,12 @@ struct session {
 	struct live live;     /* what the decoder may read from /proc */
 	struct outfile records; /* --save-records, open if given */
 	const char *stop_reason;
+	struct loopwatch watch; /* the loop's longest stretch away from the ring (-v) */
+	unsigned int unwatched; /* records read since the watch last looked */
 };
+
+/* The watch looks once every this many records: a clock read per record would cost more. */
+#define WATCH_EVERY 64
 
 /*
  * -v: every libbpf message, the verifier's log too; without -v, none (the
@@ -107,6 +113,10 @@ static int on_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 
+	if (++s->unwatched == WATCH_EVERY) {
+		s->unwatched = 0;
+		loopwatch__look(&s->watch, mono_ns());
+	}
 	/* a failed write is kept by the outfile, which the loop checks */
 	if (s->records.f && !outfile__error(&s->records))
 		recfile__write_record(s->records.f, data, size);
@@ -620,8 +630,12 @@ static void run_loop(struct session *s)
 
 	for (;;) {
 		struct epoll_event evs[4];
-		int n = epoll_wait(s->epfd, evs, 4, POLL_MS);
 		uint64_t now;
+		int n;
+
+		loopwatch__wait(&s->watch, mono_ns());
+		n = epoll_wait(s->epfd, evs, 4, POLL_MS);
+		loopwatch__look(&s->watch, mono_ns());
 
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == EV_SIGNAL && on_signal(s))
@@ -632,9 +646,10 @@ static void run_loop(struct session *s)
 			}
 		}
 		ringread__consume(&s->rb);
+		now = mono_ns();
+		loopwatch__look(&s->watch, now);
 		if ((s->stop_reason = output_failure(s)))
 			return;
-		now = mono_ns();
 		if (now > REORDER_WINDOW_NS)
 			spantree__flush(s->tree, now - REORDER_WINDOW_NS);
 		kevents__poll(&s->kev, now);
@@ -677,6 +692,9 @@ static void print_summary(struct session *s, uint64_t dropped)
 	if (s->dec.bad_records)
 		say("%llu malformed records ignored", (unsigned long long)s->dec.bad_records);
 	kevents__summary(&s->kev, stderr);
+	if (s->o->verbose)
+		say("event loop: %llu rounds; longest time away from the ring buffer %.3f ms",
+		    (unsigned long long)s->watch.rounds, (double)s->watch.worst / 1e6);
 	if (s->o->verbose && ts->orphan_ends)
 		say("%llu returns of calls that began before tracing were ignored",
 		    (unsigned long long)ts->orphan_ends);

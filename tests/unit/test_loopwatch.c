@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* loopwatch: the event loop's longest stretch away from the ring buffer. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "loopwatch.h"
+
+/* Time blocked in epoll_wait is no delay; work between two looks is. */
+static void test_worst_stretch(void **state)
+{
+	struct loopwatch w = { 0 };
+
+	loopwatch__look(&w, 1000); /* the first look: nothing before it */
+	assert_int_equal(w.worst, 0);
+	loopwatch__look(&w, 1300); /* 300 reading records */
+	loopwatch__wait(&w, 1500); /* 200 of other work, then waiting */
+	assert_int_equal(w.worst, 300);
+	loopwatch__look(&w, 100000); /* woken up: the wait is not counted */
+	assert_int_equal(w.worst, 300);
+	loopwatch__wait(&w, 100900); /* 900 of work after the read */
+	assert_int_equal(w.worst, 900);
+	loopwatch__look(&w, 100900);
+	loopwatch__wait(&w, 101000);
+	assert_int_equal(w.worst, 900);
+	assert_int_equal(w.rounds, 3);
+}
+
+/* A clock that does not move (or a look before the first) never counts. */
+static void test_same_time(void **state)
+{
+	struct loopwatch w = { 0 };
+
+	loopwatch__wait(&w, 5);
+	loopwatch__look(&w, 5);
+	loopwatch__look(&w, 5);
+	assert_int_equal(w.worst, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_worst_stretch),
+		cmocka_unit_test(test_same_time),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
