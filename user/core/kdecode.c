@@ -89,14 +89,18 @@ struct blocker_words {
 static void pipe_space_words(struct decoder *d, uint64_t ino, uint32_t writer,
 			     struct blocker_words *b)
 {
-	uint32_t reader;
+	uint32_t reader = 0;
 
 	if (!d->live || !d->live->pipe_reader) {
 		/* the kernel keeps no list of a pipe's openers; without /proc: unknown */
 		b->reason = "the pipe is full; its readers are not known here";
 		return;
 	}
-	reader = d->live->pipe_reader(d->live->ctx, ino, writer);
+	if (!d->live->pipe_reader(d->live->ctx, ino, writer, &reader)) {
+		b->reason = "the pipe is full; its readers are not known yet (/proc was still "
+			    "being searched)";
+		return;
+	}
 	b->tid = reader;
 	b->reason = !reader	       ? "the pipe is full and no process holds its read end" :
 		    reader == writer ? "the pipe is full; only the writer's own process holds "

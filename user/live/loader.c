@@ -53,6 +53,7 @@
  * handled in time order. */
 #define REORDER_WINDOW_NS (2 * 1000 * 1000ull)
 #define POLL_MS 100
+#define BUSY_POLL_MS 1
 
 /* What the event loop watches. */
 enum { EV_RING, EV_SIGNAL, EV_EXIT };
@@ -627,6 +628,7 @@ static bool on_signal(struct session *s)
 static void run_loop(struct session *s)
 {
 	uint64_t deadline = s->o->duration_ns ? mono_ns() + s->o->duration_ns : 0;
+	bool busy = false;
 
 	for (;;) {
 		struct epoll_event evs[4];
@@ -634,7 +636,9 @@ static void run_loop(struct session *s)
 		int n;
 
 		loopwatch__wait(&s->watch, mono_ns());
-		n = epoll_wait(s->epfd, evs, 4, POLL_MS);
+		/* with work of its own under way the loop comes back to it soon, yet sleeps in
+		 * between: a slice of work, then a rest, never a core taken from the target */
+		n = epoll_wait(s->epfd, evs, 4, busy ? BUSY_POLL_MS : POLL_MS);
 		loopwatch__look(&s->watch, mono_ns());
 
 		for (int i = 0; i < n; i++) {
@@ -652,7 +656,8 @@ static void run_loop(struct session *s)
 			return;
 		if (now > REORDER_WINDOW_NS)
 			spantree__flush(s->tree, now - REORDER_WINDOW_NS);
-		kevents__poll(&s->kev, now);
+		busy = kevents__poll(&s->kev, now);
+		busy |= live__step(&s->live);
 		if (deadline && now >= deadline) {
 			s->stop_reason = "the duration elapsed";
 			return;
@@ -722,6 +727,7 @@ static void session_cleanup(struct session *s)
 	spantree__free(s->tree);
 	stats__free(s->stats);
 	kevents__free(&s->kev);
+	live__free(&s->live);
 	kdecode__free(&s->dec.kev);
 	tasks__free(s->tasks);
 	ksyms__free(s->ks);
@@ -903,6 +909,8 @@ static int finish_trace(struct session *s, uint64_t *dropped, char *err, size_t 
 	/* Everything the target did before it stopped is already in the buffer. */
 	uprobes__detach(&s->up);
 	kevents__detach(&s->kev);
+	/* nothing more comes in: a pipe's readers may now be searched for while asked */
+	live__settle(&s->live, LIVE_SETTLE_NS);
 	while (ringread__consume(&s->rb) > 0)
 		;
 	stop = mono_ns();
