@@ -13,17 +13,20 @@ static void test_worst_stretch(void **state)
 {
 	struct loopwatch w = { 0 };
 
-	loopwatch__look(&w, 1000); /* the first look: nothing before it */
+	loopwatch__look(&w, 1000, 10); /* the first look: nothing before it */
 	assert_int_equal(w.worst, 0);
-	loopwatch__look(&w, 1300); /* 300 reading records */
-	loopwatch__wait(&w, 1500); /* 200 of other work, then waiting */
+	loopwatch__look(&w, 1300, 310); /* 300 reading records */
+	loopwatch__wait(&w, 1500, 510); /* 200 of other work, then waiting */
 	assert_int_equal(w.worst, 300);
-	loopwatch__look(&w, 100000); /* woken up: the wait is not counted */
+	assert_int_equal(w.worst_cpu, 300);
+	loopwatch__look(&w, 100000, 520); /* woken up: the wait is not counted */
 	assert_int_equal(w.worst, 300);
-	loopwatch__wait(&w, 100900); /* 900 of work after the read */
+	/* 900 after the read, of which 100 on a CPU: the rest waiting for one */
+	loopwatch__wait(&w, 100900, 620);
 	assert_int_equal(w.worst, 900);
-	loopwatch__look(&w, 100900);
-	loopwatch__wait(&w, 101000);
+	assert_int_equal(w.worst_cpu, 300);
+	loopwatch__look(&w, 100900, 620);
+	loopwatch__wait(&w, 101000, 720);
 	assert_int_equal(w.worst, 900);
 	assert_int_equal(w.rounds, 3);
 }
@@ -33,10 +36,11 @@ static void test_same_time(void **state)
 {
 	struct loopwatch w = { 0 };
 
-	loopwatch__wait(&w, 5);
-	loopwatch__look(&w, 5);
-	loopwatch__look(&w, 5);
+	loopwatch__wait(&w, 5, 1);
+	loopwatch__look(&w, 5, 1);
+	loopwatch__look(&w, 5, 1);
 	assert_int_equal(w.worst, 0);
+	assert_int_equal(w.worst_cpu, 0);
 }
 
 int main(void)

@@ -116,7 +116,7 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (++s->unwatched == WATCH_EVERY) {
 		s->unwatched = 0;
-		loopwatch__look(&s->watch, mono_ns());
+		loopwatch__look(&s->watch, mono_ns(), thread_cpu_ns());
 	}
 	/* a failed write is kept by the outfile, which the loop checks */
 	if (s->records.f && !outfile__error(&s->records))
@@ -635,11 +635,11 @@ static void run_loop(struct session *s)
 		uint64_t now;
 		int n;
 
-		loopwatch__wait(&s->watch, mono_ns());
+		loopwatch__wait(&s->watch, mono_ns(), thread_cpu_ns());
 		/* with work of its own under way the loop comes back to it soon, yet sleeps in
 		 * between: a slice of work, then a rest, never a core taken from the target */
 		n = epoll_wait(s->epfd, evs, 4, busy ? BUSY_POLL_MS : POLL_MS);
-		loopwatch__look(&s->watch, mono_ns());
+		loopwatch__look(&s->watch, mono_ns(), thread_cpu_ns());
 
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == EV_SIGNAL && on_signal(s))
@@ -651,7 +651,7 @@ static void run_loop(struct session *s)
 		}
 		ringread__consume(&s->rb);
 		now = mono_ns();
-		loopwatch__look(&s->watch, now);
+		loopwatch__look(&s->watch, now, thread_cpu_ns());
 		if ((s->stop_reason = output_failure(s)))
 			return;
 		if (now > REORDER_WINDOW_NS)
@@ -698,8 +698,9 @@ static void print_summary(struct session *s, uint64_t dropped)
 		say("%llu malformed records ignored", (unsigned long long)s->dec.bad_records);
 	kevents__summary(&s->kev, stderr);
 	if (s->o->verbose)
-		say("event loop: %llu rounds; longest time away from the ring buffer %.3f ms",
-		    (unsigned long long)s->watch.rounds, (double)s->watch.worst / 1e6);
+		say("event loop: %llu rounds; longest time away from the ring buffer %.3f ms, "
+		    "most CPU time spent away at once %.3f ms", (unsigned long long)s->watch.rounds,
+		    (double)s->watch.worst / 1e6, (double)s->watch.worst_cpu / 1e6);
 	if (s->o->verbose && ts->orphan_ends)
 		say("%llu returns of calls that began before tracing were ignored",
 		    (unsigned long long)ts->orphan_ends);
