@@ -286,7 +286,8 @@ $(BUILD)/qemu:
 
 # >>> bench (make bench: bench/bench.py writes bench/RESULTS.md) >>>
 # Cost per traced call, bpftrace against spantrace, on the same targets and
-# functions (root). callloop.c is built with CET (bench_cet starts with endbr64),
+# functions (root), and the event loop under load (bench/loopbench.py; only that part:
+# make bench BENCH_ARGS="--only loop"). callloop.c is built with CET (bench_cet starts with endbr64),
 # callloop_nocet.c without (bench_push starts with push, bench_leaf is lea; ret).
 BENCH_DIR   := $(BUILD)/bench
 BENCH_BINS  := $(BENCH_DIR)/callloop $(BENCH_DIR)/callloop_cxx $(BENCH_DIR)/goloop
@@ -312,8 +313,8 @@ $(BENCH_DIR)/goloop: bench/targets/goloop.go | $(BENCH_DIR)
 $(BENCH_DIR):
 	$(Q)mkdir -p $@
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/spantrace bench-targets
-	$(Q)$(PYTHON) bench/bench.py --build $(BUILD)
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/spantrace bench-targets $(BUILD)/targets/pipefarm
+	$(Q)$(PYTHON) bench/bench.py --build $(BUILD) $(BENCH_ARGS)
 # <<< bench <<<
 
 # >>> replay (record files of --save-records through the span path: decoder, span

@@ -43,11 +43,26 @@ static void test_same_time(void **state)
 	assert_int_equal(w.worst_cpu, 0);
 }
 
+/* After the loop, the stop is not measured: detaching takes what it takes. */
+static void test_stopped(void **state)
+{
+	struct loopwatch w = { 0 };
+
+	loopwatch__look(&w, 1000, 10);
+	loopwatch__wait(&w, 1100, 110);
+	loopwatch__look(&w, 5000, 120);
+	loopwatch__stop(&w);
+	loopwatch__look(&w, 900000, 800000);
+	assert_int_equal(w.worst, 100);
+	assert_int_equal(w.worst_cpu, 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_worst_stretch),
 		cmocka_unit_test(test_same_time),
+		cmocka_unit_test(test_stopped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -95,7 +95,7 @@ struct session {
 };
 
 /* The watch looks once every this many records: a clock read per record would cost more. */
-#define WATCH_EVERY 64
+#define WATCH_EVERY 16
 
 /*
  * -v: every libbpf message, the verifier's log too; without -v, none (the
@@ -980,6 +980,7 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 		goto fail;
 
 	run_loop(&s);
+	loopwatch__stop(&s.watch);
 	if (finish_trace(&s, &dropped, err, sizeof(err)))
 		goto fail;
 	return session_end(&s, report_run(&s, dropped));

@@ -4,7 +4,7 @@
 
 static void stretch_ends(struct loopwatch *w, uint64_t now, uint64_t cpu)
 {
-	if (w->last && !w->waiting) {
+	if (w->last && !w->waiting && !w->stopped) {
 		if (now > w->last && now - w->last > w->worst)
 			w->worst = now - w->last;
 		if (cpu > w->last_cpu && cpu - w->last_cpu > w->worst_cpu)
@@ -25,4 +25,9 @@ void loopwatch__wait(struct loopwatch *w, uint64_t now, uint64_t cpu)
 	stretch_ends(w, now, cpu);
 	w->waiting = true;
 	w->rounds++;
+}
+
+void loopwatch__stop(struct loopwatch *w)
+{
+	w->stopped = true;
 }

@@ -21,11 +21,14 @@ struct loopwatch {
 	uint64_t worst;		 /* the longest stretch away, ns */
 	uint64_t worst_cpu;	 /* the most CPU time in one stretch away, ns */
 	uint64_t rounds;	 /* times the loop waited */
+	bool stopped;		 /* the loop is over: what follows is the stop, not measured */
 };
 
 /* The loop looks at the ring buffer at now, having used cpu ns of CPU time so far. */
 void loopwatch__look(struct loopwatch *w, uint64_t now, uint64_t cpu);
 /* The loop is about to wait for the ring buffer: the stretch away ends here. */
 void loopwatch__wait(struct loopwatch *w, uint64_t now, uint64_t cpu);
+/* The loop is over: the stop (detaching, reading what is left) is no time away. */
+void loopwatch__stop(struct loopwatch *w);
 
 #endif
