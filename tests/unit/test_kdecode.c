@@ -528,7 +528,7 @@ static void test_pipe_writes(void **state)
 	assert_int_equal(f->d.kev.n.pipe_writes, 4);
 	assert_int_equal(f->d.kev.n.pipe_bytes, 40 + 65536);
 	assert_int_equal(f->d.kev.n.pipe_blocked, 1);
-	assert_int_equal(f->d.kev.npipes, 2);
+	assert_int_equal(f->d.kev.pipes.counted, 2);
 }
 
 /* --- stalls and the summary ------------------------------------------------------------ */
