@@ -59,7 +59,7 @@ static void test_whole_pass(void **state)
 	pipereaders__host(&pr);
 	assert_int_equal(pipereaders__searching(&pr), 2);
 	assert_int_equal(answer(&pr, 7, SEC, 0), -1);
-	pipereaders__end(&pr);
+	pipereaders__end(&pr, SEC);
 	assert_int_equal(answer(&pr, 7, SEC, 0), WRITER);
 	assert_int_equal(answer(&pr, 8, SEC, 0), 0);
 	assert_int_equal(pr.passes, 1);
@@ -100,7 +100,7 @@ static void test_asked_during_a_pass(void **state)
 	assert_false(pipereaders__wants(&pr, 9));
 	pipereaders__saw(&pr, 9, 300, true);
 	pipereaders__host(&pr);
-	pipereaders__end(&pr);
+	pipereaders__end(&pr, SEC);
 	assert_int_equal(answer(&pr, 7, SEC, 0), 0);
 	assert_int_equal(answer(&pr, 9, SEC, 0), -1);
 	assert_true(pipereaders__begin(&pr, 2 * SEC));
@@ -123,8 +123,24 @@ static void test_refresh(void **state)
 	assert_true(pipereaders__begin(&pr, 2 * SEC));
 	assert_int_equal(answer(&pr, 7, 2 * SEC, 0), 300); /* the old answer stands */
 	pipereaders__host(&pr);
-	pipereaders__end(&pr); /* the reader has gone */
+	pipereaders__end(&pr, 2 * SEC); /* the reader has gone */
 	assert_int_equal(answer(&pr, 7, 2 * SEC, 0), 0);
+}
+
+/* Renewed no sooner than PIPEREADERS_REST times the last pass took: searching rests. */
+static void test_rest_between_passes(void **state)
+{
+	struct pipereaders pr = { 0 };
+
+	answer(&pr, 7, SEC, SEC);
+	pipereaders__begin(&pr, SEC);
+	pipereaders__host(&pr);
+	pipereaders__end(&pr, SEC + SEC / 2); /* a long pass: half a second */
+	assert_int_equal(pr.last_pass_ns, SEC / 2);
+	assert_int_equal(answer(&pr, 7, 3 * SEC, SEC), 0);
+	assert_false(pipereaders__busy(&pr)); /* 2 s old: older than 1 s, not than 5 s */
+	assert_int_equal(answer(&pr, 7, 6 * SEC, SEC), 0);
+	assert_true(pipereaders__busy(&pr));
 }
 
 /* The table is bounded: the least recently asked pipe not searched for is forgotten. */
@@ -136,7 +152,7 @@ static void test_bounded(void **state)
 		answer(&pr, i, i, 0);
 	pipereaders__begin(&pr, 100);
 	pipereaders__host(&pr);
-	pipereaders__end(&pr);
+	pipereaders__end(&pr, SEC);
 	answer(&pr, 1, 200, 0); /* 2 is now the least recently asked */
 	assert_int_equal(answer(&pr, 1000, 300, 0), -1);
 	assert_int_equal(answer(&pr, 1, 300, 0), 0);
@@ -174,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_host_reader),
 		cmocka_unit_test(test_asked_during_a_pass),
 		cmocka_unit_test(test_refresh),
+		cmocka_unit_test(test_rest_between_passes),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_link_ino),
 		cmocka_unit_test(test_reads),

@@ -45,7 +45,8 @@ bool pipereaders__ask(struct pipereaders *pr, uint64_t ino, uint32_t writer, uin
 	}
 	e->writer = writer;
 	e->asked = now;
-	stale = !e->known || (max_age && now - e->found_at >= max_age);
+	stale = !e->known || (max_age && now - e->found_at >= max_age &&
+			      now - e->found_at >= PIPEREADERS_REST * pr->last_pass_ns);
 	if (stale && e->search == PIPE_IDLE)
 		e->search = PIPE_QUEUED;
 	if (e->known)
@@ -126,8 +127,9 @@ size_t pipereaders__searching(const struct pipereaders *pr)
 	return n;
 }
 
-void pipereaders__end(struct pipereaders *pr)
+void pipereaders__end(struct pipereaders *pr, uint64_t now)
 {
+	pr->last_pass_ns = now > pr->pass_start ? now - pr->pass_start : 0;
 	for (size_t i = 0; i < PIPEREADERS_MAX; i++)
 		if (pr->v[i].ino && pr->v[i].search == PIPE_SEARCHING)
 			settle(pr, &pr->v[i]);

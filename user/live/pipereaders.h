@@ -12,6 +12,10 @@
  * other than the writer's, then any other, then the writer's own; the pass
  * settles a pipe as soon as nothing better can come: on a traced reader
  * other than the writer, or on any other in the rest of the host.
+ *
+ * An answer is renewed when it is older than the max_age asked for, and
+ * than PIPEREADERS_REST times the last pass took: on a host where a pass
+ * takes seconds, searching goes on at most a tenth of the time.
  */
 #ifndef SPANTRACE_PIPEREADERS_H
 #define SPANTRACE_PIPEREADERS_H
@@ -22,6 +26,8 @@
 
 /* Pipes remembered, and searched for at once. */
 #define PIPEREADERS_MAX 16
+/* An answer is not renewed before this many times the last pass's length. */
+#define PIPEREADERS_REST 10
 
 enum pipe_search {
 	PIPE_IDLE,	/* no search under way */
@@ -45,6 +51,7 @@ struct pipereaders {
 	struct pipe_readers v[PIPEREADERS_MAX];
 	bool host;	   /* the pass under way has finished the traced processes */
 	uint64_t pass_start;
+	uint64_t last_pass_ns; /* how long the last pass took */
 	uint64_t passes;   /* passes finished */
 };
 
@@ -66,8 +73,8 @@ void pipereaders__saw(struct pipereaders *pr, uint64_t ino, uint32_t pid, bool t
 void pipereaders__host(struct pipereaders *pr);
 /* Pipes the pass under way still looks for: 0, the pass may end. */
 size_t pipereaders__searching(const struct pipereaders *pr);
-/* The pass under way is over: what it has not found, nobody holds. */
-void pipereaders__end(struct pipereaders *pr);
+/* The pass under way is over, at now: what it has not found, nobody holds. */
+void pipereaders__end(struct pipereaders *pr, uint64_t now);
 /* A pass is under way, or pipes are queued for one. */
 bool pipereaders__busy(const struct pipereaders *pr);
 

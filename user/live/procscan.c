@@ -137,7 +137,7 @@ static void end_pass(struct procscan *s)
 {
 	close_fds(s);
 	close_proc(s);
-	pipereaders__end(s->pr);
+	pipereaders__end(s->pr, mono_ns());
 	s->phase = SCAN_IDLE;
 }
 
