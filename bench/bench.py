@@ -172,6 +172,8 @@ def main():
     ap.add_argument("--loop-duration", type=int, default=10, help="seconds per traced run")
     ap.add_argument("--loop-compare", metavar="SPANTRACE",
                     help="an older spantrace to measure next to this build")
+    ap.add_argument("--loop-compare-label", metavar="TEXT",
+                    help="what to call it in the report (default: its path)")
     a = ap.parse_args()
 
     if os.geteuid() != 0:
@@ -430,7 +432,7 @@ def loop_section(a, spantrace, build):
     tmp = tempfile.mkdtemp(prefix="spantrace-loop.")
     try:
         r = loopbench.run(spantrace, farm, tmp, a.loop_reps, a.loop_duration, a.loop_compare,
-                          log=lambda m: print(m, flush=True))
+                          a.loop_compare_label, log=lambda m: print(m, flush=True))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return loopbench.report(r)

@@ -16,8 +16,10 @@ Used by bench.py (the "Event loop under load" section of RESULTS.md;
 `bench.py --only loop` runs just this part and replaces just that section).
 Python standard library only.
 """
+import datetime
 import json
 import os
+import platform
 import re
 import select
 import statistics
@@ -118,9 +120,11 @@ def trace_once(spantrace, writer, reader, duration, extra, trace):
             "cpu_ms": float(m.group(3)), "pipes": reader_named(trace, reader)}
 
 
-def run(spantrace, farm, tmp, reps=3, duration=10, compare=None, log=print):
+def run(spantrace, farm, tmp, reps=3, duration=10, compare=None, compare_label=None,
+        log=print):
     """Runs every scenario: {"rows": [...], "notes": [...]} for report()."""
-    builds = [("this build", spantrace)] + ([("compared", compare)] if compare else [])
+    builds = [("this build", spantrace)] + \
+        ([(compare_label or f"`{compare}`", compare)] if compare else [])
     rows, notes = [], []
     trace = os.path.join(tmp, "loop.json")
     for label, procs, threads, sleep_ms, extra in SCENARIOS:
@@ -149,14 +153,17 @@ def run(spantrace, farm, tmp, reps=3, duration=10, compare=None, log=print):
             continue
         for name, binary in builds:
             rows.append((label, name, binary, procs, threads, extra, res[name]))
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return {"rows": rows, "notes": notes, "reps": reps, "duration": duration,
-            "compare": compare}
+            "compare": compare, "date": date}
 
 
 def report(r):
     """The RESULTS.md section, as lines."""
     L = [SECTION, ""]
-    L.append(f"`bench/bench.py --only loop` ({r['reps']} runs of `spantrace -v -p WRITER -d "
+    cmd = "bench/bench.py --only loop" + (" --loop-compare OLD" if r["compare"] else "")
+    L.append(f"`{cmd}`, {r['date']}, {os.cpu_count()} CPUs, kernel {platform.release()} "
+             f"({r['reps']} runs of `spantrace -v -p WRITER -d "
              f"{r['duration']}` per case; load from `build/targets/pipefarm PROCS THREADS "
              f"SLEEP_MS`). Worst = the longest time the loop spent away from the ring buffer "
              f"(anything but waiting for it or reading it), the largest over the runs; CPU = "
@@ -171,8 +178,7 @@ def report(r):
         cpu = [x["cpu_ms"] for x in runs]
         pipes = [sum(x["pipes"][i] for x in runs) for i in range(3)]
         opts = f" `{' '.join(extra)}`" if extra else ""
-        who = name if name == "this build" else f"compared: `{binary}`"
-        L.append(f"| {label}{opts} | {who} | {max(worst):,.1f}; "
+        L.append(f"| {label}{opts} | {name} | {max(worst):,.1f}; "
                  f"{statistics.median(worst):,.1f} | {max(cpu):,.1f} "
                  f"| {statistics.median(x['rounds'] for x in runs):,.0f} "
                  f"| {pipes[0]} / {pipes[1]} / {pipes[2]} |")
