@@ -52,7 +52,7 @@ TEST_CPPFLAGS := -D_GNU_SOURCE -Iuser/live $(INC_symbols)
 
 # The live room's files that drive the kernel or the target: only spantrace
 # links them. Everything else links into unit tests, replay and fuzzers.
-LIVE_SYSTEM  := $(addprefix user/live/,main.c loader.c target.c kfeatures.c umulti.c \
+LIVE_SYSTEM  := $(addprefix user/live/,main.c loader.c target.c uplan.c list.c kfeatures.c umulti.c \
 		  kevents.c uprobes.c ringread.c live.c procscan.c mapsweep.c)
 ALL_SRCS     := $(CORE_SRCS) $(SYMBOLS_SRCS) $(LIVE_SRCS)
 TESTABLE_SRCS := $(filter-out $(LIVE_SYSTEM),$(ALL_SRCS))
@@ -182,6 +182,22 @@ $(FIX)/fx_go_old: $(FIX)/fx_go_stripped
 	$(Q)$(PYTHON) -c '$(GO_RETAG)' $< $@ 16 "$$($(GO_FX_ENV) $(GO) env GOVERSION)"
 $(FIX)/fx_go_unknown: $(FIX)/fx_go_stripped
 	$(Q)$(PYTHON) -c '$(GO_RETAG)' $< $@ 99 "$$($(GO_FX_ENV) $(GO) env GOVERSION)"
+# Partial .symtab: a stripped copy given back one symbol by objcopy, inside .text
+# (fewsyms), or two at absolute addresses (abssym): one aliases main.alpha, the
+# other is main.beta without its size; and one whose .symtab keeps main.* only,
+# without the runtime's functions (mainsyms).
+# argv of GO_SYMADDR: binary, symbol; prints its address in hex.
+GO_SYMADDR  = nm $(1) | awk '$$3 == "$(2)" { print "0x" $$1; found = 1 } END { exit !found }'
+FIXTURES   += $(FIX)/fx_go_fewsyms $(FIX)/fx_go_abssym $(FIX)/fx_go_mainsyms
+$(FIX)/fx_go_fewsyms: $(FIX)/fx_go_stripped
+	$(Q)objcopy --add-symbol added_fn=.text:0x10,global,function $< $@
+$(FIX)/fx_go_abssym: $(FIX)/fx_go_stripped $(FIX)/fx_go
+	$(Q)alpha=$$($(call GO_SYMADDR,$(FIX)/fx_go,main.alpha)) && \
+		beta=$$($(call GO_SYMADDR,$(FIX)/fx_go,main.beta)) && \
+		objcopy --add-symbol alpha_alias=$$alpha,global,function \
+			--add-symbol main.beta=$$beta,global,function $< $@
+$(FIX)/fx_go_mainsyms: $(FIX)/fx_go
+	$(Q)strip --strip-all --wildcard --keep-symbol='main.*' $< -o $@
 # <<< Go fixtures <<<
 
 unit: $(UNIT_BINS) $(UNIT_ASAN) $(FIXTURES)
@@ -246,6 +262,15 @@ $(GT)/gotasks_unknown: $(GT)/gotasks_stripped
 	$(Q)$(PYTHON) -c '$(GO_RETAG)' $< $@ 99 "$$($(GO_FX_ENV) $(GO) env GOVERSION)" && chmod +x $@
 $(GT)/gotasks_unknown_dwarf: $(GT)/gotasks
 	$(Q)$(PYTHON) -c '$(GO_RETAG)' $< $@ 99 "$$($(GO_FX_ENV) $(GO) env GOVERSION)" && chmod +x $@
+# Partial .symtab, as for the fixtures above: .gopclntab must name what it lacks.
+TARGETS += $(GT)/gotasks_fewsyms $(GT)/gotasks_abssym $(GT)/gotasks_mainsyms
+$(GT)/gotasks_fewsyms: $(GT)/gotasks_stripped
+	$(Q)objcopy --add-symbol added_fn=.text:0x10,global,function $< $@
+$(GT)/gotasks_abssym: $(GT)/gotasks_stripped $(GT)/gotasks
+	$(Q)addr=$$($(call GO_SYMADDR,$(GT)/gotasks,main.worker)) && \
+		objcopy --add-symbol worker_alias=$$addr,global,function $< $@
+$(GT)/gotasks_mainsyms: $(GT)/gotasks
+	$(Q)strip --strip-all --wildcard --keep-symbol='main.*' $< -o $@
 
 # The span API built as distributions build packages (CET: every function starts with
 # endbr64) and with frame pointers as Fedora does (every function then pushes rbp):

@@ -21,7 +21,6 @@
 #include "decode.h"
 #include "fate.h"
 #include "formats.h"
-#include "gobin.h"
 #include "goroutines.h"
 #include "kevents.h"
 #include "kfeatures.h"
@@ -44,7 +43,7 @@
 #include "tasks.h"
 #include "trace.h"
 #include "umulti.h"
-#include "unwind.h"
+#include "uplan.h"
 #include "uprobes.h"
 #include "util.h"
 
@@ -64,10 +63,8 @@ struct session {
 	struct probe_table probes;
 	struct spantrace_bpf *skel;
 	struct features feat;
-	struct gobin go;     /* the main executable, if it is Go */
-	const char *go_path; /* its open_path when its goroutines are followed */
+	struct uplan plan; /* Go? exceptions? what decided the sites */
 	struct site_table sites;
-	struct unwind_info unwind; /* can exceptions unwind through traced frames? */
 	bool *skip_said;	   /* per probe: its skipping was reported */
 	struct uprobes up;
 	bool names_sleepable; /* span_enter_named loaded: it can fault names in */
@@ -247,9 +244,9 @@ static int open_bpf(struct session *s, bool sleepable, char *err, size_t errlen)
 			bpf_program__set_expected_attach_type(up[i], ST_TRACE_UPROBE_MULTI);
 	}
 	bpf_program__set_autoload(s->skel->progs.span_enter_named, sleepable);
-	if (s->go_path) {
-		s->skel->rodata->go_goid_off = s->go.goid_off;
-		s->skel->rodata->go_stack_hi_off = s->go.stack_hi_off;
+	if (s->plan.go_path) {
+		s->skel->rodata->go_goid_off = s->plan.go.goid_off;
+		s->skel->rodata->go_stack_hi_off = s->plan.go.stack_hi_off;
 	}
 	bpf_map__set_max_entries(s->skel->maps.events, (uint32_t)s->o->ringbuf_size);
 	s->kev.skel = s->skel;
@@ -437,74 +434,6 @@ static void say_sites(const struct session *s)
 	}
 }
 
-/*
- * Opens the objects that tell whether exceptions can unwind (the unwinder's
- * libraries, the executable). One that cannot be opened is judged by its
- * name alone: its unwinder events are then not seen, which only makes the
- * ends of spans an exception passes later, never wrong.
- */
-static void open_unwinder_objects(struct session *s)
-{
-	size_t idx[UNWIND_MAX_OBJS + 1];
-	size_t n = unwind__candidates(s->target.objs, s->target.nobjs, idx, UNWIND_MAX_OBJS + 1);
-	char why[512];
-
-	for (size_t i = 0; i < n; i++)
-		if (target__open_object(&s->target, idx[i], s->o->verbose, why, sizeof(why)) &&
-		    s->o->verbose)
-			say("exceptions: %s", why);
-}
-
-/* Is the main executable Go, and can its goroutines be followed? Then plan the sites. */
-static int plan_probes(struct session *s, char *err, size_t errlen)
-{
-	const struct target_obj *main_obj = NULL;
-	struct sites_target tg;
-	bool go_probes = false;
-	char why[512];
-
-	for (size_t i = 0; i < s->target.nobjs; i++)
-		if (s->target.objs[i].is_main)
-			main_obj = &s->target.objs[i];
-	if (main_obj && main_obj->open_path && s->probes.n &&
-	    gobin__inspect(main_obj->open_path, &s->go, why, sizeof(why)) == 0 && s->go.is_go) {
-		for (size_t i = 0; i < s->probes.n; i++)
-			go_probes |= strcmp(s->probes.v[i].open_path, main_obj->open_path) == 0;
-		if (go_probes) {
-			if (gobin__check(&s->go, main_obj->path, err, errlen))
-				return -1;
-			s->go_path = main_obj->open_path;
-			if (s->o->verbose)
-				say("%s: Go %s; goroutine id at runtime.g+%u, stack top at +%u (%s)",
-				    main_obj->path, s->go.version[0] ? s->go.version : "(unknown version)",
-				    s->go.goid_off, s->go.stack_hi_off, s->go.goid_from);
-		}
-	}
-	open_unwinder_objects(s);
-	unwind__detect(s->target.objs, s->target.nobjs, &s->unwind);
-	if (s->o->verbose && s->unwind.present)
-		say("exceptions can unwind through traced frames (%s): returns are probed on "
-		    "their instructions, never with a uretprobe", s->unwind.why);
-	tg = (struct sites_target){
-		.go_path = s->go_path,
-		.unwinds = s->unwind.present,
-		.unwinder_paths = s->unwind.objs,
-		.nunwinder_paths = s->unwind.nobjs,
-		.flags = (s->o->probe_at_entry ? SITES_AT_ENTRY : 0) |
-			 (util__env_set("SPANTRACE_C_RET_PROBES") ? SITES_C_RETS : 0),
-	};
-	if (sites__build(&s->probes, &tg, &s->sites, err, errlen))
-		return -1;
-	s->skip_said = calloc(s->probes.n ? s->probes.n : 1, sizeof(*s->skip_said));
-	if (!s->skip_said) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (s->o->verbose)
-		say_sites(s);
-	return report_skipped(s, NULL, err, errlen);
-}
-
 static int attach_probes(struct session *s, char *err, size_t errlen)
 {
 	struct spantrace_bpf *k = s->skel;
@@ -673,13 +602,13 @@ static void print_summary(struct session *s, uint64_t dropped)
 	stats__print(s->stats, stderr);
 	fprintf(stderr, "\n%llu spans (%llu unfinished) on %u %s; events lost: %llu\n",
 		(unsigned long long)ts->spans, (unsigned long long)ts->unfinished, ts->tasks,
-		s->go_path ? "tasks (threads and goroutines)" : "threads",
+		s->plan.go_path ? "tasks (threads and goroutines)" : "threads",
 		(unsigned long long)dropped);
-	if (s->go_path)
+	if (s->plan.go_path)
 		fprintf(stderr, "goroutines: %llu created, %llu panics\n",
 			(unsigned long long)s->dec.ngo_created,
 			(unsigned long long)s->dec.ngo_panics);
-	if (s->unwind.present)
+	if (s->plan.unwind.present)
 		fprintf(stderr, "exceptions: %llu thrown; %llu spans unwound by one (left out of "
 			"the table above)\n", (unsigned long long)s->dec.nexceptions,
 			(unsigned long long)ts->exceptions);
@@ -818,15 +747,22 @@ static int start_target(struct session *s, char *err, size_t errlen)
 			target__launch(&s->target, o->cmd, true, s->start, err, errlen);
 }
 
-/* The functions the SPECs name in the target's objects, and where their probes sit. */
+/*
+ * The functions the SPECs name in the target's objects, and where their
+ * probes sit; -v says where. Functions that cannot be probed are reported.
+ */
 static int find_probes(struct session *s, char *err, size_t errlen)
 {
-	const struct opts *o = s->o;
-
-	return target__open_objects(&s->target, o->specs, o->nspecs, o->verbose, err, errlen) ||
-	       resolve__specs(o->specs, o->nspecs, s->target.objs, s->target.nobjs, &s->probes,
-			      err, errlen) ||
-	       plan_probes(s, err, errlen) ? -1 : 0;
+	if (uplan__build(&s->plan, &s->target, s->o, &s->probes, &s->sites, err, errlen))
+		return -1;
+	s->skip_said = calloc(s->probes.n ? s->probes.n : 1, sizeof(*s->skip_said));
+	if (!s->skip_said) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (s->o->verbose)
+		say_sites(s);
+	return report_skipped(s, NULL, err, errlen);
 }
 
 /*

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -352,13 +353,19 @@ static char *find_command(const char *name)
 	return NULL;
 }
 
-static char *elf_interp(const char *exe)
+/*
+ * The dynamic loader exe names (PT_INTERP), or NULL; *dynamic (if not NULL):
+ * exe links libraries (PT_DYNAMIC), as a shared library does with no loader.
+ */
+static char *elf_interp(const char *exe, bool *dynamic)
 {
 	char *interp = NULL;
 	Elf *e;
 	size_t n;
 	int fd;
 
+	if (dynamic)
+		*dynamic = false;
 	elf_version(EV_CURRENT);
 	fd = open(exe, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -370,7 +377,11 @@ static char *elf_interp(const char *exe)
 			size_t len;
 			char *data;
 
-			if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_INTERP)
+			if (!gelf_getphdr(e, (int)i, &ph))
+				continue;
+			if (ph.p_type == PT_DYNAMIC && dynamic)
+				*dynamic = true;
+			if (ph.p_type != PT_INTERP)
 				continue;
 			data = elf_rawfile(e, &len);
 			if (data && ph.p_offset + ph.p_filesz <= len && ph.p_filesz)
@@ -383,37 +394,32 @@ static char *elf_interp(const char *exe)
 }
 
 /*
- * Libraries of a command that has not run yet: ask its dynamic loader
+ * The libraries of t->exe as its dynamic loader interp resolves them
  * (`ld.so --list`), which applies RPATH, LD_LIBRARY_PATH and ld.so.cache the
- * same way the real start will.
+ * same way a real start does. The loader maps them and runs none of their
+ * code: LD_WARN, which would have it relocate them (and so run their IFUNC
+ * resolvers), is dropped.
  */
-static int add_libs(struct target *t, char *err, size_t errlen)
+static int list_libs(struct target *t, const char *interp, char *err, size_t errlen)
 {
 	char line[PATH_MAX + 64];
-	char *interp;
 	int pfd[2];
 	pid_t pid;
 	FILE *f;
 	int st;
 
-	if (target__open_object(t, 0, false, err, errlen))
-		return -1;
-	interp = elf_interp(t->objs[0].open_path);
-	if (!interp)
-		return 0; /* static executable: nothing more will be mapped */
 	if (add_real_obj(t, interp) || pipe2(pfd, O_CLOEXEC)) {
-		free(interp);
 		snprintf(err, errlen, "failed to list libraries of %s: %s", t->exe, strerror(errno));
 		return -1;
 	}
 	pid = fork();
 	if (pid == 0) {
 		dup2(pfd[1], 1);
+		unsetenv("LD_WARN");
 		execl(interp, interp, "--list", t->exe, (char *)NULL);
 		_exit(127);
 	}
 	close(pfd[1]);
-	free(interp);
 	f = fdopen(pfd[0], "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		/* "\tlibfoo.so.1 => /usr/lib/x86_64-linux-gnu/libfoo.so.1 (0x...)" */
@@ -439,6 +445,76 @@ static int add_libs(struct target *t, char *err, size_t errlen)
 	if (pid > 0)
 		waitpid(pid, &st, 0);
 	return 0;
+}
+
+/* Libraries of a command that has not run yet, as its own dynamic loader will map them. */
+static int add_libs(struct target *t, char *err, size_t errlen)
+{
+	char *interp;
+	int r;
+
+	if (target__open_object(t, 0, false, err, errlen))
+		return -1;
+	interp = elf_interp(t->objs[0].open_path, NULL);
+	if (!interp)
+		return 0; /* static executable: nothing more will be mapped */
+	r = list_libs(t, interp, err, errlen);
+	free(interp);
+	return r;
+}
+
+/*
+ * A dynamic loader --list FILE may run: a regular file owned by root, in a
+ * directory owned by root, that no one else may write, as the system's is;
+ * never one a file to look into names to have it run. 0, or -1 with why.
+ */
+static int system_file(const char *path, char *why, size_t whylen)
+{
+	char *real = realpath(path, NULL), *dir = real ? strdup(real) : NULL;
+	struct stat f, d;
+	int r = -1;
+
+	if (!real || !dir)
+		snprintf(why, whylen, "%s", strerror(errno));
+	else if (stat(real, &f) || stat(dirname(dir), &d))
+		snprintf(why, whylen, "%s", strerror(errno));
+	else if (!S_ISREG(f.st_mode) || f.st_uid || d.st_uid || ((f.st_mode | d.st_mode) & 022))
+		snprintf(why, whylen, "not a system file (a regular file owned by root, in a "
+			 "directory of root's, that no one else may write)");
+	else
+		r = 0;
+	free(real);
+	free(dir);
+	return r;
+}
+
+/*
+ * Libraries of FILE: an executable's, as its loader lists them; a shared
+ * library's (no loader of its own), as the system's loader, spantrace's own,
+ * lists them. Only a loader that is a system file is run.
+ */
+static int add_file_libs(struct target *t, char *err, size_t errlen)
+{
+	char *interp;
+	char why[256];
+	bool dynamic;
+	int r = -1;
+
+	if (target__open_object(t, 0, false, err, errlen))
+		return -1;
+	interp = elf_interp(t->objs[0].open_path, &dynamic);
+	if (!interp && dynamic)
+		interp = elf_interp("/proc/self/exe", NULL);
+	if (!interp)
+		return 0; /* static: it maps nothing more */
+	if (system_file(interp, why, sizeof(why)))
+		snprintf(err, errlen, "will not run %s, the dynamic loader %s names, to find its "
+			 "libraries: %s; give -- %s to resolve it as the command would start, or "
+			 "-p PID while it runs", interp, t->name, why, t->name);
+	else
+		r = list_libs(t, interp, err, errlen);
+	free(interp);
+	return r;
 }
 
 static void close_pair(int p[2])
@@ -471,12 +547,10 @@ static void __attribute__((noreturn)) run_held(const char *exe, char **cmd,
 	_exit(127);
 }
 
-int target__launch(struct target *t, char **cmd, bool want_libs, const struct sigstate *start,
-		   char *err, size_t errlen)
+int target__resolve_command(struct target *t, char **cmd, bool want_libs, char *err,
+			    size_t errlen)
 {
-	int go[2], ex[2];
 	char *exe;
-	pid_t pid;
 
 	target_init(t);
 	exe = find_command(cmd[0]);
@@ -487,11 +561,39 @@ int target__launch(struct target *t, char **cmd, bool want_libs, const struct si
 	}
 	t->exe = exe;
 	t->name = cmd[0];
+	snprintf(t->comm, sizeof(t->comm), "%.15s", strrchr(exe, '/') + 1);
 	if (add_obj(t, exe, true) || (want_libs && add_libs(t, err, errlen))) {
 		if (!*err)
 			snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	return 0;
+}
+
+int target__file(struct target *t, const char *path, char *err, size_t errlen)
+{
+	target_init(t);
+	t->exe = realpath(path, NULL);
+	if (!t->exe) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	t->name = path;
+	if (add_obj(t, t->exe, true)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return add_file_libs(t, err, errlen);
+}
+
+int target__launch(struct target *t, char **cmd, bool want_libs, const struct sigstate *start,
+		   char *err, size_t errlen)
+{
+	int go[2], ex[2];
+	pid_t pid;
+
+	if (target__resolve_command(t, cmd, want_libs, err, errlen))
+		return -1;
 	if (pipe2(go, O_CLOEXEC)) {
 		snprintf(err, errlen, "failed to create a pipe: %s", strerror(errno));
 		return -1;
@@ -511,7 +613,7 @@ int target__launch(struct target *t, char **cmd, bool want_libs, const struct si
 	if (pid == 0) {
 		close(go[1]);
 		close(ex[0]);
-		run_held(exe, cmd, start, go[0], ex[1]);
+		run_held(t->exe, cmd, start, go[0], ex[1]);
 	}
 	close(go[0]);
 	close(ex[1]);
@@ -519,7 +621,6 @@ int target__launch(struct target *t, char **cmd, bool want_libs, const struct si
 	t->launched = true;
 	t->go_fd = go[1];
 	t->exec_err_fd = ex[0];
-	snprintf(t->comm, sizeof(t->comm), "%.15s", strrchr(exe, '/') + 1);
 	/* Without it, the command's end would never be noticed (target__close ends the child). */
 	t->pidfd = pidfd_open(pid);
 	if (t->pidfd < 0) {

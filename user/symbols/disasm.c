@@ -388,6 +388,12 @@ static const char *const cost_words[] = {
 };
 
 
+/* "mnemonic operands", as every message of spantrace writes an instruction. */
+static void insn_text(const cs_insn *in, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.12s%s%.44s", in->mnemonic, in->op_str[0] ? " " : "", in->op_str);
+}
+
 /* A direct (relative) jmp, jcc or call: the kernel emulates those. */
 static bool is_direct_branch(const cs_insn *in)
 {
@@ -524,18 +530,19 @@ int disasm__entry(const uint8_t *code, size_t len, bool go, struct disasm_place 
 
 		if (n == 0) {
 			out->first_cost = c;
-			snprintf(first, sizeof(first), "%.12s%s%.44s", in->mnemonic, in->op_str[0] ? " " : "",
-				 in->op_str);
+			insn_text(in, first, sizeof(first));
 		}
 		if (at && at >= back) {
 			snprintf(stop, sizeof(stop), "a branch in the function jumps back to +%u", back);
 			break;
 		}
 		if (c != COST_STEPPED) {
+			char text[64];
+
 			out->off = at;
 			out->cost = c;
-			snprintf(out->why, sizeof(out->why), "%.12s%s%.44s: %s%s%s%s", in->mnemonic,
-				 in->op_str[0] ? " " : "", in->op_str, cost_words[c],
+			insn_text(in, text, sizeof(text));
+			snprintf(out->why, sizeof(out->why), "%s: %s%s%s%s", text, cost_words[c],
 				 at ? " (stepped over " : "", at ? skipped : "", at ? ")" : "");
 			goto done;
 		}
@@ -550,4 +557,31 @@ int disasm__entry(const uint8_t *code, size_t len, bool go, struct disasm_place 
 done:
 	dis_close(&h, in);
 	return 0;
+}
+
+int disasm__describe(const uint8_t *code, size_t len, uint64_t addr, struct disasm_insn *out)
+{
+	const uint8_t *p = code;
+	size_t left = len;
+	uint64_t pc = addr;
+	cs_insn *in;
+	cs_err cerr;
+	csh h;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	out->cost = COST_STEPPED;
+	snprintf(out->text, sizeof(out->text), "(undecodable)");
+	r = code && len ? dis_open(true, &h, &in, &cerr) : -EINVAL;
+	if (r)
+		return r == -ENOMEM ? r : -EINVAL;
+	if (cs_disasm_iter(h, &p, &left, &pc, in)) {
+		out->cost = insn_cost(in);
+		out->size = in->size;
+		insn_text(in, out->text, sizeof(out->text));
+	} else {
+		r = -EINVAL;
+	}
+	dis_close(&h, in);
+	return r;
 }

@@ -251,17 +251,15 @@ static void no_match_error(const struct spec *s, const struct target_obj *o,
 	const char **names = calloc(fs->n ? fs->n : 1, sizeof(*names));
 	const char *sugg[MAX_SUGGEST];
 	size_t n = 0, off, i;
+	char src[64];
 
 	if (names) {
 		for (i = 0; i < fs->n; i++)
 			names[i] = fs->v[i].name;
 		n = spec__suggest(s->pattern, names, fs->n, sugg, MAX_SUGGEST);
 	}
-	off = snprintf(err, errlen, "'%s' matches no function in %s (searched %s%s%s: %zu functions)",
-		       s->pattern, o->path,
-		       fs->from_pclntab ? ".gopclntab" : fs->has_symtab ? ".symtab" : "",
-		       !fs->from_pclntab && fs->has_symtab && fs->has_dynsym ? " and " : "",
-		       !fs->from_pclntab && fs->has_dynsym ? ".dynsym" : "", fs->n);
+	off = snprintf(err, errlen, "'%s' matches no function in %s (searched %s: %zu functions)",
+		       s->pattern, o->path, elf_funcs__sources(fs, src, sizeof(src)), fs->n);
 	for (i = 0; i < n && off < errlen; i++)
 		off += snprintf(err + off, errlen - off, "%s%s", i ? ", " : "; did you mean ",
 				sugg[i]);

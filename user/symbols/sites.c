@@ -61,6 +61,21 @@ static void skip(struct site_table *st, size_t i, const char *kind, const char *
 	st->why[i] = strdup(why);
 }
 
+int sites__refuse(struct site_table *st, size_t i, const char *kind, const char *why)
+{
+	char *w = strdup(why);
+
+	if (!w)
+		return -ENOMEM;
+	if (!st->skipped[i])
+		st->nskipped++;
+	st->skipped[i] = true;
+	st->skip_kind[i] = kind;
+	free(st->why[i]);
+	st->why[i] = w;
+	return 0;
+}
+
 /*
  * Where probe i's entry uprobe goes, from its code: see disasm__entry; a Go
  * begin/end pair function right after its stack check instead, where one
@@ -387,11 +402,20 @@ static int read_insn(const char *path, uint64_t off, uint8_t *buf, size_t *n, ch
 	return 0;
 }
 
+/* Is s the entry site of its probe (not a return, not a runtime site)? */
+static bool entry_site(const struct site_table *st, const struct probe_table *pt,
+		       const struct site *s)
+{
+	return s->probe != SITE_NO_PROBE && !s->retprobe &&
+	       s->offset == pt->v[s->probe].offset + st->entry[s->probe];
+}
+
 /*
  * Every site's instruction, whatever placed it (entry, a moved entry, a RET,
  * a runtime function): a function with a site the kernel would not run
  * exactly (disasm__probe_safe) loses all its sites; a runtime site is an
- * error, as goroutines cannot be followed without it.
+ * error, as goroutines cannot be followed without it. The entry site's
+ * instruction is kept, in words.
  */
 static int check_sites(struct site_table *st, const struct probe_table *pt, char *err,
 		       size_t errlen)
@@ -407,6 +431,12 @@ static int check_sites(struct site_table *st, const struct probe_table *pt, char
 			continue;
 		if (read_insn(s->path, s->offset, insn, &n, err, errlen))
 			return -1;
+		if (entry_site(st, pt, s) &&
+		    disasm__describe(insn, n, st->entry[s->probe], &st->entry_insn[s->probe]) ==
+			    -ENOMEM) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 		if (disasm__probe_safe(insn, n, why, sizeof(why)))
 			continue;
 		if (s->probe == SITE_NO_PROBE) {
@@ -490,7 +520,8 @@ int sites__build(const struct probe_table *pt, const struct sites_target *tg,
 	if (!PER_PROBE(skipped, out, pt->n) || !PER_PROBE(why, out, pt->n) ||
 	    !PER_PROBE(skip_kind, out, pt->n) || !PER_PROBE(entry, out, pt->n) ||
 	    !PER_PROBE(place, out, pt->n) || !PER_PROBE(ret_insns, out, pt->n) ||
-	    !PER_PROBE(nexits, out, pt->n) || !PER_PROBE(nhidden, out, pt->n))
+	    !PER_PROBE(nexits, out, pt->n) || !PER_PROBE(nhidden, out, pt->n) ||
+	    !PER_PROBE(entry_insn, out, pt->n))
 		goto oom;
 	for (size_t i = 0; i < pt->n; i++) {
 		int r = probe_sites(out, &cap, pt, i, tg, err, errlen);
@@ -538,6 +569,7 @@ void sites__free(struct site_table *st, size_t nprobes)
 	free(st->ret_insns);
 	free(st->nexits);
 	free(st->nhidden);
+	free(st->entry_insn);
 	free(st->skipped);
 	free(st->v);
 	memset(st, 0, sizeof(*st));
