@@ -53,7 +53,7 @@ TEST_CPPFLAGS := -D_GNU_SOURCE -Iuser/live $(INC_symbols)
 # The live room's files that drive the kernel or the target: only spantrace
 # links them. Everything else links into unit tests, replay and fuzzers.
 LIVE_SYSTEM  := $(addprefix user/live/,main.c loader.c target.c uplan.c list.c kfeatures.c umulti.c \
-		  kevents.c uprobes.c ringread.c live.c)
+		  kevents.c uprobes.c ringread.c live.c procscan.c mapsweep.c)
 ALL_SRCS     := $(CORE_SRCS) $(SYMBOLS_SRCS) $(LIVE_SRCS)
 TESTABLE_SRCS := $(filter-out $(LIVE_SYSTEM),$(ALL_SRCS))
 objs_in       = $(patsubst user/%.c,$(BUILD)/$(1)/%.o,$(2))
@@ -311,7 +311,8 @@ $(BUILD)/qemu:
 
 # >>> bench (make bench: bench/bench.py writes bench/RESULTS.md) >>>
 # Cost per traced call, bpftrace against spantrace, on the same targets and
-# functions (root). callloop.c is built with CET (bench_cet starts with endbr64),
+# functions (root), and the event loop under load (bench/loopbench.py; only that part:
+# make bench BENCH_ARGS="--only loop"). callloop.c is built with CET (bench_cet starts with endbr64),
 # callloop_nocet.c without (bench_push starts with push, bench_leaf is lea; ret).
 BENCH_DIR   := $(BUILD)/bench
 BENCH_BINS  := $(BENCH_DIR)/callloop $(BENCH_DIR)/callloop_cxx $(BENCH_DIR)/goloop
@@ -345,7 +346,7 @@ $(BENCH_DIR)/churn: bench/churn.c $(CORE_OBJS) | $(BENCH_DIR)
 BENCH_ARGS ?=
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/spantrace bench-targets $(BUILD)/bench/replay \
-		$(BENCH_DIR)/churn
+		$(BENCH_DIR)/churn $(BUILD)/targets/pipefarm
 	$(Q)$(PYTHON) bench/bench.py --build $(BUILD) $(BENCH_ARGS)
 # <<< bench <<<
 

@@ -34,6 +34,8 @@ import sys
 import tempfile
 import time
 
+import loopbench
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Goals from the issue: spantrace's added time per call on the CET-built
@@ -264,6 +266,15 @@ def main():
     ap.add_argument("--only", choices=["churn"],
                     help="run only this part, and replace only its section of --out")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
+    ap.add_argument("--only", choices=["loop"],
+                    help="run only this part and replace only its section of --out: "
+                         "loop, the event loop under load (bench/loopbench.py)")
+    ap.add_argument("--loop-reps", type=int, default=3)
+    ap.add_argument("--loop-duration", type=int, default=10, help="seconds per traced run")
+    ap.add_argument("--loop-compare", metavar="SPANTRACE",
+                    help="an older spantrace to measure next to this build")
+    ap.add_argument("--loop-compare-label", metavar="TEXT",
+                    help="what to call it in the report (default: its path)")
     a = ap.parse_args()
 
     build = os.path.abspath(a.build)
@@ -281,6 +292,8 @@ def main():
     if os.geteuid() != 0:
         die("needs root (BPF and uprobes): run `sudo make bench`")
     spantrace = os.path.join(build, "spantrace")
+    if a.only == "loop":
+        return loop_only(a, spantrace, build)
     callloop = os.path.join(build, "bench", "callloop")
     callloop_cxx = os.path.join(build, "bench", "callloop_cxx")
     goloop = os.path.join(build, "bench", "goloop")
@@ -516,11 +529,37 @@ def main():
     for n in notes:
         L.append(f"- {n}")
     text = "\n".join(L) + "\n"
+    text = loopbench.replace_section(text, loop_section(a, spantrace, build))
     with open(a.out, "w") as f:
         f.write(text)
     print()
     print(text, end="")
     print(f"bench: wrote {os.path.relpath(a.out)}")
+    return 0
+
+
+def loop_section(a, spantrace, build):
+    """The event loop under load (bench/loopbench.py): its RESULTS.md lines."""
+    farm = os.path.join(build, "targets", "pipefarm")
+    for p in [spantrace, farm] + ([a.loop_compare] if a.loop_compare else []):
+        if not os.access(p, os.X_OK):
+            die(f"{p} is missing: run `make bench`, which builds it")
+    tmp = tempfile.mkdtemp(prefix="spantrace-loop.")
+    try:
+        r = loopbench.run(spantrace, farm, tmp, a.loop_reps, a.loop_duration, a.loop_compare,
+                          a.loop_compare_label, log=lambda m: print(m, flush=True))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return loopbench.report(r)
+
+
+def loop_only(a, spantrace, build):
+    lines = loop_section(a, spantrace, build)
+    old = open(a.out).read() if os.path.exists(a.out) else ""
+    with open(a.out, "w") as f:
+        f.write(loopbench.replace_section(old, lines))
+    print("\n".join(lines))
+    print(f"bench: wrote its section of {os.path.relpath(a.out)}")
     return 0
 
 

@@ -48,9 +48,11 @@ struct decode_live {
 	void (*comm)(void *ctx, uint32_t tid, char *buf, size_t len);
 	/*
 	 * The process holding up a writer (of process writer) that waits for
-	 * room in pipe ino: one that holds the read end, 0 if none does.
+	 * room in pipe ino: one that holds the read end, 0 if none does, into
+	 * *pid. False, *pid untouched, while that is not known yet: the search
+	 * for it never holds up decoding.
 	 */
-	uint32_t (*pipe_reader)(void *ctx, uint64_t ino, uint32_t writer);
+	bool (*pipe_reader)(void *ctx, uint64_t ino, uint32_t writer, uint32_t *pid);
 	void *ctx;
 };
 

@@ -28,6 +28,7 @@
 #include "kallsyms.h"
 #include "live.h"
 #include "loader.h"
+#include "loopwatch.h"
 #include "names.h"
 #include "outfile.h"
 #include "recfile.h"
@@ -52,6 +53,7 @@
  * handled in time order. */
 #define REORDER_WINDOW_NS (2 * 1000 * 1000ull)
 #define POLL_MS 100
+#define BUSY_POLL_MS 1
 
 /* What the event loop watches. */
 enum { EV_RING, EV_SIGNAL, EV_EXIT };
@@ -86,7 +88,12 @@ struct session {
 	struct live live;     /* what the decoder may read from /proc */
 	struct outfile records; /* --save-records, open if given */
 	const char *stop_reason;
+	struct loopwatch watch; /* the loop's longest stretch away from the ring (-v) */
+	unsigned int unwatched; /* records read since the watch last looked */
 };
+
+/* The watch looks once every this many records: a clock read per record would cost more. */
+#define WATCH_EVERY 16
 
 /*
  * -v: every libbpf message, the verifier's log too; without -v, none (the
@@ -105,6 +112,10 @@ static int on_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 
+	if (++s->unwatched == WATCH_EVERY) {
+		s->unwatched = 0;
+		loopwatch__look(&s->watch, mono_ns(), thread_cpu_ns());
+	}
 	/* a failed write is kept by the outfile, which the loop checks */
 	if (s->records.f && !outfile__error(&s->records))
 		recfile__write_record(s->records.f, data, size);
@@ -550,11 +561,18 @@ static bool on_signal(struct session *s)
 static void run_loop(struct session *s)
 {
 	uint64_t deadline = s->o->duration_ns ? mono_ns() + s->o->duration_ns : 0;
+	bool busy = false;
 
 	for (;;) {
 		struct epoll_event evs[4];
-		int n = epoll_wait(s->epfd, evs, 4, POLL_MS);
 		uint64_t now;
+		int n;
+
+		loopwatch__wait(&s->watch, mono_ns(), thread_cpu_ns());
+		/* with work of its own under way the loop comes back to it soon, yet sleeps in
+		 * between: a slice of work, then a rest, never a core taken from the target */
+		n = epoll_wait(s->epfd, evs, 4, busy ? BUSY_POLL_MS : POLL_MS);
+		loopwatch__look(&s->watch, mono_ns(), thread_cpu_ns());
 
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == EV_SIGNAL && on_signal(s))
@@ -565,12 +583,14 @@ static void run_loop(struct session *s)
 			}
 		}
 		ringread__consume(&s->rb);
+		now = mono_ns();
+		loopwatch__look(&s->watch, now, thread_cpu_ns());
 		if ((s->stop_reason = output_failure(s)))
 			return;
-		now = mono_ns();
 		if (now > REORDER_WINDOW_NS)
 			spantree__flush(s->tree, now - REORDER_WINDOW_NS);
-		kevents__poll(&s->kev, now);
+		busy = kevents__poll(&s->kev, now);
+		busy |= live__step(&s->live);
 		if (deadline && now >= deadline) {
 			s->stop_reason = "the duration elapsed";
 			return;
@@ -614,6 +634,10 @@ static void print_summary(struct session *s, uint64_t dropped)
 	if (s->dec.bad_records)
 		say("%llu malformed records ignored", (unsigned long long)s->dec.bad_records);
 	kevents__summary(&s->kev, stderr);
+	if (s->o->verbose)
+		say("event loop: %llu rounds; longest time away from the ring buffer %.3f ms, "
+		    "most CPU time spent away at once %.3f ms", (unsigned long long)s->watch.rounds,
+		    (double)s->watch.worst / 1e6, (double)s->watch.worst_cpu / 1e6);
 	if (s->o->verbose && ts->orphan_ends)
 		say("%llu returns of calls that began before tracing were ignored",
 		    (unsigned long long)ts->orphan_ends);
@@ -641,6 +665,7 @@ static void session_cleanup(struct session *s)
 	spantree__free(s->tree);
 	stats__free(s->stats);
 	kevents__free(&s->kev);
+	live__free(&s->live);
 	kdecode__free(&s->dec.kev);
 	tasks__free(s->tasks);
 	ksyms__free(s->ks);
@@ -830,6 +855,8 @@ static int finish_trace(struct session *s, uint64_t *dropped, char *err, size_t 
 	/* Everything the target did before it stopped is already in the buffer. */
 	uprobes__detach(&s->up);
 	kevents__detach(&s->kev);
+	/* nothing more comes in: a pipe's readers may now be searched for while asked */
+	live__settle(&s->live, LIVE_SETTLE_NS);
 	while (ringread__consume(&s->rb) > 0)
 		;
 	stop = mono_ns();
@@ -899,6 +926,7 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 		goto fail;
 
 	run_loop(&s);
+	loopwatch__stop(&s.watch);
 	if (finish_trace(&s, &dropped, err, sizeof(err)))
 		goto fail;
 	return session_end(&s, report_run(&s, dropped));

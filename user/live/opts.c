@@ -413,7 +413,7 @@ static int check_list_target(const struct opts *o, char *err, size_t errlen)
 	if (n)
 		errbuf__set(err, errlen, "give --list one of -p PID, -- COMMAND or FILE, not several");
 	else
-		snprintf(err, errlen,
+		errbuf__set(err, errlen,
 			 "--list needs where to look: -p PID, -- COMMAND or FILE; see --help");
 	return -1;
 }

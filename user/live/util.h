@@ -15,6 +15,8 @@
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(), so BPF timestamps compare. */
 uint64_t mono_ns(void);
+/* The CPU time the calling thread has used, in ns. */
+uint64_t thread_cpu_ns(void);
 /* The first line of a file (e.g. /proc/PID/comm) without its newline; "" if unreadable. */
 void util__read_line(const char *path, char *buf, size_t len);
 
