@@ -263,11 +263,10 @@ def main():
     ap.add_argument("--base-calls", type=int, default=50_000_000, help="calls per untraced run")
     ap.add_argument("--replay-events", type=int, default=10_000_000)
     ap.add_argument("--churn-events", type=int, default=10_000_000)
-    ap.add_argument("--only", choices=["churn"],
-                    help="run only this part, and replace only its section of --out")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
-    ap.add_argument("--only", choices=["loop"],
+    ap.add_argument("--only", choices=["churn", "loop"],
                     help="run only this part and replace only its section of --out: "
+                         "churn, memory over 10M records (no root needed); "
                          "loop, the event loop under load (bench/loopbench.py)")
     ap.add_argument("--loop-reps", type=int, default=3)
     ap.add_argument("--loop-duration", type=int, default=10, help="seconds per traced run")
