@@ -43,16 +43,25 @@ struct {
 } go_parent SEC(".maps");
 
 /*
- * Per thread: the g last seen at the entry of a function that overwrites
- * r14 (assembly, whose RETs cannot read g from r14). Such a function does
- * not switch goroutines, so the g at its RET is the one at its entry; the
- * stack check in g_runs_here makes a stale entry harmless.
+ * Per thread: the g's last seen at the entry of a function that overwrites
+ * r14 (assembly, whose RETs cannot read g from r14), the latest first. Such a
+ * function does not switch goroutines, so the g at its RET is one seen at its
+ * entry; the stack check in g_runs_here picks it and makes a stale one
+ * harmless. More than one, because a signal can arrive while such a function
+ * runs (the runtime preempts a goroutine that runs long with SIGURG) and the
+ * handler's own assembly, on the signal stack, saves its g too.
  */
+#define GO_SAVED_GS 3
+
+struct go_saved {
+	__u64 g[GO_SAVED_GS];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, ST_MAX_SEEN_TIDS);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct go_saved);
 } go_cur SEC(".maps");
 
 /* Is g the goroutine running on this stack? Its stack [lo, hi) holds sp. Sets *hi. */
@@ -64,6 +73,36 @@ static __always_inline bool g_runs_here(__u64 g, __u64 sp, __u64 *hi)
 		return false;
 	*hi = stack[1];
 	return stack[0] <= sp && sp < stack[1];
+}
+
+/* Puts g first among the thread's saved g's. */
+static __always_inline void save_g(__u32 tid, __u64 g)
+{
+	struct go_saved *sv = bpf_map_lookup_elem(&go_cur, &tid), fresh = { .g = { g } };
+
+	if (!sv) {
+		bpf_map_update_elem(&go_cur, &tid, &fresh, BPF_ANY);
+		return;
+	}
+	if (sv->g[0] == g)
+		return;
+	if (sv->g[1] != g)
+		sv->g[2] = sv->g[1];
+	sv->g[1] = sv->g[0];
+	sv->g[0] = g;
+}
+
+/* The saved g whose stack holds sp (setting *hi), or 0. */
+static __always_inline __u64 saved_g_here(__u32 tid, __u64 sp, __u64 *hi)
+{
+	struct go_saved *sv = bpf_map_lookup_elem(&go_cur, &tid);
+
+	if (!sv)
+		return 0;
+	for (int i = 0; i < GO_SAVED_GS; i++)
+		if (g_runs_here(sv->g[i], sp, hi))
+			return sv->g[i];
+	return 0;
 }
 
 /*
@@ -78,18 +117,17 @@ static __always_inline bool g_runs_here(__u64 g, __u64 sp, __u64 *hi)
 static __always_inline __u64 go_task(struct pt_regs *ctx, bool want_depth, bool save,
 				     __u32 *sdepth)
 {
-	__u64 g = ctx->r14, goid = 0, hi = 0, sp = ctx->sp, *saved;
+	__u64 g = ctx->r14, goid = 0, hi = 0, sp = ctx->sp;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
 	*sdepth = 0;
 	if (g_runs_here(g, sp, &hi)) {
 		if (save)
-			bpf_map_update_elem(&go_cur, &tid, &g, BPF_ANY);
+			save_g(tid, g);
 	} else {
-		saved = bpf_map_lookup_elem(&go_cur, &tid);
-		if (!saved || !g_runs_here(*saved, sp, &hi))
+		g = saved_g_here(tid, sp, &hi);
+		if (!g)
 			return 0;
-		g = *saved;
 	}
 	bpf_probe_read_user(&goid, sizeof(goid), (void *)(g + go_goid_off));
 	if (want_depth && hi - sp < (1ull << 32))
