@@ -24,8 +24,10 @@
 
 /* --- shared maps and variables, defined in common.bpf.c ------------------- */
 
-/* Wake the reader once this much is queued (see submit_on). */
+/* Wake the reader once this much is queued in the ring (see submit_on). */
 extern const volatile __u64 wakeup_bytes;
+/* Each CPU looks at the ring after queueing this much (wakeup_bytes / CPUs). */
+extern const volatile __u64 wakeup_check_bytes;
 
 struct events_map {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -67,7 +69,7 @@ extern struct pwrites_map pwrites SEC(".maps");
  * two hash lookups, tgids and seen_tids, per span record; a traced thread's
  * exit bumps task_gen, which invalidates every CPU's entry, as its tid or its
  * process's pid may come back as someone else's), and the bytes this CPU has
- * queued since it last woke the reader.
+ * queued since it last looked at the ring (submit_on).
  */
 struct cpu_state {
 	__u64 pid_tgid;
@@ -87,6 +89,9 @@ extern __u64 task_gen;
 
 /* Records that found the ring buffer full: reported, never silent. */
 extern __u64 dropped;
+/* Of those, span records whose stream's loss could not be noted (no task
+ * storage, or the goroutine map full): the trace cannot mark what they touch. */
+extern __u64 lost_untracked;
 /* Processes not traced because the tgids map was full: reported. */
 extern __u64 tgids_full;
 /* Waits not tracked because the offcpu or pwrites map was full: reported. */
@@ -103,12 +108,18 @@ static __always_inline void fill_hdr(struct st_hdr *h, __u8 type, __u32 tid)
 	h->ts = bpf_ktime_get_ns();
 }
 
+static __always_inline void count_dropped(void)
+{
+	__sync_fetch_and_add(&dropped, 1);
+}
+
+/* A record's room in the ring; NULL (counted in dropped) when it is full. */
 static __always_inline void *reserve(__u64 size)
 {
 	void *r = bpf_ringbuf_reserve(&events, size, 0);
 
 	if (!r)
-		__sync_fetch_and_add(&dropped, 1);
+		count_dropped();
 	return r;
 }
 
@@ -120,10 +131,14 @@ static __always_inline struct cpu_state *this_cpu(void)
 }
 
 /*
- * Submits r, waking the reader once this CPU has queued wakeup_bytes. Counted
- * per CPU rather than read from the ring (bpf_ringbuf_query): the ring's
- * positions share a cache line with the reader, and reading them on every
- * record from the traced thread's CPU costs a cache miss each time.
+ * Submits r, waking the reader once wakeup_bytes are queued in the ring,
+ * whatever CPUs queued them. Reading the ring's fill (bpf_ringbuf_query) on
+ * every record would cost a cache miss each time (its positions share a
+ * cache line with the reader), so each CPU looks only after queueing
+ * wakeup_check_bytes (wakeup_bytes / CPUs) since it last looked: the reader
+ * is woken by the time at most twice wakeup_bytes are queued, however many
+ * CPUs are busy, and one busy CPU alone does not wake it more often than
+ * wakeup_bytes allow.
  */
 static __always_inline void submit_on(struct cpu_state *c, void *r, __u64 size)
 {
@@ -131,9 +146,11 @@ static __always_inline void submit_on(struct cpu_state *c, void *r, __u64 size)
 
 	if (c) {
 		c->queued += size;
-		if (c->queued >= wakeup_bytes) {
+		if (c->queued >= wakeup_check_bytes) {
 			c->queued = 0;
-			flags = BPF_RB_FORCE_WAKEUP;
+			/* the fill counts r, reserved already */
+			if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+				flags = BPF_RB_FORCE_WAKEUP;
 		}
 	}
 	bpf_ringbuf_submit(r, flags);

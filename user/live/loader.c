@@ -88,6 +88,7 @@ struct session {
 	struct live live;     /* what the decoder may read from /proc */
 	struct outfile records; /* --save-records, open if given */
 	const char *stop_reason;
+	uint64_t lost_untracked; /* span records lost where no stream could note it (BPF) */
 };
 
 /*
@@ -216,6 +217,20 @@ static int raise_fd_limit(size_t nprobes, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * How much each CPU queues between its looks at the ring's fill (submit_on
+ * in bpf/common.bpf.h): the wakeup threshold shared among the CPUs, so that
+ * it is found crossed by the time twice as much is queued, however many of
+ * them are busy.
+ */
+static uint64_t wakeup_check_bytes(uint64_t wakeup)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t each = wakeup / (uint64_t)(ncpus > 0 ? ncpus : 1);
+
+	return each ? each : 1;
+}
+
 /* Opens and configures the object; sleepable: load span_enter_named. */
 static int open_bpf(struct session *s, bool sleepable, char *err, size_t errlen)
 {
@@ -225,6 +240,7 @@ static int open_bpf(struct session *s, bool sleepable, char *err, size_t errlen)
 		return -1;
 	}
 	s->skel->rodata->wakeup_bytes = s->o->ringbuf_size / 8;
+	s->skel->rodata->wakeup_check_bytes = wakeup_check_bytes(s->o->ringbuf_size / 8);
 	if (s->feat.uprobe_multi) {
 		struct bpf_program *up[] = { s->skel->progs.span_enter, s->skel->progs.span_exit,
 					     s->skel->progs.span_enter_named,
@@ -667,6 +683,15 @@ static void print_summary(struct session *s, uint64_t dropped)
 		fprintf(stderr, "%llu spans ended without their return (a panic or an exception "
 			"unwound them, or they left by a jump no probe sees, or never return), "
 			"marked unfinished\n", (unsigned long long)ts->unwound);
+	if (ts->lossy_tasks)
+		fprintf(stderr, "span events were lost on %u %s: %llu spans they may have made "
+			"wrong are marked after_loss in the trace and left out of the table above\n",
+			ts->lossy_tasks, ts->lossy_tasks == 1 ? "task" : "tasks",
+			(unsigned long long)ts->after_loss);
+	if (s->lost_untracked)
+		say("%llu lost span events could not be told to the trace (no room to note "
+		    "which thread or goroutine lost them): spans near them may be wrong and "
+		    "unmarked", (unsigned long long)s->lost_untracked);
 	if (s->dec.name_faults)
 		say("%llu span names could not be read from their argument (a bad pointer?): "
 		    "those spans are named after their function",
@@ -892,6 +917,8 @@ static int finish_trace(struct session *s, uint64_t *dropped, char *err, size_t 
 	kevents__finish(&s->kev, stop);
 	decoder__name_tasks(&s->dec);
 	*dropped = s->skel->bss->dropped;
+	s->lost_untracked = s->skel->bss->lost_untracked;
+	decoder__tell_loss(&s->dec, *dropped);
 	if (s->ops->close(s->w)) {
 		s->w = NULL;
 		outfile__write_error(&s->out, err, errlen);
