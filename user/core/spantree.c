@@ -84,6 +84,7 @@ struct task {
 	uint32_t gaps;
 	uint32_t unknown;
 	uint64_t unknown_depth;
+	bool leaked; /* a call without a depth left without its END (spantree__note_leak) */
 	bool dead; /* exited: let go at the next compaction unless an event revives it */
 };
 
@@ -482,6 +483,10 @@ static uint32_t spantree__since_gap(const struct task *k)
 
 static void spantree__begin(struct spantree *t, struct task *k, const struct buf_ev *e)
 {
+	/* On a goroutine, the entry at the very depth lost events reached may be a lost
+	 * call starting over (see below): its start is not known. */
+	bool restart = k->unknown_depth && e->sdepth == k->unknown_depth &&
+		       SPAN_DEPTH_KIND(e->sdepth) == SPAN_DEPTH_KIND(SPAN_DEPTH_GOROUTINE);
 	struct open_span *o;
 	uint32_t i;
 
@@ -526,16 +531,16 @@ static void spantree__begin(struct spantree *t, struct task *k, const struct buf
 	o->id = ++t->last_id;
 	o->gap = k->gaps;
 	/* its parent may be a call lost events began, unless one begun since is below it */
-	o->after_loss = !spantree__synced(k) && (k->depth < 2 || o[-1].gap != k->gaps);
+	o->after_loss = restart || (!spantree__synced(k) && (k->depth < 2 || o[-1].gap != k->gaps));
 	if (k->depth > t->stats.max_depth)
 		t->stats.max_depth = k->depth;
 }
 
 /*
- * An END while calls may be open unseen below the spans begun since the last
- * gap: it matches only those (bottom: the lowest it may match). None: with
- * calls of unknown key open, it ends the innermost, and every span begun
- * since (above it) is gone; else it is an END of a call from before tracing.
+ * An END while calls of unknown key are open below the spans begun since the
+ * last gap (bottom: the lowest of those): it may match only those. If none
+ * does (false: one does), it ends the innermost call of unknown key, and
+ * every span begun since (above it) is gone.
  */
 static bool spantree__end_unsynced(struct spantree *t, struct task *k, const struct buf_ev *e,
 				   uint32_t bottom)
@@ -546,14 +551,23 @@ static bool spantree__end_unsynced(struct spantree *t, struct task *k, const str
 		i--;
 	if (i > bottom)
 		return false;
-	if (k->unknown) {
-		spantree__cut(t, k, bottom, e->ts, false);
-		if (k->unknown != UINT32_MAX)
-			k->unknown--;
-	} else {
-		t->stats.orphan_ends++;
-	}
+	spantree__cut(t, k, bottom, e->ts, false);
+	if (k->unknown != UINT32_MAX)
+		k->unknown--;
 	return true;
+}
+
+/*
+ * Calls without a depth left k without their END (a longjmp, an exit no probe
+ * sees): the count of frames lost events are told by (SPAN_EV_GAP) then holds
+ * calls that are gone, and a gap on k may leave a span unmarked that is not
+ * true. Counted once per task that has both.
+ */
+static void spantree__note_leak(struct spantree *t, struct task *k)
+{
+	if (!k->leaked && k->gaps)
+		t->stats.lossy_leaky_tasks++;
+	k->leaked = true;
 }
 
 static void spantree__end(struct spantree *t, struct task *k, const struct buf_ev *e)
@@ -561,10 +575,10 @@ static void spantree__end(struct spantree *t, struct task *k, const struct buf_e
 	uint32_t i = k->depth;
 
 	spantree__sync_depth(k, e->sdepth);
-	/* an END with a depth matches exactly; one without, or with calls of unknown key
-	 * open, must not reach below what began since the gap */
-	if ((k->unknown || (k->unknown_depth && !e->sdepth)) &&
-	    spantree__end_unsynced(t, k, e, k->depth - spantree__since_gap(k)))
+	/* With calls of unknown key open, an END must not reach below what began since
+	 * the gap. Calls open unseen only at a depth leave the others: an END with a
+	 * depth matches exactly, one without (a pair) is not theirs. */
+	if (k->unknown && spantree__end_unsynced(t, k, e, k->depth - spantree__since_gap(k)))
 		return;
 	while (i > 0 && (k->stack[i - 1].key != e->key ||
 			 (e->sdepth && k->stack[i - 1].sdepth && k->stack[i - 1].sdepth != e->sdepth)))
@@ -577,6 +591,8 @@ static void spantree__end(struct spantree *t, struct task *k, const struct buf_e
 		return;
 	}
 	/* Spans above the match lost their END; they cannot have outlived their parent. */
+	if (i < k->depth && !e->sdepth)
+		spantree__note_leak(t, k);
 	spantree__cut(t, k, i, e->ts, e->sdepth != 0);
 	spantree__close_top(t, k, e->ts, false, false, false);
 }
@@ -617,8 +633,10 @@ static void spantree__gap(struct spantree *t, struct task *k, const struct buf_e
 	uint32_t drop = e->drop, n, i;
 
 	t->stats.lost_events += e->lost;
-	if (!k->gaps)
+	if (!k->gaps) {
 		t->stats.lossy_tasks++;
+		t->stats.lossy_leaky_tasks += k->leaked;
+	}
 	for (i = 0; i < k->depth; i++)
 		k->stack[i].after_loss = true;
 	/* the lost ENDs ended the spans begun since the last gap first, then the calls
@@ -763,6 +781,7 @@ static void spantree__release(struct spantree *t, const struct buf_ev *e)
 		k->panic_ts = 0;
 		k->throw_ts = 0;
 		k->gaps = 0;
+		k->leaked = false;
 		k->unknown = 0;
 		k->unknown_depth = 0;
 		t->stats.tasks++;

@@ -53,7 +53,10 @@
  * not: its parent is known. The stack is true again (synchronised) once each
  * unknown call has returned (an END that no span begun since matches), and a
  * BEGIN or END of a depth at sdepth or shallower has come; until then an END
- * matches only spans begun since the gap, never one from before it.
+ * matches only spans begun since the gap, never one from before it. The
+ * count of frames drop and rise come from assumes each call without a depth
+ * ends with its END: one that leaves without it (a longjmp) is counted in
+ * stats.lossy_leaky_tasks when its task also lost events.
  */
 #ifndef SPANTRACE_SPANTREE_H
 #define SPANTRACE_SPANTREE_H
@@ -140,6 +143,8 @@ struct spantree_stats {
 	uint64_t after_loss;   /* delivered with after_loss = true */
 	uint64_t lost_events;  /* the GAPs' lost counts */
 	uint32_t lossy_tasks;  /* tasks with a GAP */
+	uint32_t lossy_leaky_tasks; /* of those, tasks where a call without a depth left
+				       without its END: the GAPs' count of frames may be off */
 	uint32_t max_depth;    /* most spans open at once in one task */
 	uint32_t tasks;	       /* tasks ever seen */
 	uint32_t live_tasks;   /* seen and not exited */

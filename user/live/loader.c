@@ -688,6 +688,10 @@ static void print_summary(struct session *s, uint64_t dropped)
 			"wrong are marked after_loss in the trace and left out of the table above\n",
 			ts->lossy_tasks, ts->lossy_tasks == 1 ? "task" : "tasks",
 			(unsigned long long)ts->after_loss);
+	if (ts->lossy_leaky_tasks)
+		say("on %u of those tasks, calls also left without their return (a longjmp?): "
+		    "spans there after lost events may be wrong even without the mark",
+		    ts->lossy_leaky_tasks);
 	if (s->lost_untracked)
 		say("%llu lost span events could not be told to the trace (no room to note "
 		    "which thread or goroutine lost them): spans near them may be wrong and "
