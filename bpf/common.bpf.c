@@ -30,10 +30,12 @@ struct tgids_map tgids SEC(".maps");
 struct seen_tids_map seen_tids SEC(".maps");
 struct pwrites_map pwrites SEC(".maps");
 struct cpu_state_map cpu_state SEC(".maps");
+struct thread_streams_map thread_streams SEC(".maps");
 
 __u64 task_gen = 0;
 
 __u64 dropped = 0;
+__u64 stream_lost = 0;
 __u64 lost_untracked = 0;
 __u64 tgids_full = 0;
 __u64 waits_full = 0;

@@ -54,6 +54,30 @@ struct seen_tids_map {
 };
 extern struct seen_tids_map seen_tids SEC(".maps");
 
+/*
+ * A thread's span stream (struct st_lost in spantrace.h says what a stream
+ * is), kept in task storage from its first record: it goes with the thread,
+ * and a tid used again starts afresh. Its records are sent by spans.bpf.c;
+ * what it lost last is also told at its exit (proctree.bpf.c).
+ */
+struct thread_stream {
+	__u32 lost;   /* records lost since the last one sent */
+	__s32 frames; /* BEGINs minus ENDs of its records, sent or lost */
+	__s32 sent;   /* frames after the last record sent */
+	__s32 low;    /* the lowest frames since */
+	__u64 sp;     /* the highest sp among the records lost, 0 if none had one */
+	__u32 flags;  /* ST_LOST_F_* */
+	__u32 _pad;
+};
+
+struct thread_streams_map {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct thread_stream);
+};
+extern struct thread_streams_map thread_streams SEC(".maps");
+
 /* Threads inside a pipe write. */
 struct pwrites_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -89,8 +113,11 @@ extern __u64 task_gen;
 
 /* Records that found the ring buffer full: reported, never silent. */
 extern __u64 dropped;
-/* Of those, span records whose stream's loss could not be noted (no task
- * storage, or the goroutine map full): the trace cannot mark what they touch. */
+/* Of those, span records (of a stream); the loader compares it with what the
+ * streams told (ST_REC_LOST) to know whether a loss is left untold. */
+extern __u64 stream_lost;
+/* Of those, records whose stream's loss could not be noted (no task storage,
+ * or the goroutine map full): the trace cannot mark what they touch. */
 extern __u64 lost_untracked;
 /* Processes not traced because the tgids map was full: reported. */
 extern __u64 tgids_full;
@@ -162,6 +189,51 @@ static __always_inline void submit_sized(void *r, __u64 size)
 }
 
 #define submit(r) submit_sized((r), sizeof(*(r)))
+
+/* Room for ST_REC_LOST; its own failure is no event lost (the record it goes before is). */
+static __always_inline struct st_lost *lost_record(__u32 pid, __u32 tid, __u64 goid)
+{
+	struct st_lost *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+	if (!r)
+		return NULL;
+	fill_hdr(&r->hdr, ST_REC_LOST, tid);
+	r->pid = pid;
+	r->goid = goid;
+	r->sp = 0;
+	r->sdepth = 0;
+	r->drop = 0;
+	r->rise = 0;
+	return r;
+}
+
+/*
+ * Tells what thread stream t (NULL: none) lost since its last record sent,
+ * if anything: true when nothing is left to tell, false when the ring had no
+ * room for it.
+ */
+static __always_inline bool thread_told(struct thread_stream *t, struct cpu_state *c, __u32 pid,
+					__u32 tid)
+{
+	struct st_lost *r;
+
+	if (!t || !t->lost)
+		return true;
+	r = lost_record(pid, tid, 0);
+	if (!r)
+		return false;
+	r->lost = t->lost;
+	r->sp = t->sp;
+	r->drop = (__u32)(t->sent - t->low);
+	r->rise = (__u32)(t->frames - t->low);
+	r->flags = t->flags;
+	submit_on(c, r, sizeof(*r));
+	t->lost = 0;
+	t->sp = 0;
+	t->flags = 0;
+	t->sent = t->low = t->frames;
+	return true;
+}
 
 /* --- tasks ------------------------------------------------------------------- */
 

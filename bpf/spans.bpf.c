@@ -35,29 +35,7 @@ static __always_inline bool note_task(__u32 pid, __u32 tid)
 	return true;
 }
 
-/* --- span streams, and what was lost of them ------------------------------- */
-
-/*
- * A thread's span stream (struct st_lost in spantrace.h says what a stream
- * is), kept in task storage from its first record: it goes with the thread,
- * and a tid used again starts afresh.
- */
-struct thread_stream {
-	__u32 lost;   /* records lost since the last one sent */
-	__s32 frames; /* BEGINs minus ENDs of its records, sent or lost */
-	__s32 sent;   /* frames after the last record sent */
-	__s32 low;    /* the lowest frames since */
-	__u64 sp;     /* the highest sp among the records lost, 0 if none had one */
-	__u32 flags;  /* ST_LOST_F_* */
-	__u32 _pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct thread_stream);
-} thread_streams SEC(".maps");
+/* --- span streams, and what was lost of them (common.bpf.h: a thread's) ----- */
 
 /* A goroutine whose records were lost, until its next record is sent. */
 struct gor_key {
@@ -101,22 +79,6 @@ static __always_inline void stream_open(struct stream *st, __u64 id, __u64 goid)
 					    BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
-/* Room for ST_REC_LOST; its own failure is no event lost (the record it goes before is). */
-static __always_inline struct st_lost *lost_record(struct stream *st)
-{
-	struct st_lost *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-
-	if (!r)
-		return NULL;
-	fill_hdr(&r->hdr, ST_REC_LOST, st->tid);
-	r->pid = st->pid;
-	r->goid = st->goid;
-	r->sp = 0;
-	r->sdepth = 0;
-	r->drop = 0;
-	r->rise = 0;
-	return r;
-}
 
 static __always_inline void gor_forget(struct gor_key *k)
 {
@@ -130,32 +92,15 @@ static __always_inline void gor_forget(struct gor_key *k)
  */
 static __always_inline bool stream_told(struct stream *st, struct cpu_state *c)
 {
-	struct thread_stream *t = st->t;
 	struct gor_key k = { .goid = st->goid, .pid = st->pid };
 	struct gor_stream *g;
 	struct st_lost *r;
 
-	if (!st->goid) {
-		if (!t || !t->lost)
-			return true;
-		r = lost_record(st);
-		if (!r)
-			return false;
-		r->lost = t->lost;
-		r->sp = t->sp;
-		r->drop = (__u32)(t->sent - t->low);
-		r->rise = (__u32)(t->frames - t->low);
-		r->flags = t->flags;
-		submit_on(c, r, sizeof(*r));
-		t->lost = 0;
-		t->sp = 0;
-		t->flags = 0;
-		t->sent = t->low = t->frames;
-		return true;
-	}
+	if (!st->goid)
+		return thread_told(st->t, c, st->pid, st->tid);
 	if (!gor_streams_pending || !(g = bpf_map_lookup_elem(&gor_streams, &k)))
 		return true;
-	r = lost_record(st);
+	r = lost_record(st->pid, st->tid, st->goid);
 	if (!r)
 		return false;
 	r->lost = g->lost;
@@ -173,6 +118,7 @@ static __always_inline void gor_lost(struct stream *st, __u32 sdepth)
 	struct gor_stream *g = bpf_map_lookup_elem(&gor_streams, &k);
 	struct gor_stream n = { .lost = 1, .sdepth = sdepth };
 
+	__sync_fetch_and_add(&stream_lost, 1);
 	if (g) {
 		g->lost++;
 		if (!sdepth)
@@ -205,8 +151,10 @@ static __always_inline void stream_note(struct stream *st, bool sent, __s32 fram
 		return;
 	}
 	if (!t) {
-		if (!sent)
+		if (!sent) {
+			__sync_fetch_and_add(&stream_lost, 1);
 			__sync_fetch_and_add(&lost_untracked, 1);
+		}
 		return;
 	}
 	t->frames += frames;
@@ -214,6 +162,7 @@ static __always_inline void stream_note(struct stream *st, bool sent, __s32 fram
 		t->sent = t->low = t->frames;
 		return;
 	}
+	__sync_fetch_and_add(&stream_lost, 1);
 	t->lost++;
 	if (t->frames < t->low)
 		t->low = t->frames;

@@ -884,6 +884,14 @@ void spantree__finish(struct spantree *t, uint64_t stop_ts)
 		spantree__close_all(t, &t->tasks[i], stop_ts);
 }
 
+void spantree__mark_open(struct spantree *t)
+{
+	spantree__release_upto(t, UINT64_MAX);
+	for (uint32_t i = 0; i < t->ntasks; i++)
+		for (uint32_t j = 0; j < t->tasks[i].depth; j++)
+			t->tasks[i].stack[j].after_loss = true;
+}
+
 const struct spantree_stats *spantree__stats(const struct spantree *t)
 {
 	return &t->stats;

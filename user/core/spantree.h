@@ -164,6 +164,12 @@ void spantree__push(struct spantree *t, const struct span_ev *e);
 void spantree__flush(struct spantree *t, uint64_t upto);
 /* Releases everything, then ends every open span at stop_ts as unfinished. */
 void spantree__finish(struct spantree *t, uint64_t stop_ts);
+/*
+ * Releases everything, then marks every span still open after_loss: events
+ * were lost that no GAP told (the loader's count says so), and these spans
+ * may be missing what they called or may have ended. Call before finish.
+ */
+void spantree__mark_open(struct spantree *t);
 const struct spantree_stats *spantree__stats(const struct spantree *t);
 void spantree__free(struct spantree *t);
 

@@ -898,6 +898,20 @@ static int begin_tracing(struct session *s, char *err, size_t errlen)
 }
 
 /*
+ * Span records lost that no stream has told (a thread still running lost its
+ * last ones, or had no room to tell them at its exit): the spans still open
+ * may miss what they called, or have ended. They are marked.
+ */
+static void mark_untold_loss(struct session *s)
+{
+	uint64_t lost = s->skel->bss->stream_lost;
+
+	spantree__flush(s->tree, UINT64_MAX); /* every GAP released: counted */
+	if (lost > spantree__stats(s->tree)->lost_events)
+		spantree__mark_open(s->tree);
+}
+
+/*
  * Tracing has stopped: the probes come off, the records already in the
  * buffer are read, every span ends, and the trace is closed and put in
  * place. *dropped: the events the BPF side found no room for.
@@ -917,6 +931,7 @@ static int finish_trace(struct session *s, uint64_t *dropped, char *err, size_t 
 	while (ringread__consume(&s->rb) > 0)
 		;
 	stop = mono_ns();
+	mark_untold_loss(s);
 	spantree__finish(s->tree, stop);
 	kevents__finish(&s->kev, stop);
 	decoder__name_tasks(&s->dec);
