@@ -52,8 +52,8 @@ TEST_CPPFLAGS := -D_GNU_SOURCE -Iuser/live $(INC_symbols)
 
 # The live room's files that drive the kernel or the target: only spantrace
 # links them. Everything else links into unit tests, replay and fuzzers.
-LIVE_SYSTEM  := $(addprefix user/live/,main.c loader.c target.c kfeatures.c umulti.c \
-		  kevents.c uprobes.c ringread.c live.c)
+LIVE_SYSTEM  := $(addprefix user/live/,main.c loader.c target.c uplan.c list.c kfeatures.c umulti.c \
+		  kevents.c uprobes.c ringread.c live.c procscan.c mapsweep.c)
 ALL_SRCS     := $(CORE_SRCS) $(SYMBOLS_SRCS) $(LIVE_SRCS)
 TESTABLE_SRCS := $(filter-out $(LIVE_SYSTEM),$(ALL_SRCS))
 objs_in       = $(patsubst user/%.c,$(BUILD)/$(1)/%.o,$(2))
@@ -182,6 +182,22 @@ $(FIX)/fx_go_old: $(FIX)/fx_go_stripped
 	$(Q)$(PYTHON) -c '$(GO_RETAG)' $< $@ 16 "$$($(GO_FX_ENV) $(GO) env GOVERSION)"
 $(FIX)/fx_go_unknown: $(FIX)/fx_go_stripped
 	$(Q)$(PYTHON) -c '$(GO_RETAG)' $< $@ 99 "$$($(GO_FX_ENV) $(GO) env GOVERSION)"
+# Partial .symtab: a stripped copy given back one symbol by objcopy, inside .text
+# (fewsyms), or two at absolute addresses (abssym): one aliases main.alpha, the
+# other is main.beta without its size; and one whose .symtab keeps main.* only,
+# without the runtime's functions (mainsyms).
+# argv of GO_SYMADDR: binary, symbol; prints its address in hex.
+GO_SYMADDR  = nm $(1) | awk '$$3 == "$(2)" { print "0x" $$1; found = 1 } END { exit !found }'
+FIXTURES   += $(FIX)/fx_go_fewsyms $(FIX)/fx_go_abssym $(FIX)/fx_go_mainsyms
+$(FIX)/fx_go_fewsyms: $(FIX)/fx_go_stripped
+	$(Q)objcopy --add-symbol added_fn=.text:0x10,global,function $< $@
+$(FIX)/fx_go_abssym: $(FIX)/fx_go_stripped $(FIX)/fx_go
+	$(Q)alpha=$$($(call GO_SYMADDR,$(FIX)/fx_go,main.alpha)) && \
+		beta=$$($(call GO_SYMADDR,$(FIX)/fx_go,main.beta)) && \
+		objcopy --add-symbol alpha_alias=$$alpha,global,function \
+			--add-symbol main.beta=$$beta,global,function $< $@
+$(FIX)/fx_go_mainsyms: $(FIX)/fx_go
+	$(Q)strip --strip-all --wildcard --keep-symbol='main.*' $< -o $@
 # <<< Go fixtures <<<
 
 unit: $(UNIT_BINS) $(UNIT_ASAN) $(FIXTURES)
@@ -246,6 +262,15 @@ $(GT)/gotasks_unknown: $(GT)/gotasks_stripped
 	$(Q)$(PYTHON) -c '$(GO_RETAG)' $< $@ 99 "$$($(GO_FX_ENV) $(GO) env GOVERSION)" && chmod +x $@
 $(GT)/gotasks_unknown_dwarf: $(GT)/gotasks
 	$(Q)$(PYTHON) -c '$(GO_RETAG)' $< $@ 99 "$$($(GO_FX_ENV) $(GO) env GOVERSION)" && chmod +x $@
+# Partial .symtab, as for the fixtures above: .gopclntab must name what it lacks.
+TARGETS += $(GT)/gotasks_fewsyms $(GT)/gotasks_abssym $(GT)/gotasks_mainsyms
+$(GT)/gotasks_fewsyms: $(GT)/gotasks_stripped
+	$(Q)objcopy --add-symbol added_fn=.text:0x10,global,function $< $@
+$(GT)/gotasks_abssym: $(GT)/gotasks_stripped $(GT)/gotasks
+	$(Q)addr=$$($(call GO_SYMADDR,$(GT)/gotasks,main.worker)) && \
+		objcopy --add-symbol worker_alias=$$addr,global,function $< $@
+$(GT)/gotasks_mainsyms: $(GT)/gotasks
+	$(Q)strip --strip-all --wildcard --keep-symbol='main.*' $< -o $@
 
 # The span API built as distributions build packages (CET: every function starts with
 # endbr64) and with frame pointers as Fedora does (every function then pushes rbp):
@@ -286,7 +311,8 @@ $(BUILD)/qemu:
 
 # >>> bench (make bench: bench/bench.py writes bench/RESULTS.md) >>>
 # Cost per traced call, bpftrace against spantrace, on the same targets and
-# functions (root). callloop.c is built with CET (bench_cet starts with endbr64),
+# functions (root), and the event loop under load (bench/loopbench.py; only that part:
+# make bench BENCH_ARGS="--only loop"). callloop.c is built with CET (bench_cet starts with endbr64),
 # callloop_nocet.c without (bench_push starts with push, bench_leaf is lea; ret).
 BENCH_DIR   := $(BUILD)/bench
 BENCH_BINS  := $(BENCH_DIR)/callloop $(BENCH_DIR)/callloop_cxx $(BENCH_DIR)/goloop
@@ -311,9 +337,17 @@ $(BENCH_DIR)/goloop: bench/targets/goloop.go | $(BENCH_DIR)
 	$(Q)$(GO_FX_ENV) $(GO) build -o $@ $<
 $(BENCH_DIR):
 	$(Q)mkdir -p $@
+# The memory run's records (bench/churn.c), through replay --stream. Alone, without
+# root: make bench BENCH_ARGS='--only churn'.
+$(BENCH_DIR)/churn: bench/churn.c $(CORE_OBJS) | $(BENCH_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TEST_CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $< $(CORE_OBJS) \
+		$(filter-out -lbpf,$(LIBS)) -o $@
+BENCH_ARGS ?=
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/spantrace bench-targets
-	$(Q)$(PYTHON) bench/bench.py --build $(BUILD)
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/spantrace bench-targets $(BUILD)/bench/replay \
+		$(BENCH_DIR)/churn $(BUILD)/targets/pipefarm
+	$(Q)$(PYTHON) bench/bench.py --build $(BUILD) $(BENCH_ARGS)
 # <<< bench <<<
 
 # >>> replay (record files of --save-records through the span path: decoder, span

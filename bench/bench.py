@@ -13,6 +13,12 @@ Also: drops ("events lost") and spans from spantrace's summary, bytes per span
 of the trace, peak RSS (os.wait4's ru_maxrss: the tracer, or its target if that
 were bigger), and loader throughput through build/bench/replay when it exists.
 
+And memory under churn: build/bench/churn's records (threads created and ended,
+span names never seen before, writes to ever new pipes) decoded as they come by
+build/bench/replay --stream, its resident set read every 1M events up to 10M:
+it must stay flat. `--only churn` runs that alone (no root needed) and replaces
+only its section of bench/RESULTS.md.
+
 Writes bench/RESULTS.md (overwritten) and prints the same text. Needs root.
 Speed goals live here only, never in tests. Python standard library only.
 """
@@ -27,6 +33,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import loopbench
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -155,6 +163,98 @@ def fmt_kb(kb):
     return f"{kb / 1024:.1f} MiB"
 
 
+# The churn runs: (label, churn's extra arguments). Flat: RSS at the last report at most
+# CHURN_FLAT_MIB above the report at CHURN_STEADY records, by when the steady state has
+# been reached (a thread is kept 1 s of trace time after its exit: 100k records at 10 us
+# each; the names' lengths and the allocator settle over the first million).
+CHURN_RUNS = [
+    ("threads and names (one pipe)", ["--new-pipe-every", "0"]),
+    ("threads, names and pipes (a new pipe every 16 writes)", ["--new-pipe-every", "16"]),
+]
+CHURN_FLAT_MIB = 0.1
+CHURN_STEADY = 2_000_000
+CHURN_SECTION = "## Memory under churn"
+
+
+def churn_run(build, events, extra):
+    """churn | replay --stream: {events: rss MiB} from replay's reports, and its last lines."""
+    churn = os.path.join(build, "bench", "churn")
+    replay = os.path.join(build, "bench", "replay")
+    gen = subprocess.Popen([churn, "--events", str(events), *extra], stdout=subprocess.PIPE)
+    t0 = time.monotonic()
+    rep = subprocess.run([replay, "--stream", "--report-every", "1000000", "-"],
+                         stdin=gen.stdout, capture_output=True, text=True, timeout=1800)
+    wall = time.monotonic() - t0
+    gen.stdout.close()
+    if gen.wait() != 0 or rep.returncode != 0:
+        die(f"churn run failed (churn exit {gen.returncode}, replay exit {rep.returncode}):\n"
+            f"{rep.stderr[-2000:]}")
+    rss = {int(m.group(1)): float(m.group(2)) for m in
+           re.finditer(r"^events (\d+) .* rss ([0-9.]+) MiB$", rep.stdout, re.M)}
+    total = re.search(r"^total: .*events/s ([0-9.]+)M", rep.stdout, re.M)
+    if not rss or not total:
+        die(f"no RSS reports from replay:\n{rep.stdout[-2000:]}")
+    return rss, float(total.group(1)), wall
+
+
+def churn_section(build, events):
+    """The lines of RESULTS.md's churn section, and whether every run stayed flat."""
+    L = [CHURN_SECTION + "\n"]
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    rev = sh(["git", "-C", ROOT, "describe", "--always", "--dirty", "--tags"]) or "?"
+    L.append(f"- measured: {now}, spantrace {rev}; command per row: `build/bench/churn "
+             f"--events {events} ARGS | build/bench/replay --stream --report-every 1000000 -`")
+    L.append("- the records (`bench/churn.c`): one process whose 64 live threads are replaced "
+             "as they exit (a fork and an exit record each), every thread running 3 spans of a "
+             "C function, each with a `--span` pair span inside named from an argument never "
+             "seen before (`req-N`), and writing once to a pipe; 15 records a thread, 10 us "
+             "apart; `replay --stream` decodes them as they come (decoder, span tree, Chrome "
+             "writer to /dev/null, summary statistics: the loader's code) and holds none.")
+    L.append(f"- flat: RSS after the last records at most {CHURN_FLAT_MIB} MiB above RSS after "
+             f"{CHURN_STEADY:,} (the first fill what is kept: threads exited within 1 s of "
+             f"trace time, 4096 unused names).\n")
+    # not replay's own peak (getrusage): Linux carries a process's peak over exec, and
+    # this one was forked from Python
+    L.append("| run | RSS at 1M records | at 2M | at 10M | 10M over 2M | most sampled | "
+             "records/s (CPU) |")
+    L.append("|---|---|---|---|---|---|---|")
+    ok_all, goals = True, []
+    for label, extra in CHURN_RUNS:
+        rss, rate, wall = churn_run(build, events, extra)
+        first, last = rss[min(rss)], rss[max(rss)]
+        steady = rss.get(CHURN_STEADY, first)
+        flat = last <= steady + CHURN_FLAT_MIB
+        ok_all &= flat
+        L.append(f"| {label} (`{' '.join(extra)}`) | {first:.2f} MiB | {steady:.2f} MiB "
+                 f"| {last:.2f} MiB | {last - steady:+.2f} MiB | {max(rss.values()):.2f} MiB "
+                 f"| {rate:.2f}M |")
+        goals.append((f"RSS flat under churn, {label}: {steady:.2f} MiB after "
+                      f"{CHURN_STEADY:,} records, {last:.2f} MiB after {max(rss):,} "
+                      f"(at most +{CHURN_FLAT_MIB} MiB)", flat))
+        print(f"  churn {label}: {first:.2f}, {steady:.2f} -> {last:.2f} MiB, "
+              f"wall {wall:.1f} s", flush=True)
+    L.append("")
+    for text, ok in goals:
+        L.append(f"- {'PASS' if ok else 'FAIL'}: {text}")
+    L.append("")
+    return L, ok_all
+
+
+def replace_section(path, section):
+    """RESULTS.md with its churn section replaced by section (added before the runs if none)."""
+    try:
+        text = open(path).read()
+    except FileNotFoundError:
+        text = "# spantrace benchmark\n\n"
+    body = "\n".join(section) + "\n"
+    m = re.search(r"^" + re.escape(CHURN_SECTION) + r"\n.*?(?=^## |\Z)", text, re.M | re.S)
+    if m:
+        return text[:m.start()] + body + text[m.end():]
+    m = re.search(r"^## Runs", text, re.M)
+    at = m.start() if m else len(text)
+    return text[:at] + body + text[at:]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -162,13 +262,37 @@ def main():
     ap.add_argument("--calls", type=int, default=100_000, help="calls per traced run")
     ap.add_argument("--base-calls", type=int, default=50_000_000, help="calls per untraced run")
     ap.add_argument("--replay-events", type=int, default=10_000_000)
+    ap.add_argument("--churn-events", type=int, default=10_000_000)
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
+    ap.add_argument("--only", choices=["churn", "loop"],
+                    help="run only this part and replace only its section of --out: "
+                         "churn, memory over 10M records (no root needed); "
+                         "loop, the event loop under load (bench/loopbench.py)")
+    ap.add_argument("--loop-reps", type=int, default=3)
+    ap.add_argument("--loop-duration", type=int, default=10, help="seconds per traced run")
+    ap.add_argument("--loop-compare", metavar="SPANTRACE",
+                    help="an older spantrace to measure next to this build")
+    ap.add_argument("--loop-compare-label", metavar="TEXT",
+                    help="what to call it in the report (default: its path)")
     a = ap.parse_args()
 
+    build = os.path.abspath(a.build)
+    for p in ("churn", "replay"):
+        if not os.access(os.path.join(build, "bench", p), os.X_OK):
+            die(f"{os.path.join(build, 'bench', p)} is missing: run `make bench`, which builds it")
+    if a.only == "churn":
+        section, _ = churn_section(build, a.churn_events)
+        text = replace_section(a.out, section)
+        with open(a.out, "w") as f:
+            f.write(text)
+        print("\n".join(section))
+        print(f"bench: wrote the churn section of {os.path.relpath(a.out)}")
+        return 0
     if os.geteuid() != 0:
         die("needs root (BPF and uprobes): run `sudo make bench`")
-    build = os.path.abspath(a.build)
     spantrace = os.path.join(build, "spantrace")
+    if a.only == "loop":
+        return loop_only(a, spantrace, build)
     callloop = os.path.join(build, "bench", "callloop")
     callloop_cxx = os.path.join(build, "bench", "callloop_cxx")
     goloop = os.path.join(build, "bench", "goloop")
@@ -387,6 +511,9 @@ def main():
         L.append(f"- {'PASS' if ok else 'FAIL'}: {text}")
     L.append("")
 
+    churn_lines, _ = churn_section(build, a.churn_events)
+    L.extend(churn_lines)
+
     L.append("## Runs (ns/call of each repetition)\n")
     L.append("| function | case | runs |")
     L.append("|---|---|---|")
@@ -401,11 +528,37 @@ def main():
     for n in notes:
         L.append(f"- {n}")
     text = "\n".join(L) + "\n"
+    text = loopbench.replace_section(text, loop_section(a, spantrace, build))
     with open(a.out, "w") as f:
         f.write(text)
     print()
     print(text, end="")
     print(f"bench: wrote {os.path.relpath(a.out)}")
+    return 0
+
+
+def loop_section(a, spantrace, build):
+    """The event loop under load (bench/loopbench.py): its RESULTS.md lines."""
+    farm = os.path.join(build, "targets", "pipefarm")
+    for p in [spantrace, farm] + ([a.loop_compare] if a.loop_compare else []):
+        if not os.access(p, os.X_OK):
+            die(f"{p} is missing: run `make bench`, which builds it")
+    tmp = tempfile.mkdtemp(prefix="spantrace-loop.")
+    try:
+        r = loopbench.run(spantrace, farm, tmp, a.loop_reps, a.loop_duration, a.loop_compare,
+                          a.loop_compare_label, log=lambda m: print(m, flush=True))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return loopbench.report(r)
+
+
+def loop_only(a, spantrace, build):
+    lines = loop_section(a, spantrace, build)
+    old = open(a.out).read() if os.path.exists(a.out) else ""
+    with open(a.out, "w") as f:
+        f.write(loopbench.replace_section(old, lines))
+    print("\n".join(lines))
+    print(f"bench: wrote its section of {os.path.relpath(a.out)}")
     return 0
 
 

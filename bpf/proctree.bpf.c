@@ -103,12 +103,34 @@ int BPF_KPROBE(on_exit_kprobe, long code)
 	return 0;
 }
 
-/* Signals whose default action ends the process (signal(7)). */
+/*
+ * Signals whose default action ends the process (signal(7)), bit sig-1 for
+ * signals 1..64: the standard ones that terminate or dump core, and every
+ * real-time signal (32..64), whose default action is to terminate.
+ */
+#define ST_NSIG 64
+#define SIGBIT(s) (1ull << ((s) - 1))
 #define FATAL_BY_DEFAULT                                                                      \
-	((1ul << 1) | (1ul << 2) | (1ul << 3) | (1ul << 4) | (1ul << 5) | (1ul << 6) |         \
-	 (1ul << 7) | (1ul << 8) | (1ul << 10) | (1ul << 11) | (1ul << 12) | (1ul << 13) |     \
-	 (1ul << 14) | (1ul << 15) | (1ul << 16) | (1ul << 24) | (1ul << 25) | (1ul << 26) |   \
-	 (1ul << 27) | (1ul << 29) | (1ul << 30) | (1ul << 31))
+	(SIGBIT(1) | SIGBIT(2) | SIGBIT(3) | SIGBIT(4) | SIGBIT(5) | SIGBIT(6) | SIGBIT(7) |   \
+	 SIGBIT(8) | SIGBIT(9) | SIGBIT(10) | SIGBIT(11) | SIGBIT(12) | SIGBIT(13) |           \
+	 SIGBIT(14) | SIGBIT(15) | SIGBIT(16) | SIGBIT(24) | SIGBIT(25) | SIGBIT(26) |         \
+	 SIGBIT(27) | SIGBIT(29) | SIGBIT(30) | SIGBIT(31) | (~0ull << 31))
+
+/*
+ * Whether sig, sent to task, ends its process: fatal by default and left at its
+ * default action (SIGKILL's action is always the default: it cannot be caught).
+ */
+static __always_inline bool ends_process(struct task_struct *task, int sig)
+{
+	struct sighand_struct *sh = BPF_CORE_READ(task, sighand);
+	void *handler = NULL;
+
+	if (sig <= 0 || sig > ST_NSIG || !(FATAL_BY_DEFAULT & SIGBIT(sig)) || !sh)
+		return false;
+	bpf_probe_read_kernel(&handler, sizeof(handler),
+			      &sh->action[(sig - 1) & (ST_NSIG - 1)].sa.sa_handler);
+	return !handler; /* SIG_DFL is 0: anything else is caught or ignored */
+}
 
 SEC("tp_btf/signal_generate")
 int BPF_PROG(on_signal, int sig, struct kernel_siginfo *info, struct task_struct *task, int group,
@@ -118,19 +140,8 @@ int BPF_PROG(on_signal, int sig, struct kernel_siginfo *info, struct task_struct
 	__u32 pid = task_tgid(task);
 	struct st_signal *r;
 
-	if (!traced(pid) || sig <= 0 || sig >= 32)
+	if (!traced(pid) || !ends_process(task, sig))
 		return 0;
-	if (sig != 9) {
-		struct sighand_struct *sh = BPF_CORE_READ(task, sighand);
-		void *handler = NULL;
-
-		if (!(FATAL_BY_DEFAULT & (1ul << sig)) || !sh)
-			return 0;
-		bpf_probe_read_kernel(&handler, sizeof(handler),
-				      &sh->action[(sig - 1) & 31].sa.sa_handler);
-		if (handler) /* SIG_DFL is 0: anything else is caught or ignored */
-			return 0;
-	}
 	r = reserve(sizeof(*r));
 	if (!r)
 		return 0;

@@ -173,6 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	d.w = d.ops->open(out);
 	if (!d.tree || !d.tasks || !d.gors || !d.names || !d.stats || !d.w)
 		abort();
+	spantree__on_drop(d.tree, decoder__on_drop);
 
 	stop = feed(&d, data, size);
 	spantree__finish(d.tree, stop);

@@ -40,6 +40,8 @@ for f in fx_pie fx_nopie libfx.so fx_pie_stripped libfx_stripped.so fx_notelf; d
 	cp "$fix/$f" "$out/elfsym/"
 done
 cp "$tmp"/goseed_INLINE "$tmp"/goseed_POINTERS "$tmp"/goseed_SCAN "$out/elfsym/"
+# a partial .symtab beside .gopclntab: one symbol objcopy added
+objcopy --add-symbol seed_fn=.text:0,global,function "$tmp/goseed_INLINE" "$out/elfsym/goseed_FEWSYMS"
 
 # Not the Go fixtures: over a megabyte, which libFuzzer cuts to 1 MiB (losing
 # the section headers) and mutates at a few hundred inputs a second.
@@ -72,6 +74,9 @@ args --span 'main.WithSpan:name=arg2=main.WithSpan.func1' -- ./goserver
 args -u 'ns::f*' -u '/usr/lib/libfoo.so:::g' -d 2.5 --min-wait 0.5 --stall 3 -v -- cmd -x
 args --ringbuf-size 64k --probe-at entry --save-records r.bin -p 1
 args -vx -o -- --bogus=1 -u 'f:name=arg9'
+args --list 'main.*' -x 'main.init*' ./goserver
+args --list 'libc:malloc*' --format json -u f --span b=e -p 1234
+args -l f --format=text -o x -- cmd
 
 # --- /proc/PID/maps: the executable's path, NUL, the text ---------------------
 {

@@ -88,12 +88,15 @@ def check_go_trace(path, pid, exe):
 
 
 @pytest.mark.parametrize("env", [MULTI, LEGACY], ids=["multi", "legacy"])
-@pytest.mark.parametrize("exe", ["gotasks", "gotasks_stripped"])
+@pytest.mark.parametrize("exe", ["gotasks", "gotasks_stripped", "gotasks_fewsyms",
+                                 "gotasks_abssym", "gotasks_mainsyms"])
 def test_go_tasks_and_spans(out, exe, env):
     """Named tasks and spans from Go string arguments, one track per goroutine, exact nesting
     through sleeps (the goroutines resume on other threads: GOMAXPROCS=2), stack growth and a
     recovered panic; the target's output and exit status are those of an untraced run. The
-    stripped binary has no .symtab: its functions come from .gopclntab."""
+    stripped binary has no .symtab: its functions come from .gopclntab. The others have a
+    partial .symtab (one symbol objcopy added, in .text or at an absolute address that aliases
+    main.worker; or main.* only): .gopclntab names what it lacks, and the trace is the same."""
     untraced(target(exe))
     r = run(["-v", "-o", out, *GO_SPECS, "--", target(exe)], env=env)
     assert r.returncode == 3, r.stderr  # the command's own exit status
@@ -119,6 +122,19 @@ def test_go_tasks_and_spans(out, exe, env):
     # the process's own exit status, as the kernel saw it
     assert [e["args"] for e in t.instants("exit") if e["name"] == "exit"] == [{"code": 3}]
     assert_nothing_attached()
+
+
+def test_go_partial_symtab_no_match(tmp_path):
+    """A pattern that matches nothing says which tables were searched: both."""
+    exe = target("gotasks_fewsyms")
+    r = run(["-o", str(tmp_path / "t.json"), "-u", "main.nosuch", "--", exe])
+    assert r.returncode == 1
+    line = r.stderr.strip()
+    assert line.startswith(f"spantrace: 'main.nosuch' matches no function in {exe} "
+                           "(searched .symtab and .gopclntab: "), r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert r.stdout == ""
+    assert os.listdir(tmp_path) == []
 
 
 def pid_of(stderr):

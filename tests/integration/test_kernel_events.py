@@ -225,3 +225,27 @@ def test_traced_process_killed(out):
     assert round(sig["ts"] * 1000) <= round(ex["ts"] * 1000)
     # hold() was entered before attach: no span, and its return never came
     assert t.spans == []
+
+
+def test_killed_by_realtime_signal(out):
+    """Real-time signals end a process by default: one that dies of SIGRTMIN+1 is a fatal
+    signal like any other, while one it catches is not."""
+    py = "/usr/bin/python3"
+    die = "import os, signal; os.kill(os.getpid(), signal.SIGRTMIN + 1)"
+    r = subprocess.run([SPANTRACE, "-o", out, "--", py, "-c", die],
+                       capture_output=True, text=True, timeout=60)
+    rtmin1 = signal.SIGRTMIN + 1
+    assert r.returncode == 128 + rtmin1, r.stderr
+    assert "fatal signals: 1" in r.stderr
+    assert r.stderr.splitlines()[-1] == f"spantrace: {py} was killed by SIGRTMIN+1"
+    sig = [e for e in Trace(out).instants("signal") if e["name"] == "fatal signal"]
+    assert [e["args"]["signal"] for e in sig] == ["SIGRTMIN+1"]
+
+    caught = ("import os, signal; signal.signal(signal.SIGRTMIN + 1, lambda *a: None); "
+              "os.kill(os.getpid(), signal.SIGRTMIN + 1)")
+    r = subprocess.run([SPANTRACE, "-o", out, "--", py, "-c", caught],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "fatal signals: 0" in r.stderr
+    assert not [e for e in Trace(out).instants("signal") if e["name"] == "fatal signal"]
+    assert_nothing_attached()

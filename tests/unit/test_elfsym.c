@@ -311,7 +311,8 @@ static void test_load_mem(void **state)
 {
 	static const char *const paths[] = { FX("fx_pie"), FX("fx_nopie"), FX("libfx.so"),
 					     FX("fx_pie_stripped"), FX("fx_go_stripped"),
-					     FX("fx_go_nodwarf") };
+					     FX("fx_go_nodwarf"), FX("fx_go_fewsyms"),
+					     FX("fx_go_mainsyms") };
 	char err[256] = "";
 	size_t i, j, len;
 
@@ -335,6 +336,7 @@ static void test_load_mem(void **state)
 			assert_int_equal(mem.v[j].offset, file.v[j].offset);
 			assert_int_equal(mem.v[j].global, file.v[j].global);
 			assert_int_equal(mem.v[j].from_dynsym, file.v[j].from_dynsym);
+			assert_int_equal(mem.v[j].from_pclntab, file.v[j].from_pclntab);
 		}
 		elf_funcs__free(&file);
 		elf_funcs__free(&mem);
@@ -640,6 +642,11 @@ static void test_go_symtab(void **state)
 	assert_true(f.has_symtab);
 	assert_false(f.from_pclntab);
 	assert_prefixed_set(&f, "main.", go_main, 7);
+	/* It names every function of .gopclntab: the table adds nothing, not even its names. */
+	for (size_t i = 0; i < f.n; i++)
+		assert_false(f.v[i].from_pclntab);
+	assert_null(find(&f, "runtime.mstart"));
+	assert_non_null(find(&f, "runtime.mstart.abi0"));
 	elf_funcs__free(&f);
 }
 
@@ -776,23 +783,31 @@ static void load_fails_or_not(const char *path, int want, const char *reason)
 	elf_funcs__free(&f);
 }
 
-/* fx_go_stripped with its .gopclntab changed by patch. */
-static void go_patched(void (*patch)(unsigned char *pcln, uint64_t size, void *arg), void *arg,
-		       int want, const char *reason)
+typedef void pcln_patch(unsigned char *pcln, uint64_t size, void *arg);
+
+/* A copy of the Go file from with its .gopclntab changed by patch. */
+static void go_file_patched(const char *from, pcln_patch *patch, void *arg, int want,
+			    const char *reason)
 {
 	uint64_t off, size;
 	unsigned char *buf;
 	char path[64];
 	size_t len;
 
-	section_of(FX("fx_go_stripped"), ".gopclntab", &off, NULL, &size);
-	buf = slurp(FX("fx_go_stripped"), &len);
+	section_of(from, ".gopclntab", &off, NULL, &size);
+	buf = slurp(from, &len);
 	assert_true(off + size <= len);
 	patch(buf + off, size, arg);
 	write_tmp(path, buf, len);
 	free(buf);
 	load_fails_or_not(path, want, reason);
 	unlink(path);
+}
+
+/* fx_go_stripped with its .gopclntab changed by patch. */
+static void go_patched(pcln_patch *patch, void *arg, int want, const char *reason)
+{
+	go_file_patched(FX("fx_go_stripped"), patch, arg, want, reason);
 }
 
 static void patch_magic(unsigned char *p, uint64_t size, void *arg)
@@ -889,6 +904,192 @@ static void test_go_pclntab_truncated(void **state)
 	free(buf);
 	load_fails_or_not(path, 0, NULL);
 	unlink(path);
+}
+
+/*
+ * A partial .symtab: the functions of .gopclntab (fx_go_stripped) are all
+ * there, as the table names them, beside what .symtab adds.
+ */
+static void assert_has_pclntab(const struct elf_funcs *f, const struct elf_funcs *pcl)
+{
+	for (size_t i = 0; i < pcl->n; i++) {
+		const struct elf_func *b = &pcl->v[i], *a = find_at(f, b->name, b->addr);
+
+		if (!a)
+			fail_msg("%s at %#llx is missing", b->name, (unsigned long long)b->addr);
+		assert_int_equal(a->offset, b->offset);
+		assert_int_equal(a->size, b->size);
+	}
+}
+
+/* objcopy --add-symbol on a stripped binary: one symbol in .text, the rest from .gopclntab. */
+static void test_go_fewsyms(void **state)
+{
+	struct elf_funcs f, pcl;
+	const struct elf_func *added;
+	uint64_t text_addr, off, size;
+
+	load_ok(FX("fx_go_fewsyms"), &f);
+	load_ok(FX("fx_go_stripped"), &pcl);
+	assert_true(f.has_symtab);
+	assert_true(f.from_pclntab);
+	assert_sorted_unique(&f);
+	assert_offsets(FX("fx_go_fewsyms"), &f);
+	assert_has_pclntab(&f, &pcl);
+	assert_int_equal(f.n, pcl.n + 1);
+	assert_prefixed_set(&f, "main.", go_main, 7);
+	added = find(&f, "added_fn");
+	assert_non_null(added);
+	section_of(FX("fx_go_fewsyms"), ".text", &off, &text_addr, &size);
+	assert_int_equal(added->addr, text_addr + 0x10);
+	assert_int_equal(added->size, 0);
+	assert_false(added->from_pclntab);
+	for (size_t i = 0; i < f.n; i++)
+		assert_int_equal(f.v[i].from_pclntab, &f.v[i] != added);
+	assert_non_null(find(&f, "runtime.newproc"));
+	assert_non_null(find(&f, "runtime.goexit1"));
+	elf_funcs__free(&f);
+	elf_funcs__free(&pcl);
+}
+
+/*
+ * Symbols at absolute addresses (SHN_ABS), without sizes. At the entry of
+ * main.alpha, another name: a second name for it, and main.alpha keeps its
+ * own, with its size. main.beta at its own entry: one function, as .symtab
+ * has it, with the size .gopclntab knows.
+ */
+static void test_go_abssym(void **state)
+{
+	struct elf_funcs f, pcl, sym;
+	const struct elf_func *alias, *alpha, *beta;
+
+	load_ok(FX("fx_go_abssym"), &f);
+	load_ok(FX("fx_go_stripped"), &pcl);
+	load_ok(FX("fx_go"), &sym);
+	assert_true(f.has_symtab);
+	assert_true(f.from_pclntab);
+	assert_sorted_unique(&f);
+	assert_offsets(FX("fx_go_abssym"), &f);
+	assert_has_pclntab(&f, &pcl);
+	assert_int_equal(f.n, pcl.n + 1);
+	alias = find(&f, "alpha_alias");
+	alpha = find(&f, "main.alpha");
+	assert_non_null(alias);
+	assert_non_null(alpha);
+	assert_int_equal(alias->addr, find(&sym, "main.alpha")->addr);
+	assert_int_equal(alpha->addr, alias->addr);
+	assert_int_equal(alpha->offset, alias->offset);
+	assert_int_equal(alpha->size, find(&sym, "main.alpha")->size);
+	assert_false(alias->from_pclntab);
+	assert_true(alpha->from_pclntab);
+	beta = find(&f, "main.beta");
+	assert_non_null(beta);
+	assert_false(beta->from_pclntab);
+	assert_int_equal(beta->addr, find(&sym, "main.beta")->addr);
+	assert_int_equal(beta->size, find(&sym, "main.beta")->size);
+	elf_funcs__free(&f);
+	elf_funcs__free(&pcl);
+	elf_funcs__free(&sym);
+}
+
+/*
+ * strip --keep-symbol='main.*': .symtab names main.* only, the runtime comes
+ * from .gopclntab. Each function is there once: main.* as .symtab has it.
+ */
+static void test_go_mainsyms(void **state)
+{
+	struct elf_funcs f, pcl, sym;
+
+	load_ok(FX("fx_go_mainsyms"), &f);
+	load_ok(FX("fx_go_stripped"), &pcl);
+	load_ok(FX("fx_go"), &sym);
+	assert_true(f.has_symtab);
+	assert_true(f.from_pclntab);
+	assert_sorted_unique(&f);
+	assert_has_pclntab(&f, &pcl);
+	assert_int_equal(f.n, pcl.n);
+	assert_prefixed_set(&f, "main.", go_main, 7);
+	for (size_t i = 0; i < f.n; i++) {
+		const struct elf_func *fn = &f.v[i];
+		bool main_fn = !strncmp(fn->name, "main.", 5);
+
+		assert_int_equal(fn->from_pclntab, !main_fn);
+		if (main_fn)
+			assert_int_equal(fn->global, find(&sym, fn->name)->global);
+	}
+	assert_true(find(&f, "runtime.newproc")->from_pclntab);
+	elf_funcs__free(&f);
+	elf_funcs__free(&pcl);
+	elf_funcs__free(&sym);
+}
+
+/*
+ * Beside a .symtab: an old Go's table (unknown magic) is left alone, and the
+ * .symtab read as before. A corrupt one whose entries .symtab does not all
+ * name, so that it would be read, is an error, as without .symtab (the Go
+ * runtime itself cannot run with it).
+ */
+static void test_go_symtab_bad_pclntab(void **state)
+{
+	uint32_t go115 = 0xfffffffb;
+	unsigned char ff = 0xff;
+	uint64_t off, size;
+	struct elf_funcs a, b;
+	unsigned char *buf;
+	char path[64];
+	size_t len;
+
+	section_of(FX("fx_go_mainsyms"), ".gopclntab", &off, NULL, &size);
+	buf = slurp(FX("fx_go_mainsyms"), &len);
+	patch_magic(buf + off, size, &go115);
+	write_tmp(path, buf, len);
+	free(buf);
+	load_ok(path, &a);
+	assert_true(a.has_symtab);
+	assert_false(a.from_pclntab);
+	assert_int_equal(a.n, 7);
+	assert_prefixed_set(&a, "main.", go_main, 7);
+	elf_funcs__free(&a);
+	unlink(path);
+
+	section_of(FX("fx_go"), ".gopclntab", &off, NULL, &size);
+	buf = slurp(FX("fx_go"), &len);
+	patch_magic(buf + off, size, &go115);
+	write_tmp(path, buf, len);
+	free(buf);
+	load_ok(path, &a);
+	load_ok(FX("fx_go"), &b);
+	assert_int_equal(a.n, b.n);
+	elf_funcs__free(&a);
+	elf_funcs__free(&b);
+	unlink(path);
+
+	go_file_patched(FX("fx_go"), patch_functab, &ff, -EINVAL, "corrupt .gopclntab: function");
+	go_file_patched(FX("fx_go_mainsyms"), patch_functab, &ff, -EINVAL,
+			"corrupt .gopclntab: function");
+}
+
+/* The tables a message names as searched. */
+static void test_sources(void **state)
+{
+	struct elf_funcs f = { 0 };
+	char buf[40], tiny[8];
+
+	assert_string_equal(elf_funcs__sources(&f, buf, sizeof(buf)), "");
+	f.has_symtab = true;
+	assert_string_equal(elf_funcs__sources(&f, buf, sizeof(buf)), ".symtab");
+	f.has_dynsym = true;
+	assert_string_equal(elf_funcs__sources(&f, buf, sizeof(buf)), ".symtab and .dynsym");
+	f.from_pclntab = true;
+	assert_string_equal(elf_funcs__sources(&f, buf, sizeof(buf)),
+			    ".symtab, .dynsym and .gopclntab");
+	f.has_dynsym = false;
+	assert_string_equal(elf_funcs__sources(&f, buf, sizeof(buf)), ".symtab and .gopclntab");
+	f.has_symtab = false;
+	assert_string_equal(elf_funcs__sources(&f, buf, sizeof(buf)), ".gopclntab");
+	/* Cut short, never overrun. */
+	f.has_symtab = f.has_dynsym = true;
+	assert_string_equal(elf_funcs__sources(&f, tiny, sizeof(tiny)), ".symtab");
 }
 
 /*
@@ -1056,6 +1257,11 @@ int main(void)
 		cmocka_unit_test(test_go_pclntab_magic),
 		cmocka_unit_test(test_go_pclntab_corrupt),
 		cmocka_unit_test(test_go_pclntab_truncated),
+		cmocka_unit_test(test_go_fewsyms),
+		cmocka_unit_test(test_go_abssym),
+		cmocka_unit_test(test_go_mainsyms),
+		cmocka_unit_test(test_go_symtab_bad_pclntab),
+		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_go116),
 		cmocka_unit_test(test_go116_corrupt),
 	};

@@ -237,6 +237,8 @@ static void run__start(struct run *r)
 				 .target_pid = PID };
 	/* window 0: each event is released as it is pushed */
 	r->d.tree = spantree__new(0, decoder__on_span, decoder__on_task, &r->d);
+	if (r->d.tree)
+		spantree__on_drop(r->d.tree, decoder__on_drop);
 	r->d.tasks = tasks__new();
 	r->d.gors = gor__new();
 	r->d.names = names__new();

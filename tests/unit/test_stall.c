@@ -210,6 +210,15 @@ static void test_signame(void **state)
 	assert_string_equal(buf, "SIGTERM");
 	assert_string_equal(stall__signame(2, buf, sizeof(buf)), "SIGINT");
 	assert_string_equal(stall__signame(6, buf, sizeof(buf)), "SIGABRT");
+	/* real-time signals as glibc numbers them: SIGRTMIN is 34 */
+	assert_string_equal(stall__signame(31, buf, sizeof(buf)), "SIGSYS");
+	assert_string_equal(stall__signame(32, buf, sizeof(buf)), "signal 32");
+	assert_string_equal(stall__signame(33, buf, sizeof(buf)), "signal 33");
+	assert_string_equal(stall__signame(34, buf, sizeof(buf)), "SIGRTMIN");
+	assert_string_equal(stall__signame(35, buf, sizeof(buf)), "SIGRTMIN+1");
+	assert_string_equal(stall__signame(63, buf, sizeof(buf)), "SIGRTMIN+29");
+	assert_string_equal(stall__signame(64, buf, sizeof(buf)), "SIGRTMAX");
+	assert_string_equal(stall__signame(65, buf, sizeof(buf)), "signal 65");
 	assert_string_equal(stall__signame(0, buf, sizeof(buf)), "signal 0");
 	assert_string_equal(stall__signame(200, buf, sizeof(buf)), "signal 200");
 	assert_string_equal(stall__signame(-3, buf, sizeof(buf)), "signal -3");

@@ -73,12 +73,18 @@ void decoder__on_span(void *ctx, const struct span_out *sp)
 
 	d->ops->span(d->w, &ts);
 	/* one that lost events may be a wrong call: the summary leaves it out, and says so */
-	if (sp->after_loss)
-		return;
-	if (!sp->unfinished && !sp->unwound)
+	if (!sp->after_loss && !sp->unfinished && !sp->unwound)
 		stats__add_id(d->stats, sp->probe, p->name, ts.dur_ns);
-	else
+	else if (!sp->after_loss)
 		stats__add_untimed_id(d->stats, sp->probe, p->name);
+	names__put(d->names, sp->name & ~NAME_TRUNCATED); /* written: the span needs it no more */
+}
+
+void decoder__on_drop(void *ctx, uint32_t name)
+{
+	struct decoder *d = ctx;
+
+	names__put(d->names, name & ~NAME_TRUNCATED);
 }
 
 /* The span tree key of a record of probe i. */
@@ -211,6 +217,8 @@ static uint32_t name_of(struct decoder *d, const struct st_nspan *r)
 	} else {
 		id = names__intern(d->names, r->name, r->len);
 	}
+	if (!id)
+		d->names_dropped++; /* too many held at once: the function's name it is */
 	return id && cut ? id | NAME_TRUNCATED : id;
 }
 
@@ -459,4 +467,11 @@ void decoder__name_tasks(struct decoder *d)
 	for (size_t i = 0; i < l.n; i++)
 		name_task(d, l.v[i]);
 	free(l.v);
+}
+
+void decoder__forget_tasks(struct decoder *d, uint64_t now_ns)
+{
+	/* named now: at the end they will not be there to name */
+	if (now_ns > TASKS_FORGET_AFTER_NS)
+		tasks__forget(d->tasks, now_ns - TASKS_FORGET_AFTER_NS, name_task, d);
 }

@@ -154,11 +154,20 @@ struct spantree_stats {
 typedef void (*spantree_sink_fn)(void *ctx, const struct span_out *s);
 /* Called once per task the first time an event of it is released. May be NULL. */
 typedef void (*spantree_task_fn)(void *ctx, uint32_t pid, uint32_t tid);
+/*
+ * Called with the name of a BEGIN that makes no span: the same call starting
+ * over (its span stays open), or a BEGIN that could not be stored (out of
+ * memory). With the sink, every BEGIN released comes back exactly once, so a
+ * caller that holds something per BEGIN (a name) can give it back.
+ */
+typedef void (*spantree_drop_fn)(void *ctx, uint32_t name);
 
 struct spantree;
 
 struct spantree *spantree__new(uint64_t window_ns, spantree_sink_fn sink,
 			       spantree_task_fn on_task, void *ctx);
+/* The tree's drop callback (none until set), with the ctx of spantree__new. */
+void spantree__on_drop(struct spantree *t, spantree_drop_fn drop);
 void spantree__push(struct spantree *t, const struct span_ev *e);
 /* Releases every buffered event with ts <= upto (idle flush from the poll loop). */
 void spantree__flush(struct spantree *t, uint64_t upto);

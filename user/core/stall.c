@@ -90,12 +90,25 @@ bool stall__due(uint64_t dur, uint64_t said, uint64_t threshold)
 	return dur / 10 >= said;
 }
 
+/*
+ * Real-time signals are named as glibc numbers them (kill -l, Python's
+ * signal.SIGRTMIN): glibc keeps 32 and 33 for itself, so SIGRTMIN is 34.
+ */
+#define GLIBC_SIGRTMIN 34
+#define KERNEL_SIGRTMAX 64
+
 const char *stall__signame(int sig, char *buf, size_t len)
 {
-	const char *abbrev = sig > 0 ? sigabbrev_np(sig) : NULL;
+	const char *abbrev = sig > 0 && sig < GLIBC_SIGRTMIN ? sigabbrev_np(sig) : NULL;
 
 	if (abbrev)
 		snprintf(buf, len, "SIG%s", abbrev);
+	else if (sig == KERNEL_SIGRTMAX)
+		snprintf(buf, len, "SIGRTMAX");
+	else if (sig == GLIBC_SIGRTMIN)
+		snprintf(buf, len, "SIGRTMIN");
+	else if (sig > GLIBC_SIGRTMIN && sig < KERNEL_SIGRTMAX)
+		snprintf(buf, len, "SIGRTMIN+%d", sig - GLIBC_SIGRTMIN);
 	else
 		snprintf(buf, len, "signal %d", sig);
 	return buf;

@@ -19,15 +19,16 @@
 #include <bpf/libbpf.h>
 
 #include "decode.h"
+#include "errbuf.h"
 #include "fate.h"
 #include "formats.h"
-#include "gobin.h"
 #include "goroutines.h"
 #include "kevents.h"
 #include "kfeatures.h"
 #include "kallsyms.h"
 #include "live.h"
 #include "loader.h"
+#include "loopwatch.h"
 #include "names.h"
 #include "outfile.h"
 #include "recfile.h"
@@ -43,7 +44,7 @@
 #include "tasks.h"
 #include "trace.h"
 #include "umulti.h"
-#include "unwind.h"
+#include "uplan.h"
 #include "uprobes.h"
 #include "util.h"
 
@@ -52,6 +53,7 @@
  * handled in time order. */
 #define REORDER_WINDOW_NS (2 * 1000 * 1000ull)
 #define POLL_MS 100
+#define BUSY_POLL_MS 1
 
 /* What the event loop watches. */
 enum { EV_RING, EV_SIGNAL, EV_EXIT };
@@ -62,10 +64,8 @@ struct session {
 	struct probe_table probes;
 	struct spantrace_bpf *skel;
 	struct features feat;
-	struct gobin go;     /* the main executable, if it is Go */
-	const char *go_path; /* its open_path when its goroutines are followed */
+	struct uplan plan; /* Go? exceptions? what decided the sites */
 	struct site_table sites;
-	struct unwind_info unwind; /* can exceptions unwind through traced frames? */
 	bool *skip_said;	   /* per probe: its skipping was reported */
 	struct uprobes up;
 	bool names_sleepable; /* span_enter_named loaded: it can fault names in */
@@ -89,7 +89,12 @@ struct session {
 	struct outfile records; /* --save-records, open if given */
 	const char *stop_reason;
 	uint64_t lost_untracked; /* span records lost where no stream could note it (BPF) */
+	struct loopwatch watch; /* the loop's longest stretch away from the ring (-v) */
+	unsigned int unwatched; /* records read since the watch last looked */
 };
+
+/* The watch looks once every this many records: a clock read per record would cost more. */
+#define WATCH_EVERY 16
 
 /*
  * -v: every libbpf message, the verifier's log too; without -v, none (the
@@ -108,6 +113,10 @@ static int on_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 
+	if (++s->unwatched == WATCH_EVERY) {
+		s->unwatched = 0;
+		loopwatch__look(&s->watch, mono_ns(), thread_cpu_ns());
+	}
 	/* a failed write is kept by the outfile, which the loop checks */
 	if (s->records.f && !outfile__error(&s->records))
 		recfile__write_record(s->records.f, data, size);
@@ -146,8 +155,8 @@ static int outputs_open(struct session *s, char *err, size_t errlen)
 		return -1;
 	if (outfile__same_place(&s->out, &s->records)) {
 		/* the records would be renamed over the finished trace */
-		snprintf(err, errlen, "-o %s and --save-records %s are the same file; give each "
-			 "its own", s->o->output, s->o->save_records);
+		errbuf__set(err, errlen, "-o %s and --save-records %s are the same file; give each "
+			    "its own", s->o->output, s->o->save_records);
 		return -1;
 	}
 	say_named_tmp(&s->records, s->o->verbose);
@@ -203,15 +212,16 @@ static int raise_fd_limit(size_t nprobes, char *err, size_t errlen)
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl)) {
-		snprintf(err, errlen, "failed to read the open-file limit: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to read the open-file limit: %s", strerror(errno));
 		return -1;
 	}
 	if (rl.rlim_cur >= 2 * nprobes + 64)
 		return 0;
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl)) {
-		snprintf(err, errlen, "failed to raise the open-file limit to %llu for %zu probes: %s",
-			 (unsigned long long)rl.rlim_cur, nprobes, strerror(errno));
+		errbuf__set(err, errlen,
+			    "failed to raise the open-file limit to %llu for %zu probes: %s",
+			    (unsigned long long)rl.rlim_cur, nprobes, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -236,7 +246,7 @@ static int open_bpf(struct session *s, bool sleepable, char *err, size_t errlen)
 {
 	s->skel = spantrace_bpf__open();
 	if (!s->skel) {
-		snprintf(err, errlen, "failed to open the BPF object: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to open the BPF object: %s", strerror(errno));
 		return -1;
 	}
 	s->skel->rodata->wakeup_bytes = s->o->ringbuf_size / 8;
@@ -252,9 +262,9 @@ static int open_bpf(struct session *s, bool sleepable, char *err, size_t errlen)
 			bpf_program__set_expected_attach_type(up[i], ST_TRACE_UPROBE_MULTI);
 	}
 	bpf_program__set_autoload(s->skel->progs.span_enter_named, sleepable);
-	if (s->go_path) {
-		s->skel->rodata->go_goid_off = s->go.goid_off;
-		s->skel->rodata->go_stack_hi_off = s->go.stack_hi_off;
+	if (s->plan.go_path) {
+		s->skel->rodata->go_goid_off = s->plan.go.goid_off;
+		s->skel->rodata->go_stack_hi_off = s->plan.go.stack_hi_off;
 	}
 	bpf_map__set_max_entries(s->skel->maps.events, (uint32_t)s->o->ringbuf_size);
 	s->kev.skel = s->skel;
@@ -294,14 +304,14 @@ static int load_bpf(struct session *s, char *err, size_t errlen)
 		r = spantrace_bpf__load(s->skel);
 	}
 	if (r) {
-		snprintf(err, errlen, "failed to load the BPF programs: %s; run with -v for the "
-			 "verifier log", strerror(-r));
+		errbuf__set(err, errlen, "failed to load the BPF programs: %s; run with -v for the "
+			    "verifier log", strerror(-r));
 		return -1;
 	}
 	s->names_sleepable = sleepable;
 	if (bpf_map__update_elem(s->skel->maps.tgids, &pid, sizeof(pid), &one, sizeof(one),
 				 BPF_ANY)) {
-		snprintf(err, errlen, "failed to set the traced process: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to set the traced process: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -311,8 +321,8 @@ static bool attach_failed_by_exit(struct session *s, int e, char *err, size_t er
 {
 	if (!target__exited(&s->target) && e != ESRCH)
 		return false;
-	snprintf(err, errlen, "process %d exited while probes were being attached",
-		 s->target.pid);
+	errbuf__set(err, errlen, "process %d exited while probes were being attached",
+		    s->target.pid);
 	return true;
 }
 
@@ -397,19 +407,22 @@ static int report_skipped(struct session *s, const char *kernel_why, char *err, 
 		skip_count__add(&c, s->sites.skip_kind[i] ? s->sites.skip_kind[i] : kernel_kind);
 		if (!has_glob(p->spec->pattern)) {
 			if (s->sites.why[i])
-				snprintf(err, errlen, "cannot trace %s in %s: %s; trace its callers, "
-					 "or the functions it calls", p->func, p->object, w);
+				errbuf__set(err, errlen,
+					    "cannot trace %s in %s: %s; trace its callers, "
+					    "or the functions it calls",
+					    p->func, p->object, w);
 			else
-				snprintf(err, errlen, "failed to attach a uprobe to %s in %s: %s",
-					 p->func, p->object, w);
+				errbuf__set(err, errlen,
+					    "failed to attach a uprobe to %s in %s: %s", p->func,
+					    p->object, w);
 			return -1;
 		}
 		if (s->o->verbose)
 			say("skipped %s in %s: %s", p->func, p->object, w);
 	}
 	if (s->sites.nskipped == s->probes.n && s->probes.n) {
-		snprintf(err, errlen, "none of the %zu functions matched can be traced (%s)",
-			 s->probes.n, c.nkinds ? c.kind[0] : "see -v");
+		errbuf__set(err, errlen, "none of the %zu functions matched can be traced (%s)",
+			    s->probes.n, c.nkinds ? c.kind[0] : "see -v");
 		return -1;
 	}
 	if (c.total)
@@ -442,74 +455,6 @@ static void say_sites(const struct session *s)
 	}
 }
 
-/*
- * Opens the objects that tell whether exceptions can unwind (the unwinder's
- * libraries, the executable). One that cannot be opened is judged by its
- * name alone: its unwinder events are then not seen, which only makes the
- * ends of spans an exception passes later, never wrong.
- */
-static void open_unwinder_objects(struct session *s)
-{
-	size_t idx[UNWIND_MAX_OBJS + 1];
-	size_t n = unwind__candidates(s->target.objs, s->target.nobjs, idx, UNWIND_MAX_OBJS + 1);
-	char why[512];
-
-	for (size_t i = 0; i < n; i++)
-		if (target__open_object(&s->target, idx[i], s->o->verbose, why, sizeof(why)) &&
-		    s->o->verbose)
-			say("exceptions: %s", why);
-}
-
-/* Is the main executable Go, and can its goroutines be followed? Then plan the sites. */
-static int plan_probes(struct session *s, char *err, size_t errlen)
-{
-	const struct target_obj *main_obj = NULL;
-	struct sites_target tg;
-	bool go_probes = false;
-	char why[512];
-
-	for (size_t i = 0; i < s->target.nobjs; i++)
-		if (s->target.objs[i].is_main)
-			main_obj = &s->target.objs[i];
-	if (main_obj && main_obj->open_path && s->probes.n &&
-	    gobin__inspect(main_obj->open_path, &s->go, why, sizeof(why)) == 0 && s->go.is_go) {
-		for (size_t i = 0; i < s->probes.n; i++)
-			go_probes |= strcmp(s->probes.v[i].open_path, main_obj->open_path) == 0;
-		if (go_probes) {
-			if (gobin__check(&s->go, main_obj->path, err, errlen))
-				return -1;
-			s->go_path = main_obj->open_path;
-			if (s->o->verbose)
-				say("%s: Go %s; goroutine id at runtime.g+%u, stack top at +%u (%s)",
-				    main_obj->path, s->go.version[0] ? s->go.version : "(unknown version)",
-				    s->go.goid_off, s->go.stack_hi_off, s->go.goid_from);
-		}
-	}
-	open_unwinder_objects(s);
-	unwind__detect(s->target.objs, s->target.nobjs, &s->unwind);
-	if (s->o->verbose && s->unwind.present)
-		say("exceptions can unwind through traced frames (%s): returns are probed on "
-		    "their instructions, never with a uretprobe", s->unwind.why);
-	tg = (struct sites_target){
-		.go_path = s->go_path,
-		.unwinds = s->unwind.present,
-		.unwinder_paths = s->unwind.objs,
-		.nunwinder_paths = s->unwind.nobjs,
-		.flags = (s->o->probe_at_entry ? SITES_AT_ENTRY : 0) |
-			 (util__env_set("SPANTRACE_C_RET_PROBES") ? SITES_C_RETS : 0),
-	};
-	if (sites__build(&s->probes, &tg, &s->sites, err, errlen))
-		return -1;
-	s->skip_said = calloc(s->probes.n ? s->probes.n : 1, sizeof(*s->skip_said));
-	if (!s->skip_said) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (s->o->verbose)
-		say_sites(s);
-	return report_skipped(s, NULL, err, errlen);
-}
-
 static int attach_probes(struct session *s, char *err, size_t errlen)
 {
 	struct spantrace_bpf *k = s->skel;
@@ -529,7 +474,6 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 			   [SITE_GO_PANIC] = k->progs.go_panic,
 			   [SITE_UNWIND] = k->progs.unwind_event },
 		.multi = s->feat.uprobe_multi,
-		.verbose = s->o->verbose,
 		.pid_for = uprobe_pid,
 		.ctx = s,
 	};
@@ -537,7 +481,7 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 		return 0;
 	if (raise_fd_limit(s->sites.n, err, errlen))
 		return -1;
-	r = uprobes__attach(&s->up, err, errlen);
+	r = uprobes__attach(&s->up, s->o->verbose, err, errlen);
 	if (r) {
 		attach_failed_by_exit(s, -r, err, errlen);
 		return -1;
@@ -554,7 +498,7 @@ static int watch(struct session *s, int fd, uint32_t what, const char *name, cha
 
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
 		return 0;
-	snprintf(err, errlen, "failed to watch %s (epoll_ctl): %s", name, strerror(errno));
+	errbuf__set(err, errlen, "failed to watch %s (epoll_ctl): %s", name, strerror(errno));
 	return -1;
 }
 
@@ -565,23 +509,23 @@ static int setup_loop(struct session *s, char *err, size_t errlen)
 			       bpf_map__max_entries(s->skel->maps.events), on_record, s);
 
 	if (r) {
-		snprintf(err, errlen, "failed to map the ring buffer: %s", strerror(-r));
+		errbuf__set(err, errlen, "failed to map the ring buffer: %s", strerror(-r));
 		return -1;
 	}
 	/* Blocked, they queue on the signalfd instead of ending spantrace (fate.h). */
 	fate__signals(s->target.launched, &s->start->ignored, &set);
 	if (sigprocmask(SIG_BLOCK, &set, NULL)) {
-		snprintf(err, errlen, "failed to block signals: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to block signals: %s", strerror(errno));
 		return -1;
 	}
 	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (s->sigfd < 0) {
-		snprintf(err, errlen, "failed to create a signalfd: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to create a signalfd: %s", strerror(errno));
 		return -1;
 	}
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0) {
-		snprintf(err, errlen, "failed to create an epoll instance: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to create an epoll instance: %s", strerror(errno));
 		return -1;
 	}
 	/* without the pidfd the target's exit would never be noticed */
@@ -633,11 +577,18 @@ static bool on_signal(struct session *s)
 static void run_loop(struct session *s)
 {
 	uint64_t deadline = s->o->duration_ns ? mono_ns() + s->o->duration_ns : 0;
+	bool busy = false;
 
 	for (;;) {
 		struct epoll_event evs[4];
-		int n = epoll_wait(s->epfd, evs, 4, POLL_MS);
 		uint64_t now;
+		int n;
+
+		loopwatch__wait(&s->watch, mono_ns(), thread_cpu_ns());
+		/* with work of its own under way the loop comes back to it soon, yet sleeps in
+		 * between: a slice of work, then a rest, never a core taken from the target */
+		n = epoll_wait(s->epfd, evs, 4, busy ? BUSY_POLL_MS : POLL_MS);
+		loopwatch__look(&s->watch, mono_ns(), thread_cpu_ns());
 
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == EV_SIGNAL && on_signal(s))
@@ -648,12 +599,14 @@ static void run_loop(struct session *s)
 			}
 		}
 		ringread__consume(&s->rb);
+		now = mono_ns();
+		loopwatch__look(&s->watch, now, thread_cpu_ns());
 		if ((s->stop_reason = output_failure(s)))
 			return;
-		now = mono_ns();
 		if (now > REORDER_WINDOW_NS)
 			spantree__flush(s->tree, now - REORDER_WINDOW_NS);
-		kevents__poll(&s->kev, now);
+		busy = kevents__poll(&s->kev, now);
+		busy |= live__step(&s->live);
 		if (deadline && now >= deadline) {
 			s->stop_reason = "the duration elapsed";
 			return;
@@ -669,13 +622,13 @@ static void print_summary(struct session *s, uint64_t dropped)
 	stats__print(s->stats, stderr);
 	fprintf(stderr, "\n%llu spans (%llu unfinished) on %u %s; events lost: %llu\n",
 		(unsigned long long)ts->spans, (unsigned long long)ts->unfinished, ts->tasks,
-		s->go_path ? "tasks (threads and goroutines)" : "threads",
+		s->plan.go_path ? "tasks (threads and goroutines)" : "threads",
 		(unsigned long long)dropped);
-	if (s->go_path)
+	if (s->plan.go_path)
 		fprintf(stderr, "goroutines: %llu created, %llu panics\n",
 			(unsigned long long)s->dec.ngo_created,
 			(unsigned long long)s->dec.ngo_panics);
-	if (s->unwind.present)
+	if (s->plan.unwind.present)
 		fprintf(stderr, "exceptions: %llu thrown; %llu spans unwound by one (left out of "
 			"the table above)\n", (unsigned long long)s->dec.nexceptions,
 			(unsigned long long)ts->exceptions);
@@ -700,12 +653,20 @@ static void print_summary(struct session *s, uint64_t dropped)
 		say("%llu span names could not be read from their argument (a bad pointer?): "
 		    "those spans are named after their function",
 		    (unsigned long long)s->dec.name_faults);
+	if (s->dec.names_dropped)
+		say("%llu span names were not kept (more than %d names in spans open at once, or "
+		    "out of memory): those spans are named after their function",
+		    (unsigned long long)s->dec.names_dropped, NAMES_MAX_HELD);
 	if (dropped)
 		say("%llu events were dropped because the ring buffer was full; "
 		    "consider --ringbuf-size", (unsigned long long)dropped);
 	if (s->dec.bad_records)
 		say("%llu malformed records ignored", (unsigned long long)s->dec.bad_records);
 	kevents__summary(&s->kev, stderr);
+	if (s->o->verbose)
+		say("event loop: %llu rounds; longest time away from the ring buffer %.3f ms, "
+		    "most CPU time spent away at once %.3f ms", (unsigned long long)s->watch.rounds,
+		    (double)s->watch.worst / 1e6, (double)s->watch.worst_cpu / 1e6);
 	if (s->o->verbose && ts->orphan_ends)
 		say("%llu returns of calls that began before tracing were ignored",
 		    (unsigned long long)ts->orphan_ends);
@@ -733,6 +694,7 @@ static void session_cleanup(struct session *s)
 	spantree__free(s->tree);
 	stats__free(s->stats);
 	kevents__free(&s->kev);
+	live__free(&s->live);
 	kdecode__free(&s->dec.kev);
 	tasks__free(s->tasks);
 	ksyms__free(s->ks);
@@ -815,22 +777,29 @@ static int start_target(struct session *s, char *err, size_t errlen)
 	/* Ignored, SIGCHLD has the kernel reap the command: no exit status. It gets it back. */
 	if (o->cmd && sigismember(&s->start->ignored, SIGCHLD) == 1 &&
 	    signal(SIGCHLD, SIG_DFL) == SIG_ERR) {
-		snprintf(err, errlen, "failed to reset SIGCHLD: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to reset SIGCHLD: %s", strerror(errno));
 		return -1;
 	}
 	return o->pid ? target__attach_pid(&s->target, o->pid, err, errlen) :
 			target__launch(&s->target, o->cmd, true, s->start, err, errlen);
 }
 
-/* The functions the SPECs name in the target's objects, and where their probes sit. */
+/*
+ * The functions the SPECs name in the target's objects, and where their
+ * probes sit; -v says where. Functions that cannot be probed are reported.
+ */
 static int find_probes(struct session *s, char *err, size_t errlen)
 {
-	const struct opts *o = s->o;
-
-	return target__open_objects(&s->target, o->specs, o->nspecs, o->verbose, err, errlen) ||
-	       resolve__specs(o->specs, o->nspecs, s->target.objs, s->target.nobjs, &s->probes,
-			      err, errlen) ||
-	       plan_probes(s, err, errlen) ? -1 : 0;
+	if (uplan__build(&s->plan, &s->target, s->o, &s->probes, &s->sites, err, errlen))
+		return -1;
+	s->skip_said = calloc(s->probes.n ? s->probes.n : 1, sizeof(*s->skip_said));
+	if (!s->skip_said) {
+		errbuf__set(err, errlen, "out of memory");
+		return -1;
+	}
+	if (s->o->verbose)
+		say_sites(s);
+	return report_skipped(s, NULL, err, errlen);
 }
 
 /*
@@ -849,9 +818,10 @@ static int probe_kernel(struct session *s, char *err, size_t errlen)
 	}
 	if (!s->feat.btf) {
 		/* libbpf relocates a whole object against kernel BTF, used or not */
-		snprintf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux is "
-			 "missing): spantrace's BPF programs are compiled once and relocated against "
-			 "it (CO-RE); use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		errbuf__set(err, errlen,
+			    "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
+			    "spantrace's BPF programs are compiled once and relocated against it "
+			    "(CO-RE); use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		return -1;
 	}
 	return 0;
@@ -868,10 +838,10 @@ static int attach_all(struct session *s, char *err, size_t errlen)
 	s->dec.kev = (struct kdecode){ .ks = s->ks, .min_wait_ns = o->min_wait_ns,
 				       .stall_ns = o->stall_ns,
 				       .root_pid = (uint32_t)s->target.pid, .notices = stderr };
-	s->kev = (struct kevents){ .feat = &s->feat, .dec = &s->dec, .live = &s->live,
-				   .verbose = o->verbose };
-	return load_bpf(s, err, errlen) || kevents__attach(&s->kev, err, errlen) ||
-	       kevents__adopt(&s->kev, s->target.pid, !s->target.launched, err, errlen) ||
+	s->kev = (struct kevents){ .feat = &s->feat, .dec = &s->dec, .live = &s->live };
+	return load_bpf(s, err, errlen) || kevents__attach(&s->kev, o->verbose, err, errlen) ||
+	       kevents__adopt(&s->kev, s->target.pid, !s->target.launched, o->verbose, err,
+			      errlen) ||
 	       attach_probes(s, err, errlen) || setup_loop(s, err, errlen) ? -1 : 0;
 }
 
@@ -887,8 +857,8 @@ static int begin_tracing(struct session *s, char *err, size_t errlen)
 		if (target__release(&s->target, err, errlen))
 			return -1;
 	} else if (target__exited(&s->target)) {
-		snprintf(err, errlen, "process %d exited while probes were being attached",
-			 s->o->pid);
+		errbuf__set(err, errlen, "process %d exited while probes were being attached",
+			    s->o->pid);
 		return -1;
 	}
 	say("tracing %zu function%s in process %d (%s) and its descendants, with kernel events; %s",
@@ -928,6 +898,8 @@ static int finish_trace(struct session *s, uint64_t *dropped, char *err, size_t 
 	/* Everything the target did before it stopped is already in the buffer. */
 	uprobes__detach(&s->up);
 	kevents__detach(&s->kev);
+	/* nothing more comes in: a pipe's readers may now be searched for while asked */
+	live__settle(&s->live, LIVE_SETTLE_NS);
 	while (ringread__consume(&s->rb) > 0)
 		;
 	stop = mono_ns();
@@ -984,9 +956,10 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 	s.names = names__new();
 	s.w = s.ops->open(s.out.f);
 	if (!s.stats || !s.tree || !s.w || !s.tasks || !s.gors || !s.names) {
-		snprintf(err, sizeof(err), "out of memory");
+		errbuf__set(err, sizeof(err), "out of memory");
 		goto fail;
 	}
+	spantree__on_drop(s.tree, decoder__on_drop);
 	s.dec = (struct decoder){ .probes = &s.probes, .tree = s.tree, .tasks = s.tasks,
 				  .gors = s.gors, .names = s.names, .stats = s.stats, .ops = s.ops,
 				  .w = s.w, .target_pid = (uint32_t)s.target.pid,
@@ -999,6 +972,7 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 		goto fail;
 
 	run_loop(&s);
+	loopwatch__stop(&s.watch);
 	if (finish_trace(&s, &dropped, err, sizeof(err)))
 		goto fail;
 	return session_end(&s, report_run(&s, dropped));

@@ -19,9 +19,9 @@
 #define OPTS_MAX_DURATION_NS (31ull * 86400 * 1000 * 1000 * 1000)
 
 struct opts {
-	pid_t pid;	    /* -p, 0 if a command is given */
+	pid_t pid;	    /* -p, 0 if a command or FILE is given */
 	char **cmd;	    /* argv after "--", NULL with -p */
-	struct spec *specs; /* -u and --span (two each: BEGIN, END), in order */
+	struct spec *specs; /* -u, --list, -x and --span (two each: BEGIN, END), in order */
 	size_t nspecs;
 	unsigned int npairs; /* --span */
 	const char *output; /* -o */
@@ -31,6 +31,9 @@ struct opts {
 	uint64_t min_wait_ns; /* --min-wait */
 	uint64_t stall_ns;    /* --stall */
 	bool probe_at_entry; /* --probe-at=entry: every entry probe on the first byte */
+	bool list;	     /* --list: print the functions and their probes, attach nothing */
+	bool list_json;	     /* --format json */
+	const char *file;    /* --list FILE: the object looked into, NULL with -p or -- */
 	bool verbose;
 	bool help;
 };

@@ -460,6 +460,18 @@ struct pcln_func {
 	uint32_t pcsp, pcfile, cu;
 };
 
+/*
+ * The entry of row i of the function table as stored (relative to text_start
+ * from Go 1.18 on); row nfunc holds the end of the last function. False
+ * cannot happen: pcln__init checked that the table lies inside the section.
+ */
+static bool pcln__raw_entry(const struct pcln *t, uint64_t i, uint64_t *entry)
+{
+	unsigned fsize = t->off32 ? 4 : t->ptrsize;
+
+	return pcln__word(t, t->functab + 2 * i * fsize, fsize, entry);
+}
+
 /* Row i of the function table and its _func: false if they lie outside the section. */
 static bool pcln__func(const struct pcln *t, uint64_t i, struct pcln_func *pf)
 {
@@ -468,10 +480,9 @@ static bool pcln__func(const struct pcln *t, uint64_t i, struct pcln_func *pf)
 	uint64_t row = t->functab + 2 * i * fsize, funcoff, fentry, fbase;
 	uint64_t nameoff, pcsp, pcfile, cu, name_at;
 
-	if (!pcln__word(t, row, fsize, &pf->entry) ||
-	    !pcln__word(t, row + fsize, fsize, &funcoff) ||
-	    !pcln__word(t, row + 2 * fsize, fsize, &pf->end))
-		return false; /* cannot happen: pcln__init checked the table */
+	if (!pcln__raw_entry(t, i, &pf->entry) || !pcln__word(t, row + fsize, fsize, &funcoff) ||
+	    !pcln__raw_entry(t, i + 1, &pf->end))
+		return false;
 	/* The _func repeats its entry: a cheap check that funcoff is sane. */
 	fbase = t->functab + funcoff;
 	if (funcoff > t->size || !pcln__word(t, fbase, esize, &fentry) || fentry != pf->entry ||
@@ -494,28 +505,21 @@ static bool pcln__func(const struct pcln *t, uint64_t i, struct pcln_func *pf)
 	return true;
 }
 
-/* Adds the functions of a .gopclntab as global functions. */
-static int elf_funcs__add_pclntab(struct elf_funcs *f, size_t *cap, const void *p, uint64_t size,
-				  uint64_t text_addr, const struct load_segs *segs, char *err,
-				  size_t errlen)
+/* Adds the functions of t as global functions named by .gopclntab. */
+static int elf_funcs__add_pclntab(struct elf_funcs *f, size_t *cap, const struct pcln *t,
+				  const struct load_segs *segs, char *err, size_t errlen)
 {
-	unsigned char *src = NULL;
+	unsigned char *src = malloc(t->nfunc ? t->nfunc : 1);
 	size_t base = f->n;
-	struct pcln t;
 	uint64_t i;
-	int ret;
 
-	ret = pcln__init(&t, p, size, text_addr, err, errlen);
-	if (ret)
-		return ret;
-	src = malloc(t.nfunc ? t.nfunc : 1);
 	if (!src)
 		goto nomem;
-	for (i = 0; i < t.nfunc; i++) {
-		struct elf_func fn = { 0 };
+	for (i = 0; i < t->nfunc; i++) {
+		struct elf_func fn = { .global = true, .from_pclntab = true };
 		struct pcln_func pf;
 
-		if (!pcln__func(&t, i, &pf))
+		if (!pcln__func(t, i, &pf))
 			goto corrupt;
 		if (!*pf.name || pf.end == pf.entry)
 			continue;
@@ -525,9 +529,8 @@ static int elf_funcs__add_pclntab(struct elf_funcs *f, size_t *cap, const void *
 		if (!fn.name)
 			goto nomem;
 		fn.addr = pf.entry;
-		fn.size = pcln__code_size(&t, pf.pcsp, pf.end - pf.entry);
-		fn.global = true;
-		src[f->n - base] = (unsigned char)pcln__src(&t, pf.pcfile, pf.cu);
+		fn.size = pcln__code_size(t, pf.pcsp, pf.end - pf.entry);
+		src[f->n - base] = (unsigned char)pcln__src(t, pf.pcfile, pf.cu);
 		if (elf_funcs__push(f, cap, &fn)) {
 			free(fn.name);
 			goto nomem;
@@ -541,7 +544,7 @@ corrupt:
 	free(src);
 	errbuf__set(err, errlen,
 		    "corrupt .gopclntab: function %llu of %llu lies outside the section or out of order",
-		    (unsigned long long)i, (unsigned long long)t.nfunc);
+		    (unsigned long long)i, (unsigned long long)t->nfunc);
 	return -EINVAL;
 nomem:
 	free(src);
@@ -571,6 +574,7 @@ static void elf_funcs__sort_unique(struct elf_funcs *f)
 
 		if (!elf_func__cmp(keep, cur)) {
 			keep->from_dynsym |= cur->from_dynsym;
+			keep->from_pclntab &= cur->from_pclntab;
 			keep->global |= cur->global;
 			if (cur->size > keep->size)
 				keep->size = cur->size;
@@ -580,6 +584,67 @@ static void elf_funcs__sort_unique(struct elf_funcs *f)
 		f->v[++out] = *cur;
 	}
 	f->n = out + 1;
+}
+
+/* Whether f, sorted, has a function at addr. */
+static bool elf_funcs__has_addr(const struct elf_funcs *f, uint64_t addr)
+{
+	size_t lo = 0, hi = f->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->v[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < f->n && f->v[lo].addr == addr;
+}
+
+/*
+ * Whether the symbol tables, f sorted, name a function at each entry of t's
+ * function table, as the .symtab Go's linker writes does. Only the entries
+ * are read: the table's names and _func records are not needed then.
+ */
+static bool pcln__all_named(const struct pcln *t, const struct elf_funcs *f)
+{
+	uint64_t base = t->off32 ? t->text_start : 0, entry, next;
+
+	if (!pcln__raw_entry(t, 0, &next))
+		return false;
+	for (uint64_t i = 0; i < t->nfunc; i++) {
+		entry = next;
+		if (!pcln__raw_entry(t, i + 1, &next))
+			return false;
+		if (next != entry && !elf_funcs__has_addr(f, base + entry))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Drops the functions from f->v[base] on that the symbol tables, f->v[0..base)
+ * sorted, hold already: same name, same address. Those keep what the symbol
+ * tables say of them (binding), and take the size only the table knows.
+ */
+static void elf_funcs__drop_named(struct elf_funcs *f, size_t base)
+{
+	size_t out = base;
+
+	for (size_t i = base; i < f->n; i++) {
+		struct elf_func *named = bsearch(&f->v[i], f->v, base, sizeof(*f->v),
+						 elf_func__cmp);
+
+		if (named) {
+			if (!named->size)
+				named->size = f->v[i].size;
+			free(f->v[i].name);
+			continue;
+		}
+		f->v[out++] = f->v[i];
+	}
+	f->n = out;
 }
 
 /* One elf_funcs__read: what it fills, and what one step finds for the next. */
@@ -659,21 +724,41 @@ static int elf_reader__sections(struct elf_reader *r, char *err, size_t errlen)
 	return 0;
 }
 
-/* No .symtab: the Go functions of .gopclntab stand in for it. */
+/*
+ * The Go functions of .gopclntab, merged with those of the symbol tables
+ * (r->out, sorted): all of them without .symtab, as it stands in for it;
+ * with one that names every function of the table (as Go's linker writes it),
+ * none; with a partial one (objcopy --add-symbol on a stripped binary, strip
+ * --keep-symbol), every one it lacks under the table's name, beside its own
+ * names. An old Go's table (before 1.16) leaves .symtab alone.
+ */
 static int elf_reader__pclntab(struct elf_reader *r, char *err, size_t errlen)
 {
 	Elf_Data *d = elf_getdata(r->pclntab, NULL);
+	size_t base = r->out->n;
+	struct pcln t;
 	int ret;
 
 	if (!d || !d->d_buf) {
 		errbuf__set(err, errlen, "corrupt .gopclntab: cannot read it: %s", elf_errmsg(-1));
 		return -EINVAL;
 	}
-	ret = elf_funcs__add_pclntab(r->out, &r->cap, d->d_buf, d->d_size, r->text_addr, &r->segs,
-				     err, errlen);
+	ret = pcln__init(&t, d->d_buf, d->d_size, r->text_addr, err, errlen);
+	if (ret == -ENOTSUP && r->out->has_symtab) {
+		if (err && errlen)
+			err[0] = '\0';
+		return 0;
+	}
 	if (ret)
 		return ret;
+	if (r->out->has_symtab && pcln__all_named(&t, r->out))
+		return 0;
+	ret = elf_funcs__add_pclntab(r->out, &r->cap, &t, &r->segs, err, errlen);
+	if (ret)
+		return ret;
+	elf_funcs__drop_named(r->out, base);
 	r->out->from_pclntab = true;
+	elf_funcs__sort_unique(r->out);
 	return 0;
 }
 
@@ -691,14 +776,14 @@ static int elf_funcs__read(Elf *elf, struct elf_funcs *out, char *err, size_t er
 		goto out;
 	}
 	ret = elf_reader__sections(&r, err, errlen);
-	if (!ret && !out->has_symtab && r.pclntab)
+	if (!ret)
+		elf_funcs__sort_unique(out);
+	if (!ret && r.pclntab)
 		ret = elf_reader__pclntab(&r, err, errlen);
 	if (!ret && !out->has_symtab && !out->has_dynsym && !out->from_pclntab) {
 		errbuf__set(err, errlen, "no symbol tables (.symtab and .dynsym are both missing)");
 		ret = -ENODATA;
 	}
-	if (!ret)
-		elf_funcs__sort_unique(out);
 out:
 	free(r.segs.v);
 	if (ret)
@@ -803,6 +888,25 @@ int elf_funcs__load_mem(void *image, size_t size, struct elf_funcs *out, char *e
 	ret = elf_funcs__read(elf, out, err, errlen);
 	elf_end(elf);
 	return ret;
+}
+
+const char *elf_funcs__sources(const struct elf_funcs *f, char *buf, size_t len)
+{
+	const char *src[3];
+	size_t n = 0, off = 0;
+
+	if (f->has_symtab)
+		src[n++] = ".symtab";
+	if (f->has_dynsym)
+		src[n++] = ".dynsym";
+	if (f->from_pclntab)
+		src[n++] = ".gopclntab";
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+					!i ? "" : i + 1 < n ? ", " : " and ", src[i]);
+	return buf;
 }
 
 void elf_funcs__free(struct elf_funcs *f)

@@ -3,7 +3,8 @@
  * Function symbols of an ELF file (libelf), with the file offset a uprobe
  * needs. Reads .symtab and .dynsym, so stripped objects still expose their
  * exported functions. A stripped Go executable keeps its function table
- * (.gopclntab, Go 1.16 or later), which stands in for the missing .symtab.
+ * (.gopclntab, Go 1.16 or later), which stands in for the missing .symtab, and
+ * fills in what a partial .symtab lacks (objcopy --add-symbol, strip -K).
  * Works for ET_EXEC (non-PIE), ET_DYN (PIE and shared libraries).
  */
 #ifndef SPANTRACE_ELFSYM_H
@@ -20,6 +21,7 @@ struct elf_func {
 	uint64_t offset;     /* file offset of the first byte: what uprobes attach to */
 	bool global;	     /* STB_GLOBAL or STB_WEAK */
 	bool from_dynsym;    /* seen in .dynsym (exported) */
+	bool from_pclntab;   /* named by .gopclntab alone: no symbol table has this name here */
 };
 
 struct elf_funcs {
@@ -27,17 +29,20 @@ struct elf_funcs {
 	size_t n;
 	bool has_symtab;    /* false for stripped files */
 	bool has_dynsym;
-	bool from_pclntab;  /* no .symtab: the Go functions come from .gopclntab */
+	bool from_pclntab;  /* .gopclntab names Go functions .symtab lacks (or there is none) */
 	uint16_t e_type;    /* ET_EXEC or ET_DYN */
 };
 
 /*
  * Loads every defined STT_FUNC symbol with a non-zero address (STT_GNU_IFUNC
- * is skipped: its address is the resolver, not the function). Without .symtab,
- * a .gopclntab adds every Go function, global, sized to its code without the
- * alignment padding. On error returns a negative errno and writes a one-line
- * reason ("not an ELF file", "no symbol tables", "corrupt .gopclntab: ...")
- * into err.
+ * is skipped: its address is the resolver, not the function). A .gopclntab
+ * adds its Go functions, global, sized to their code without the alignment
+ * padding, unless .symtab names a function at each of their addresses (the
+ * .symtab Go's linker writes): without .symtab, all of them; beside a partial
+ * one, each (name, address) it does not have, so that a function .symtab
+ * calls otherwise (a symbol added at its address) keeps both names. On error
+ * returns a negative errno and writes a one-line reason ("not an ELF file",
+ * "no symbol tables", "corrupt .gopclntab: ...") into err.
  */
 int elf_funcs__load(const char *path, struct elf_funcs *out, char *err, size_t errlen);
 /*
@@ -47,6 +52,13 @@ int elf_funcs__load(const char *path, struct elf_funcs *out, char *err, size_t e
 int elf_funcs__load_mem(void *image, size_t size, struct elf_funcs *out, char *err,
 		       size_t errlen);
 void elf_funcs__free(struct elf_funcs *f);
+
+/*
+ * The tables f's functions come from, for messages: ".symtab and .dynsym",
+ * ".symtab and .gopclntab", ".dynsym"; "" for none. Written into buf (len
+ * bytes, 40 are enough), which is returned.
+ */
+const char *elf_funcs__sources(const struct elf_funcs *f, char *buf, size_t len);
 
 /*
  * Opens path for libelf. Returns the fd (close it after elf_end(*elf)), or a
