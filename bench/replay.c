@@ -475,6 +475,7 @@ int main(int argc, char **argv)
 		;
 	spantree__finish(r.d.tree, r.min_ts + r.passes * (r.max_ts - r.min_ts + 1));
 	decoder__name_tasks(&r.d);
+	decoder__tell_loss(&r.d, 0); /* what the records say: the loader's count is not in them */
 	ret = r.d.ops->close(r.d.w) ? 1 : 0;
 	r.d.w = NULL;
 	if (fclose(out))

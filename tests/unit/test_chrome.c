@@ -278,6 +278,30 @@ static void test_optional_args_omitted(void **state)
 		    "\"pid\":1,\"tid\":2,\"args\":{\"func\":\"f\"}}\n" TAIL);
 }
 
+/* A span lost events may have made wrong, and what the trace lost: told in otherData. */
+static void lossy(struct trace_writer *w)
+{
+	const struct trace_span s = {
+		.pid = 1, .tid = 2, .start_ns = 0, .dur_ns = 999, .name = "f", .func = "f",
+		.unfinished = true, .after_loss = true,
+	};
+	const struct trace_loss l = { .events = 126362, .tasks = 2, .after_loss = 1 };
+
+	ops->span(w, &s);
+	ops->loss(w, &l);
+}
+
+static void test_loss_told(void **state)
+{
+	doc__expect(lossy,
+		    HEAD "\n"
+		    "{\"name\":\"f\",\"cat\":\"span\",\"ph\":\"X\",\"ts\":0.000,\"dur\":0.999,"
+		    "\"pid\":1,\"tid\":2,\"args\":{\"func\":\"f\",\"unfinished\":true,"
+		    "\"after_loss\":true}}\n"
+		    "],\"displayTimeUnit\":\"ns\",\"otherData\":{\"producer\":\"spantrace\","
+		    "\"lost_events\":126362,\"lost_events_tasks\":2,\"after_loss_spans\":1}}\n");
+}
+
 static void one_wait(struct trace_writer *w)
 {
 	/* no stack, no optional arg: kstack stays, as an empty array */
@@ -828,6 +852,7 @@ int main(void)
 		cmocka_unit_test(test_full_document),
 		cmocka_unit_test(test_names_escaped),
 		cmocka_unit_test(test_optional_args_omitted),
+		cmocka_unit_test(test_loss_told),
 		cmocka_unit_test(test_wait_optional_args_omitted),
 		cmocka_unit_test(test_pipe_write_optional_args_omitted),
 		cmocka_unit_test(test_instant_without_args),

@@ -8,6 +8,9 @@
  *   {"name":"f","cat":"span","ph":"X","ts":1.000,"dur":0.250,...}
  *   ],"displayTimeUnit":"ns","otherData":{"producer":"spantrace"}}
  *
+ * otherData also says what was lost, when anything was (trace_loss):
+ * "lost_events", "lost_events_tasks", "after_loss_spans".
+ *
  * Spans become complete ("X") events rather than B/E pairs: one event per
  * span, and viewers need no matching. Timestamps are microseconds by the
  * format's definition; three decimals keep nanosecond precision. A reader
@@ -46,6 +49,7 @@ struct chrome_last_span {
 struct trace_writer {
 	struct jw jw;
 	struct chrome_last_span last;
+	struct trace_loss loss; /* for otherData */
 };
 
 static struct trace_writer *chrome__open(FILE *f)
@@ -236,6 +240,7 @@ static void chrome__span(struct trace_writer *w, const struct trace_span *s)
 	chrome__opt_true(jw, "panicked", s->panicked);
 	chrome__opt_true(jw, "unwound", s->unwound);
 	chrome__opt_true(jw, "name_truncated", s->truncated);
+	chrome__opt_true(jw, "after_loss", s->after_loss);
 	jw__obj_end(jw);
 	jw__obj_end(jw);
 	jw__release(jw);
@@ -426,6 +431,11 @@ static void chrome__flow(struct trace_writer *w, const struct trace_flow *fl)
 	jw__release(&w->jw);
 }
 
+static void chrome__loss(struct trace_writer *w, const struct trace_loss *l)
+{
+	w->loss = *l;
+}
+
 static int chrome__close(struct trace_writer *w)
 {
 	struct jw *jw = &w->jw;
@@ -439,6 +449,14 @@ static int chrome__close(struct trace_writer *w)
 	jw__obj_begin(jw);
 	jw__key(jw, "producer");
 	jw__str(jw, "spantrace");
+	if (w->loss.events) {
+		jw__key(jw, "lost_events");
+		jw__u64(jw, w->loss.events);
+		jw__key(jw, "lost_events_tasks");
+		jw__u64(jw, w->loss.tasks);
+		jw__key(jw, "after_loss_spans");
+		jw__u64(jw, w->loss.after_loss);
+	}
 	jw__obj_end(jw);
 	jw__obj_end(jw);
 	jw__newline(jw);
@@ -458,5 +476,6 @@ const struct trace_ops chrome_trace_ops = {
 	.pipe_write = chrome__pipe_write,
 	.instant = chrome__instant,
 	.flow = chrome__flow,
+	.loss = chrome__loss,
 	.close = chrome__close,
 };

@@ -112,4 +112,12 @@ void decoder__name_tasks(struct decoder *d);
  */
 void decoder__forget_tasks(struct decoder *d, uint64_t now_ns);
 
+/*
+ * At the end, after spantree__finish: tells the writer what was lost, if
+ * anything was: dropped is every record the BPF side found no room for (the
+ * loader's count; 0 when unknown, as in replay), which the records' own
+ * reports of lost span records (ST_REC_LOST) may only add to.
+ */
+void decoder__tell_loss(struct decoder *d, uint64_t dropped);
+
 #endif

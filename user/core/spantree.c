@@ -46,7 +46,19 @@ struct buf_ev {
 	uint64_t ts;
 	uint64_t seq;
 	uint64_t sdepth;
-	uint32_t pid, tid, key, probe, name;
+	uint32_t pid, tid;
+	union {
+		uint32_t key;
+		uint32_t drop;
+	};
+	union {
+		uint32_t probe;
+		uint32_t rise;
+	};
+	union {
+		uint32_t name;
+		uint32_t lost;
+	};
 	uint8_t kind;
 };
 
@@ -56,6 +68,8 @@ struct open_span {
 	uint64_t sdepth;
 	uint64_t id;
 	uint32_t key, probe, name;
+	uint32_t gap;	 /* its task's gaps when it began: begun since the last if equal */
+	bool after_loss; /* to be written so */
 };
 
 /*
@@ -69,6 +83,13 @@ struct task_stack {
 	struct open_span *stack;
 	uint32_t depth, cap;
 	uint32_t pid, tid;
+	/* Lost events (spantree.h): gaps so far, and until synchronised, the calls of
+	 * unknown key open below the spans begun since the last (UINT32_MAX: unknown),
+	 * and the depth from which calls may be open unseen (0: none). */
+	uint32_t gaps;
+	uint32_t unknown;
+	uint64_t unknown_depth;
+	bool leaked; /* a call without a depth left without its END (spantree__note_leak) */
 	bool dead; /* exited: let go at the next compaction unless an event revives it */
 };
 
@@ -354,6 +375,7 @@ static void spantree__deliver(struct spantree *t, const struct task_stack *k, ui
 		.unfinished = unfinished,
 		.panicked = panicked,
 		.unwound = unwound,
+		.after_loss = o->after_loss,
 	};
 
 	t->stats.spans++;
@@ -361,6 +383,8 @@ static void spantree__deliver(struct spantree *t, const struct task_stack *k, ui
 		t->stats.unfinished++;
 	if (unwound)
 		t->stats.exceptions++;
+	if (o->after_loss)
+		t->stats.after_loss++;
 	t->sink(t->ctx, &s);
 }
 
@@ -429,11 +453,40 @@ static void spantree__drop(struct spantree *t, const struct buf_ev *e)
 		t->on_drop(t->ctx, e->name);
 }
 
+/* Whether every call open on k is on its stack (no events lost since, or resynchronised). */
+static inline bool spantree__synced(const struct task_stack *k)
+{
+	return !k->unknown && !k->unknown_depth;
+}
+
+/* An event at depth sdepth: calls open unseen at unknown_depth or deeper have returned. */
+static void spantree__sync_depth(struct task_stack *k, uint64_t sdepth)
+{
+	if (k->unknown_depth && sdepth && SPAN_DEPTH_KIND(sdepth) == SPAN_DEPTH_KIND(k->unknown_depth) &&
+	    sdepth <= k->unknown_depth)
+		k->unknown_depth = 0;
+}
+
+/* Open spans at the top of k begun since its last gap: they sit on the calls of unknown key. */
+static uint32_t spantree__since_gap(const struct task_stack *k)
+{
+	uint32_t n = 0;
+
+	while (n < k->depth && k->stack[k->depth - 1 - n].gap == k->gaps)
+		n++;
+	return n;
+}
+
 static void spantree__begin(struct spantree *t, struct task_stack *k, const struct buf_ev *e)
 {
+	/* On a goroutine, the entry at the very depth lost events reached may be a lost
+	 * call starting over (see below): its start is not known. */
+	bool restart = k->unknown_depth && e->sdepth == k->unknown_depth &&
+		       SPAN_DEPTH_KIND(e->sdepth) == SPAN_DEPTH_KIND(SPAN_DEPTH_GOROUTINE);
 	struct open_span *o;
 	uint32_t i;
 
+	spantree__sync_depth(k, e->sdepth);
 	if (e->sdepth) {
 		i = spantree__dead_from(k, e->sdepth, true);
 		o = i < k->depth ? &k->stack[i] : NULL;
@@ -475,14 +528,57 @@ static void spantree__begin(struct spantree *t, struct task_stack *k, const stru
 	o->name = e->name;
 	o->sdepth = e->sdepth;
 	o->id = ++t->last_id;
+	o->gap = k->gaps;
+	/* its parent may be a call lost events began, unless one begun since is below it */
+	o->after_loss = restart || (!spantree__synced(k) && (k->depth < 2 || o[-1].gap != k->gaps));
 	if (k->depth > t->stats.max_depth)
 		t->stats.max_depth = k->depth;
+}
+
+/*
+ * An END while calls of unknown key are open below the spans begun since the
+ * last gap (bottom: the lowest of those): it may match only those. If none
+ * does (false: one does), it ends the innermost call of unknown key, and
+ * every span begun since (above it) is gone.
+ */
+static bool spantree__end_unsynced(struct spantree *t, struct task_stack *k, const struct buf_ev *e,
+				   uint32_t bottom)
+{
+	uint32_t i = k->depth;
+
+	while (i > bottom && k->stack[i - 1].key != e->key)
+		i--;
+	if (i > bottom)
+		return false;
+	spantree__cut(t, k, bottom, e->ts, false);
+	if (k->unknown != UINT32_MAX)
+		k->unknown--;
+	return true;
+}
+
+/*
+ * Calls without a depth left k without their END (a longjmp, an exit no probe
+ * sees): the count of frames lost events are told by (SPAN_EV_GAP) then holds
+ * calls that are gone, and a gap on k may leave a span unmarked that is not
+ * true. Counted once per task that has both.
+ */
+static void spantree__note_leak(struct spantree *t, struct task_stack *k)
+{
+	if (!k->leaked && k->gaps)
+		t->stats.lossy_leaky_tasks++;
+	k->leaked = true;
 }
 
 static void spantree__end(struct spantree *t, struct task_stack *k, const struct buf_ev *e)
 {
 	uint32_t i = k->depth;
 
+	spantree__sync_depth(k, e->sdepth);
+	/* With calls of unknown key open, an END must not reach below what began since
+	 * the gap. Calls open unseen only at a depth leave the others: an END with a
+	 * depth matches exactly, one without (a pair) is not theirs. */
+	if (k->unknown && spantree__end_unsynced(t, k, e, k->depth - spantree__since_gap(k)))
+		return;
 	while (i > 0 && (k->stack[i - 1].key != e->key ||
 			 (e->sdepth && k->stack[i - 1].sdepth && k->stack[i - 1].sdepth != e->sdepth)))
 		i--;
@@ -494,6 +590,8 @@ static void spantree__end(struct spantree *t, struct task_stack *k, const struct
 		return;
 	}
 	/* Spans above the match lost their END; they cannot have outlived their parent. */
+	if (i < k->depth && !e->sdepth)
+		spantree__note_leak(t, k);
 	spantree__cut(t, k, i, e->ts, e->sdepth != 0);
 	spantree__close_top(t, k, e->ts, false, false, false);
 }
@@ -515,6 +613,62 @@ static void spantree__exception(struct spantree *t, struct task_stack *k, const 
 		spantree__close_top(t, k, e->ts, false, false, true);
 	if (e->kind == SPAN_EV_CATCH)
 		k->throw_ts = 0;
+}
+
+/* Closes the top n open spans of k at ts: they ended at some time among lost events. */
+static void spantree__close_lost(struct spantree *t, struct task_stack *k, uint32_t n, uint64_t ts)
+{
+	while (n-- > 0 && k->depth)
+		spantree__close_top(t, k, ts, true, false, false);
+}
+
+/*
+ * Events of k were lost just before e (spantree.h): the spans that ended
+ * among them are closed, what stays open is marked, and what may be open
+ * unseen is noted until the stack is synchronised again.
+ */
+static void spantree__gap(struct spantree *t, struct task_stack *k, const struct buf_ev *e)
+{
+	uint32_t drop = e->drop, n, i;
+
+	t->stats.lost_events += e->lost;
+	if (!k->gaps) {
+		t->stats.lossy_tasks++;
+		t->stats.lossy_leaky_tasks += k->leaked;
+	}
+	for (i = 0; i < k->depth; i++)
+		k->stack[i].after_loss = true;
+	/* the lost ENDs ended the spans begun since the last gap first, then the calls
+	 * of unknown key below them, then what was open before */
+	if (k->unknown) {
+		n = spantree__since_gap(k);
+		n = drop < n ? drop : n;
+		spantree__close_lost(t, k, n, e->ts);
+		drop -= n;
+		n = drop < k->unknown ? drop : k->unknown;
+		if (k->unknown != UINT32_MAX)
+			k->unknown -= n;
+		drop -= n;
+	}
+	if (k->unknown) {
+		/* Calls of unknown key are still open below the spans begun since the
+		 * last gap: those are now between two runs of such calls, and one count
+		 * cannot tell which run an END ends. They end here, and their calls join
+		 * the count (their ENDs, when they come, end calls of unknown key). */
+		n = spantree__since_gap(k);
+		spantree__close_lost(t, k, n, e->ts);
+		k->unknown = n > UINT32_MAX - k->unknown ? UINT32_MAX : k->unknown + n;
+	}
+	spantree__close_lost(t, k, drop, e->ts);
+	if (e->sdepth) {
+		i = spantree__dead_from(k, e->sdepth, true);
+		spantree__close_lost(t, k, k->depth - i, e->ts);
+		if (!k->unknown_depth || SPAN_DEPTH_KIND(k->unknown_depth) != SPAN_DEPTH_KIND(e->sdepth) ||
+		    e->sdepth < k->unknown_depth)
+			k->unknown_depth = e->sdepth;
+	}
+	k->unknown = e->rise > UINT32_MAX - k->unknown ? UINT32_MAX : k->unknown + e->rise;
+	k->gaps++;
 }
 
 /* The task of (pid, tid) if it exists, without creating it. */
@@ -567,6 +721,8 @@ static void spantree__bury(struct spantree *t, struct task_stack *k)
 	if (k->dead)
 		return;
 	k->dead = true;
+	k->unknown = 0;
+	k->unknown_depth = 0;
 	free(k->stack);
 	k->stack = NULL;
 	k->cap = 0;
@@ -618,6 +774,10 @@ static void spantree__release(struct spantree *t, const struct buf_ev *e)
 		k->last_ts = 0;
 		k->panic_ts = 0;
 		k->throw_ts = 0;
+		k->gaps = 0;
+		k->leaked = false;
+		k->unknown = 0;
+		k->unknown_depth = 0;
 		t->stats.tasks++;
 		if (t->on_task)
 			t->on_task(t->ctx, e->pid, e->tid);
@@ -631,6 +791,8 @@ static void spantree__release(struct spantree *t, const struct buf_ev *e)
 		spantree__begin(t, k, e);
 	else if (e->kind == SPAN_EV_END)
 		spantree__end(t, k, e);
+	else if (e->kind == SPAN_EV_GAP)
+		spantree__gap(t, k, e);
 }
 
 /* --- API ------------------------------------------------------------------- */
@@ -717,6 +879,14 @@ void spantree__finish(struct spantree *t, uint64_t stop_ts)
 	/* Tasks in first-release order, so the output does not depend on hashing. */
 	for (i = 0; i < t->ntasks; i++)
 		spantree__close_all(t, &t->tasks[i], stop_ts);
+}
+
+void spantree__mark_open(struct spantree *t)
+{
+	spantree__release_upto(t, UINT64_MAX);
+	for (uint32_t i = 0; i < t->ntasks; i++)
+		for (uint32_t j = 0; j < t->tasks[i].depth; j++)
+			t->tasks[i].stack[j].after_loss = true;
 }
 
 const struct spantree_stats *spantree__stats(const struct spantree *t)

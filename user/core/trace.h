@@ -32,6 +32,16 @@ struct trace_span {
 	bool panicked;	    /* unwound by a panic: ends where the panic began */
 	bool unwound;	    /* unwound by an exception: ends where the unwinder passed it */
 	bool truncated;	    /* the name taken from an argument was cut to fit */
+	bool after_loss;    /* events of its task were lost while it was open, or it began
+			       where the stack was not known after such a loss: its end, its
+			       parent or what it called may not be as written */
+};
+
+/* What the ring buffer lost in a trace (the loader's decoder__tell_loss). */
+struct trace_loss {
+	uint64_t events;     /* records lost, spans and kernel events */
+	uint32_t tasks;	     /* threads and goroutines whose span records were lost */
+	uint64_t after_loss; /* spans written with after_loss */
 };
 
 /* A key/value pair in an event's args. */
@@ -120,6 +130,8 @@ struct trace_ops {
 	void (*pipe_write)(struct trace_writer *w, const struct trace_pipe_write *pw);
 	void (*instant)(struct trace_writer *w, const struct trace_instant *in);
 	void (*flow)(struct trace_writer *w, const struct trace_flow *fl);
+	/* Events were lost: called once at the end, before close, only if any were. */
+	void (*loss)(struct trace_writer *w, const struct trace_loss *l);
 	/* Ends the document and frees w (not f). Returns 0, or -1 if any write failed. */
 	int (*close)(struct trace_writer *w);
 };

@@ -88,6 +88,7 @@ struct session {
 	struct live live;     /* what the decoder may read from /proc */
 	struct outfile records; /* --save-records, open if given */
 	const char *stop_reason;
+	uint64_t lost_untracked; /* span records lost where no stream could note it (BPF) */
 	struct loopwatch watch; /* the loop's longest stretch away from the ring (-v) */
 	unsigned int unwatched; /* records read since the watch last looked */
 };
@@ -226,6 +227,20 @@ static int raise_fd_limit(size_t nprobes, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * How much each CPU queues between its looks at the ring's fill (submit_on
+ * in bpf/common.bpf.h): the wakeup threshold shared among the CPUs, so that
+ * it is found crossed by the time twice as much is queued, however many of
+ * them are busy.
+ */
+static uint64_t wakeup_check_bytes(uint64_t wakeup)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t each = wakeup / (uint64_t)(ncpus > 0 ? ncpus : 1);
+
+	return each ? each : 1;
+}
+
 /* Opens and configures the object; sleepable: load span_enter_named. */
 static int open_bpf(struct session *s, bool sleepable, char *err, size_t errlen)
 {
@@ -235,6 +250,7 @@ static int open_bpf(struct session *s, bool sleepable, char *err, size_t errlen)
 		return -1;
 	}
 	s->skel->rodata->wakeup_bytes = s->o->ringbuf_size / 8;
+	s->skel->rodata->wakeup_check_bytes = wakeup_check_bytes(s->o->ringbuf_size / 8);
 	if (s->feat.uprobe_multi) {
 		struct bpf_program *up[] = { s->skel->progs.span_enter, s->skel->progs.span_exit,
 					     s->skel->progs.span_enter_named,
@@ -620,6 +636,19 @@ static void print_summary(struct session *s, uint64_t dropped)
 		fprintf(stderr, "%llu spans ended without their return (a panic or an exception "
 			"unwound them, or they left by a jump no probe sees, or never return), "
 			"marked unfinished\n", (unsigned long long)ts->unwound);
+	if (ts->lossy_tasks)
+		fprintf(stderr, "span events were lost on %u %s: %llu spans they may have made "
+			"wrong are marked after_loss in the trace and left out of the table above\n",
+			ts->lossy_tasks, ts->lossy_tasks == 1 ? "task" : "tasks",
+			(unsigned long long)ts->after_loss);
+	if (ts->lossy_leaky_tasks)
+		say("on %u of those tasks, calls also left without their return (a longjmp?): "
+		    "spans there after lost events may be wrong even without the mark",
+		    ts->lossy_leaky_tasks);
+	if (s->lost_untracked)
+		say("%llu lost span events could not be told to the trace (no room to note "
+		    "which thread or goroutine lost them): spans near them may be wrong and "
+		    "unmarked", (unsigned long long)s->lost_untracked);
 	if (s->dec.name_faults)
 		say("%llu span names could not be read from their argument (a bad pointer?): "
 		    "those spans are named after their function",
@@ -839,6 +868,20 @@ static int begin_tracing(struct session *s, char *err, size_t errlen)
 }
 
 /*
+ * Span records lost that no stream has told (a thread still running lost its
+ * last ones, or had no room to tell them at its exit): the spans still open
+ * may miss what they called, or have ended. They are marked.
+ */
+static void mark_untold_loss(struct session *s)
+{
+	uint64_t lost = s->skel->bss->stream_lost;
+
+	spantree__flush(s->tree, UINT64_MAX); /* every GAP released: counted */
+	if (lost > spantree__stats(s->tree)->lost_events)
+		spantree__mark_open(s->tree);
+}
+
+/*
  * Tracing has stopped: the probes come off, the records already in the
  * buffer are read, every span ends, and the trace is closed and put in
  * place. *dropped: the events the BPF side found no room for.
@@ -860,10 +903,13 @@ static int finish_trace(struct session *s, uint64_t *dropped, char *err, size_t 
 	while (ringread__consume(&s->rb) > 0)
 		;
 	stop = mono_ns();
+	mark_untold_loss(s);
 	spantree__finish(s->tree, stop);
 	kevents__finish(&s->kev, stop);
 	decoder__name_tasks(&s->dec);
 	*dropped = s->skel->bss->dropped;
+	s->lost_untracked = s->skel->bss->lost_untracked;
+	decoder__tell_loss(&s->dec, *dropped);
 	if (s->ops->close(s->w)) {
 		s->w = NULL;
 		outfile__write_error(&s->out, err, errlen);
