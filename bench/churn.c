@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "count.h"
 #include "probe.h"
 #include "recfile.h"
 #include "spantrace.h"
@@ -165,31 +166,6 @@ static void step(struct churn *c, struct thread *t)
 	}
 }
 
-/* A count with an optional decimal suffix: 10M, 5k, 1G. */
-static int parse_count(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t mul = 1;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		mul = 1000, end++;
-	else if (*end == 'm' || *end == 'M')
-		mul = 1000000, end++;
-	else if (*end == 'g' || *end == 'G')
-		mul = 1000000000, end++;
-	if (*end || v > UINT64_MAX / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -209,7 +185,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "n:a:p:", longopts, NULL)) != -1) {
 		uint64_t *v = opt == 'n' ? &c.want : opt == 'a' ? &alive : &c.new_pipe_every;
 
-		if ((opt != 'n' && opt != 'a' && opt != 'p') || parse_count(optarg, v) ||
+		if ((opt != 'n' && opt != 'a' && opt != 'p') || bench__parse_count(optarg, v) ||
 		    (opt == 'a' && (!alive || alive > 100000))) {
 			fprintf(stderr, "usage: churn [--events N] [--alive K (1..100000)] "
 					"[--new-pipe-every M] > RECORDS\n");

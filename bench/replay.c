@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "count.h"
 #include "decode.h"
 #include "errbuf.h"
 #include "formats.h"
@@ -116,31 +117,6 @@ static double peak_rss_mib(void)
 
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)ru.ru_maxrss / 1024;
-}
-
-/* A count with an optional decimal suffix: 100M, 5k, 1G. */
-static int parse_count(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t mul = 1;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		mul = 1000, end++;
-	else if (*end == 'm' || *end == 'M')
-		mul = 1000000, end++;
-	else if (*end == 'g' || *end == 'G')
-		mul = 1000000000, end++;
-	if (*end || !v || v > UINT64_MAX / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
 }
 
 /* PROBES on the command line: the names of the probes, in index order. */
@@ -378,7 +354,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+n:o:m:k:sr:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			if (parse_count(optarg, &r.want)) {
+			if (bench__parse_count(optarg, &r.want) || !r.want) {
 				fprintf(stderr,
 					"replay: --events needs a positive count, got '%s'\n",
 					optarg);
@@ -405,7 +381,7 @@ int main(int argc, char **argv)
 			stream = true;
 			break;
 		case 'r':
-			if (parse_count(optarg, &r.report_every)) {
+			if (bench__parse_count(optarg, &r.report_every) || !r.report_every) {
 				fprintf(stderr,
 					"replay: --report-every needs a positive count, got '%s'\n",
 					optarg);
