@@ -143,8 +143,12 @@ static void jw__write(struct jw *w, const void *s, size_t len)
 	if (len < JW_BUF_SIZE) {
 		memcpy(w->buf, s, len);
 		w->len = len;
+	} else if (w->muted) {
+		return;
 	} else if (!stream__write(w->f, s, len)) {
 		w->error = true;
+	} else {
+		w->written += len;
 	}
 }
 
