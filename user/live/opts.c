@@ -241,15 +241,17 @@ static const struct opt options[] = {
 #define HELP_COL 25
 
 static const char usage_head[] =
-	"usage: spantrace -p PID [-u SPEC]... [--span BEGIN=END]... [-o FILE] [-d SECONDS] [-v]\n"
-	"       spantrace [-u SPEC]... [--span BEGIN=END]... [-o FILE] [-d SECONDS] [-v]"
-	" -- COMMAND [ARGS...]\n"
+	"usage: spantrace -p PID [-u SPEC]... [--span BEGIN=END]... [-o FILE | -c] [-d SECONDS]"
+	" [-q] [-v]\n"
+	"       spantrace [-u SPEC]... [--span BEGIN=END]... [-o FILE | -c] [-d SECONDS] [-q] [-v]\n"
+	"                 -- COMMAND [ARGS...]\n"
 	"       spantrace --list SPEC... [-x SPEC]... [--format FORMAT]"
 	" (-p PID | -- COMMAND | FILE)\n"
 	"\n"
 	"Records a process tree as a Chrome trace: the calls of span functions, and\n"
 	"what the kernel does to it (fork, exec, exit, fatal signals, pipe writes,\n"
-	"off-CPU waits with kernel stacks). Reports stalled tasks live on stderr.\n"
+	"off-CPU waits with kernel stacks). Reports stalled tasks live on stderr, and\n"
+	"on a terminal a status line: events/s, spans, events lost, trace size.\n"
 	"\n";
 
 static const char usage_tail[] =
