@@ -7,12 +7,13 @@ import os
 import pty
 import re
 import select
+import signal
 import struct
 import subprocess
 import termios
 import time
 
-from conftest import SPANTRACE, run, target
+from conftest import SPANTRACE, read_line, run, target
 
 THREADS, ITERS = 4, 50
 THREADS_SPECS = ["-u", "outer", "-u", "middle", "-u", "leaf"]
@@ -95,8 +96,9 @@ def test_max_size_not_reached_says_nothing(out):
     assert "--max-size" not in r.stderr
 
 
-def run_on_pty(args, timeout=60):
-    """Runs spantrace with stderr on a pseudo-terminal; returns (exit code, what it wrote)."""
+def run_on_pty(args, timeout=60, interrupt_after=None):
+    """Runs spantrace with stderr on a pseudo-terminal (SIGINT after interrupt_after seconds,
+    if given); returns (exit code, what it wrote)."""
     master, slave = pty.openpty()
     # wide enough that no line is cut to the terminal's width (status.c)
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 200, 0, 0))
@@ -104,8 +106,12 @@ def run_on_pty(args, timeout=60):
                          stdout=subprocess.DEVNULL, stderr=slave)
     os.close(slave)
     data = b""
-    deadline = time.monotonic() + timeout
+    start = time.monotonic()
+    deadline = start + timeout
     while time.monotonic() < deadline:
+        if interrupt_after is not None and time.monotonic() - start > interrupt_after:
+            p.send_signal(signal.SIGINT)
+            interrupt_after = None
         ready, _, _ = select.select([master], [], [], 0.5)
         if ready:
             try:
@@ -162,3 +168,29 @@ def test_status_line_quiet_or_not_a_terminal(out):
     r = run(["-u", "hot_fn", "-o", out, "--", target("hammer"), "1", "2"])
     assert r.returncode == 0, r.stderr
     assert "\x1b[K" not in r.stderr and "events/s" not in r.stderr
+
+
+def test_stall_reports_keep_their_lines(out):
+    """A stall report printed while the status line is up: the line is taken away before it
+    and drawn again after it, so the report starts at the first column, whole."""
+    prog = subprocess.Popen([target("pipestall"), "lock"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    f = read_line(prog.stdout).split()
+    stuck, parent = int(f[3]), int(f[7])
+    try:
+        code, text = run_on_pty(["-p", str(parent), "-o", out, "--stall", "0.2"],
+                                interrupt_after=3.5)
+    finally:
+        prog.stdin.write("release\n")
+        prog.stdin.flush()
+        prog.wait(timeout=30)
+    assert code == 0, text
+    reports = [m.start() for m in re.finditer(f"spantrace: stall: pid {stuck} ", text)]
+    assert reports, repr(text)
+    for at in reports:
+        assert text[:at].endswith(("\n", "\r\x1b[K")), repr(text)
+        line_end = text.index("\n", at)
+        assert "events/s" not in text[at:line_end], repr(text)
+    # drawn again after the first report, before the summary
+    after = text[reports[0]:text.index("\nspan ") if "\nspan " in text else len(text)]
+    assert any(STATUS_RE.match(ln) for ln in status_lines(after)), repr(text)

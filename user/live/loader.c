@@ -925,6 +925,7 @@ static int finish_trace(struct session *s, uint64_t *dropped, char *err, size_t 
 {
 	uint64_t stop;
 
+	status__stop(); /* tracing is over: what follows is said on lines of its own */
 	if (outfile__error(&s->out)) {
 		outfile__write_error(&s->out, err, errlen);
 		return -1;
