@@ -219,6 +219,72 @@ static void ringbuf_bad(const char *arg)
 	parse_err(ARGV("-p", "1", "-u", "f", "--ringbuf-size", (char *)arg), msg);
 }
 
+static void max_size_ok(const char *arg, uint64_t want)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-p", "1", "-u", "f", "--max-size", (char *)arg), &o);
+	assert_int_equal(o.max_size, want);
+	opts__free(&o);
+}
+
+static void max_size_bad(const char *arg)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "--max-size needs a number of bytes of at least 4096 "
+		 "(suffixes k, m, g), got '%s'", arg);
+	parse_err(ARGV("-p", "1", "-u", "f", "--max-size", (char *)arg), msg);
+}
+
+static void test_max_size(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-p", "1"), &o);
+	assert_int_equal(o.max_size, 0); /* no limit */
+	assert_false(o.count);
+	assert_false(o.quiet);
+	opts__free(&o);
+	max_size_ok("4096", 4096);
+	max_size_ok("100k", 100 << 10);
+	max_size_ok("3m", 3 << 20);
+	max_size_ok("2G", 2ull << 30);
+	max_size_ok("1000000", 1000000);
+	max_size_bad("4095");
+	max_size_bad("0");
+	max_size_bad("1t");
+	max_size_bad("-1m");
+	max_size_bad("");
+	parse_err(ARGV("--list", "f", "--max-size", "1m", "/bin/true"),
+		  "--max-size has no use with --list, which attaches nothing and writes no trace; "
+		  "drop it");
+}
+
+/* -c writes no trace: -o or --max-size with it are refused, -q is taken */
+static void test_count_and_quiet(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-c", "-q", "-u", "f", "--", "/bin/true"), &o);
+	assert_true(o.count);
+	assert_true(o.quiet);
+	opts__free(&o);
+	parse_ok(ARGV("--count", "--quiet", "-p", "1"), &o);
+	assert_true(o.count);
+	assert_true(o.quiet);
+	opts__free(&o);
+	parse_err(ARGV("-c", "-o", "t.json", "-p", "1"),
+		  "-c (--count) writes no trace, only the summary; drop -c to write one, or drop "
+		  "--output");
+	parse_err(ARGV("-p", "1", "--max-size", "1m", "-c"),
+		  "-c (--count) writes no trace, only the summary; drop -c to write one, or drop "
+		  "--max-size");
+	parse_err(ARGV("--list", "f", "-c", "/bin/true"),
+		  "-c (--count) has no use with --list, which attaches nothing and writes no "
+		  "trace; drop it");
+}
+
 static void test_ringbuf_size(void **state)
 {
 	ringbuf_ok("64k", 64 << 10);
@@ -233,7 +299,7 @@ static void test_ringbuf_size(void **state)
 	ringbuf_bad("1000");
 	ringbuf_bad("3m");
 	ringbuf_bad("2g");
-	ringbuf_bad("1g");
+	ringbuf_ok("1g", 1 << 30);
 	ringbuf_bad("2048");
 	ringbuf_bad("2048m");
 	ringbuf_bad("0");
@@ -764,6 +830,8 @@ int main(void)
 		cmocka_unit_test(test_long_option_prefixes),
 		cmocka_unit_test(test_help_stops),
 		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_max_size),
+		cmocka_unit_test(test_count_and_quiet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,14 @@
  * otherData also says what was lost, when anything was (trace_loss):
  * "lost_events", "lost_events_tasks", "after_loss_spans".
  *
+ * With a size limit (trace_ops.max_size), an event that would take the file
+ * past the limit less CHROME_CLOSE_ROOM is taken back whole, and so is every
+ * event after it; the document still ends properly and otherData says
+ * "truncated_at_bytes" (the size of the events written) and
+ * "unwritten_events". Only an event longer than JW_BUF_SIZE, which reaches
+ * the stream in pieces, can pass the limit: it is written whole, and the cut
+ * comes after it.
+ *
  * Spans become complete ("X") events rather than B/E pairs: one event per
  * span, and viewers need no matching. Timestamps are microseconds by the
  * format's definition; three decimals keep nanosecond precision. A reader
@@ -46,11 +54,49 @@ struct chrome_last_span {
 	double end_us; /* ts + dur as a reader computes it from the file */
 };
 
+/* Room kept under a size limit for the end of the document (otherData's numbers at their longest). */
+#define CHROME_CLOSE_ROOM 512
+
 struct trace_writer {
 	struct jw jw;
 	struct chrome_last_span last;
 	struct trace_loss loss; /* for otherData */
+	uint64_t max_size;	/* 0: no limit */
+	struct jw_mark mark;	/* where the event being written began */
+	bool cut;		/* the limit was reached: no more events */
+	uint64_t cut_at;	/* bytes written when it was */
+	uint64_t unwritten;	/* events taken back since */
 };
+
+/* Each event between these two: taken back whole if it does not fit under the limit. */
+static void chrome__hold(struct trace_writer *w)
+{
+	jw__hold(&w->jw);
+	jw__mark(&w->jw, &w->mark);
+}
+
+static void chrome__release(struct trace_writer *w)
+{
+	struct jw *jw = &w->jw;
+	bool over = w->max_size && jw->written + jw->len + CHROME_CLOSE_ROOM > w->max_size;
+
+	if (!w->cut && over) {
+		w->cut = true;
+		if (!jw__rollback(jw, &w->mark)) {
+			jw__release(jw); /* partly out already: the whole of it, then the cut */
+			w->cut_at = jw->written;
+			jw->muted = true;
+			return;
+		}
+		w->cut_at = jw->written;
+		jw->muted = true;
+	}
+	if (w->cut) {
+		jw__rollback(jw, &w->mark);
+		w->unwritten++;
+	}
+	jw__release(jw);
+}
 
 static struct trace_writer *chrome__open(FILE *f)
 {
@@ -88,10 +134,12 @@ static void chrome__ids(struct jw *jw, uint32_t pid, uint32_t tid)
 	jw__u64(jw, tid);
 }
 
-static void chrome__metadata(struct jw *jw, const char *what, uint32_t pid, uint32_t tid,
+static void chrome__metadata(struct trace_writer *w, const char *what, uint32_t pid, uint32_t tid,
 			     const char *name)
 {
-	jw__hold(jw);
+	struct jw *jw = &w->jw;
+
+	chrome__hold(w);
 	chrome__event_begin(jw, what, NULL, "M");
 	chrome__ids(jw, pid, tid);
 	jw__key(jw, "args");
@@ -100,19 +148,19 @@ static void chrome__metadata(struct jw *jw, const char *what, uint32_t pid, uint
 	jw__str(jw, name);
 	jw__obj_end(jw);
 	jw__obj_end(jw);
-	jw__release(jw);
+	chrome__release(w);
 }
 
 static void chrome__process_name(struct trace_writer *w, uint32_t pid, const char *name)
 {
 	/* Chrome keys a process's metadata by its main thread: tid == pid. */
-	chrome__metadata(&w->jw, "process_name", pid, pid, name);
+	chrome__metadata(w, "process_name", pid, pid, name);
 }
 
 static void chrome__thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid,
 				const char *name)
 {
-	chrome__metadata(&w->jw, "thread_name", pid, tid, name);
+	chrome__metadata(w, "thread_name", pid, tid, name);
 }
 
 /* Optional args: absent rather than 0/null, so a viewer's args panel shows only what is known. */
@@ -219,7 +267,7 @@ static void chrome__span(struct trace_writer *w, const struct trace_span *s)
 	struct jw *jw = &w->jw;
 	double dur = chrome__span_dur(&w->last, s);
 
-	jw__hold(jw);
+	chrome__hold(w);
 	chrome__complete_open(jw, s->name, "span", s->start_ns);
 	if (dur) {
 		jw__us(jw, dur);
@@ -243,7 +291,7 @@ static void chrome__span(struct trace_writer *w, const struct trace_span *s)
 	chrome__opt_true(jw, "after_loss", s->after_loss);
 	jw__obj_end(jw);
 	jw__obj_end(jw);
-	jw__release(jw);
+	chrome__release(w);
 }
 
 /*
@@ -271,7 +319,7 @@ static void chrome__wait(struct trace_writer *w, const struct trace_wait *wt)
 	char buf[128], *name = chrome__wait_name(wt, buf, sizeof(buf));
 	size_t i;
 
-	jw__hold(jw);
+	chrome__hold(w);
 	chrome__complete_begin(jw, name, "wait", wt->start_ns, wt->dur_ns, wt->pid, wt->tid);
 	jw__key(jw, "args");
 	jw__obj_begin(jw);
@@ -293,7 +341,7 @@ static void chrome__wait(struct trace_writer *w, const struct trace_wait *wt)
 	chrome__opt_true(jw, "unfinished", wt->unfinished);
 	jw__obj_end(jw);
 	jw__obj_end(jw);
-	jw__release(jw);
+	chrome__release(w);
 	if (name != buf)
 		free(name);
 }
@@ -302,7 +350,7 @@ static void chrome__pipe_write(struct trace_writer *w, const struct trace_pipe_w
 {
 	struct jw *jw = &w->jw;
 
-	jw__hold(jw);
+	chrome__hold(w);
 	chrome__complete_begin(jw, "pipe write", "pipe", pw->start_ns, pw->dur_ns, pw->pid,
 			       pw->tid);
 	jw__key(jw, "args");
@@ -319,7 +367,7 @@ static void chrome__pipe_write(struct trace_writer *w, const struct trace_pipe_w
 	chrome__opt_true(jw, "unfinished", pw->unfinished);
 	jw__obj_end(jw);
 	jw__obj_end(jw);
-	jw__release(jw);
+	chrome__release(w);
 }
 
 /* Each kind of instant's name and category. */
@@ -339,7 +387,7 @@ static void chrome__instant(struct trace_writer *w, const struct trace_instant *
 
 	if ((size_t)in->kind >= sizeof(chrome__instants) / sizeof(chrome__instants[0]))
 		return; /* none the decoder makes */
-	jw__hold(jw);
+	chrome__hold(w);
 	chrome__event_begin(jw, chrome__instants[in->kind].name, chrome__instants[in->kind].cat,
 			    "i");
 	/* thread scope: a mark on the task's own track, not a line across the process */
@@ -372,7 +420,7 @@ static void chrome__instant(struct trace_writer *w, const struct trace_instant *
 	}
 	jw__obj_end(jw);
 	jw__obj_end(jw);
-	jw__release(jw);
+	chrome__release(w);
 }
 
 /*
@@ -425,10 +473,10 @@ static void chrome__flow(struct trace_writer *w, const struct trace_flow *fl)
 
 	if ((size_t)fl->kind >= sizeof(names) / sizeof(names[0]))
 		return; /* none the decoder makes */
-	jw__hold(&w->jw);
+	chrome__hold(w);
 	chrome__flow_end_point(&w->jw, fl, names[fl->kind], true);
 	chrome__flow_end_point(&w->jw, fl, names[fl->kind], false);
-	jw__release(&w->jw);
+	chrome__release(w);
 }
 
 static void chrome__loss(struct trace_writer *w, const struct trace_loss *l)
@@ -436,11 +484,23 @@ static void chrome__loss(struct trace_writer *w, const struct trace_loss *l)
 	w->loss = *l;
 }
 
+static void chrome__limit(struct trace_writer *w, uint64_t max_size)
+{
+	w->max_size = max_size;
+}
+
+static void chrome__size(const struct trace_writer *w, struct trace_size *sz)
+{
+	*sz = (struct trace_size){ .bytes = w->jw.written, .cut = w->cut, .cut_at = w->cut_at,
+				   .unwritten = w->unwritten };
+}
+
 static int chrome__close(struct trace_writer *w)
 {
 	struct jw *jw = &w->jw;
 	bool failed;
 
+	jw->muted = false;
 	jw__newline(jw);
 	jw__arr_end(jw);
 	jw__key(jw, "displayTimeUnit");
@@ -456,6 +516,12 @@ static int chrome__close(struct trace_writer *w)
 		jw__u64(jw, w->loss.tasks);
 		jw__key(jw, "after_loss_spans");
 		jw__u64(jw, w->loss.after_loss);
+	}
+	if (w->cut) {
+		jw__key(jw, "truncated_at_bytes");
+		jw__u64(jw, w->cut_at);
+		jw__key(jw, "unwritten_events");
+		jw__u64(jw, w->unwritten);
 	}
 	jw__obj_end(jw);
 	jw__obj_end(jw);
@@ -477,5 +543,7 @@ const struct trace_ops chrome_trace_ops = {
 	.instant = chrome__instant,
 	.flow = chrome__flow,
 	.loss = chrome__loss,
+	.limit = chrome__limit,
+	.size = chrome__size,
 	.close = chrome__close,
 };

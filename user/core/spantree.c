@@ -889,6 +889,12 @@ void spantree__mark_open(struct spantree *t)
 			t->tasks[i].stack[j].after_loss = true;
 }
 
+uint64_t spantree__open_spans(const struct spantree *t)
+{
+	/* every span begun takes an id; every one that ends is delivered (spantree__close_top) */
+	return t->last_id - t->stats.spans;
+}
+
 const struct spantree_stats *spantree__stats(const struct spantree *t)
 {
 	return &t->stats;

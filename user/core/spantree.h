@@ -180,6 +180,8 @@ void spantree__finish(struct spantree *t, uint64_t stop_ts);
  */
 void spantree__mark_open(struct spantree *t);
 const struct spantree_stats *spantree__stats(const struct spantree *t);
+/* Spans begun and not yet ended, among the events released so far (for the live status). */
+uint64_t spantree__open_spans(const struct spantree *t);
 void spantree__free(struct spantree *t);
 
 #endif

@@ -117,6 +117,14 @@ struct trace_flow {
 	enum trace_task_start kind;
 };
 
+/* How big a trace has grown, and whether a size limit cut it. */
+struct trace_size {
+	uint64_t bytes;	    /* written to the stream so far */
+	bool cut;	    /* the limit was reached: events since are not written */
+	uint64_t cut_at;    /* bytes written when it was */
+	uint64_t unwritten; /* events not written since */
+};
+
 struct trace_writer;
 
 /* A format's writer; formats.c lists one for each format. */
@@ -132,6 +140,12 @@ struct trace_ops {
 	void (*flow)(struct trace_writer *w, const struct trace_flow *fl);
 	/* Events were lost: called once at the end, before close, only if any were. */
 	void (*loss)(struct trace_writer *w, const struct trace_loss *l);
+	/*
+	 * Keeps the whole document within max_size bytes (0: no limit): events
+	 * that would not fit are not written, and the end says so. Before any event.
+	 */
+	void (*limit)(struct trace_writer *w, uint64_t max_size);
+	void (*size)(const struct trace_writer *w, struct trace_size *sz);
 	/* Ends the document and frees w (not f). Returns 0, or -1 if any write failed. */
 	int (*close)(struct trace_writer *w);
 };

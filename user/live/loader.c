@@ -30,6 +30,7 @@
 #include "loader.h"
 #include "loopwatch.h"
 #include "names.h"
+#include "nulltrace.h"
 #include "outfile.h"
 #include "recfile.h"
 #include "resolve.h"
@@ -40,6 +41,7 @@
 #include "spantree.h"
 #include "stall.h"
 #include "stats.h"
+#include "status.h"
 #include "target.h"
 #include "tasks.h"
 #include "trace.h"
@@ -91,6 +93,8 @@ struct session {
 	uint64_t lost_untracked; /* span records lost where no stream could note it (BPF) */
 	struct loopwatch watch; /* the loop's longest stretch away from the ring (-v) */
 	unsigned int unwatched; /* records read since the watch last looked */
+	uint64_t nrecords;	/* records read, for the status line */
+	struct trace_size size; /* the trace's, as it was closed */
 };
 
 /* The watch looks once every this many records: a clock read per record would cost more. */
@@ -113,6 +117,7 @@ static int on_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 
+	s->nrecords++;
 	if (++s->unwatched == WATCH_EVERY) {
 		s->unwatched = 0;
 		loopwatch__look(&s->watch, mono_ns(), thread_cpu_ns());
@@ -146,6 +151,8 @@ static void say_named_tmp(const struct outfile *of, bool verbose)
  */
 static int outputs_open(struct session *s, char *err, size_t errlen)
 {
+	if (s->o->count) /* -c: no trace; opts refuses -o with it */
+		return 0;
 	if (outfile__open(&s->out, s->o->output, &trace_use, err, errlen))
 		return -1;
 	say_named_tmp(&s->out, s->o->verbose);
@@ -574,9 +581,29 @@ static bool on_signal(struct session *s)
 	return false;
 }
 
+/* The status line's counts now (status.h). */
+static void draw_status(struct session *s, uint64_t now)
+{
+	struct status_sample sm = {
+		.events = s->nrecords,
+		.spans = spantree__stats(s->tree)->spans,
+		.open_spans = spantree__open_spans(s->tree),
+		.lost = s->skel->bss->dropped,
+		.no_trace = s->o->count,
+	};
+	struct trace_size sz;
+
+	s->ops->size(s->w, &sz);
+	sm.bytes = sz.bytes;
+	sm.cut = sz.cut;
+	status__draw(&sm, now);
+}
+
 static void run_loop(struct session *s)
 {
-	uint64_t deadline = s->o->duration_ns ? mono_ns() + s->o->duration_ns : 0;
+	uint64_t started = mono_ns();
+
+	uint64_t deadline = s->o->duration_ns ? started + s->o->duration_ns : 0;
 	bool busy = false;
 
 	for (;;) {
@@ -607,6 +634,8 @@ static void run_loop(struct session *s)
 			spantree__flush(s->tree, now - REORDER_WINDOW_NS);
 		busy = kevents__poll(&s->kev, now);
 		busy |= live__step(&s->live);
+		if (status__due(now))
+			draw_status(s, now);
 		if (deadline && now >= deadline) {
 			s->stop_reason = "the duration elapsed";
 			return;
@@ -618,6 +647,7 @@ static void print_summary(struct session *s, uint64_t dropped)
 {
 	const struct spantree_stats *ts = spantree__stats(s->tree);
 
+	status__stop();
 	fprintf(stderr, "\n");
 	stats__print(s->stats, stderr);
 	fprintf(stderr, "\n%llu spans (%llu unfinished) on %u %s; events lost: %llu\n",
@@ -657,6 +687,11 @@ static void print_summary(struct session *s, uint64_t dropped)
 		say("%llu span names were not kept (more than %d names in spans open at once, or "
 		    "out of memory): those spans are named after their function",
 		    (unsigned long long)s->dec.names_dropped, NAMES_MAX_HELD);
+	if (s->size.cut)
+		say("the trace reached --max-size %llu: cut at %llu bytes of events, %llu events "
+		    "after that not written (the summary above counts them all)",
+		    (unsigned long long)s->o->max_size, (unsigned long long)s->size.cut_at,
+		    (unsigned long long)s->size.unwritten);
 	if (dropped)
 		say("%llu events were dropped because the ring buffer was full; "
 		    "consider --ringbuf-size", (unsigned long long)dropped);
@@ -837,7 +872,7 @@ static int attach_all(struct session *s, char *err, size_t errlen)
 
 	s->dec.kev = (struct kdecode){ .ks = s->ks, .min_wait_ns = o->min_wait_ns,
 				       .stall_ns = o->stall_ns,
-				       .root_pid = (uint32_t)s->target.pid, .notices = stderr };
+				       .root_pid = (uint32_t)s->target.pid, .notices = status__notices() };
 	s->kev = (struct kevents){ .feat = &s->feat, .dec = &s->dec, .live = &s->live };
 	return load_bpf(s, err, errlen) || kevents__attach(&s->kev, o->verbose, err, errlen) ||
 	       kevents__adopt(&s->kev, s->target.pid, !s->target.launched, o->verbose, err,
@@ -890,6 +925,7 @@ static int finish_trace(struct session *s, uint64_t *dropped, char *err, size_t 
 {
 	uint64_t stop;
 
+	status__stop(); /* tracing is over: what follows is said on lines of its own */
 	if (outfile__error(&s->out)) {
 		outfile__write_error(&s->out, err, errlen);
 		return -1;
@@ -910,13 +946,14 @@ static int finish_trace(struct session *s, uint64_t *dropped, char *err, size_t 
 	*dropped = s->skel->bss->dropped;
 	s->lost_untracked = s->skel->bss->lost_untracked;
 	decoder__tell_loss(&s->dec, *dropped);
+	s->ops->size(s->w, &s->size);
 	if (s->ops->close(s->w)) {
 		s->w = NULL;
 		outfile__write_error(&s->out, err, errlen);
 		return -1;
 	}
 	s->w = NULL;
-	return outfile__commit(&s->out, err, errlen);
+	return s->o->count ? 0 : outfile__commit(&s->out, err, errlen);
 }
 
 /*
@@ -929,7 +966,10 @@ static int report_run(struct session *s, uint64_t dropped)
 
 	records_commit(s, records_err, sizeof(records_err));
 	print_summary(s, dropped);
-	say("stopped: %s; wrote %s", s->stop_reason, s->out.name);
+	if (s->o->count)
+		say("stopped: %s; counted only (-c), no trace written", s->stop_reason);
+	else
+		say("stopped: %s; wrote %s", s->stop_reason, s->out.name);
 	if (!records_err[0])
 		return 0;
 	say("%s; the trace was kept in %s, the partial records file removed", records_err,
@@ -939,7 +979,9 @@ static int report_run(struct session *s, uint64_t dropped)
 
 int loader__run(const struct opts *o, const struct sigstate *start)
 {
-	struct session s = { .o = o, .ops = trace_format__for_path(o->output)->ops, .epfd = -1,
+	struct session s = { .o = o,
+			     .ops = o->count ? &null_trace_ops : trace_format__for_path(o->output)->ops,
+			     .epfd = -1,
 			     .sigfd = -1, .start = start };
 	char err[1024] = "";
 	uint64_t dropped;
@@ -959,6 +1001,7 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 		errbuf__set(err, sizeof(err), "out of memory");
 		goto fail;
 	}
+	s.ops->limit(s.w, o->max_size);
 	spantree__on_drop(s.tree, decoder__on_drop);
 	s.dec = (struct decoder){ .probes = &s.probes, .tree = s.tree, .tasks = s.tasks,
 				  .gors = s.gors, .names = s.names, .stats = s.stats, .ops = s.ops,
@@ -967,6 +1010,7 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 	live__init(&s.live, s.tasks);
 	if (o->save_records && records_write_header(&s, err, sizeof(err)))
 		goto fail;
+	status__start(o->quiet, mono_ns()); /* before the kernel events take its notices stream */
 	if (probe_kernel(&s, err, sizeof(err)) || attach_all(&s, err, sizeof(err)) ||
 	    begin_tracing(&s, err, sizeof(err)))
 		goto fail;

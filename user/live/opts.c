@@ -65,7 +65,7 @@ struct opt {
 						      type) ? 1 : -1]))
 
 static opt_parse_fn parse_flag, parse_help, parse_pid, parse_path, parse_word, parse_secs_arg,
-	parse_pow2_size, parse_spec, parse_span, parse_exclude, parse_list;
+	parse_pow2_size, parse_size_arg, parse_spec, parse_span, parse_exclude, parse_list;
 
 static const struct opt_word probe_at_words[] = {
 	{ "auto", false },
@@ -191,6 +191,30 @@ static const struct opt options[] = {
 		.use = USE_TRACING,
 	},
 	{
+		.name = "max-size", .arg = "BYTES",
+		.help = "stop writing events to the trace before it grows\n"
+			"past BYTES (suffixes k, m, g); the trace stays\n"
+			"valid and says it was cut, the summary counts on",
+		.parse = parse_size_arg, .field = FIELD(max_size, uint64_t),
+		.min = 4096, .max = 1ull << 50,
+		.bad = "--max-size needs a number of bytes of at least 4096 (suffixes k, m, g), "
+		       "got '%s'",
+		.use = USE_TRACING,
+	},
+	{
+		.name = "count", .letter = 'c',
+		.help = "count only: the summary's calls and durations per\n"
+			"function, no trace file written",
+		.parse = parse_flag, .field = FIELD(count, bool),
+		.use = USE_TRACING,
+	},
+	{
+		.name = "quiet", .letter = 'q',
+		.help = "no live status line on a terminal (warnings and\n"
+			"errors are still said)",
+		.parse = parse_flag, .field = FIELD(quiet, bool),
+	},
+	{
 		.name = "save-records", .arg = "FILE",
 		.help = "also write every raw ring-buffer record to FILE,\n"
 			"for bench/replay (format in user/core/recfile.h)",
@@ -217,15 +241,17 @@ static const struct opt options[] = {
 #define HELP_COL 25
 
 static const char usage_head[] =
-	"usage: spantrace -p PID [-u SPEC]... [--span BEGIN=END]... [-o FILE] [-d SECONDS] [-v]\n"
-	"       spantrace [-u SPEC]... [--span BEGIN=END]... [-o FILE] [-d SECONDS] [-v]"
-	" -- COMMAND [ARGS...]\n"
+	"usage: spantrace -p PID [-u SPEC]... [--span BEGIN=END]... [-o FILE | -c] [-d SECONDS]"
+	" [-q] [-v]\n"
+	"       spantrace [-u SPEC]... [--span BEGIN=END]... [-o FILE | -c] [-d SECONDS] [-q] [-v]\n"
+	"                 -- COMMAND [ARGS...]\n"
 	"       spantrace --list SPEC... [-x SPEC]... [--format FORMAT]"
 	" (-p PID | -- COMMAND | FILE)\n"
 	"\n"
 	"Records a process tree as a Chrome trace: the calls of span functions, and\n"
 	"what the kernel does to it (fork, exec, exit, fatal signals, pipe writes,\n"
-	"off-CPU waits with kernel stacks). Reports stalled tasks live on stderr.\n"
+	"off-CPU waits with kernel stacks). Reports stalled tasks live on stderr, and\n"
+	"on a terminal a status line: events/s, spans, events lost, trace size.\n"
 	"\n";
 
 static const char usage_tail[] =
@@ -403,6 +429,22 @@ static int check_use(const struct opts *o, const bool *seen, char *err, size_t e
 	return 0;
 }
 
+/* -c writes no trace: a trace file or its size asked for with it is a mistake. */
+static int check_count(const struct opts *o, const bool *seen, char *err, size_t errlen)
+{
+	for (size_t i = 0; o->count && i < NOPTIONS; i++) {
+		const struct opt *d = &options[i];
+
+		if (seen[i] && (d->field == FIELD(output, const char *) ||
+				d->field == FIELD(max_size, uint64_t))) {
+			errbuf__set(err, errlen, "-c (--count) writes no trace, only the summary; "
+				    "drop -c to write one, or drop --%s", d->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* --list looks into exactly one of a process, a command not started, a file. */
 static int check_list_target(const struct opts *o, char *err, size_t errlen)
 {
@@ -470,6 +512,8 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 		return 0; /* -h: nothing else is checked */
 	if (ret == 0)
 		ret = check_use(o, seen, err, errlen);
+	if (ret == 0)
+		ret = check_count(o, seen, err, errlen);
 	if (ret == 0)
 		ret = read_target(argc, argv, optind, done, o, err, errlen);
 	if (ret)
@@ -587,7 +631,7 @@ static int parse_secs_arg(const struct opt *d, const char *arg, struct opts *o, 
 	return 0;
 }
 
-/* A decimal number of bytes with an optional suffix k or m. */
+/* A decimal number of bytes with an optional suffix k, m or g. */
 static int parse_size(const char *s, uint64_t *out)
 {
 	char *end;
@@ -605,6 +649,8 @@ static int parse_size(const char *s, uint64_t *out)
 		shift = 10, end++;
 	else if (*end == 'm' || *end == 'M')
 		shift = 20, end++;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30, end++;
 	/* A shift that overflows could wrap to a valid power of two. */
 	if (*end || v > (ULLONG_MAX >> shift))
 		return -1;
@@ -620,6 +666,18 @@ static int parse_pow2_size(const struct opt *d, const char *arg, struct opts *o,
 	uint64_t v;
 
 	if (parse_size(arg, &v) || v < d->min || v > d->max || (v & (v - 1)))
+		return bad_arg(d, arg, err, errlen);
+	*(uint64_t *)field(o, d) = v;
+	return 0;
+}
+
+/* A size (parse_size) into a uint64_t in [d->min, d->max]. */
+static int parse_size_arg(const struct opt *d, const char *arg, struct opts *o, char *err,
+			  size_t errlen)
+{
+	uint64_t v;
+
+	if (parse_size(arg, &v) || v < d->min || v > d->max)
 		return bad_arg(d, arg, err, errlen);
 	*(uint64_t *)field(o, d) = v;
 	return 0;

@@ -34,6 +34,9 @@ struct opts {
 	bool list;	     /* --list: print the functions and their probes, attach nothing */
 	bool list_json;	     /* --format json */
 	const char *file;    /* --list FILE: the object looked into, NULL with -p or -- */
+	uint64_t max_size;   /* --max-size, 0 = no limit */
+	bool count;	     /* -c: statistics only, no trace written */
+	bool quiet;	     /* -q: no live status line */
 	bool verbose;
 	bool help;
 };

@@ -5,17 +5,20 @@
 #include <string.h>
 #include <time.h>
 
+#include "status.h"
 #include "util.h"
 
 void say(const char *fmt, ...)
 {
 	va_list ap;
 
+	status__hide(); /* the live status line, put back after */
 	fputs("spantrace: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	status__show();
 }
 
 uint64_t mono_ns(void)
