@@ -391,8 +391,9 @@ def main():
     floor_lines = floor_section(a, funcs, cxx, res, stats, bench_wall)
     if a.only == "floor":
         shutil.rmtree(tmp, ignore_errors=True)
+        text = replace_section(a.out, floor_lines, FLOOR_SECTION)
         with open(a.out, "w") as f:
-            f.write(replace_section(a.out, floor_lines, FLOOR_SECTION))
+            f.write(text)
         print("\n".join(floor_lines))
         print(f"bench: wrote the floor section of {os.path.relpath(a.out)}")
         return 0
