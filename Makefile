@@ -312,7 +312,8 @@ $(BUILD)/qemu:
 # >>> bench (make bench: bench/bench.py writes bench/RESULTS.md) >>>
 # Cost per traced call, bpftrace against spantrace, on the same targets and
 # functions (root), and the event loop under load (bench/loopbench.py; only that part:
-# make bench BENCH_ARGS="--only loop"). callloop.c is built with CET (bench_cet starts with endbr64),
+# make bench BENCH_ARGS="--only loop"), and spantrace against empty programs on its own
+# sites, its BPF-side work per call (only that part: BENCH_ARGS="--only floor"). callloop.c is built with CET (bench_cet starts with endbr64),
 # callloop_nocet.c without (bench_push starts with push, bench_leaf is lea; ret).
 BENCH_DIR   := $(BUILD)/bench
 BENCH_BINS  := $(BENCH_DIR)/callloop $(BENCH_DIR)/callloop_cxx $(BENCH_DIR)/goloop

@@ -240,14 +240,14 @@ def churn_section(build, events):
     return L, ok_all
 
 
-def replace_section(path, section):
-    """RESULTS.md with its churn section replaced by section (added before the runs if none)."""
+def replace_section(path, section, title=CHURN_SECTION):
+    """RESULTS.md with its section `title` replaced by section (added before the runs if none)."""
     try:
         text = open(path).read()
     except FileNotFoundError:
         text = "# spantrace benchmark\n\n"
     body = "\n".join(section) + "\n"
-    m = re.search(r"^" + re.escape(CHURN_SECTION) + r"\n.*?(?=^## |\Z)", text, re.M | re.S)
+    m = re.search(r"^" + re.escape(title) + r"\n.*?(?=^## |\Z)", text, re.M | re.S)
     if m:
         return text[:m.start()] + body + text[m.end():]
     m = re.search(r"^## Runs", text, re.M)
@@ -264,10 +264,13 @@ def main():
     ap.add_argument("--replay-events", type=int, default=10_000_000)
     ap.add_argument("--churn-events", type=int, default=10_000_000)
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
-    ap.add_argument("--only", choices=["churn", "loop"],
+    ap.add_argument("--only", choices=["churn", "loop", "floor"],
                     help="run only this part and replace only its section of --out: "
                          "churn, memory over 10M records (no root needed); "
-                         "loop, the event loop under load (bench/loopbench.py)")
+                         "loop, the event loop under load (bench/loopbench.py); "
+                         "floor, spantrace against empty programs on its own sites")
+    ap.add_argument("--stats-reps", type=int, default=3,
+                    help="runs per case with kernel BPF stats on (floor section)")
     ap.add_argument("--loop-reps", type=int, default=3)
     ap.add_argument("--loop-duration", type=int, default=10, help="seconds per traced run")
     ap.add_argument("--loop-compare", metavar="SPANTRACE",
@@ -330,16 +333,21 @@ def main():
 
     # Does this spantrace know --probe-at (the placement work)?
     probe = run(spantrace_cmd("bench_leaf", [callloop, "bench_leaf", "1"], ["--probe-at=entry"]))
-    have_entry = probe.rc == 0
-    if not have_entry:
+    have_entry = probe.rc == 0 and a.only != "floor"
+    if probe.rc != 0:
         line = (probe.err.strip().splitlines() or ["?"])[-1]
         notes.append(f"`spantrace --probe-at=entry` rows skipped: this spantrace does not "
                      f"accept the option yet (it said: `{line}`).")
 
     # "rets": C returns on RET instructions (SPANTRACE_C_RET_PROBES=1) instead of a
     # uretprobe, to measure the choice rather than assume it; Go has only RET probes.
-    kinds = ["base", "bpftrace", "spantrace"] + (["entry"] if have_entry else []) + ["rets"]
+    # "floor", "floor-rets": the same sites, attached the same way, with empty programs
+    # (SPANTRACE_BENCH_FLOOR): what the probes cost before spantrace's BPF work.
+    kinds = (["base", "bpftrace", "spantrace", "floor"] + (["entry"] if have_entry else [])
+             + ["rets", "floor-rets"])
     ret_env = dict(os.environ, SPANTRACE_C_RET_PROBES="1")
+    envs = {"rets": ret_env, "floor": dict(os.environ, SPANTRACE_BENCH_FLOOR="1"),
+            "floor-rets": dict(ret_env, SPANTRACE_BENCH_FLOOR="1")}
     res = {(n, k): [] for n, *_ in funcs for k in kinds}  # ns/call per run
     info = {(n, k): [] for n, *_ in funcs for k in kinds}  # Run objects
     cxx = {n for n, _, b, *_ in funcs if b == callloop_cxx}
@@ -348,9 +356,9 @@ def main():
     for rep in range(a.reps):
         for name, sym, binary, argv, is_go in funcs:
             for kind in kinds:
-                if kind == "rets" and (is_go or name in cxx):
+                if kind in ("rets", "floor-rets") and (is_go or name in cxx):
                     continue
-                env = ret_env if kind == "rets" else None
+                env = envs.get(kind)
                 if kind == "base":
                     cmd = argv + [str(a.base_calls)]
                 elif kind == "bpftrace":
@@ -362,6 +370,8 @@ def main():
                     extra = ["--probe-at=entry"] if kind == "entry" else []
                     cmd = spantrace_cmd(sym, argv + [str(a.calls)], extra)
                 r = run(cmd, env=env)
+                if kind.startswith("floor") and r.rc != 0:
+                    die(f"spantrace (floor) failed (exit {r.rc}): {' '.join(cmd)}\n{r.err[-3000:]}")
                 if kind in ("spantrace", "entry", "rets"):
                     if r.rc != 0:
                         die(f"spantrace failed (exit {r.rc}): {' '.join(cmd)}\n{r.err[-3000:]}")
@@ -377,6 +387,16 @@ def main():
                 print(f"  rep {rep + 1}/{a.reps} {name:24} {kind:9} "
                       f"{res[(name, kind)][-1]:12.3f} ns/call  (wall {r.wall:.2f} s)", flush=True)
     bench_wall = time.monotonic() - t_start
+    stats = prog_stats(a, funcs, cxx, lambda n, argv: spantrace_cmd(n, argv), envs)
+    floor_lines = floor_section(a, funcs, cxx, res, stats, bench_wall)
+    if a.only == "floor":
+        shutil.rmtree(tmp, ignore_errors=True)
+        text = replace_section(a.out, floor_lines, FLOOR_SECTION)
+        with open(a.out, "w") as f:
+            f.write(text)
+        print("\n".join(floor_lines))
+        print(f"bench: wrote the floor section of {os.path.relpath(a.out)}")
+        return 0
 
     # Loader throughput: record a run's ring-buffer records, replay them.
     throughput = None
@@ -511,6 +531,7 @@ def main():
         L.append(f"- {'PASS' if ok else 'FAIL'}: {text}")
     L.append("")
 
+    L.extend(floor_lines)
     churn_lines, _ = churn_section(build, a.churn_events)
     L.extend(churn_lines)
 
@@ -535,6 +556,96 @@ def main():
     print(text, end="")
     print(f"bench: wrote {os.path.relpath(a.out)}")
     return 0
+
+
+FLOOR_SECTION = "## BPF-side work: spantrace against the floor"
+# Goal from issue 13: spantrace's added time per call within 5% of empty programs'.
+GOAL_FLOOR_RATIO = 1.05
+STATS_SYSCTL = "/proc/sys/kernel/bpf_stats_enabled"
+
+
+def floor_cases(funcs, cxx):
+    """(row, function row, traced kind, floor kind, symbol, argv) per floor comparison."""
+    for name, sym, _, argv, is_go in funcs:
+        yield name, name, "spantrace", "floor", sym, argv
+        if not is_go and name not in cxx:
+            yield name + " (returns on RET instructions)", name, "rets", "floor-rets", sym, argv
+
+
+def prog_stats(a, funcs, cxx, cmd_of, envs):
+    """{(row, kind): {program: [ns per run, ...]}} from the kernel's BPF stats
+    (run_time_ns / run_cnt, SPANTRACE_BENCH_PROG_STATS), in runs of their own: the
+    stats add two clock reads to every program run, so the timed runs go without."""
+    out = {}
+    old = open(STATS_SYSCTL).read().strip()
+    try:
+        with open(STATS_SYSCTL, "w") as f:
+            f.write("1")
+        for rep in range(a.stats_reps):
+            for row, _, kind, fkind, sym, argv in floor_cases(funcs, cxx):
+                for k in (kind, fkind):
+                    env = dict(envs.get(k, os.environ), SPANTRACE_BENCH_PROG_STATS="1")
+                    r = run(cmd_of(sym, argv + [str(a.calls)]), env=env)
+                    got = out.setdefault((row, k), {})
+                    for m in re.finditer(r"bpf prog (\w+): run_cnt (\d+) run_time_ns (\d+)",
+                                         r.err):
+                        got.setdefault(m.group(1), []).append(int(m.group(3)) / int(m.group(2)))
+                    print(f"  stats {rep + 1}/{a.stats_reps} {row:40} {k:10} "
+                          + ", ".join(f"{p} {v[-1]:.0f} ns" for p, v in got.items()), flush=True)
+    finally:
+        with open(STATS_SYSCTL, "w") as f:
+            f.write(old)
+    return out
+
+
+def floor_section(a, funcs, cxx, res, stats, wall):
+    """The lines of RESULTS.md's floor section."""
+    med = {k: statistics.median(v) for k, v in res.items() if v}
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    rev = sh(["git", "-C", ROOT, "describe", "--always", "--dirty", "--tags"]) or "?"
+    L = [FLOOR_SECTION + "\n"]
+    L.append(f"- measured: {now}, spantrace {rev}, {os.cpu_count()} CPUs; `make bench "
+             f"BENCH_ARGS='--only floor'` ({a.reps} interleaved repetitions of untraced, "
+             f"bpftrace, spantrace and floor runs; medians; {a.calls:,} calls per traced run)")
+    L.append("- floor: spantrace with `SPANTRACE_BENCH_FLOOR=1`, which attaches an empty "
+             "program (`bpf/floor.bpf.c`, `return 0`) on exactly the sites spantrace uses, "
+             "the same way (entry offset, uretprobe or RET probes, same link kind); no spans. "
+             "BPF work per call = spantrace added - floor added.")
+    L.append("- noise: the machine is shared; a run's spread is in the runs table below.\n")
+    L.append("| function | floor added ns | spantrace added ns | spantrace - floor "
+             "| ratio spantrace/floor | floor runs (ns/call) | spantrace runs |")
+    L.append("|---|---|---|---|---|---|---|")
+    goals = []
+    for row, base, kind, fkind, *_ in floor_cases(funcs, cxx):
+        if (base, fkind) not in med or (base, kind) not in med:
+            continue
+        b = med[(base, "base")]
+        fl, st = med[(base, fkind)] - b, med[(base, kind)] - b
+        L.append(f"| `{row}` | {fmt_ns(fl)} | {fmt_ns(st)} | {fmt_ns(st - fl)} "
+                 f"| {fmt_ratio(st, fl)} | {', '.join(f'{x:.0f}' for x in res[(base, fkind)])} "
+                 f"| {', '.join(f'{x:.0f}' for x in res[(base, kind)])} |")
+        goals.append((f"`{row}`: spantrace within 5% of the floor (ratio "
+                      f"{fmt_ratio(st, fl)}, goal <= {GOAL_FLOOR_RATIO:.2f})",
+                      fl > 0 and st <= GOAL_FLOOR_RATIO * fl))
+    L.append("")
+    L.append("Per program, from the kernel (`sysctl kernel.bpf_stats_enabled=1`, run_time_ns / "
+             f"run_cnt, {a.stats_reps} runs of their own each, medians; the stats' own clock "
+             "reads are in every figure, the floor's included):\n")
+    L.append("| function | span_enter ns/run | span_exit ns/run | floor ns/run "
+             "| enter + exit - 2 x floor |")
+    L.append("|---|---|---|---|---|")
+    for row, _, kind, fkind, *_ in floor_cases(funcs, cxx):
+        st, fl = stats.get((row, kind), {}), stats.get((row, fkind), {})
+        en = statistics.median(st["span_enter"]) if st.get("span_enter") else None
+        ex = statistics.median(st["span_exit"]) if st.get("span_exit") else None
+        f0 = statistics.median(fl["span_floor"]) if fl.get("span_floor") else None
+        work = en + ex - 2 * f0 if None not in (en, ex, f0) else None
+        L.append(f"| `{row}` | {fmt_ns(en)} | {fmt_ns(ex)} | {fmt_ns(f0)} | {fmt_ns(work)} |")
+    L.append("")
+    for text, ok in goals:
+        L.append(f"- {'PASS' if ok else 'FAIL'}: {text}")
+    L.append(f"- runs took {wall:.0f} s\n")
+    return L
 
 
 def loop_section(a, spantrace, build):

@@ -10,6 +10,7 @@
  *   proctree.bpf.c  the traced process tree: fork, exec, exit, fatal signals
  *   waits.bpf.c     off-CPU waits with their kernel stacks and blockers, pipe
  *                   writes, and the waits already in progress at attach
+ *   floor.bpf.c     an empty span program, for make bench's floor only
  * The loader decides once which kernel-event programs load and how they
  * attach (kprobes where the kernel has them, tracepoints otherwise); see
  * user/live/kplan.c.

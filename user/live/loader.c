@@ -248,6 +248,40 @@ static uint64_t wakeup_check_bytes(uint64_t wakeup)
 	return each ? each : 1;
 }
 
+/*
+ * make bench's floor: SPANTRACE_BENCH_FLOOR puts an empty program on every
+ * span site instead of span_enter and span_exit (no spans are recorded).
+ */
+static bool bench_floor(void)
+{
+	return util__env_set("SPANTRACE_BENCH_FLOOR");
+}
+
+/*
+ * make bench's per-program cost: with SPANTRACE_BENCH_PROG_STATS set (and
+ * sysctl kernel.bpf_stats_enabled=1), one line per span program that ran:
+ * the kernel's count of runs and their total time.
+ */
+static void say_prog_stats(const struct session *s)
+{
+	struct bpf_program *progs[] = { s->skel->progs.span_enter, s->skel->progs.span_exit,
+					s->skel->progs.span_enter_named,
+					s->skel->progs.span_floor };
+
+	if (!util__env_set("SPANTRACE_BENCH_PROG_STATS"))
+		return;
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_prog_info info = { 0 };
+		uint32_t len = sizeof(info);
+		int fd = bpf_program__fd(progs[i]);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.run_cnt)
+			continue;
+		say("bpf prog %s: run_cnt %llu run_time_ns %llu", bpf_program__name(progs[i]),
+		    (unsigned long long)info.run_cnt, (unsigned long long)info.run_time_ns);
+	}
+}
+
 /* Opens and configures the object; sleepable: load span_enter_named. */
 static int open_bpf(struct session *s, bool sleepable, char *err, size_t errlen)
 {
@@ -269,6 +303,11 @@ static int open_bpf(struct session *s, bool sleepable, char *err, size_t errlen)
 			bpf_program__set_expected_attach_type(up[i], ST_TRACE_UPROBE_MULTI);
 	}
 	bpf_program__set_autoload(s->skel->progs.span_enter_named, sleepable);
+	/* make bench's floor (bpf/floor.bpf.c): attached the same way as the span programs */
+	bpf_program__set_autoload(s->skel->progs.span_floor, bench_floor());
+	if (s->feat.uprobe_multi)
+		bpf_program__set_expected_attach_type(s->skel->progs.span_floor,
+						      ST_TRACE_UPROBE_MULTI);
 	if (s->plan.go_path) {
 		s->skel->rodata->go_goid_off = s->plan.go.goid_off;
 		s->skel->rodata->go_stack_hi_off = s->plan.go.stack_hi_off;
@@ -466,15 +505,17 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 {
 	struct spantrace_bpf *k = s->skel;
 	size_t before = s->sites.nskipped;
+	bool floor = bench_floor();
 	int r;
 
 	s->up = (struct uprobes){
 		.probes = &s->probes,
 		.sites = &s->sites,
-		.progs = { [SITE_ENTER] = k->progs.span_enter,
-			   [SITE_ENTER_NAMED] = s->names_sleepable ? k->progs.span_enter_named :
+		.progs = { [SITE_ENTER] = floor ? k->progs.span_floor : k->progs.span_enter,
+			   [SITE_ENTER_NAMED] = floor		  ? k->progs.span_floor :
+						s->names_sleepable ? k->progs.span_enter_named :
 								     k->progs.span_enter,
-			   [SITE_EXIT] = k->progs.span_exit,
+			   [SITE_EXIT] = floor ? k->progs.span_floor : k->progs.span_exit,
 			   [SITE_GO_NEWPROC] = k->progs.go_newproc,
 			   [SITE_GO_NEWPROC_RET] = k->progs.go_newproc_ret,
 			   [SITE_GO_GOEXIT] = k->progs.go_goexit,
@@ -944,6 +985,7 @@ static int finish_trace(struct session *s, uint64_t *dropped, char *err, size_t 
 	kevents__finish(&s->kev, stop);
 	decoder__name_tasks(&s->dec);
 	*dropped = s->skel->bss->dropped;
+	say_prog_stats(s);
 	s->lost_untracked = s->skel->bss->lost_untracked;
 	decoder__tell_loss(&s->dec, *dropped);
 	s->ops->size(s->w, &s->size);
