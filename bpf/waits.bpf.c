@@ -121,16 +121,24 @@ static __always_inline bool is_wait_state(__u32 state)
 	       !(state & ST_TASK_DEAD);
 }
 
-/* Sends the wait that ends now for tid, if long enough, and forgets it. */
-static __always_inline void wait_end(__u32 tid, __u64 now)
+/*
+ * Sends the wait of thread tid that ends now, if long enough, and forgets it.
+ * Only traced threads have one: the lookup is also the filter (none for the
+ * idle task, tid 0).
+ */
+static __always_inline void wait_end(__u32 tid)
 {
-	struct st_offcpu *w = bpf_map_lookup_elem(&offcpu, &tid);
+	struct st_offcpu *w;
 	struct st_pwrite *pw;
 	struct st_wait *r;
-	__u64 dur;
+	__u64 now, dur;
 
+	if (!tid)
+		return;
+	w = bpf_map_lookup_elem(&offcpu, &tid);
 	if (!w)
 		return;
+	now = bpf_ktime_get_ns();
 	dur = now > w->start ? now - w->start : 0;
 	pw = bpf_map_lookup_elem(&pwrites, &tid);
 	if (pw)
@@ -147,33 +155,41 @@ static __always_inline void wait_end(__u32 tid, __u64 now)
 	bpf_map_delete_elem(&offcpu, &tid);
 }
 
+/* Keeps the wait that traced thread prev of process pid begins now, in state. */
+static __always_inline void wait_begin(void *ctx, struct task_struct *prev, __u32 pid, __u32 state)
+{
+	__u32 tid = prev->pid, zero = 0;
+	struct st_offcpu *w = bpf_map_lookup_elem(&scratch, &zero);
+	long n;
+
+	if (!w)
+		return;
+	w->start = bpf_ktime_get_ns();
+	w->pid = pid;
+	w->state = state;
+	w->flags = 0;
+	find_blocker(prev, state, bpf_map_lookup_elem(&pwrites, &tid), w);
+	/* prev is still current here: its kernel stack is the one we want */
+	n = bpf_get_stack(ctx, w->stack, sizeof(w->stack), 0);
+	w->nstack = n > 0 ? (__u64)n / 8 : 0;
+	if (bpf_map_update_elem(&offcpu, &tid, w, BPF_ANY))
+		__sync_fetch_and_add(&waits_full, 1);
+}
+
+/*
+ * Every context switch on the host runs this, so a switch between untraced
+ * tasks costs at most two lookups, and one where a CPU goes idle or wakes
+ * up: prev's process in the filter only when prev goes to sleep (a
+ * preempted task begins no wait), next's wait unless next is the idle task.
+ * prev and next are BTF pointers, read directly.
+ */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	__u32 ppid = task_tgid(prev), npid = task_tgid(next), tid, zero = 0;
-	__u64 now = bpf_ktime_get_ns();
-	struct st_offcpu *w;
-	long n;
-
-	if (traced(ppid) && is_wait_state(prev_state)) {
-		tid = task_tid(prev);
-		w = bpf_map_lookup_elem(&scratch, &zero);
-		if (w) {
-			w->start = now;
-			w->pid = ppid;
-			w->state = prev_state;
-			w->flags = 0;
-			find_blocker(prev, prev_state, bpf_map_lookup_elem(&pwrites, &tid), w);
-			/* prev is still current here: its kernel stack is the one we want */
-			n = bpf_get_stack(ctx, w->stack, sizeof(w->stack), 0);
-			w->nstack = n > 0 ? (__u64)n / 8 : 0;
-			if (bpf_map_update_elem(&offcpu, &tid, w, BPF_ANY))
-				__sync_fetch_and_add(&waits_full, 1);
-		}
-	}
-	if (traced(npid))
-		wait_end(task_tid(next), now);
+	if (is_wait_state(prev_state) && traced(prev->tgid))
+		wait_begin(ctx, prev, prev->tgid, prev_state);
+	wait_end(next->pid);
 	return 0;
 }
 
@@ -192,32 +208,56 @@ static __always_inline void pipe_write_begin(struct st_pwrite *pw, __u32 pid, __
 		__sync_fetch_and_add(&waits_full, 1);
 }
 
-/* Pipe writes where the kernel has no kprobes: the write-family syscalls on pipe fds. */
+/*
+ * Pipe writes where the kernel has no kprobes: write and writev on pipe fds,
+ * by the loader's choice either from their own syscall tracepoints
+ * (syscalls:sys_enter_write and the like, which run on those syscalls only)
+ * or, where the kernel has none (CONFIG_FTRACE_SYSCALLS), from the raw
+ * sys_enter and sys_exit, which run on every syscall of every process.
+ */
+static __always_inline void write_enter(long nr, __u64 fd, __u64 count)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct st_pwrite pw = {};
+
+	if (!traced(pid) || !pipe_of_fd(bpf_get_current_task_btf(), fd, &pw))
+		return;
+	pipe_write_begin(&pw, pid, nr == NR_write ? count : 0);
+}
+
+/* Attached by the loader to syscalls:sys_enter_write and syscalls:sys_enter_writev. */
+SEC("tracepoint")
+int on_write_enter(struct syscall_trace_enter *ctx)
+{
+	/* args[]: fd, buf or iov, count or vlen */
+	write_enter(ctx->nr, ctx->args[0], ctx->args[2]);
+	return 0;
+}
+
+/* Attached by the loader to syscalls:sys_exit_write and syscalls:sys_exit_writev:
+ * only a thread inside a pipe write has an entry to end. */
+SEC("tracepoint")
+int on_write_exit(struct syscall_trace_exit *ctx)
+{
+	pipe_write_end((__u32)bpf_get_current_pid_tgid(), ctx->ret, 0);
+	return 0;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
-	struct st_pwrite pw = {};
-	__u32 pid;
-
-	if (id != NR_write && id != NR_writev)
-		return 0;
-	pid = bpf_get_current_pid_tgid() >> 32;
-	if (!traced(pid) ||
-	    !pipe_of_fd(bpf_get_current_task_btf(), BPF_CORE_READ(regs, di), &pw))
-		return 0;
-	pipe_write_begin(&pw, pid, id == NR_write ? BPF_CORE_READ(regs, dx) : 0);
+	if (id == NR_write || id == NR_writev)
+		write_enter(id, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, dx));
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	long id = BPF_CORE_READ(regs, orig_ax);
 
-	if (id != NR_write && id != NR_writev)
-		return 0;
-	pipe_write_end(tid, ret, 0);
+	if (id == NR_write || id == NR_writev)
+		pipe_write_end((__u32)bpf_get_current_pid_tgid(), ret, 0);
 	return 0;
 }
 

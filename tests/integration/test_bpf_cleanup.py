@@ -10,9 +10,12 @@ import conftest
 from conftest import LEGACY, MULTI, SPANTRACE, assert_nothing_attached, kernel_name, read_line, \
     target, wait_stderr_for
 
-# The kernel-event programs attached here (no kprobes on this machine: tracepoints only).
-KERNEL_EVENT_LINKS = ["on_exec", "on_exit_tp", "on_fork", "on_signal", "on_switch",
-                      "on_sys_enter", "on_sys_exit"]
+# The kernel-event programs attached here (no kprobes on this machine: tracepoints only):
+# BTF tracepoints, and write's and writev's syscall tracepoints, each a perf event.
+KERNEL_EVENT_LINKS = [(p, "raw_tracepoint") for p in
+                      ["on_exec", "on_exit_tp", "on_fork", "on_signal", "on_switch"]] + \
+                     [(p, "perf_event") for p in
+                      ["on_write_enter", "on_write_enter", "on_write_exit", "on_write_exit"]]
 
 
 @pytest.mark.parametrize("env", [MULTI, LEGACY], ids=["multi", "legacy"])
@@ -37,7 +40,7 @@ def test_everything_seen_then_gone(env, out):
         # perf-event link per function and direction
         links = [(p, "uprobe_multi" if t == "12" else t) for p, t in seen["links"]]
         uprobe = "uprobe_multi" if env is MULTI else "perf_event"
-        assert links == sorted([(p, "raw_tracepoint") for p in KERNEL_EVENT_LINKS] +
+        assert links == sorted(KERNEL_EVENT_LINKS +
                                [("span_enter", uprobe), ("span_exit", uprobe)])
     finally:
         prog.stdin.write("go\n")

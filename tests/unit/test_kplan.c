@@ -3,7 +3,8 @@
  * kplan: how kernel events are observed and the exact attach plan, decided
  * from kallsyms text files shaped like the kernels spantrace meets (pipe_write
  * up to 6.14; anon_pipe_write and fifo_pipe_write from 6.15; no kprobes at
- * all), so every plan is tested without booting that kernel; then carrying a
+ * all; with and without syscall tracepoints), so every plan is tested without
+ * booting that kernel; then carrying a
  * plan out with an attacher that fails where told: kprobes falling back to
  * tracepoints, and failures that are errors.
  */
@@ -44,6 +45,7 @@ static const char kallsyms_none[] = "ffffffff81000000 T _stext\n"
 static void step_line(const struct kev_step *s, char *buf, size_t len)
 {
 	static const char *const how[] = { [KEV_TRACEPOINT] = "tracepoint",
+					   [KEV_SYSCALL_TP] = "syscall-tracepoint",
 					   [KEV_KPROBE] = "kprobe",
 					   [KEV_KRETPROBE] = "kretprobe" };
 
@@ -92,17 +94,31 @@ static size_t max_links(const struct kplan *p)
 	return n;
 }
 
-static void plan_for(const char *kallsyms, bool kprobe_pmu, bool kprobes_off,
-		     struct kev_features *f, struct kplan *p)
+/* Why the raw syscall tracepoints, in the tests of a kernel without the per-syscall ones. */
+#define NO_SYSCALL_TPS "no tracefs event syscalls/sys_exit_write (No such file or directory)"
+
+static void plan_with(const char *kallsyms, bool kprobe_pmu, bool kprobes_off,
+		      const char *no_syscall_tps, struct kev_features *f, struct kplan *p)
 {
 	struct ksyms *ks = kallsyms ? ksyms_from_text(kallsyms) : NULL;
 
-	kev_features__decide(f, ks, kprobe_pmu, kprobes_off);
+	kev_features__decide(f, ks, kprobe_pmu, kprobes_off, no_syscall_tps);
 	ksyms__free(ks); /* the features keep no pointer into it */
 	kplan__build(f, p);
 	/* kevents keeps a plan's links in an array of KEV_MAX_LINKS */
 	assert_true(max_links(p) <= KEV_MAX_LINKS);
 }
+
+/* A kernel with syscall tracepoints, as most are (CONFIG_FTRACE_SYSCALLS). */
+static void plan_for(const char *kallsyms, bool kprobe_pmu, bool kprobes_off,
+		     struct kev_features *f, struct kplan *p)
+{
+	plan_with(kallsyms, kprobe_pmu, kprobes_off, NULL, f, p);
+}
+
+/* write's and writev's own tracepoints, exits first; as fallbacks or not */
+#define SYSCALL_TPS(fb)                                                                	fb "syscall-tracepoint sys_exit_write on_write_exit",                          		fb "syscall-tracepoint sys_exit_writev on_write_exit",                 		fb "syscall-tracepoint sys_enter_write on_write_enter",                		fb "syscall-tracepoint sys_enter_writev on_write_enter"
+#define RAW_SYSCALL_TPS(fb)                                                            	fb "tracepoint sys_exit on_sys_exit", fb "tracepoint sys_enter on_sys_enter"
 
 #define TREE_AND_WAITS                                                                 \
 	"tracepoint sched_process_fork on_fork", "tracepoint sched_process_exec on_exec", \
@@ -121,8 +137,7 @@ static void test_pipe_write_kernel(void **state)
 	EXPECT_PLAN(&p, TREE_AND_WAITS, "kprobe do_exit on_exit_kprobe",
 		    "fallback tracepoint sched_process_exit on_exit_tp",
 		    "kprobe pipe_write pipe_write_enter", "kretprobe pipe_write pipe_write_return",
-		    "fallback tracepoint sys_enter on_sys_enter",
-		    "fallback tracepoint sys_exit on_sys_exit");
+		    SYSCALL_TPS("fallback "));
 }
 
 /* 6.15+: two pipe write functions, nine links when every kprobe attaches. */
@@ -139,16 +154,13 @@ static void test_split_pipe_write_kernel(void **state)
 		    "kprobe anon_pipe_write pipe_write_enter",
 		    "kretprobe anon_pipe_write pipe_write_return",
 		    "kprobe fifo_pipe_write pipe_write_enter",
-		    "kretprobe fifo_pipe_write pipe_write_return",
-		    "fallback tracepoint sys_enter on_sys_enter",
-		    "fallback tracepoint sys_exit on_sys_exit");
+		    "kretprobe fifo_pipe_write pipe_write_return", SYSCALL_TPS("fallback "));
 	/* the largest plan there is */
 	assert_int_equal(p.n, KPLAN_MAX);
 }
 
 #define ALL_TRACEPOINTS                                                                \
-	TREE_AND_WAITS, "tracepoint sched_process_exit on_exit_tp",                    \
-		"tracepoint sys_enter on_sys_enter", "tracepoint sys_exit on_sys_exit"
+	TREE_AND_WAITS, "tracepoint sched_process_exit on_exit_tp", SYSCALL_TPS("")
 
 /* This machine: kallsyms names anon_pipe_write, but there is no kprobe PMU. */
 static void test_no_kprobes(void **state)
@@ -189,6 +201,37 @@ static void test_tracepoints_why(void **state)
 					"(write, writev on pipe fds) + stack attribution");
 	assert_string_equal(f.exit_why, "tracepoint sched_process_exit (no do_exit in kallsyms)");
 	EXPECT_PLAN(&p, ALL_TRACEPOINTS);
+}
+
+/*
+ * A kernel without syscall tracepoints (no CONFIG_FTRACE_SYSCALLS, or tracefs out
+ * of reach): the raw sys_enter and sys_exit, which every syscall on the host
+ * pays for, and -v says so and why.
+ */
+static void test_no_syscall_tracepoints(void **state)
+{
+	struct kev_features f;
+	struct kplan p;
+
+	plan_with(kallsyms_6_15, false, false, NO_SYSCALL_TPS, &f, &p);
+	assert_false(f.syscall_tps);
+	assert_string_equal(f.pipe_tps, "raw tracepoints sys_enter/sys_exit, which every syscall "
+					"on the host pays for (write, writev on pipe fds; no "
+					"syscall tracepoints: " NO_SYSCALL_TPS ")");
+	assert_string_equal(f.pipe_why, "no kprobes in this kernel → raw tracepoints "
+					"sys_enter/sys_exit, which every syscall on the host pays "
+					"for (write, writev on pipe fds; no syscall tracepoints: "
+					NO_SYSCALL_TPS ") + stack attribution");
+	EXPECT_PLAN(&p, TREE_AND_WAITS, "tracepoint sched_process_exit on_exit_tp",
+		    RAW_SYSCALL_TPS(""));
+
+	/* the kprobes' fallbacks are the raw ones too */
+	plan_with(kallsyms_6_1, true, false, NO_SYSCALL_TPS, &f, &p);
+	assert_string_equal(f.pipe_why, "kprobe on pipe_write");
+	EXPECT_PLAN(&p, TREE_AND_WAITS, "kprobe do_exit on_exit_kprobe",
+		    "fallback tracepoint sched_process_exit on_exit_tp",
+		    "kprobe pipe_write pipe_write_enter", "kretprobe pipe_write pipe_write_return",
+		    RAW_SYSCALL_TPS("fallback "));
 }
 
 /* --- carrying a plan out ------------------------------------------------------------ */
@@ -284,9 +327,11 @@ static void test_run_pipe_kprobe_falls_back(void **state)
 			    "+ kprobe anon_pipe_write pipe_write_enter; "
 			    "FAIL kretprobe anon_pipe_write pipe_write_return; "
 			    "fallback after kretprobe anon_pipe_write pipe_write_return; -; "
-			    "+ fallback tracepoint sys_enter on_sys_enter; "
-			    "+ fallback tracepoint sys_exit on_sys_exit");
-	assert_int_equal(a.links, 7);
+			    "+ fallback syscall-tracepoint sys_exit_write on_write_exit; "
+			    "+ fallback syscall-tracepoint sys_exit_writev on_write_exit; "
+			    "+ fallback syscall-tracepoint sys_enter_write on_write_enter; "
+			    "+ fallback syscall-tracepoint sys_enter_writev on_write_enter");
+	assert_int_equal(a.links, 9);
 	assert_true(x.fell_back[KEV_EV_PIPES]);
 	assert_false(x.fell_back[KEV_EV_EXITS]);
 	assert_true(a.max_links <= KEV_MAX_LINKS);
@@ -295,8 +340,8 @@ static void test_run_pipe_kprobe_falls_back(void **state)
 	a = (struct fake_attach){ .fail_target = "fifo_pipe_write", .fail_how = KEV_KPROBE };
 	assert_int_equal(run_with(kallsyms_6_15, &a, &x), 0);
 	assert_non_null(strstr(a.log, "fallback after kprobe fifo_pipe_write pipe_write_enter; "
-				      "-; -; + fallback tracepoint sys_enter"));
-	assert_int_equal(a.links, 7);
+				      "-; -; + fallback syscall-tracepoint sys_exit_write"));
+	assert_int_equal(a.links, 9);
 }
 
 static void test_run_exit_kprobe_falls_back(void **state)
@@ -328,14 +373,17 @@ static void test_run_errors(void **state)
 	assert_int_equal(a.links, 3); /* the caller undoes them */
 	assert_null(strstr(a.log, "do_exit"));
 
-	a = (struct fake_attach){ .fail_target = "sys_enter", .fail_how = KEV_TRACEPOINT };
+	a = (struct fake_attach){ .fail_target = "sys_enter_writev", .fail_how = KEV_SYSCALL_TP };
 	assert_int_equal(run_with(kallsyms_none, &a, &x), -1);
-	assert_string_equal(x.failed->target, "sys_enter");
+	assert_string_equal(x.failed->target, "sys_enter_writev");
+	assert_int_equal(x.failed->how, KEV_SYSCALL_TP);
 }
 
 static void test_prog_names(void **state)
 {
 	assert_string_equal(kev_prog__name(KEV_PROG_PIPE_RETURN), "pipe_write_return");
+	assert_string_equal(kev_prog__name(KEV_PROG_WRITE_ENTER), "on_write_enter");
+	assert_string_equal(kev_prog__name(KEV_PROG_WRITE_EXIT), "on_write_exit");
 	assert_string_equal(kev_prog__name(KEV_NPROGS), "?");
 }
 
@@ -346,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_split_pipe_write_kernel),
 		cmocka_unit_test(test_no_kprobes),
 		cmocka_unit_test(test_tracepoints_why),
+		cmocka_unit_test(test_no_syscall_tracepoints),
 		cmocka_unit_test(test_run_all_attach),
 		cmocka_unit_test(test_run_pipe_kprobe_falls_back),
 		cmocka_unit_test(test_run_exit_kprobe_falls_back),

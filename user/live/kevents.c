@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <dirent.h>
 #include <errno.h>
+#include <linux/perf_event.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -34,6 +36,36 @@ static struct bpf_program *kev_program(struct spantrace_bpf *s, enum kev_prog p)
 	return bpf_object__find_program_by_name(s->obj, kev_prog__name(p));
 }
 
+/*
+ * Attaches p to syscall tracepoint name through a perf event: a BPF program
+ * on a tracepoint runs for every CPU whichever CPU the event is opened on.
+ * The link owns the event's fd.
+ */
+static struct bpf_link *attach_syscall_tp(const struct features *f, struct bpf_program *p,
+					  const char *name)
+{
+	struct perf_event_attr attr = { .type = PERF_TYPE_TRACEPOINT, .size = sizeof(attr),
+					.sample_period = 1, .wakeup_events = 1 };
+	struct bpf_link *l;
+	int pfd, err;
+
+	attr.config = (__u64)features__syscall_tp_id(f, name);
+	if (features__syscall_tp_id(f, name) <= 0) {
+		errno = ENOENT;
+		return NULL;
+	}
+	pfd = (int)syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0)
+		return NULL;
+	l = bpf_program__attach_perf_event(p, pfd);
+	if (!l) {
+		err = errno;
+		close(pfd);
+		errno = err;
+	}
+	return l;
+}
+
 /* Attaches one step of the plan and keeps its link. Returns 0 or -errno. */
 static int attach_step(void *ctx, const struct kev_step *st)
 {
@@ -47,6 +79,8 @@ static int attach_step(void *ctx, const struct kev_step *st)
 		return -E2BIG;
 	if (st->how == KEV_TRACEPOINT)
 		l = bpf_program__attach(p); /* tp_btf: the tracepoint is in the section name */
+	else if (st->how == KEV_SYSCALL_TP)
+		l = attach_syscall_tp(k->feat, p, st->target);
 	else
 		l = bpf_program__attach_kprobe(p, st->how == KEV_KRETPROBE, st->target);
 	if (!l)
@@ -65,14 +99,16 @@ static void detach_last(void *ctx)
 
 static void falling_back(void *ctx, const struct kev_step *st, int err)
 {
-	/* What a failed kprobe of an event falls back to. */
-	static const char *const instead[KEV_NEVENTS] = {
-		[KEV_EV_EXITS] = "using the sched_process_exit tracepoint",
-		[KEV_EV_PIPES] = "falling back to syscall tracepoints for pipe writes",
-	};
+	const struct kevents *k = ctx;
 
-	say("warning: failed to attach a kprobe on %s: %s; %s", st->target, strerror(-err),
-	    instead[st->event] ? instead[st->event] : "using tracepoints instead");
+	if (st->event == KEV_EV_PIPES)
+		say("warning: failed to attach a kprobe on %s: %s; falling back to %s for pipe "
+		    "writes", st->target, strerror(-err), k->feat->kev.pipe_tps);
+	else
+		say("warning: failed to attach a kprobe on %s: %s; using %s", st->target,
+		    strerror(-err),
+		    st->event == KEV_EV_EXITS ? "the sched_process_exit tracepoint" :
+						"tracepoints instead");
 }
 
 int kevents__attach(struct kevents *k, bool verbose, char *err, size_t errlen)
@@ -84,7 +120,7 @@ int kevents__attach(struct kevents *k, bool verbose, char *err, size_t errlen)
 
 	kplan__build(f, &plan);
 	if (kplan__run(&plan, &x)) {
-		if (x.failed->how == KEV_TRACEPOINT)
+		if (x.failed->how == KEV_TRACEPOINT || x.failed->how == KEV_SYSCALL_TP)
 			errbuf__set(err, errlen, "failed to attach tracepoint %s: %s",
 				    x.failed->target, strerror(-x.error));
 		else
@@ -99,11 +135,10 @@ int kevents__attach(struct kevents *k, bool verbose, char *err, size_t errlen)
 		    x.fell_back[KEV_EV_EXITS] ?
 			    "tracepoint sched_process_exit (the do_exit kprobe failed)" :
 			    f->exit_why);
-		say("pipe writes: %s",
-		    x.fell_back[KEV_EV_PIPES] ?
-			    "the kprobe failed → syscall tracepoints (write, writev on pipe fds) + "
-			    "stack attribution" :
-			    f->pipe_why);
+		if (x.fell_back[KEV_EV_PIPES])
+			say("pipe writes: the kprobe failed → %s + stack attribution", f->pipe_tps);
+		else
+			say("pipe writes: %s", f->pipe_why);
 		say("fatal signals: tracepoint signal_generate");
 		say("off-CPU waits: tracepoint sched_switch, kernel stack at switch-out; blockers "
 		    "from pipe locks, and task_struct.blocker where the kernel has it");

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "kfeatures.h"
+#include "tracefs.h"
 #include "util.h"
 #include "umulti.h"
 
@@ -40,6 +41,19 @@ static bool probe_uprobe_multi(void)
 
 #define KPROBE_PMU "/sys/bus/event_source/devices/kprobe/type"
 
+/* Reads the ids of the syscall tracepoints: NULL, or why they cannot be used. */
+static const char *probe_syscall_tps(struct features *f)
+{
+	static char why[200];
+
+	if (util__env_set("SPANTRACE_NO_SYSCALL_TPS"))
+		return "SPANTRACE_NO_SYSCALL_TPS is set";
+	if (tracefs__event_ids("syscalls", kev_syscall_tps, KEV_NSYSCALL_TPS, f->syscall_tp_ids,
+			       why, sizeof(why)))
+		return why;
+	return NULL;
+}
+
 static void probe_kernel_events(struct features *f, const struct ksyms *ks)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
@@ -51,7 +65,15 @@ static void probe_kernel_events(struct features *f, const struct ksyms *ks)
 			  "no kernel BTF (/sys/kernel/btf/vmlinux is missing: the kernel "
 			  "needs CONFIG_DEBUG_INFO_BTF)");
 	kev_features__decide(&f->kev, ks, access(KPROBE_PMU, R_OK) == 0,
-			     util__env_set("SPANTRACE_NO_KPROBES"));
+			     util__env_set("SPANTRACE_NO_KPROBES"), probe_syscall_tps(f));
+}
+
+int features__syscall_tp_id(const struct features *f, const char *name)
+{
+	for (size_t i = 0; i < KEV_NSYSCALL_TPS; i++)
+		if (!strcmp(kev_syscall_tps[i], name))
+			return f->syscall_tp_ids[i];
+	return -1;
 }
 
 void features__probe(struct features *f, const struct ksyms *ks)

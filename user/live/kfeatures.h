@@ -24,13 +24,19 @@ struct features {
 	char btf_why[160];
 	/* kprobes or tracepoints for each kernel event (decided in kplan.c) */
 	struct kev_features kev;
+	/* kev.syscall_tps: the tracefs ids of kev_syscall_tps[] (perf events) */
+	int syscall_tp_ids[KEV_NSYSCALL_TPS];
 };
 
 /*
  * Probes the kernel once. ks (may be NULL) says which kernel functions exist.
- * SPANTRACE_NO_UPROBE_MULTI=1 forces per-function uprobes and
- * SPANTRACE_NO_KPROBES=1 forces tracepoints (tests use both).
+ * SPANTRACE_NO_UPROBE_MULTI=1 forces per-function uprobes,
+ * SPANTRACE_NO_KPROBES=1 forces tracepoints and SPANTRACE_NO_SYSCALL_TPS=1
+ * the raw syscall tracepoints for pipe writes (tests and make bench use them).
  */
 void features__probe(struct features *f, const struct ksyms *ks);
+
+/* The tracefs id of syscall tracepoint name (one of kev_syscall_tps), or -1. */
+int features__syscall_tp_id(const struct features *f, const char *name);
 
 #endif

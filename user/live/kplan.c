@@ -6,8 +6,11 @@
 #include "kplan.h"
 #include "ksyms.h"
 
+const char *const kev_syscall_tps[KEV_NSYSCALL_TPS] = { "sys_exit_write", "sys_exit_writev",
+							 "sys_enter_write", "sys_enter_writev" };
+
 void kev_features__decide(struct kev_features *f, const struct ksyms *ks, bool kprobe_pmu,
-			  bool kprobes_off)
+			  bool kprobes_off, const char *no_syscall_tps)
 {
 	/* Where the pipe write path lives: split in two in Linux 6.15 (anon
 	 * pipes and FIFOs got their own file_operations); one before. */
@@ -32,14 +35,23 @@ void kev_features__decide(struct kev_features *f, const struct ksyms *ks, bool k
 		if (!f->npipe_funcs && ksyms__addr(ks, "pipe_write"))
 			f->pipe_funcs[f->npipe_funcs++] = "pipe_write";
 	}
+	f->syscall_tps = !no_syscall_tps;
+	if (f->syscall_tps)
+		snprintf(f->pipe_tps, sizeof(f->pipe_tps),
+			 "syscall tracepoints (write, writev on pipe fds)");
+	else
+		snprintf(f->pipe_tps, sizeof(f->pipe_tps),
+			 "raw tracepoints sys_enter/sys_exit, which every syscall on the host "
+			 "pays for (write, writev on pipe fds; no syscall tracepoints: %s)",
+			 no_syscall_tps);
 	if (f->npipe_funcs)
 		snprintf(f->pipe_why, sizeof(f->pipe_why), "kprobe on %s%s%s", f->pipe_funcs[0],
 			 f->npipe_funcs > 1 ? " and " : "",
 			 f->npipe_funcs > 1 ? f->pipe_funcs[1] : "");
 	else
-		snprintf(f->pipe_why, sizeof(f->pipe_why),
-			 "%s → syscall tracepoints (write, writev on pipe fds) + stack attribution",
-			 f->kprobes ? "no pipe write function in kallsyms" : f->kprobes_why);
+		snprintf(f->pipe_why, sizeof(f->pipe_why), "%s → %s + stack attribution",
+			 f->kprobes ? "no pipe write function in kallsyms" : f->kprobes_why,
+			 f->pipe_tps);
 
 	f->exit_kprobe = f->kprobes && ksyms__addr(ks, "do_exit");
 	if (f->exit_kprobe)
@@ -60,6 +72,8 @@ const char *kev_prog__name(enum kev_prog p)
 		[KEV_PROG_EXIT_TP] = "on_exit_tp",
 		[KEV_PROG_PIPE_ENTER] = "pipe_write_enter",
 		[KEV_PROG_PIPE_RETURN] = "pipe_write_return",
+		[KEV_PROG_WRITE_ENTER] = "on_write_enter",
+		[KEV_PROG_WRITE_EXIT] = "on_write_exit",
 		[KEV_PROG_SYS_ENTER] = "on_sys_enter",
 		[KEV_PROG_SYS_EXIT] = "on_sys_exit",
 	};
@@ -76,6 +90,21 @@ static void add(struct kplan *p, enum kev_event ev, enum kev_prog prog, enum kev
 		return;
 	p->v[p->n++] = (struct kev_step){ .event = ev, .prog = prog, .how = how,
 					  .target = target, .fallback = fallback };
+}
+
+/* The tracepoints of the pipe writes, as f says: fallbacks of the kprobes, or not. */
+static void add_pipe_tracepoints(struct kplan *p, const struct kev_features *f, bool fallback)
+{
+	if (!f->syscall_tps) {
+		add(p, KEV_EV_PIPES, KEV_PROG_SYS_EXIT, KEV_TRACEPOINT, "sys_exit", fallback);
+		add(p, KEV_EV_PIPES, KEV_PROG_SYS_ENTER, KEV_TRACEPOINT, "sys_enter", fallback);
+		return;
+	}
+	for (size_t i = 0; i < KEV_NSYSCALL_TPS; i++)
+		add(p, KEV_EV_PIPES,
+		    !strncmp(kev_syscall_tps[i], "sys_exit", 8) ? KEV_PROG_WRITE_EXIT :
+								  KEV_PROG_WRITE_ENTER,
+		    KEV_SYSCALL_TP, kev_syscall_tps[i], fallback);
 }
 
 void kplan__build(const struct kev_features *f, struct kplan *p)
@@ -97,8 +126,7 @@ void kplan__build(const struct kev_features *f, struct kplan *p)
 		add(p, KEV_EV_PIPES, KEV_PROG_PIPE_ENTER, KEV_KPROBE, f->pipe_funcs[i], false);
 		add(p, KEV_EV_PIPES, KEV_PROG_PIPE_RETURN, KEV_KRETPROBE, f->pipe_funcs[i], false);
 	}
-	add(p, KEV_EV_PIPES, KEV_PROG_SYS_ENTER, KEV_TRACEPOINT, "sys_enter", npipe > 0);
-	add(p, KEV_EV_PIPES, KEV_PROG_SYS_EXIT, KEV_TRACEPOINT, "sys_exit", npipe > 0);
+	add_pipe_tracepoints(p, f, npipe > 0);
 }
 
 static bool has_fallback(const struct kplan *p, size_t i)
