@@ -38,6 +38,7 @@ class Guest:
         self.markers = set()
         self.rc = None
         self.go_rc = None
+        self.tp_rc = None
         self.sections = {}
         inside = None
         for line in self.lines:
@@ -59,6 +60,8 @@ class Guest:
                 self.rc = int(m.group(2))
             elif name == "GO-RC":
                 self.go_rc = int(m.group(2))
+            elif name == "TP-RC":
+                self.tp_rc = int(m.group(2))
 
     def section(self, name):
         if name not in self.sections:
@@ -141,6 +144,17 @@ def test_exit_events(guest):
     exits = [e for e in trace_events(guest) if e.get("ph") == "i" and e.get("cat") == "exit"]
     assert len(exits) == len(EXIT_CODES), exits
     assert sorted(e["args"]["code"] for e in exits) == EXIT_CODES, exits
+
+
+# The same program where the kernel has no kprobes (SPANTRACE_NO_KPROBES) and tracefs is not
+# mounted: write's and writev's own syscall tracepoints see the same pipe writes on 6.1.
+def test_syscall_tracepoints(guest):
+    err = guest.section("TP-STDERR") or ""
+    assert guest.tp_rc == 0, f"spantrace without kprobes exited {guest.tp_rc}:\n{err}"
+    assert ("pipe writes: SPANTRACE_NO_KPROBES is set → syscall tracepoints (write, writev "
+            "on pipe fds) + stack attribution") in err, err
+    writes = re.findall(r"pipe writes: (\d+) \((\d+) bytes\)", err)
+    assert [(int(n), int(b)) for n, b in writes] == [(PIPE_WRITES, PIPE_BYTES)], err
 
 
 # A Go program on this kernel: perf uprobes (no uprobe_multi before 6.6), RET probes, goroutine

@@ -15,6 +15,8 @@
 #   === GO-STDERR-BEGIN ... === GO-STDERR-END
 #   === GO-STDOUT-BEGIN ... === GO-STDOUT-END   the Go program's own output
 #   === GO-TRACE-BEGIN ... === GO-TRACE-END
+#   === TP-RC <exit code>                   spantrace on /guestprog again, without
+#   === TP-STDERR-BEGIN ... === TP-STDERR-END   kprobes or a tracefs mount: syscall tracepoints
 #   === DMESG-BEGIN ... === DMESG-END       the kernel log (for diagnosis)
 #   === GUEST-DONE
 
@@ -59,6 +61,15 @@ echo "=== GO-TRACE-BEGIN"
 cat /go.json
 echo
 echo "=== GO-TRACE-END"
+# The pipe writes again where a kernel has no kprobes: write's and writev's syscall
+# tracepoints, their ids read from a tracefs mount of spantrace's own, attached nowhere.
+umount /sys/kernel/debug 2>/dev/null
+umount /sys/kernel/tracing
+SPANTRACE_NO_KPROBES=1 /spantrace -v -o /tp.json -- /guestprog 2>/tp.err
+echo "=== TP-RC $?"
+echo "=== TP-STDERR-BEGIN"
+cat /tp.err
+echo "=== TP-STDERR-END"
 echo "=== DMESG-BEGIN"
 dmesg
 echo "=== DMESG-END"
