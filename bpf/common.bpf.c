@@ -28,6 +28,7 @@ const volatile __u64 wakeup_check_bytes = 64 * 1024;
 
 struct events_map events SEC(".maps");
 struct tgids_map tgids SEC(".maps");
+struct traced_bloom_map traced_bloom SEC(".maps");
 struct seen_tids_map seen_tids SEC(".maps");
 struct pwrites_map pwrites SEC(".maps");
 struct cpu_state_map cpu_state SEC(".maps");

@@ -45,6 +45,25 @@ struct tgids_map {
 };
 extern struct tgids_map tgids SEC(".maps");
 
+/*
+ * Every process ever put in tgids, in a bloom filter: a test in a small bit
+ * array that every CPU keeps in its cache, where a lookup of tgids for a
+ * process it does not hold reads a random cache line of its buckets. Hooks
+ * that every process on the host runs (context switches, syscalls) ask it
+ * first, so untraced processes pay the test, not the lookup. It answers
+ * "maybe" for any process in tgids (each is added to it first) and, rarely,
+ * for one that is not (then the lookup decides); nothing leaves it, so a long
+ * run that traces many processes makes it answer "maybe" more often: slower,
+ * never wrong. One hash function; ST_MAX_TGIDS sizes it: 8192 bits, 1 KiB.
+ */
+struct traced_bloom_map {
+	__uint(type, BPF_MAP_TYPE_BLOOM_FILTER);
+	__uint(max_entries, ST_MAX_TGIDS);
+	__uint(map_extra, 1); /* hash functions */
+	__type(value, __u32);
+};
+extern struct traced_bloom_map traced_bloom SEC(".maps");
+
 /* Threads already named by an ST_REC_TASK (or their exec record). */
 struct seen_tids_map {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -237,9 +256,24 @@ static __always_inline bool thread_told(struct thread_stream *t, struct cpu_stat
 
 /* --- tasks ------------------------------------------------------------------- */
 
+/* False: process pid is not traced. True: it may be (traced() says). */
+static __always_inline bool maybe_traced(__u32 pid)
+{
+	return pid && bpf_map_peek_elem(&traced_bloom, &pid) == 0;
+}
+
 static __always_inline bool traced(__u32 pid)
 {
-	return pid && bpf_map_lookup_elem(&tgids, &pid);
+	return maybe_traced(pid) && bpf_map_lookup_elem(&tgids, &pid);
+}
+
+/* Puts process pid in the filter: 0, or an error (tgids full). */
+static __always_inline long trace_process(__u32 pid)
+{
+	__u8 one = 1;
+
+	bpf_map_push_elem(&traced_bloom, &pid, BPF_ANY); /* first: no "no" for a traced one */
+	return bpf_map_update_elem(&tgids, &pid, &one, BPF_ANY);
 }
 
 static __always_inline __u32 task_tid(struct task_struct *t)

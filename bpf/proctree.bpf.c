@@ -11,13 +11,12 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ppid = task_tgid(parent), cpid = task_tgid(child), ctid = task_tid(child);
 	struct st_fork *r;
-	__u8 one = 1;
 
 	if (!traced(ppid))
 		return 0;
 	/* The child is traced from its first instruction: it is in the filter
 	 * before it can run. */
-	if (cpid != ppid && bpf_map_update_elem(&tgids, &cpid, &one, BPF_ANY))
+	if (cpid != ppid && trace_process(cpid))
 		__sync_fetch_and_add(&tgids_full, 1);
 	r = reserve(sizeof(*r));
 	if (!r)

@@ -123,19 +123,15 @@ static __always_inline bool is_wait_state(__u32 state)
 
 /*
  * Sends the wait of thread tid that ends now, if long enough, and forgets it.
- * Only traced threads have one: the lookup is also the filter (none for the
- * idle task, tid 0).
+ * Only traced threads have one: the lookup is also the filter.
  */
 static __always_inline void wait_end(__u32 tid)
 {
-	struct st_offcpu *w;
+	struct st_offcpu *w = bpf_map_lookup_elem(&offcpu, &tid);
 	struct st_pwrite *pw;
 	struct st_wait *r;
 	__u64 now, dur;
 
-	if (!tid)
-		return;
-	w = bpf_map_lookup_elem(&offcpu, &tid);
 	if (!w)
 		return;
 	now = bpf_ktime_get_ns();
@@ -178,10 +174,11 @@ static __always_inline void wait_begin(void *ctx, struct task_struct *prev, __u3
 
 /*
  * Every context switch on the host runs this, so a switch between untraced
- * tasks costs at most two lookups, and one where a CPU goes idle or wakes
- * up: prev's process in the filter only when prev goes to sleep (a
- * preempted task begins no wait), next's wait unless next is the idle task.
- * prev and next are BTF pointers, read directly.
+ * tasks costs no map lookup, only tests of the bloom filter of traced
+ * processes (maybe_traced): prev's when it goes to sleep (a preempted task
+ * begins no wait), next's unless it is the idle task (pid 0). Only a "maybe"
+ * looks prev's process up in the filter, or next's wait up (only traced
+ * threads have one). prev and next are BTF pointers, read directly.
  */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
@@ -189,7 +186,8 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 {
 	if (is_wait_state(prev_state) && traced(prev->tgid))
 		wait_begin(ctx, prev, prev->tgid, prev_state);
-	wait_end(next->pid);
+	if (maybe_traced(next->tgid))
+		wait_end(next->pid);
 	return 0;
 }
 
@@ -235,11 +233,15 @@ int on_write_enter(struct syscall_trace_enter *ctx)
 }
 
 /* Attached by the loader to syscalls:sys_exit_write and syscalls:sys_exit_writev:
- * only a thread inside a pipe write has an entry to end. */
+ * only a thread inside a pipe write has an entry to end, looked up for a process
+ * the bloom filter says may be traced. */
 SEC("tracepoint")
 int on_write_exit(struct syscall_trace_exit *ctx)
 {
-	pipe_write_end((__u32)bpf_get_current_pid_tgid(), ctx->ret, 0);
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (maybe_traced(id >> 32))
+		pipe_write_end((__u32)id, ctx->ret, 0);
 	return 0;
 }
 
@@ -254,10 +256,11 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	long id = BPF_CORE_READ(regs, orig_ax);
 
-	if (id == NR_write || id == NR_writev)
-		pipe_write_end((__u32)bpf_get_current_pid_tgid(), ret, 0);
+	if ((id == NR_write || id == NR_writev) && maybe_traced(pid_tgid >> 32))
+		pipe_write_end((__u32)pid_tgid, ret, 0);
 	return 0;
 }
 

@@ -25,6 +25,16 @@
 #include "tasks.h"
 #include "util.h"
 
+int kevents__trace_process(struct spantrace_bpf *skel, uint32_t pid)
+{
+	uint8_t one = 1;
+
+	if (bpf_map__update_elem(skel->maps.traced_bloom, NULL, 0, &pid, sizeof(pid), BPF_ANY))
+		return -1;
+	return bpf_map__update_elem(skel->maps.tgids, &pid, sizeof(pid), &one, sizeof(one),
+				    BPF_ANY);
+}
+
 void kevents__configure(struct kevents *k)
 {
 	k->skel->rodata->min_wait_ns = k->dec->kev.min_wait_ns;
@@ -222,7 +232,6 @@ int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, bool verbose, c
 {
 	pid_t *queue = NULL;
 	size_t nq = 0, cap = 0, head = 0;
-	uint8_t one = 1;
 	int r = 0;
 
 	if (!scan_tree) {
@@ -247,8 +256,7 @@ int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, bool verbose, c
 	while (head < nq && !r) {
 		uint32_t p = (uint32_t)queue[head++];
 
-		if (bpf_map__update_elem(k->skel->maps.tgids, &p, sizeof(p), &one, sizeof(one),
-					 BPF_ANY)) {
+		if (kevents__trace_process(k->skel, p)) {
 			errbuf__set(err, errlen,
 				    "failed to trace process %u: %s (at most %d processes at once)",
 				    p, strerror(errno), ST_MAX_TGIDS);

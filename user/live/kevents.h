@@ -44,6 +44,12 @@ struct kevents {
 	bool sweep_said;   /* its failure was reported */
 };
 
+/*
+ * Puts process pid in the BPF side's filter of traced processes: its bloom
+ * filter first (common.bpf.h), then the tgids map. 0, or -1 with errno.
+ */
+int kevents__trace_process(struct spantrace_bpf *skel, uint32_t pid);
+
 /* Before the object is loaded: the BPF side's knobs. */
 void kevents__configure(struct kevents *k);
 /*

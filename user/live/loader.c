@@ -330,7 +330,6 @@ static int load_bpf(struct session *s, char *err, size_t errlen)
 {
 	uint32_t pid = (uint32_t)s->target.pid;
 	bool sleepable = has_named_sites(s);
-	uint8_t one = 1;
 	int r;
 
 	if (open_bpf(s, sleepable, err, errlen))
@@ -355,8 +354,7 @@ static int load_bpf(struct session *s, char *err, size_t errlen)
 		return -1;
 	}
 	s->names_sleepable = sleepable;
-	if (bpf_map__update_elem(s->skel->maps.tgids, &pid, sizeof(pid), &one, sizeof(one),
-				 BPF_ANY)) {
+	if (kevents__trace_process(s->skel, pid)) {
 		errbuf__set(err, errlen, "failed to set the traced process: %s", strerror(errno));
 		return -1;
 	}
