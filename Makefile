@@ -311,12 +311,16 @@ $(BUILD)/qemu:
 
 # >>> bench (make bench: bench/bench.py writes bench/RESULTS.md) >>>
 # Cost per traced call, bpftrace against spantrace, on the same targets and
-# functions (root), and the event loop under load (bench/loopbench.py; only that part:
-# make bench BENCH_ARGS="--only loop"), and spantrace against empty programs on its own
-# sites, its BPF-side work per call (only that part: BENCH_ARGS="--only floor"). callloop.c is built with CET (bench_cet starts with endbr64),
+# functions (root), the event loop under load (bench/loopbench.py; only that part:
+# make bench BENCH_ARGS="--only loop"), spantrace against empty programs on its own
+# sites, its BPF-side work per call (only that part: BENCH_ARGS="--only floor"), and the
+# tax on untraced processes (bench/taxbench.py; only that part: make bench BENCH_ONLY=tax,
+# the same as BENCH_ARGS="--only tax"). callloop.c is built with CET (bench_cet starts with endbr64),
 # callloop_nocet.c without (bench_push starts with push, bench_leaf is lea; ret).
+# make bench builds everything it runs.
 BENCH_DIR   := $(BUILD)/bench
-BENCH_BINS  := $(BENCH_DIR)/callloop $(BENCH_DIR)/callloop_cxx $(BENCH_DIR)/goloop
+BENCH_BINS  := $(BENCH_DIR)/callloop $(BENCH_DIR)/callloop_cxx $(BENCH_DIR)/goloop \
+	       $(BENCH_DIR)/taxloop
 .PHONY: bench bench-targets
 bench-targets: $(BENCH_BINS)
 $(BENCH_DIR)/callloop_cet.o: bench/targets/callloop.c | $(BENCH_DIR)
@@ -336,6 +340,10 @@ $(BENCH_DIR)/callloop_cxx: $(BENCH_DIR)/callloop_cet.o $(BENCH_DIR)/callloop_noc
 $(BENCH_DIR)/goloop: bench/targets/goloop.go | $(BENCH_DIR)
 	$(call msg,GO,$@)
 	$(Q)$(GO_FX_ENV) $(GO) build -o $@ $<
+# An untraced process's syscall loop and pipe ping-pong (bench/taxbench.py).
+$(BENCH_DIR)/taxloop: bench/targets/taxloop.c | $(BENCH_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g $(WARN) $(DEPFLAGS) $< -o $@
 $(BENCH_DIR):
 	$(Q)mkdir -p $@
 # The memory run's records (bench/churn.c), through replay --stream. Alone, without
@@ -345,6 +353,7 @@ $(BENCH_DIR)/churn: bench/churn.c $(CORE_OBJS) | $(BENCH_DIR)
 	$(Q)$(CC) $(TEST_CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $< $(CORE_OBJS) \
 		$(filter-out -lbpf,$(LIBS)) -o $@
 BENCH_ARGS ?=
+BENCH_ARGS += $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/spantrace bench-targets $(BUILD)/bench/replay \
 		$(BENCH_DIR)/churn $(BUILD)/targets/pipefarm

@@ -19,6 +19,10 @@ build/bench/replay --stream, its resident set read every 1M events up to 10M:
 it must stay flat. `--only churn` runs that alone (no root needed) and replaces
 only its section of bench/RESULTS.md.
 
+Then the tax on untraced processes (bench/taxbench.py): what processes
+spantrace does not trace pay while it traces another one; `--only tax` runs
+just that part and replaces just its section of RESULTS.md.
+
 Writes bench/RESULTS.md (overwritten) and prints the same text. Needs root.
 Speed goals live here only, never in tests. Python standard library only.
 """
@@ -35,6 +39,7 @@ import tempfile
 import time
 
 import loopbench
+import taxbench
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -255,6 +260,26 @@ def replace_section(path, section, title=CHURN_SECTION):
     return text[:at] + body + text[at:]
 
 
+def machine_lines():
+    """The date, machine and kernel of a run, as RESULTS.md lines."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lscpu = sh(["lscpu"])
+    model = next((l.split(":", 1)[1].strip() for l in lscpu.splitlines()
+                  if l.startswith("Model name:")), platform.processor() or "?")
+    hyper = next((l.split(":", 1)[1].strip() for l in lscpu.splitlines()
+                  if l.startswith("Hypervisor vendor:")), None)
+    mem_kb = next((int(l.split()[1]) for l in open("/proc/meminfo")
+                   if l.startswith("MemTotal:")), 0)
+    return [f"- date: {now}",
+            f"- machine: {model}, {os.cpu_count()} CPUs, {mem_kb / 1048576:.1f} GiB"
+            + (f", virtual machine ({hyper})" if hyper else ""),
+            f"- kernel: {platform.release()}"]
+
+
+def spantrace_version():
+    return sh(["git", "-C", ROOT, "describe", "--always", "--dirty", "--tags"]) or "?"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -264,11 +289,12 @@ def main():
     ap.add_argument("--replay-events", type=int, default=10_000_000)
     ap.add_argument("--churn-events", type=int, default=10_000_000)
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
-    ap.add_argument("--only", choices=["churn", "loop", "floor"],
+    ap.add_argument("--only", choices=["churn", "loop", "floor", "tax"],
                     help="run only this part and replace only its section of --out: "
                          "churn, memory over 10M records (no root needed); "
                          "loop, the event loop under load (bench/loopbench.py); "
-                         "floor, spantrace against empty programs on its own sites")
+                         "floor, spantrace against empty programs on its own sites; "
+                         "tax, the tax on untraced processes (bench/taxbench.py)")
     ap.add_argument("--stats-reps", type=int, default=3,
                     help="runs per case with kernel BPF stats on (floor section)")
     ap.add_argument("--loop-reps", type=int, default=3)
@@ -277,6 +303,13 @@ def main():
                     help="an older spantrace to measure next to this build")
     ap.add_argument("--loop-compare-label", metavar="TEXT",
                     help="what to call it in the report (default: its path)")
+    ap.add_argument("--tax-reps", type=int, default=10)
+    ap.add_argument("--tax-syscalls", type=int, default=1_000_000,
+                    help="getppid() calls per run")
+    ap.add_argument("--tax-pings", type=int, default=50_000,
+                    help="ping-pong round trips per run")
+    ap.add_argument("--tax-compare", metavar="SPANTRACE",
+                    help="an older spantrace to measure next to this build")
     a = ap.parse_args()
 
     build = os.path.abspath(a.build)
@@ -296,6 +329,8 @@ def main():
     spantrace = os.path.join(build, "spantrace")
     if a.only == "loop":
         return loop_only(a, spantrace, build)
+    if a.only == "tax":
+        return tax_only(a, spantrace, build)
     callloop = os.path.join(build, "bench", "callloop")
     callloop_cxx = os.path.join(build, "bench", "callloop_cxx")
     goloop = os.path.join(build, "bench", "goloop")
@@ -429,24 +464,13 @@ def main():
         return max(res[(name, kind)]) - med[(name, "base")]
 
     # ---- the report --------------------------------------------------------
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lscpu = sh(["lscpu"])
-    model = next((l.split(":", 1)[1].strip() for l in lscpu.splitlines()
-                  if l.startswith("Model name:")), platform.processor() or "?")
-    hyper = next((l.split(":", 1)[1].strip() for l in lscpu.splitlines()
-                  if l.startswith("Hypervisor vendor:")), None)
-    mem_kb = next((int(l.split()[1]) for l in open("/proc/meminfo")
-                   if l.startswith("MemTotal:")), 0)
     L = []
     L.append("# spantrace benchmark: cost per traced call, against bpftrace\n")
     L.append(f"- command: `make bench` (`bench/bench.py`: {a.reps} repetitions, medians; "
              f"{a.calls:,} calls per traced run, {a.base_calls:,} per untraced run)")
-    L.append(f"- date: {now}")
-    L.append(f"- machine: {model}, {os.cpu_count()} CPUs, {mem_kb / 1048576:.1f} GiB"
-             + (f", virtual machine ({hyper})" if hyper else ""))
-    L.append(f"- kernel: {platform.release()}")
+    L.extend(machine_lines())
     L.append(f"- bpftrace: {sh([bpftrace, '--version']) or '?'}")
-    L.append(f"- spantrace: {sh(['git', '-C', ROOT, 'describe', '--always', '--dirty', '--tags']) or '?'}")
+    L.append(f"- spantrace: {spantrace_version()}")
     L.append(f"- compiler: {(sh(['cc', '--version']).splitlines() or ['?'])[0]}; "
              f"{sh(['go', 'version']) or 'go ?'}")
     L.append("")
@@ -534,6 +558,7 @@ def main():
     L.extend(floor_lines)
     churn_lines, _ = churn_section(build, a.churn_events)
     L.extend(churn_lines)
+    L.extend(tax_section(a, spantrace, build))
 
     L.append("## Runs (ns/call of each repetition)\n")
     L.append("| function | case | runs |")
@@ -668,6 +693,32 @@ def loop_only(a, spantrace, build):
     old = open(a.out).read() if os.path.exists(a.out) else ""
     with open(a.out, "w") as f:
         f.write(loopbench.replace_section(old, lines))
+    print("\n".join(lines))
+    print(f"bench: wrote its section of {os.path.relpath(a.out)}")
+    return 0
+
+
+def tax_section(a, spantrace, build):
+    """The tax on untraced processes (bench/taxbench.py): its RESULTS.md lines."""
+    taxloop = os.path.join(build, "bench", "taxloop")
+    for p in [spantrace, taxloop] + ([a.tax_compare] if a.tax_compare else []):
+        if not os.access(p, os.X_OK):
+            die(f"{p} is missing: run `make bench`, which builds it")
+    if not shutil.which("bpftool"):
+        die("bpftool is not installed: scripts/install-deps.sh installs it")
+    try:
+        r = taxbench.run(spantrace, taxloop, a.tax_reps, a.tax_syscalls, a.tax_pings,
+                         a.tax_compare, log=lambda m: print(m, flush=True))
+    except RuntimeError as e:
+        die(str(e))
+    return taxbench.report(r, machine_lines() + [f"- spantrace: {spantrace_version()}"])
+
+
+def tax_only(a, spantrace, build):
+    lines = tax_section(a, spantrace, build)
+    text = replace_section(a.out, lines, taxbench.SECTION)
+    with open(a.out, "w") as f:
+        f.write(text)
     print("\n".join(lines))
     print(f"bench: wrote its section of {os.path.relpath(a.out)}")
     return 0
