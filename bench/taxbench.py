@@ -9,7 +9,7 @@ child (each prints wall and CPU ns per call). Cases, in one run: untraced
 (no spantrace at all), spantrace as built (write's and writev's own syscall
 tracepoints where the kernel has them), spantrace with
 SPANTRACE_NO_SYSCALL_TPS=1 (the raw sys_enter/sys_exit tracepoints, which
-run on every syscall: the fallback, and what spantrace did before), with
+run on every syscall: the fallback, as spantrace observed syscalls before), with
 --tax-compare OLD an older spantrace binary, and the floor: no spantrace,
 write's and writev's syscall tracepoints enabled with no program (counting
 perf events), which sends every syscall of the host through the kernel's
