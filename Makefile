@@ -353,11 +353,11 @@ $(BENCH_DIR)/churn: bench/churn.c $(CORE_OBJS) | $(BENCH_DIR)
 	$(Q)$(CC) $(TEST_CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $< $(CORE_OBJS) \
 		$(filter-out -lbpf,$(LIBS)) -o $@
 BENCH_ARGS ?=
-BENCH_ARGS += $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/spantrace bench-targets $(BUILD)/bench/replay \
 		$(BENCH_DIR)/churn $(BUILD)/targets/pipefarm
-	$(Q)$(PYTHON) bench/bench.py --build $(BUILD) $(BENCH_ARGS)
+	$(Q)$(PYTHON) bench/bench.py --build $(BUILD) $(if $(BENCH_ONLY),--only $(BENCH_ONLY)) \
+		$(BENCH_ARGS)
 # <<< bench <<<
 
 # >>> replay (record files of --save-records through the span path: decoder, span
