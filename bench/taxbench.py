@@ -367,7 +367,8 @@ def report(r, machine_lines):
             L.append(f"| {LOOPS[loop]} | {c.key} | "
                      f"{', '.join(f'{x[0]:,.0f}' for x in c.runs[loop])} |")
     L.append("")
-    L.append(f"- Noise: this machine is shared; {r['discarded']} repetitions were discarded "
+    L.append(f"- Noise: this machine is shared; {r['discarded']} "
+             f"repetition{'' if r['discarded'] == 1 else 's'} discarded "
              f"because another tracer had links on host-wide tracepoints (sys_enter, sys_exit, "
              f"sched_switch, syscall tracepoints) before or after them"
              + (f", and {r['disturbed']} kept with such links after too many retries"
