@@ -13,23 +13,21 @@
 
 #define TRACEFS_MAGIC 0x74726163 /* include/uapi/linux/magic.h */
 
-/* Where tracefs is usually mounted: its own place, then inside debugfs. */
-static const char *const mount_points[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-
-/* A directory fd on a mounted tracefs, or -1. An empty mount point is not one. */
+/*
+ * A directory fd on tracefs where it is mounted, /sys/kernel/tracing, or -1
+ * (an empty mount point is not tracefs). Not debugfs's tracing directory: a
+ * look there can mount tracefs on the host (it is an automount point).
+ */
 static int mounted_tracefs(void)
 {
-	for (size_t i = 0; i < sizeof(mount_points) / sizeof(mount_points[0]); i++) {
-		int fd = open(mount_points[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-		struct statfs st;
+	int fd = open("/sys/kernel/tracing", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct statfs st;
 
-		if (fd < 0)
-			continue;
-		if (fstatfs(fd, &st) == 0 && st.f_type == TRACEFS_MAGIC)
-			return fd;
+	if (fd >= 0 && (fstatfs(fd, &st) || st.f_type != TRACEFS_MAGIC)) {
 		close(fd);
+		fd = -1;
 	}
-	return -1;
+	return fd;
 }
 
 /* A tracefs mount attached nowhere: an fd on its root, or -errno. */
