@@ -304,9 +304,11 @@ def main():
     ap.add_argument("--loop-compare-label", metavar="TEXT",
                     help="what to call it in the report (default: its path)")
     ap.add_argument("--tax-reps", type=int, default=10)
-    ap.add_argument("--tax-syscalls", type=int, default=1_000_000,
+    ap.add_argument("--tax-runs", type=int, default=5,
+                    help="runs of each loop per case and repetition (the least counts)")
+    ap.add_argument("--tax-syscalls", type=int, default=200_000,
                     help="getppid() calls per run")
-    ap.add_argument("--tax-pings", type=int, default=50_000,
+    ap.add_argument("--tax-pings", type=int, default=10_000,
                     help="ping-pong round trips per run")
     ap.add_argument("--tax-compare", metavar="SPANTRACE",
                     help="an older spantrace to measure next to this build")
@@ -707,8 +709,8 @@ def tax_section(a, spantrace, build):
     if not shutil.which("bpftool"):
         die("bpftool is not installed: scripts/install-deps.sh installs it")
     try:
-        r = taxbench.run(spantrace, taxloop, a.tax_reps, a.tax_syscalls, a.tax_pings,
-                         a.tax_compare, log=lambda m: print(m, flush=True))
+        r = taxbench.run(spantrace, taxloop, a.tax_reps, a.tax_runs, a.tax_syscalls,
+                         a.tax_pings, a.tax_compare, log=lambda m: print(m, flush=True))
     except RuntimeError as e:
         die(str(e))
     return taxbench.report(r, machine_lines() + [f"- spantrace: {spantrace_version()}"])
