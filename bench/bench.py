@@ -312,6 +312,8 @@ def main():
                     help="ping-pong round trips per run")
     ap.add_argument("--tax-compare", metavar="SPANTRACE",
                     help="an older spantrace to measure next to this build")
+    ap.add_argument("--tax-compare-label", metavar="TEXT",
+                    help="what to call it in the report (default: its path)")
     a = ap.parse_args()
 
     build = os.path.abspath(a.build)
@@ -710,7 +712,8 @@ def tax_section(a, spantrace, build):
         die("bpftool is not installed: scripts/install-deps.sh installs it")
     try:
         r = taxbench.run(spantrace, taxloop, a.tax_reps, a.tax_runs, a.tax_syscalls,
-                         a.tax_pings, a.tax_compare, log=lambda m: print(m, flush=True))
+                         a.tax_pings, a.tax_compare, a.tax_compare_label,
+                         log=lambda m: print(m, flush=True))
     except RuntimeError as e:
         die(str(e))
     return taxbench.report(r, machine_lines() + [f"- spantrace: {spantrace_version()}"])

@@ -266,13 +266,14 @@ def stats_pass(case, idle_pid, tmp, taxloop_bin, n_syscalls, n_pings):
     return out
 
 
-def run(spantrace, taxloop_bin, reps, runs, n_syscalls, n_pings, compare=None, log=print):
+def run(spantrace, taxloop_bin, reps, runs, n_syscalls, n_pings, compare=None,
+        compare_label=None, log=print):
     cases = [Case("base", "untraced"),
              Case("new", "spantrace", spantrace),
              Case("raw", "spantrace, raw `sys_enter`/`sys_exit` (`SPANTRACE_NO_SYSCALL_TPS=1`)",
                   spantrace, {"SPANTRACE_NO_SYSCALL_TPS": "1"})]
     if compare:
-        cases.append(Case("old", f"`{compare}` (--tax-compare)", compare))
+        cases.append(Case("old", compare_label or f"`{compare}` (--tax-compare)", compare))
     try:
         cases.append(Case("floor", "no spantrace: the syscall tracepoints of write and writev "
                           "on, no program (perf events)", floor=syscall_tp_ids()))
