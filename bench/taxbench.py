@@ -11,7 +11,7 @@ repetition, the least time counting: other work on the host only ever adds. Case
 tracepoints where the kernel has them), spantrace with
 SPANTRACE_NO_SYSCALL_TPS=1 (the raw sys_enter/sys_exit tracepoints, which
 run on every syscall: the fallback, as spantrace observed syscalls before), with
---tax-compare OLD an older spantrace binary, and the floor: no spantrace,
+--tax-compare OLD an older spantrace binary, and the kernel's part alone: no spantrace,
 write's and writev's syscall tracepoints enabled with no program (counting
 perf events), which sends every syscall of the host through the kernel's
 slow syscall path as any syscall tracepoint does. Each repetition runs every case
@@ -90,7 +90,7 @@ def syscall_tp_ids():
 
 
 class SyscallTps:
-    """The floor: write's and writev's syscall tracepoints enabled with no BPF program, as
+    """The kernel's part: write's and writev's syscall tracepoints enabled with no BPF program, as
     counting perf events. Enabling any syscall tracepoint sends every syscall of every
     process through the kernel's slow syscall path; this is what that costs alone."""
 
@@ -327,7 +327,7 @@ def ratios(case, base, loop, what):
 
 
 def over_floor(cases, loop, what):
-    """spantrace's median ratio to the floor case of the same repetition, or None."""
+    """spantrace's median ratio to the syscall tracepoints alone, same repetition, or None."""
     new = next(c for c in cases if c.key == "new")
     floor = next((c for c in cases if c.key == "floor"), None)
     return statistics.median(ratios(new, floor, loop, what)) if floor else None
@@ -386,8 +386,9 @@ def report(r, machine_lines):
     if any(c.key == "floor" for c in cases):
         L.append("")
         L.append("Of that, the kernel's part: enabling any syscall tracepoint sends every "
-                 "syscall of the host through the kernel's slower syscall path (the floor "
-                 "case, with no program at all). spantrace against the floor, same repetition: "
+                 "syscall of the host through the kernel's slower syscall path (the case of "
+                 "the syscall tracepoints alone, with no program at all). spantrace against "
+                 "that case, same repetition: "
                  + "; ".join(f"{LOOPS[loop]} wall {fmt_pct(over_floor(cases, loop, 'wall'))}, "
                              f"CPU {fmt_pct(over_floor(cases, loop, 'cpu'))}"
                              for loop in LOOPS) + ".")
