@@ -53,9 +53,9 @@ KERNEL_PROGS = ["on_switch", "on_write_enter", "on_write_exit", "on_sys_enter", 
 
 
 class Case:
-    def __init__(self, key, label, spantrace=None, env=None, floor=False):
+    def __init__(self, key, label, spantrace=None, env=None, tp_ids=None):
         self.key, self.label, self.spantrace, self.env = key, label, spantrace, env
-        self.floor = floor  # the syscall tracepoints on, no program: see SyscallTps
+        self.tp_ids = tp_ids  # the syscall tracepoints alone, no program: see SyscallTps
         self.runs = {"getppid": [], "pingpong": []}  # (wall, cpu) ns per call, per rep
 
 
@@ -195,15 +195,15 @@ def best_of(runs, taxloop_bin, loop, n):
 
 def measure(case, idle_pid, tmp, taxloop_bin, n_syscalls, n_pings, runs):
     tracer = Tracer(case, idle_pid, tmp) if case.spantrace else None
-    floor = SyscallTps(case.floor) if case.floor else None
+    tps = SyscallTps(case.tp_ids) if case.tp_ids else None
     try:
         got = {"getppid": best_of(runs, taxloop_bin, "getppid", n_syscalls),
                "pingpong": best_of(runs, taxloop_bin, "pingpong", n_pings)}
     finally:
         if tracer:
             tracer.stop()
-        if floor:
-            floor.close()
+        if tps:
+            tps.close()
     return got
 
 
@@ -275,10 +275,10 @@ def run(spantrace, taxloop_bin, reps, runs, n_syscalls, n_pings, compare=None,
     if compare:
         cases.append(Case("old", compare_label or f"`{compare}` (--tax-compare)", compare))
     try:
-        cases.append(Case("floor", "no spantrace: the syscall tracepoints of write and writev "
-                          "on, no program (perf events)", floor=syscall_tp_ids()))
+        cases.append(Case("tps", "no spantrace: the syscall tracepoints of write and writev "
+                          "on, no program (perf events)", tp_ids=syscall_tp_ids()))
     except OSError as e:
-        log(f"  tax: no floor case (syscall tracepoints: {e})")
+        log(f"  tax: no case of the syscall tracepoints alone ({e})")
     idle = subprocess.Popen(["sleep", "100000"])
     tmp = tempfile.mkdtemp(prefix="spantrace-tax.")
     discarded, disturbed, attempts, t0 = 0, 0, 0, time.monotonic()
@@ -306,7 +306,7 @@ def run(spantrace, taxloop_bin, reps, runs, n_syscalls, n_pings, compare=None,
             rep += 1
         stats = {}
         for c in cases[1:]:
-            if c.floor:
+            if c.tp_ids:
                 continue
             try:
                 stats[c.key] = stats_pass(c, idle.pid, tmp, taxloop_bin, n_syscalls, n_pings)
@@ -326,11 +326,11 @@ def ratios(case, base, loop, what):
     return [t[i] / b[i] for t, b in zip(case.runs[loop], base.runs[loop])]
 
 
-def over_floor(cases, loop, what):
+def over_tps(cases, loop, what):
     """spantrace's median ratio to the syscall tracepoints alone, same repetition, or None."""
     new = next(c for c in cases if c.key == "new")
-    floor = next((c for c in cases if c.key == "floor"), None)
-    return statistics.median(ratios(new, floor, loop, what)) if floor else None
+    tps = next((c for c in cases if c.key == "tps"), None)
+    return statistics.median(ratios(new, tps, loop, what)) if tps else None
 
 
 def fmt_pct(r):
@@ -383,14 +383,14 @@ def report(r, machine_lines):
         L.append(f"- {'PASS' if ok else 'FAIL'}: {LOOPS[loop]} of an untraced process at most "
                  f"{fmt_pct(goal)} slower with spantrace attached elsewhere (wall "
                  f"{fmt_pct(rw)}, CPU {fmt_pct(rc)}; both must hold)")
-    if any(c.key == "floor" for c in cases):
+    if any(c.key == "tps" for c in cases):
         L.append("")
         L.append("Of that, the kernel's part: enabling any syscall tracepoint sends every "
                  "syscall of the host through the kernel's slower syscall path (the case of "
                  "the syscall tracepoints alone, with no program at all). spantrace against "
                  "that case, same repetition: "
-                 + "; ".join(f"{LOOPS[loop]} wall {fmt_pct(over_floor(cases, loop, 'wall'))}, "
-                             f"CPU {fmt_pct(over_floor(cases, loop, 'cpu'))}"
+                 + "; ".join(f"{LOOPS[loop]} wall {fmt_pct(over_tps(cases, loop, 'wall'))}, "
+                             f"CPU {fmt_pct(over_tps(cases, loop, 'cpu'))}"
                              for loop in LOOPS) + ".")
     L.append("")
     L.append("### Kernel-event programs, ns per run (BPF run-time statistics)\n")
