@@ -6,17 +6,19 @@ An idle process (`sleep`) is traced with kernel events (`spantrace -p PID`,
 no functions); meanwhile build/bench/taxloop, which spantrace does not trace,
 times a loop of getppid() syscalls and a pipe ping-pong between itself and a
 child (each prints wall and CPU ns per call), each RUNS times per case and
-repetition, the least time counting: other work on the host only ever adds. Cases, in one run: untraced
-(no spantrace at all), spantrace as built (write's and writev's own syscall
-tracepoints where the kernel has them), spantrace with
-SPANTRACE_NO_SYSCALL_TPS=1 (the raw sys_enter/sys_exit tracepoints, which
-run on every syscall: the fallback, as spantrace observed syscalls before), with
---tax-compare OLD an older spantrace binary, and the kernel's part alone: no spantrace,
-write's and writev's syscall tracepoints enabled with no program (counting
-perf events), which sends every syscall of the host through the kernel's
-slow syscall path as any syscall tracepoint does. Each repetition runs every case
-once, in an order rotated per repetition, so drift hits all alike; ratios are
-taken within a repetition (traced / untraced) and their median reported.
+repetition, the least time counting: other work on the host only ever adds.
+
+Cases, in one run: untraced (no spantrace at all); spantrace as built
+(write's and writev's own syscall tracepoints where the kernel has them);
+spantrace with SPANTRACE_NO_SYSCALL_TPS=1 (the raw sys_enter/sys_exit
+tracepoints, which run on every syscall: the fallback, as spantrace observed
+syscalls before); with --tax-compare OLD, an older spantrace binary; and the
+kernel's part alone: no spantrace, write's and writev's syscall tracepoints
+enabled with no program (counting perf events), which sends every syscall of
+the host through the kernel's slower syscall path as any syscall tracepoint
+does. Each repetition runs every case once, in an order rotated per
+repetition, so drift hits all alike; ratios are taken within a repetition
+(traced / untraced) and their median reported.
 
 Other tracers on the host tax the untraced case too: before and after each
 repetition the kernel's BPF links on every-syscall or every-switch

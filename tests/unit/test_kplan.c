@@ -117,8 +117,13 @@ static void plan_for(const char *kallsyms, bool kprobe_pmu, bool kprobes_off,
 }
 
 /* write's and writev's own tracepoints, exits first; as fallbacks or not */
-#define SYSCALL_TPS(fb)                                                                	fb "syscall-tracepoint sys_exit_write on_write_exit",                          		fb "syscall-tracepoint sys_exit_writev on_write_exit",                 		fb "syscall-tracepoint sys_enter_write on_write_enter",                		fb "syscall-tracepoint sys_enter_writev on_write_enter"
-#define RAW_SYSCALL_TPS(fb)                                                            	fb "tracepoint sys_exit on_sys_exit", fb "tracepoint sys_enter on_sys_enter"
+#define SYSCALL_TPS(fb)                                                                \
+	fb "syscall-tracepoint sys_exit_write on_write_exit",                          \
+		fb "syscall-tracepoint sys_exit_writev on_write_exit",                 \
+		fb "syscall-tracepoint sys_enter_write on_write_enter",                \
+		fb "syscall-tracepoint sys_enter_writev on_write_enter"
+#define RAW_SYSCALL_TPS(fb)                                                            \
+	fb "tracepoint sys_exit on_sys_exit", fb "tracepoint sys_enter on_sys_enter"
 
 #define TREE_AND_WAITS                                                                 \
 	"tracepoint sched_process_fork on_fork", "tracepoint sched_process_exec on_exec", \
