@@ -52,7 +52,7 @@ TEST_CPPFLAGS := -D_GNU_SOURCE -Iuser/live $(INC_symbols)
 
 # The live room's files that drive the kernel or the target: only spantrace
 # links them. Everything else links into unit tests, replay and fuzzers.
-LIVE_SYSTEM  := $(addprefix user/live/,main.c loader.c target.c kfeatures.c umulti.c \
+LIVE_SYSTEM  := $(addprefix user/live/,main.c loader.c target.c kfeatures.c umulti.c calib.c guard.c \
 		  kevents.c uprobes.c ringread.c live.c)
 ALL_SRCS     := $(CORE_SRCS) $(SYMBOLS_SRCS) $(LIVE_SRCS)
 TESTABLE_SRCS := $(filter-out $(LIVE_SYSTEM),$(ALL_SRCS))

@@ -87,6 +87,11 @@ struct decoder {
  * is done.
  */
 bool decoder__record(struct decoder *d, const void *data, size_t size);
+/*
+ * The span tree key of probe i's spans: its own index for a function, one
+ * key for both ends of a --span pair.
+ */
+uint32_t decoder__key(const struct probe_table *pt, uint32_t i);
 /* The span tree's callbacks; ctx is the decoder. */
 void decoder__on_span(void *ctx, const struct span_out *sp);
 void decoder__on_task(void *ctx, uint32_t pid, uint32_t tid);

@@ -387,11 +387,25 @@ static int read_insn(const char *path, uint64_t off, uint8_t *buf, size_t *n, ch
 	return 0;
 }
 
+const char *sites__cost_name(int cost)
+{
+	static const char *const names[SITE_NCOSTS] = {
+		[SITE_COST_NOP5] = "5-byte nop",
+		[SITE_COST_EMULATED] = "emulated",
+		[SITE_COST_STEPPED] = "single-stepped",
+		[SITE_COST_RET] = "RET",
+		[SITE_COST_URETPROBE] = "uretprobe",
+	};
+
+	return cost >= 0 && cost < SITE_NCOSTS ? names[cost] : "?";
+}
+
 /*
  * Every site's instruction, whatever placed it (entry, a moved entry, a RET,
- * a runtime function): a function with a site the kernel would not run
- * exactly (disasm__probe_safe) loses all its sites; a runtime site is an
- * error, as goroutines cannot be followed without it.
+ * a runtime function): what a hit costs (site.cost), and whether the kernel
+ * would run it exactly (disasm__probe_safe): a function with a site it would
+ * not loses all its sites; a runtime site is an error, as goroutines cannot
+ * be followed without it.
  */
 static int check_sites(struct site_table *st, const struct probe_table *pt, char *err,
 		       size_t errlen)
@@ -407,6 +421,7 @@ static int check_sites(struct site_table *st, const struct probe_table *pt, char
 			continue;
 		if (read_insn(s->path, s->offset, insn, &n, err, errlen))
 			return -1;
+		st->v[i].cost = s->retprobe ? SITE_COST_URETPROBE : (uint8_t)disasm__cost(insn, n);
 		if (disasm__probe_safe(insn, n, why, sizeof(why)))
 			continue;
 		if (s->probe == SITE_NO_PROBE) {
