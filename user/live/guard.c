@@ -210,7 +210,7 @@ static uint64_t per_s(uint64_t x, uint64_t period_ns)
 	return (uint64_t)((double)x * 1e9 / (double)period_ns);
 }
 
-/* One stopped unit: said, written in the trace, ended in the span tree, kept for the summary. */
+/* One stopped unit: said, written in the trace, kept for the summary. */
 static void tell_stop(struct guard *g, size_t u, uint64_t ts, uint64_t cpu_ns, uint64_t period)
 {
 	struct decoder *d = g->dec;
@@ -228,7 +228,6 @@ static void tell_stop(struct guard *g, size_t u, uint64_t ts, uint64_t cpu_ns, u
 	struct guard_step *v = realloc(g->steps, (g->nsteps + 1) * sizeof(*v));
 	char rate[32], cost[32];
 
-	spantree__detach(d->tree, g->units[u].key, ts);
 	d->ops->guard_stop(d->w, &gs);
 	say("overhead guard: %s: %s calls/s × %s per call = %.2f CPU of probe time, %.0f%% of the "
 	    "%.2f CPU the traced processes used; stopped tracing it (budget %g%%)", p->func,
@@ -269,17 +268,23 @@ static void stop_units(struct guard *g, const size_t *which, size_t k, uint64_t 
 		for (size_t i = 0; i < g->probes->n; i++)
 			stop[i] |= g->unit_of[i] == which[j];
 	}
-	/* their programs record nothing from now on: their spans end here */
+	/*
+	 * Their programs record nothing from now on: their spans end here. The
+	 * records of before are in the ring: to the span tree, then the stop,
+	 * before anything later (the ring fills while the probes come off) can
+	 * move the tree's reorder window past it.
+	 */
 	mark_stopped(g, stop);
 	ts = mono_ns();
+	ringread__consume(g->rb);
+	for (size_t j = 0; j < k; j++)
+		spantree__detach(g->dec->tree, g->units[which[j]].key, ts);
 	if (uprobes__stop(g->up, stop, err, sizeof(err)))
 		say("overhead guard: %s; its probes still cost what they did, though nothing is "
 		    "recorded of them", err);
+	else if (g->verbose)
+		say("overhead guard: probes taken off in %.1f ms", (mono_ns() - ts) / 1e6);
 	free(stop);
-	/* the records of before the mark are all in the ring now (the probes are off): to the
-	   tree before the stop */
-	while (ringread__consume(g->rb) > 0)
-		;
 	for (size_t j = 0; j < k; j++)
 		tell_stop(g, which[j], ts, cpu_ns, period);
 }

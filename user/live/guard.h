@@ -62,6 +62,7 @@ struct guard {
 	struct ringread *rb;   /* read to the end before the tree hears of a stop */
 	double max_percent;    /* --max-overhead */
 	uint32_t root_pid;
+	bool verbose;
 	uint64_t cost_ns[SITE_NCOSTS]; /* per hit, by kind of site (calib.h) */
 
 	/* state */

@@ -566,7 +566,7 @@ static int guard_start(struct session *s, char *err, size_t errlen)
 	s->guard = (struct guard){ .probes = &s->probes, .sites = &s->sites, .up = &s->up,
 				   .skel = s->skel, .dec = &s->dec, .rb = &s->rb,
 				   .max_percent = s->o->max_overhead,
-				   .root_pid = (uint32_t)s->target.pid };
+				   .root_pid = (uint32_t)s->target.pid, .verbose = s->o->verbose };
 	memcpy(s->guard.cost_ns, s->calib.ns, sizeof(s->guard.cost_ns));
 	return guard__start(&s->guard, mono_ns(), err, errlen);
 }
