@@ -316,7 +316,8 @@ $(BUILD)/qemu:
 BENCH_DIR   := $(BUILD)/bench
 BENCH_BINS  := $(BENCH_DIR)/callloop $(BENCH_DIR)/callloop_cxx $(BENCH_DIR)/goloop
 .PHONY: bench bench-targets
-bench-targets: $(BENCH_BINS)
+# and the overhead guard's target (bench/guardbench.py)
+bench-targets: $(BENCH_BINS) $(BUILD)/targets/hotloop
 $(BENCH_DIR)/callloop_cet.o: bench/targets/callloop.c | $(BENCH_DIR)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -g -fcf-protection -fno-omit-frame-pointer $(DEPFLAGS) -c $< -o $@

@@ -13,6 +13,10 @@ Also: drops ("events lost") and spans from spantrace's summary, bytes per span
 of the trace, peak RSS (os.wait4's ru_maxrss: the tracer, or its target if that
 were bigger), and loader throughput through build/bench/replay when it exists.
 
+Also the overhead guard's part (bench/guardbench.py): its calibration and what it does to a
+program calling a traced function as fast as it can; `--guard` runs that part alone and puts
+its section in bench/RESULTS.md in place of the last one.
+
 Writes bench/RESULTS.md (overwritten) and prints the same text. Needs root.
 Speed goals live here only, never in tests. Python standard library only.
 """
@@ -27,6 +31,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import guardbench
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -163,6 +169,8 @@ def main():
     ap.add_argument("--base-calls", type=int, default=50_000_000, help="calls per untraced run")
     ap.add_argument("--replay-events", type=int, default=10_000_000)
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
+    ap.add_argument("--guard", action="store_true",
+                    help="only the overhead guard's part: its section of RESULTS.md")
     a = ap.parse_args()
 
     if os.geteuid() != 0:
@@ -172,11 +180,19 @@ def main():
     callloop = os.path.join(build, "bench", "callloop")
     callloop_cxx = os.path.join(build, "bench", "callloop_cxx")
     goloop = os.path.join(build, "bench", "goloop")
+    hotloop = os.path.join(build, "targets", "hotloop")
     replay = os.path.join(build, "bench", "replay")
     bpftrace = shutil.which("bpftrace")
-    for p in (spantrace, callloop, callloop_cxx, goloop):
+    for p in (spantrace, hotloop) if a.guard else (spantrace, callloop, callloop_cxx, goloop,
+                                                    hotloop):
         if not os.access(p, os.X_OK):
             die(f"{p} is missing: run `make bench`, which builds it")
+    if a.guard:
+        lines = guardbench.section(spantrace, hotloop, a.reps)
+        guardbench.replace_section(a.out, lines)
+        print("\n".join(lines))
+        print(f"bench: wrote its section of {os.path.relpath(a.out)}")
+        return 0
     if not bpftrace:
         die("bpftrace is not installed: scripts/install-deps.sh installs it")
 
@@ -201,8 +217,10 @@ def main():
     trace = os.path.join(tmp, "trace.json")
     notes = []
 
+    # What a probe costs is what is measured here: the overhead guard, which would stop
+    # tracing these loops after a second, is off (its own part is measured below).
     def spantrace_cmd(name, argv, extra=()):
-        return [spantrace, *extra, "-u", name, "-o", trace, "--", *argv]
+        return [spantrace, "--max-overhead", "off", *extra, "-u", name, "-o", trace, "--", *argv]
 
     # Does this spantrace know --probe-at (the placement work)?
     probe = run(spantrace_cmd("bench_leaf", [callloop, "bench_leaf", "1"], ["--probe-at=entry"]))
@@ -386,6 +404,15 @@ def main():
     for text, ok in goals:
         L.append(f"- {'PASS' if ok else 'FAIL'}: {text}")
     L.append("")
+
+    measured = {"`bench_push`, uretprobe": (added("bench_push", "spantrace"),
+                                           ["emulated", "uretprobe"]),
+                "`bench_leaf`, uretprobe": (added("bench_leaf", "spantrace"),
+                                           ["single-stepped", "uretprobe"])}
+    if "rets" in kinds:
+        measured["`bench_push`, returns on RET instructions"] = (added("bench_push", "rets"),
+                                                                 ["emulated", "RET"])
+    L += guardbench.section(spantrace, hotloop, a.reps, measured)
 
     L.append("## Runs (ns/call of each repetition)\n")
     L.append("| function | case | runs |")

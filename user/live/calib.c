@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* What a uprobe hit costs here, measured on spantrace's own code. See calib.h. */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,14 +69,9 @@ static const struct {
 	[SITE_COST_URETPROBE] = { calib_uret, SITE_ENTER, true },
 };
 
-#define CALIB_MAX_LINKS (2 * SITE_NCOSTS)
-
 struct calib_run {
 	struct calib *c;
 	struct ringread drain;
-	int fds[CALIB_MAX_LINKS];	  /* uprobe_multi links */
-	struct bpf_link *links[CALIB_MAX_LINKS]; /* perf uprobes */
-	size_t nfds, nlinks;
 	volatile long sink;
 };
 
@@ -111,58 +108,91 @@ static struct bpf_program *prog_of(const struct calib *c, int prog)
 	return prog == SITE_EXIT ? c->skel->progs.span_exit : c->skel->progs.span_enter;
 }
 
-/* One probe on fn's first byte: prog, as a uretprobe with ret. */
-static int attach_one(struct calib_run *r, calib_fn fn, int prog, bool ret, char *err,
-		      size_t errlen)
+/*
+ * The probes of the wanted kinds, each on its function's first byte: as
+ * uprobe_multi links, one per program and direction (fewer links, fewer
+ * grace periods to take them off), or one perf uprobe per site.
+ */
+static int attach_all(struct calib *c, char *err, size_t errlen)
 {
-	unsigned long off;
-	unsigned long long cookie = r->c->probe;
-	struct bpf_program *p = prog_of(r->c, prog);
-	int fd;
+	static const struct {
+		uint8_t prog;
+		bool ret;
+	} groups[] = { { SITE_ENTER, false }, { SITE_EXIT, false }, { SITE_EXIT, true } };
 
-	if (self_offset((const void *)fn, &off, err, errlen))
-		return -1;
-	if (r->c->multi) {
-		fd = umulti__link_create(bpf_program__fd(p), "/proc/self/exe", &off, &cookie, 1,
-					 ret ? ST_F_UPROBE_MULTI_RETURN : 0, getpid());
-		if (fd >= 0) {
-			r->fds[r->nfds++] = fd;
-			return 0;
+	for (size_t gi = 0; gi < sizeof(groups) / sizeof(groups[0]); gi++) {
+		struct bpf_program *p = prog_of(c, groups[gi].prog);
+		unsigned long offs[SITE_NCOSTS];
+		unsigned long long cookies[SITE_NCOSTS];
+		unsigned int n = 0;
+
+		for (int k = 0; k < SITE_NCOSTS; k++)
+			if (c->want[k] && (groups[gi].ret ? kinds[k].uret : kinds[k].prog == groups[gi].prog)) {
+				if (self_offset((const void *)kinds[k].fn, &offs[n], err, errlen))
+					return -1;
+				cookies[n++] = c->probe;
+			}
+		for (unsigned int i = 0; i < n && !c->multi; i++) {
+			LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = groups[gi].ret,
+				    .bpf_cookie = cookies[i]);
+
+			c->links[c->nlinks] = bpf_program__attach_uprobe_opts(p, getpid(),
+									       "/proc/self/exe",
+									       offs[i], &uo);
+			if (!c->links[c->nlinks++])
+				goto fail;
 		}
-	} else {
-		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret, .bpf_cookie = cookie);
-		struct bpf_link *l = bpf_program__attach_uprobe_opts(p, getpid(), "/proc/self/exe",
-								     off, &uo);
-
-		if (l) {
-			r->links[r->nlinks++] = l;
-			return 0;
+		if (n && c->multi) {
+			c->fds[c->nfds] = umulti__link_create(bpf_program__fd(p), "/proc/self/exe", offs,
+							      cookies, n, groups[gi].ret ?
+								ST_F_UPROBE_MULTI_RETURN : 0,
+							      getpid());
+			if (c->fds[c->nfds++] < 0)
+				goto fail;
 		}
 	}
+	return 0;
+fail:
 	errbuf__set(err, errlen, "failed to attach a calibration uprobe to spantrace itself: %s",
 		    strerror(errno));
 	return -1;
 }
 
-static int attach_all(struct calib_run *r, char *err, size_t errlen)
+static void *close_links(void *arg)
 {
-	for (int k = 0; k < SITE_NCOSTS; k++) {
-		if (!r->c->want[k])
-			continue;
-		if (attach_one(r, kinds[k].fn, kinds[k].prog, false, err, errlen) ||
-		    (kinds[k].uret && attach_one(r, kinds[k].fn, SITE_EXIT, true, err, errlen)))
-			return -1;
-	}
-	return 0;
+	struct calib *c = arg;
+
+	for (size_t i = 0; i < c->nfds; i++)
+		if (c->fds[i] >= 0)
+			close(c->fds[i]);
+	for (size_t i = 0; i < c->nlinks; i++)
+		bpf_link__destroy(c->links[i]);
+	c->nfds = c->nlinks = 0;
+	return NULL;
 }
 
-static void detach_all(struct calib_run *r)
+/*
+ * The calibration's probes off, on a thread of their own, with every signal
+ * blocked (a signal for spantrace must reach the thread that handles it), or
+ * here if the thread cannot be made.
+ */
+static void release_links(struct calib *c)
 {
-	for (size_t i = 0; i < r->nfds; i++)
-		close(r->fds[i]);
-	for (size_t i = 0; i < r->nlinks; i++)
-		bpf_link__destroy(r->links[i]);
-	r->nfds = r->nlinks = 0;
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	c->closing = !pthread_create(&c->closer, NULL, close_links, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!c->closing)
+		close_links(c);
+}
+
+void calib__release(struct calib *c)
+{
+	if (c->closing)
+		pthread_join(c->closer, NULL);
+	c->closing = false;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -265,16 +295,16 @@ int calib__run(struct calib *c, char *err, size_t errlen)
 		if (c->want[k])
 			base_ps[k] = time_calls(&r, kinds[k].fn, &unused);
 	dropped = c->skel->bss->dropped;
-	if (!attach_all(&r, err, errlen) && !trace_self(c, true, err, errlen)) {
+	if (!attach_all(c, err, errlen) && !trace_self(c, true, err, errlen)) {
 		measure(&r, base_ps);
 		trace_self(c, false, err, errlen);
 		rc = 0;
 	}
-	detach_all(&r);
+	c->took_ns = mono_ns() - start;
+	release_links(c);
 	ringread__consume(&r.drain);
 	ringread__close(&r.drain);
 	/* records the calibration could not queue are not the trace's */
 	c->skel->bss->dropped = dropped;
-	c->took_ns = mono_ns() - start;
 	return rc;
 }

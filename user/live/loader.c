@@ -810,6 +810,7 @@ static void session_cleanup(struct session *s)
 /* Nothing of spantrace stays in the kernel: the command runs on untraced. */
 static void session_unload(struct session *s)
 {
+	calib__release(&s->calib);
 	uprobes__free(&s->up);
 	kevents__detach(&s->kev);
 	ringread__close(&s->rb);
@@ -951,6 +952,8 @@ static int begin_tracing(struct session *s, char *err, size_t errlen)
 {
 	size_t nfuncs = s->probes.n - s->sites.nskipped;
 
+	/* nothing but the session's probes from here on */
+	calib__release(&s->calib);
 	if (s->target.launched) {
 		if (target__release(&s->target, err, errlen))
 			return -1;
