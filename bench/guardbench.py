@@ -11,7 +11,9 @@ every 10 ms, for 3 s) untraced, traced with the default budget on both attach pa
 traced with --max-overhead off: hot() calls per second in the first and the last second by
 the program's own count, when the guard acted and how long the probes took to come off.
 """
+import datetime
 import os
+import platform
 import re
 import statistics
 import subprocess
@@ -79,12 +81,25 @@ def behaviour(spantrace, hotloop):
     return rows
 
 
+def _machine():
+    """'AMD EPYC, 2 CPUs, kernel 6.18.44, 2026-12-02 05:26 UTC'"""
+    try:
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        lscpu = ""
+    model = next((line.split(":", 1)[1].strip() for line in lscpu.splitlines()
+                  if line.startswith("Model name:")), platform.processor() or "?")
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{model}, {os.cpu_count()} CPUs, kernel {platform.release()}, {now}"
+
+
 def section(spantrace, hotloop, reps, measured=None):
     """The RESULTS.md section, as lines. measured: {label: (added ns per call, [kinds])} from
     the rest of the benchmark, compared with the calibrated kinds' sum."""
     per_kind, took = calibrate(spantrace, hotloop, reps)
     rows = behaviour(spantrace, hotloop)
     L = [f"{SECTION} (`bench/bench.py --guard` runs this part alone)\n"]
+    L.append(f"Measured on {_machine()}.\n")
     L.append(f"Calibration: what a probe hit costs, as spantrace measures it at its start on its "
              f"own code (`SPANTRACE_CALIBRATE_ALL=1 spantrace -v`, {reps} runs; median, min, "
              f"max; uretprobe: what the return adds to its function's entry probe). It took "

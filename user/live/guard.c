@@ -320,6 +320,7 @@ void guard__tick(struct guard *g, uint64_t now)
 	if (!g->units || period < GUARD_PERIOD_NS)
 		return;
 	g->last_ns = now;
+	g->nlooks++;
 	read_hits(g);
 	cpu = read_cpu(g);
 	unit_loads(g);
@@ -352,7 +353,10 @@ void guard__summary(const struct guard *g, FILE *f)
 		return;
 	fprintf(f, "overhead guard (budget %g%% of the traced processes' CPU time): ",
 		g->max_percent);
-	if (!g->nsteps)
+	if (!g->nsteps && !g->nlooks)
+		fprintf(f, "tracing ended before its first look, after %.0f s\n",
+			GUARD_PERIOD_NS / 1e9);
+	else if (!g->nsteps)
 		fprintf(f, "every function kept; the probes' time peaked at %s a second, %.1f%% "
 			"then\n", fmt_duration(g->peak_ns_per_s, cost, sizeof(cost)),
 			100.0 * g->peak_share);

@@ -80,6 +80,7 @@ struct guard {
 	struct guard_cpu *cpu; /* the traced processes' CPU clocks at the last look, by pid */
 	size_t ncpu;
 	uint64_t start_ns, last_ns;
+	uint64_t nlooks;
 	uint64_t peak_ns_per_s; /* the probes' time in the period they took most */
 	double peak_share;	/* of the processes' CPU time then */
 	struct guard_step *steps;
