@@ -78,11 +78,11 @@ static int build(struct guard *g)
 	g->slot_ns = calloc(g->nslots + 1, sizeof(*g->slot_ns));
 	g->hits = calloc(g->nslots + 1, sizeof(*g->hits));
 	g->delta = calloc(g->nslots + 1, sizeof(*g->delta));
-	g->percpu = calloc((size_t)g->ncpus, sizeof(*g->percpu));
+	g->batch = calloc((size_t)GUARD_BATCH * (size_t)g->ncpus, sizeof(*g->batch));
 	g->units = calloc(n + 1, sizeof(*g->units));
 	g->unit_of = calloc(n + 1, sizeof(*g->unit_of));
 	g->fns = calloc(n + 1, sizeof(*g->fns));
-	if (!g->slot_ns || !g->hits || !g->delta || !g->percpu || !g->units || !g->unit_of ||
+	if (!g->slot_ns || !g->hits || !g->delta || !g->batch || !g->units || !g->unit_of ||
 	    !g->fns)
 		return -ENOMEM;
 	slot_costs(g);
@@ -95,21 +95,52 @@ static int build(struct guard *g)
 
 /* --- looking: hits per slot, CPU time per process ----------------------------- */
 
+/* Slot's count now, its value on every CPU in v: since the last look into delta. */
+static void add_hits(struct guard *g, uint32_t slot, const uint64_t *v)
+{
+	uint64_t sum = 0;
+
+	for (int c = 0; c < g->ncpus; c++)
+		sum += v[c];
+	g->delta[slot] = sum - g->hits[slot];
+	g->hits[slot] = sum;
+}
+
+/*
+ * Every slot in as few system calls as the kernel allows (a batch holds
+ * GUARD_BATCH slots); false if it refuses batches (before 5.6), to be read
+ * one by one.
+ */
+static bool read_hits_batched(struct guard *g, int fd)
+{
+	uint32_t keys[GUARD_BATCH], pos = 0, count;
+	bool first = true;
+	int r;
+
+	do {
+		count = GUARD_BATCH;
+		r = bpf_map_lookup_batch(fd, first ? NULL : &pos, &pos, keys, g->batch, &count,
+					 NULL);
+		if (r && errno != ENOENT)
+			return !first;
+		first = false;
+		for (uint32_t i = 0; i < count; i++)
+			if (keys[i] < g->nslots)
+				add_hits(g, keys[i], g->batch + (size_t)i * (size_t)g->ncpus);
+	} while (!r);
+	return true;
+}
+
 /* The hits of every slot now, summed over the CPUs; delta: since the last look. */
 static void read_hits(struct guard *g)
 {
 	int fd = bpf_map__fd(g->skel->maps.probe_hits);
 
-	for (uint32_t slot = 0; slot < g->nslots; slot++) {
-		uint64_t sum = 0;
-
-		if (bpf_map_lookup_elem(fd, &slot, g->percpu))
-			continue;
-		for (int c = 0; c < g->ncpus; c++)
-			sum += g->percpu[c];
-		g->delta[slot] = sum - g->hits[slot];
-		g->hits[slot] = sum;
-	}
+	if (read_hits_batched(g, fd))
+		return;
+	for (uint32_t slot = 0; slot < g->nslots; slot++)
+		if (!bpf_map_lookup_elem(fd, &slot, g->batch))
+			add_hits(g, slot, g->batch);
 }
 
 static int cpu_cmp(const void *a, const void *b)
@@ -380,7 +411,7 @@ void guard__free(struct guard *g)
 	free(g->slot_ns);
 	free(g->hits);
 	free(g->delta);
-	free(g->percpu);
+	free(g->batch);
 	free(g->units);
 	free(g->unit_of);
 	free(g->fns);

@@ -29,6 +29,8 @@ struct stats;
 struct uprobes;
 
 #define GUARD_PERIOD_NS (1000ull * 1000 * 1000)
+/* Hit counters read per system call. */
+#define GUARD_BATCH 256
 /* Below this much probe time per second nothing is stopped (README: Overhead guard). */
 #define GUARD_FLOOR_NS_PER_S (10ull * 1000 * 1000)
 
@@ -72,7 +74,7 @@ struct guard {
 	uint64_t *hits;	   /* per slot: the count at the last look */
 	uint64_t *delta;   /* per slot: hits in the last period */
 	int ncpus;
-	uint64_t *percpu;  /* one slot's value on every CPU */
+	uint64_t *batch;   /* GUARD_BATCH slots' values on every CPU */
 	struct guard_unit *units;
 	size_t nunits;
 	uint32_t *unit_of; /* per probe: its unit */
