@@ -223,12 +223,14 @@ static const char *unit_func(const struct guard *g, size_t u)
 	return g->probes->v[g->units[u].first].func;
 }
 
-/* "1.90 M", "182 k", "950": a rate in three significant digits. */
+/* "1.9 M", "182 k", "950": a rate in three significant digits (the unit after rounding). */
 static const char *fmt_rate(double v, char *buf, size_t len)
 {
-	if (v >= 1e6)
+	if (v >= 999.5e6)
+		snprintf(buf, len, "%.0f M", v / 1e6);
+	else if (v >= 999.5e3)
 		snprintf(buf, len, "%.3g M", v / 1e6);
-	else if (v >= 1e3)
+	else if (v >= 999.5)
 		snprintf(buf, len, "%.3g k", v / 1e3);
 	else
 		snprintf(buf, len, "%.0f", v);
