@@ -52,8 +52,8 @@ TEST_CPPFLAGS := -D_GNU_SOURCE -Iuser/live $(INC_symbols)
 
 # The live room's files that drive the kernel or the target: only spantrace
 # links them. Everything else links into unit tests, replay and fuzzers.
-LIVE_SYSTEM  := $(addprefix user/live/,main.c loader.c target.c kfeatures.c umulti.c calib.c guard.c \
-		  kevents.c uprobes.c ringread.c live.c)
+LIVE_SYSTEM  := $(addprefix user/live/,main.c loader.c target.c uplan.c list.c kfeatures.c umulti.c \
+		  calib.c guard.c kevents.c uprobes.c ringread.c live.c procscan.c mapsweep.c)
 ALL_SRCS     := $(CORE_SRCS) $(SYMBOLS_SRCS) $(LIVE_SRCS)
 TESTABLE_SRCS := $(filter-out $(LIVE_SYSTEM),$(ALL_SRCS))
 objs_in       = $(patsubst user/%.c,$(BUILD)/$(1)/%.o,$(2))
@@ -311,12 +311,14 @@ $(BUILD)/qemu:
 
 # >>> bench (make bench: bench/bench.py writes bench/RESULTS.md) >>>
 # Cost per traced call, bpftrace against spantrace, on the same targets and
-# functions (root). callloop.c is built with CET (bench_cet starts with endbr64),
+# functions (root), and the event loop under load (bench/loopbench.py; only that part:
+# make bench BENCH_ARGS="--only loop"), and spantrace against empty programs on its own
+# sites, its BPF-side work per call (only that part: BENCH_ARGS="--only floor"). callloop.c is built with CET (bench_cet starts with endbr64),
 # callloop_nocet.c without (bench_push starts with push, bench_leaf is lea; ret).
 BENCH_DIR   := $(BUILD)/bench
 BENCH_BINS  := $(BENCH_DIR)/callloop $(BENCH_DIR)/callloop_cxx $(BENCH_DIR)/goloop
 .PHONY: bench bench-targets
-# and the overhead guard's target (bench/guardbench.py)
+# the loop targets, and the overhead guard's (bench/guardbench.py)
 bench-targets: $(BENCH_BINS) $(BUILD)/targets/hotloop
 $(BENCH_DIR)/callloop_cet.o: bench/targets/callloop.c | $(BENCH_DIR)
 	$(call msg,CC,$@)
@@ -337,9 +339,17 @@ $(BENCH_DIR)/goloop: bench/targets/goloop.go | $(BENCH_DIR)
 	$(Q)$(GO_FX_ENV) $(GO) build -o $@ $<
 $(BENCH_DIR):
 	$(Q)mkdir -p $@
+# The memory run's records (bench/churn.c), through replay --stream. Alone, without
+# root: make bench BENCH_ARGS='--only churn'.
+$(BENCH_DIR)/churn: bench/churn.c $(CORE_OBJS) | $(BENCH_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TEST_CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $< $(CORE_OBJS) \
+		$(filter-out -lbpf,$(LIBS)) -o $@
+BENCH_ARGS ?=
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/spantrace bench-targets
-	$(Q)$(PYTHON) bench/bench.py --build $(BUILD)
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/spantrace bench-targets $(BUILD)/bench/replay \
+		$(BENCH_DIR)/churn $(BUILD)/targets/pipefarm
+	$(Q)$(PYTHON) bench/bench.py --build $(BUILD) $(BENCH_ARGS)
 # <<< bench <<<
 
 # >>> replay (record files of --save-records through the span path: decoder, span

@@ -13,9 +13,14 @@ Also: drops ("events lost") and spans from spantrace's summary, bytes per span
 of the trace, peak RSS (os.wait4's ru_maxrss: the tracer, or its target if that
 were bigger), and loader throughput through build/bench/replay when it exists.
 
-Also the overhead guard's part (bench/guardbench.py): its calibration and what it does to a
-program calling a traced function as fast as it can; `--guard` runs that part alone and puts
-its section in bench/RESULTS.md in place of the last one.
+And memory under churn: build/bench/churn's records (threads created and ended,
+span names never seen before, writes to ever new pipes) decoded as they come by
+build/bench/replay --stream, its resident set read every 1M events up to 10M:
+it must stay flat. `--only churn` runs that alone (no root needed) and replaces
+only its section of bench/RESULTS.md.
+And the overhead guard's part (bench/guardbench.py): its calibration and what it
+does to a program calling a traced function as fast as it can. `--only guard`
+runs that alone and replaces only its section of bench/RESULTS.md.
 
 Writes bench/RESULTS.md (overwritten) and prints the same text. Needs root.
 Speed goals live here only, never in tests. Python standard library only.
@@ -33,6 +38,7 @@ import tempfile
 import time
 
 import guardbench
+import loopbench
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -161,6 +167,98 @@ def fmt_kb(kb):
     return f"{kb / 1024:.1f} MiB"
 
 
+# The churn runs: (label, churn's extra arguments). Flat: RSS at the last report at most
+# CHURN_FLAT_MIB above the report at CHURN_STEADY records, by when the steady state has
+# been reached (a thread is kept 1 s of trace time after its exit: 100k records at 10 us
+# each; the names' lengths and the allocator settle over the first million).
+CHURN_RUNS = [
+    ("threads and names (one pipe)", ["--new-pipe-every", "0"]),
+    ("threads, names and pipes (a new pipe every 16 writes)", ["--new-pipe-every", "16"]),
+]
+CHURN_FLAT_MIB = 0.1
+CHURN_STEADY = 2_000_000
+CHURN_SECTION = "## Memory under churn"
+
+
+def churn_run(build, events, extra):
+    """churn | replay --stream: {events: rss MiB} from replay's reports, and its last lines."""
+    churn = os.path.join(build, "bench", "churn")
+    replay = os.path.join(build, "bench", "replay")
+    gen = subprocess.Popen([churn, "--events", str(events), *extra], stdout=subprocess.PIPE)
+    t0 = time.monotonic()
+    rep = subprocess.run([replay, "--stream", "--report-every", "1000000", "-"],
+                         stdin=gen.stdout, capture_output=True, text=True, timeout=1800)
+    wall = time.monotonic() - t0
+    gen.stdout.close()
+    if gen.wait() != 0 or rep.returncode != 0:
+        die(f"churn run failed (churn exit {gen.returncode}, replay exit {rep.returncode}):\n"
+            f"{rep.stderr[-2000:]}")
+    rss = {int(m.group(1)): float(m.group(2)) for m in
+           re.finditer(r"^events (\d+) .* rss ([0-9.]+) MiB$", rep.stdout, re.M)}
+    total = re.search(r"^total: .*events/s ([0-9.]+)M", rep.stdout, re.M)
+    if not rss or not total:
+        die(f"no RSS reports from replay:\n{rep.stdout[-2000:]}")
+    return rss, float(total.group(1)), wall
+
+
+def churn_section(build, events):
+    """The lines of RESULTS.md's churn section, and whether every run stayed flat."""
+    L = [CHURN_SECTION + "\n"]
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    rev = sh(["git", "-C", ROOT, "describe", "--always", "--dirty", "--tags"]) or "?"
+    L.append(f"- measured: {now}, spantrace {rev}; command per row: `build/bench/churn "
+             f"--events {events} ARGS | build/bench/replay --stream --report-every 1000000 -`")
+    L.append("- the records (`bench/churn.c`): one process whose 64 live threads are replaced "
+             "as they exit (a fork and an exit record each), every thread running 3 spans of a "
+             "C function, each with a `--span` pair span inside named from an argument never "
+             "seen before (`req-N`), and writing once to a pipe; 15 records a thread, 10 us "
+             "apart; `replay --stream` decodes them as they come (decoder, span tree, Chrome "
+             "writer to /dev/null, summary statistics: the loader's code) and holds none.")
+    L.append(f"- flat: RSS after the last records at most {CHURN_FLAT_MIB} MiB above RSS after "
+             f"{CHURN_STEADY:,} (the first fill what is kept: threads exited within 1 s of "
+             f"trace time, 4096 unused names).\n")
+    # not replay's own peak (getrusage): Linux carries a process's peak over exec, and
+    # this one was forked from Python
+    L.append("| run | RSS at 1M records | at 2M | at 10M | 10M over 2M | most sampled | "
+             "records/s (CPU) |")
+    L.append("|---|---|---|---|---|---|---|")
+    ok_all, goals = True, []
+    for label, extra in CHURN_RUNS:
+        rss, rate, wall = churn_run(build, events, extra)
+        first, last = rss[min(rss)], rss[max(rss)]
+        steady = rss.get(CHURN_STEADY, first)
+        flat = last <= steady + CHURN_FLAT_MIB
+        ok_all &= flat
+        L.append(f"| {label} (`{' '.join(extra)}`) | {first:.2f} MiB | {steady:.2f} MiB "
+                 f"| {last:.2f} MiB | {last - steady:+.2f} MiB | {max(rss.values()):.2f} MiB "
+                 f"| {rate:.2f}M |")
+        goals.append((f"RSS flat under churn, {label}: {steady:.2f} MiB after "
+                      f"{CHURN_STEADY:,} records, {last:.2f} MiB after {max(rss):,} "
+                      f"(at most +{CHURN_FLAT_MIB} MiB)", flat))
+        print(f"  churn {label}: {first:.2f}, {steady:.2f} -> {last:.2f} MiB, "
+              f"wall {wall:.1f} s", flush=True)
+    L.append("")
+    for text, ok in goals:
+        L.append(f"- {'PASS' if ok else 'FAIL'}: {text}")
+    L.append("")
+    return L, ok_all
+
+
+def replace_section(path, section, title=CHURN_SECTION):
+    """RESULTS.md with its section `title` replaced by section (added before the runs if none)."""
+    try:
+        text = open(path).read()
+    except FileNotFoundError:
+        text = "# spantrace benchmark\n\n"
+    body = "\n".join(section) + "\n"
+    m = re.search(r"^" + re.escape(title) + r"\n.*?(?=^## |\Z)", text, re.M | re.S)
+    if m:
+        return text[:m.start()] + body + text[m.end():]
+    m = re.search(r"^## Runs", text, re.M)
+    at = m.start() if m else len(text)
+    return text[:at] + body + text[at:]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -168,30 +266,58 @@ def main():
     ap.add_argument("--calls", type=int, default=100_000, help="calls per traced run")
     ap.add_argument("--base-calls", type=int, default=50_000_000, help="calls per untraced run")
     ap.add_argument("--replay-events", type=int, default=10_000_000)
+    ap.add_argument("--churn-events", type=int, default=10_000_000)
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
-    ap.add_argument("--guard", action="store_true",
-                    help="only the overhead guard's part: its section of RESULTS.md")
+    ap.add_argument("--only", choices=["churn", "loop", "floor", "guard"],
+                    help="run only this part and replace only its section of --out: "
+                         "churn, memory over 10M records (no root needed); "
+                         "loop, the event loop under load (bench/loopbench.py); "
+                         "floor, spantrace against empty programs on its own sites; "
+                         "guard, the overhead guard's calibration and behaviour")
+    ap.add_argument("--stats-reps", type=int, default=3,
+                    help="runs per case with kernel BPF stats on (floor section)")
+    ap.add_argument("--loop-reps", type=int, default=3)
+    ap.add_argument("--loop-duration", type=int, default=10, help="seconds per traced run")
+    ap.add_argument("--loop-compare", metavar="SPANTRACE",
+                    help="an older spantrace to measure next to this build")
+    ap.add_argument("--loop-compare-label", metavar="TEXT",
+                    help="what to call it in the report (default: its path)")
     a = ap.parse_args()
 
+    build = os.path.abspath(a.build)
+    for p in ("churn", "replay"):
+        if not os.access(os.path.join(build, "bench", p), os.X_OK):
+            die(f"{os.path.join(build, 'bench', p)} is missing: run `make bench`, which builds it")
+    if a.only == "churn":
+        section, _ = churn_section(build, a.churn_events)
+        text = replace_section(a.out, section)
+        with open(a.out, "w") as f:
+            f.write(text)
+        print("\n".join(section))
+        print(f"bench: wrote the churn section of {os.path.relpath(a.out)}")
+        return 0
     if os.geteuid() != 0:
         die("needs root (BPF and uprobes): run `sudo make bench`")
-    build = os.path.abspath(a.build)
     spantrace = os.path.join(build, "spantrace")
+    if a.only == "loop":
+        return loop_only(a, spantrace, build)
     callloop = os.path.join(build, "bench", "callloop")
     callloop_cxx = os.path.join(build, "bench", "callloop_cxx")
     goloop = os.path.join(build, "bench", "goloop")
     hotloop = os.path.join(build, "targets", "hotloop")
     replay = os.path.join(build, "bench", "replay")
     bpftrace = shutil.which("bpftrace")
-    for p in (spantrace, hotloop) if a.guard else (spantrace, callloop, callloop_cxx, goloop,
-                                                    hotloop):
+    for p in (spantrace, hotloop) if a.only == "guard" else (spantrace, callloop, callloop_cxx,
+                                                             goloop, hotloop):
         if not os.access(p, os.X_OK):
             die(f"{p} is missing: run `make bench`, which builds it")
-    if a.guard:
+    if a.only == "guard":
         lines = guardbench.section(spantrace, hotloop, a.reps)
-        guardbench.replace_section(a.out, lines)
+        text = replace_section(a.out, lines, guardbench.SECTION)
+        with open(a.out, "w") as f:
+            f.write(text)
         print("\n".join(lines))
-        print(f"bench: wrote its section of {os.path.relpath(a.out)}")
+        print(f"bench: wrote the guard section of {os.path.relpath(a.out)}")
         return 0
     if not bpftrace:
         die("bpftrace is not installed: scripts/install-deps.sh installs it")
@@ -224,16 +350,21 @@ def main():
 
     # Does this spantrace know --probe-at (the placement work)?
     probe = run(spantrace_cmd("bench_leaf", [callloop, "bench_leaf", "1"], ["--probe-at=entry"]))
-    have_entry = probe.rc == 0
-    if not have_entry:
+    have_entry = probe.rc == 0 and a.only != "floor"
+    if probe.rc != 0:
         line = (probe.err.strip().splitlines() or ["?"])[-1]
         notes.append(f"`spantrace --probe-at=entry` rows skipped: this spantrace does not "
                      f"accept the option yet (it said: `{line}`).")
 
     # "rets": C returns on RET instructions (SPANTRACE_C_RET_PROBES=1) instead of a
     # uretprobe, to measure the choice rather than assume it; Go has only RET probes.
-    kinds = ["base", "bpftrace", "spantrace"] + (["entry"] if have_entry else []) + ["rets"]
+    # "floor", "floor-rets": the same sites, attached the same way, with empty programs
+    # (SPANTRACE_BENCH_FLOOR): what the probes cost before spantrace's BPF work.
+    kinds = (["base", "bpftrace", "spantrace", "floor"] + (["entry"] if have_entry else [])
+             + ["rets", "floor-rets"])
     ret_env = dict(os.environ, SPANTRACE_C_RET_PROBES="1")
+    envs = {"rets": ret_env, "floor": dict(os.environ, SPANTRACE_BENCH_FLOOR="1"),
+            "floor-rets": dict(ret_env, SPANTRACE_BENCH_FLOOR="1")}
     res = {(n, k): [] for n, *_ in funcs for k in kinds}  # ns/call per run
     info = {(n, k): [] for n, *_ in funcs for k in kinds}  # Run objects
     cxx = {n for n, _, b, *_ in funcs if b == callloop_cxx}
@@ -242,9 +373,9 @@ def main():
     for rep in range(a.reps):
         for name, sym, binary, argv, is_go in funcs:
             for kind in kinds:
-                if kind == "rets" and (is_go or name in cxx):
+                if kind in ("rets", "floor-rets") and (is_go or name in cxx):
                     continue
-                env = ret_env if kind == "rets" else None
+                env = envs.get(kind)
                 if kind == "base":
                     cmd = argv + [str(a.base_calls)]
                 elif kind == "bpftrace":
@@ -256,6 +387,8 @@ def main():
                     extra = ["--probe-at=entry"] if kind == "entry" else []
                     cmd = spantrace_cmd(sym, argv + [str(a.calls)], extra)
                 r = run(cmd, env=env)
+                if kind.startswith("floor") and r.rc != 0:
+                    die(f"spantrace (floor) failed (exit {r.rc}): {' '.join(cmd)}\n{r.err[-3000:]}")
                 if kind in ("spantrace", "entry", "rets"):
                     if r.rc != 0:
                         die(f"spantrace failed (exit {r.rc}): {' '.join(cmd)}\n{r.err[-3000:]}")
@@ -271,6 +404,16 @@ def main():
                 print(f"  rep {rep + 1}/{a.reps} {name:24} {kind:9} "
                       f"{res[(name, kind)][-1]:12.3f} ns/call  (wall {r.wall:.2f} s)", flush=True)
     bench_wall = time.monotonic() - t_start
+    stats = prog_stats(a, funcs, cxx, lambda n, argv: spantrace_cmd(n, argv), envs)
+    floor_lines = floor_section(a, funcs, cxx, res, stats, bench_wall)
+    if a.only == "floor":
+        shutil.rmtree(tmp, ignore_errors=True)
+        text = replace_section(a.out, floor_lines, FLOOR_SECTION)
+        with open(a.out, "w") as f:
+            f.write(text)
+        print("\n".join(floor_lines))
+        print(f"bench: wrote the floor section of {os.path.relpath(a.out)}")
+        return 0
 
     # Loader throughput: record a run's ring-buffer records, replay them.
     throughput = None
@@ -405,6 +548,9 @@ def main():
         L.append(f"- {'PASS' if ok else 'FAIL'}: {text}")
     L.append("")
 
+    L.extend(floor_lines)
+    churn_lines, _ = churn_section(build, a.churn_events)
+    L.extend(churn_lines)
     measured = {"`bench_push`, uretprobe": (added("bench_push", "spantrace"),
                                            ["emulated", "uretprobe"]),
                 "`bench_leaf`, uretprobe": (added("bench_leaf", "spantrace"),
@@ -412,7 +558,7 @@ def main():
     if "rets" in kinds:
         measured["`bench_push`, returns on RET instructions"] = (added("bench_push", "rets"),
                                                                  ["emulated", "RET"])
-    L += guardbench.section(spantrace, hotloop, a.reps, measured)
+    L.extend(guardbench.section(spantrace, hotloop, a.reps, measured))
 
     L.append("## Runs (ns/call of each repetition)\n")
     L.append("| function | case | runs |")
@@ -428,11 +574,127 @@ def main():
     for n in notes:
         L.append(f"- {n}")
     text = "\n".join(L) + "\n"
+    text = loopbench.replace_section(text, loop_section(a, spantrace, build))
     with open(a.out, "w") as f:
         f.write(text)
     print()
     print(text, end="")
     print(f"bench: wrote {os.path.relpath(a.out)}")
+    return 0
+
+
+FLOOR_SECTION = "## BPF-side work: spantrace against the floor"
+# Goal from issue 13: spantrace's added time per call within 5% of empty programs'.
+GOAL_FLOOR_RATIO = 1.05
+STATS_SYSCTL = "/proc/sys/kernel/bpf_stats_enabled"
+
+
+def floor_cases(funcs, cxx):
+    """(row, function row, traced kind, floor kind, symbol, argv) per floor comparison."""
+    for name, sym, _, argv, is_go in funcs:
+        yield name, name, "spantrace", "floor", sym, argv
+        if not is_go and name not in cxx:
+            yield name + " (returns on RET instructions)", name, "rets", "floor-rets", sym, argv
+
+
+def prog_stats(a, funcs, cxx, cmd_of, envs):
+    """{(row, kind): {program: [ns per run, ...]}} from the kernel's BPF stats
+    (run_time_ns / run_cnt, SPANTRACE_BENCH_PROG_STATS), in runs of their own: the
+    stats add two clock reads to every program run, so the timed runs go without."""
+    out = {}
+    old = open(STATS_SYSCTL).read().strip()
+    try:
+        with open(STATS_SYSCTL, "w") as f:
+            f.write("1")
+        for rep in range(a.stats_reps):
+            for row, _, kind, fkind, sym, argv in floor_cases(funcs, cxx):
+                for k in (kind, fkind):
+                    env = dict(envs.get(k, os.environ), SPANTRACE_BENCH_PROG_STATS="1")
+                    r = run(cmd_of(sym, argv + [str(a.calls)]), env=env)
+                    got = out.setdefault((row, k), {})
+                    for m in re.finditer(r"bpf prog (\w+): run_cnt (\d+) run_time_ns (\d+)",
+                                         r.err):
+                        got.setdefault(m.group(1), []).append(int(m.group(3)) / int(m.group(2)))
+                    print(f"  stats {rep + 1}/{a.stats_reps} {row:40} {k:10} "
+                          + ", ".join(f"{p} {v[-1]:.0f} ns" for p, v in got.items()), flush=True)
+    finally:
+        with open(STATS_SYSCTL, "w") as f:
+            f.write(old)
+    return out
+
+
+def floor_section(a, funcs, cxx, res, stats, wall):
+    """The lines of RESULTS.md's floor section."""
+    med = {k: statistics.median(v) for k, v in res.items() if v}
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    rev = sh(["git", "-C", ROOT, "describe", "--always", "--dirty", "--tags"]) or "?"
+    L = [FLOOR_SECTION + "\n"]
+    L.append(f"- measured: {now}, spantrace {rev}, {os.cpu_count()} CPUs; `make bench "
+             f"BENCH_ARGS='--only floor'` ({a.reps} interleaved repetitions of untraced, "
+             f"bpftrace, spantrace and floor runs; medians; {a.calls:,} calls per traced run)")
+    L.append("- floor: spantrace with `SPANTRACE_BENCH_FLOOR=1`, which attaches an empty "
+             "program (`bpf/floor.bpf.c`, `return 0`) on exactly the sites spantrace uses, "
+             "the same way (entry offset, uretprobe or RET probes, same link kind); no spans. "
+             "BPF work per call = spantrace added - floor added.")
+    L.append("- noise: the machine is shared; a run's spread is in the runs table below.\n")
+    L.append("| function | floor added ns | spantrace added ns | spantrace - floor "
+             "| ratio spantrace/floor | floor runs (ns/call) | spantrace runs |")
+    L.append("|---|---|---|---|---|---|---|")
+    goals = []
+    for row, base, kind, fkind, *_ in floor_cases(funcs, cxx):
+        if (base, fkind) not in med or (base, kind) not in med:
+            continue
+        b = med[(base, "base")]
+        fl, st = med[(base, fkind)] - b, med[(base, kind)] - b
+        L.append(f"| `{row}` | {fmt_ns(fl)} | {fmt_ns(st)} | {fmt_ns(st - fl)} "
+                 f"| {fmt_ratio(st, fl)} | {', '.join(f'{x:.0f}' for x in res[(base, fkind)])} "
+                 f"| {', '.join(f'{x:.0f}' for x in res[(base, kind)])} |")
+        goals.append((f"`{row}`: spantrace within 5% of the floor (ratio "
+                      f"{fmt_ratio(st, fl)}, goal <= {GOAL_FLOOR_RATIO:.2f})",
+                      fl > 0 and st <= GOAL_FLOOR_RATIO * fl))
+    L.append("")
+    L.append("Per program, from the kernel (`sysctl kernel.bpf_stats_enabled=1`, run_time_ns / "
+             f"run_cnt, {a.stats_reps} runs of their own each, medians; the stats' own clock "
+             "reads are in every figure, the floor's included):\n")
+    L.append("| function | span_enter ns/run | span_exit ns/run | floor ns/run "
+             "| enter + exit - 2 x floor |")
+    L.append("|---|---|---|---|---|")
+    for row, _, kind, fkind, *_ in floor_cases(funcs, cxx):
+        st, fl = stats.get((row, kind), {}), stats.get((row, fkind), {})
+        en = statistics.median(st["span_enter"]) if st.get("span_enter") else None
+        ex = statistics.median(st["span_exit"]) if st.get("span_exit") else None
+        f0 = statistics.median(fl["span_floor"]) if fl.get("span_floor") else None
+        work = en + ex - 2 * f0 if None not in (en, ex, f0) else None
+        L.append(f"| `{row}` | {fmt_ns(en)} | {fmt_ns(ex)} | {fmt_ns(f0)} | {fmt_ns(work)} |")
+    L.append("")
+    for text, ok in goals:
+        L.append(f"- {'PASS' if ok else 'FAIL'}: {text}")
+    L.append(f"- runs took {wall:.0f} s\n")
+    return L
+
+
+def loop_section(a, spantrace, build):
+    """The event loop under load (bench/loopbench.py): its RESULTS.md lines."""
+    farm = os.path.join(build, "targets", "pipefarm")
+    for p in [spantrace, farm] + ([a.loop_compare] if a.loop_compare else []):
+        if not os.access(p, os.X_OK):
+            die(f"{p} is missing: run `make bench`, which builds it")
+    tmp = tempfile.mkdtemp(prefix="spantrace-loop.")
+    try:
+        r = loopbench.run(spantrace, farm, tmp, a.loop_reps, a.loop_duration, a.loop_compare,
+                          a.loop_compare_label, log=lambda m: print(m, flush=True))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return loopbench.report(r)
+
+
+def loop_only(a, spantrace, build):
+    lines = loop_section(a, spantrace, build)
+    old = open(a.out).read() if os.path.exists(a.out) else ""
+    with open(a.out, "w") as f:
+        f.write(loopbench.replace_section(old, lines))
+    print("\n".join(lines))
+    print(f"bench: wrote its section of {os.path.relpath(a.out)}")
     return 0
 
 

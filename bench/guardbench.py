@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-"""The overhead guard's part of make bench (bench.py; alone: bench.py --guard).
+"""The overhead guard's part of make bench (bench.py; alone: bench.py --only guard).
 
 Calibration: what spantrace measured a probe hit of each kind of site to cost at its start
 (-v, with SPANTRACE_CALIBRATE_ALL=1 so that every kind is measured), over several runs, and
@@ -98,7 +98,7 @@ def section(spantrace, hotloop, reps, measured=None):
     the rest of the benchmark, compared with the calibrated kinds' sum."""
     per_kind, took = calibrate(spantrace, hotloop, reps)
     rows = behaviour(spantrace, hotloop)
-    L = [f"{SECTION} (`bench/bench.py --guard` runs this part alone)\n"]
+    L = [f"{SECTION}\n", "`make bench BENCH_ARGS='--only guard'` runs this part alone.\n"]
     L.append(f"Measured on {_machine()}.\n")
     L.append(f"Calibration: what a probe hit costs, as spantrace measures it at its start on its "
              f"own code (`SPANTRACE_CALIBRATE_ALL=1 spantrace -v`, {reps} runs; median, min, "
@@ -137,17 +137,3 @@ def section(spantrace, hotloop, reps, measured=None):
         L.append(f"What it said (uprobe_multi run): `{said}`")
     L.append("")
     return L
-
-
-def replace_section(path, lines):
-    """Puts the section in RESULTS.md in place of the one there (or at its end)."""
-    text = open(path).read() if os.path.exists(path) else ""
-    new = "\n".join(lines) + "\n"
-    start = text.find(SECTION)
-    if start < 0:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + new
-    else:
-        nxt = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + new + (text[nxt + 1:] if nxt >= 0 else "")
-    with open(path, "w") as f:
-        f.write(text)

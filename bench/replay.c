@@ -4,7 +4,8 @@
  * summary statistics) fed from a record file instead of the ring buffer, to
  * measure it on one core without BPF or root.
  *
- *   replay [--events N] [--out FILE] [--min-wait MS] [--kallsyms FILE] RECORDS [PROBES...]
+ *   replay [--events N | --stream] [--report-every N] [--out FILE] [--min-wait MS]
+ *          [--kallsyms FILE] RECORDS [PROBES...]
  *
  * RECORDS is written by `spantrace --save-records RECORDS ...` (format in
  * user/core/recfile.h). Every record goes through the loader's own decoder
@@ -18,12 +19,16 @@
  * rename the file's probes in index order (or make the table of a file that
  * has none).
  *
+ * With --stream the records are decoded as they are read, once, and never
+ * held: RECORDS may then be a pipe ("-": standard input), as long as a
+ * generator makes it (bench/churn.c), and the resident set is the decoder's.
+ *
  * It reads nothing of a live process: the decoder has no live interface
  * (decode.h), so a span name the uprobe could not read keeps its function's
  * name, whatever process and address the file names.
  *
- * Every 10M events it prints the rate of those 10M (CPU time of the process)
- * and the resident set; at the end one summary line.
+ * Every 10M events (--report-every N) it prints the rate of those events (CPU
+ * time of the process) and the resident set; at the end one summary line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +41,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "count.h"
 #include "decode.h"
+#include "errbuf.h"
 #include "formats.h"
 #include "recfile.h"
 #include "goroutines.h"
@@ -51,6 +58,8 @@
 
 #define WINDOW_NS (2 * 1000 * 1000ull) /* the loader's REORDER_WINDOW_NS */
 #define REPORT_EVERY 10000000ull
+/* Larger than any record: a longer one is cut to this (and found malformed). */
+#define STREAM_RECORD_MAX 4096
 
 /* The trace's stream: written through to a file descriptor, bytes counted. */
 struct sink {
@@ -110,42 +119,17 @@ static double peak_rss_mib(void)
 	return (double)ru.ru_maxrss / 1024;
 }
 
-/* A count with an optional decimal suffix: 100M, 5k, 1G. */
-static int parse_count(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t mul = 1;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		mul = 1000, end++;
-	else if (*end == 'm' || *end == 'M')
-		mul = 1000000, end++;
-	else if (*end == 'g' || *end == 'G')
-		mul = 1000000000, end++;
-	if (*end || !v || v > UINT64_MAX / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
-}
-
 /* PROBES on the command line: the names of the probes, in index order. */
 static int rename_probes(struct probe_table *t, char **names, size_t n, char *err, size_t errlen)
 {
 	if (t->n && t->n != n) {
-		snprintf(err, errlen, "%zu probe names given for a file of %zu probes", n, t->n);
+		errbuf__set(err, errlen, "%zu probe names given for a file of %zu probes", n, t->n);
 		return -1;
 	}
 	if (!t->n) {
 		t->v = calloc(n, sizeof(*t->v));
 		if (!t->v) {
-			snprintf(err, errlen, "out of memory");
+			errbuf__set(err, errlen, "out of memory");
 			return -1;
 		}
 		t->n = n;
@@ -158,7 +142,7 @@ static int rename_probes(struct probe_table *t, char **names, size_t n, char *er
 		if (!p->func)
 			p->func = strdup(names[i]);
 		if (!p->name || !p->func) {
-			snprintf(err, errlen, "out of memory");
+			errbuf__set(err, errlen, "out of memory");
 			return -1;
 		}
 	}
@@ -178,6 +162,7 @@ struct replay {
 	uint64_t min_ts, max_ts; /* of the file's records */
 	uint64_t want;		 /* events to decode; UINT64_MAX: one pass */
 	uint64_t events, passes;
+	uint64_t report_every;
 	uint64_t report_events;
 	double report_cpu;
 };
@@ -194,7 +179,7 @@ static int replay__load(struct replay *r, const char *path, char *err, size_t er
 	int got;
 
 	if (fstat(fileno(r->rf.f), &st)) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		errbuf__set(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
 	/*
@@ -204,7 +189,7 @@ static int replay__load(struct replay *r, const char *path, char *err, size_t er
 	cap = 2 * (size_t)st.st_size / 8 + 1;
 	r->recs = malloc(cap * 8);
 	if (!r->recs) {
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return -1;
 	}
 	r->min_ts = UINT64_MAX;
@@ -213,7 +198,7 @@ static int replay__load(struct replay *r, const char *path, char *err, size_t er
 		const struct st_hdr *h = (const struct st_hdr *)&r->recs[w + 1];
 
 		if (w + 1 + (size + 7) / 8 > cap) { /* the file grew */
-			snprintf(err, errlen, "%s changed while being read", path);
+			errbuf__set(err, errlen, "%s changed while being read", path);
 			return -1;
 		}
 		r->recs[w] = size;
@@ -227,7 +212,7 @@ static int replay__load(struct replay *r, const char *path, char *err, size_t er
 			r->max_ts = h->ts;
 	}
 	if (got < 0) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		errbuf__set(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (r->rf.truncated)
@@ -243,7 +228,7 @@ static void replay__report(struct replay *r)
 {
 	double now = cpu_seconds(), dt = now - r->report_cpu;
 
-	printf("events %llu  rate %.2f M/s  rss %.1f MiB\n", (unsigned long long)r->events,
+	printf("events %llu  rate %.2f M/s  rss %.2f MiB\n", (unsigned long long)r->events,
 	       dt > 0 ? (double)(r->events - r->report_events) / dt / 1e6 : 0.0, rss_mib());
 	fflush(stdout);
 	r->report_events = r->events;
@@ -280,21 +265,60 @@ static uint64_t replay__pass(struct replay *r)
 		w += 1 + (size + 7) / 8;
 		if (!ok)
 			continue;
-		if (++r->events % REPORT_EVERY == 0)
+		if (++r->events % r->report_every == 0)
 			replay__report(r);
 	}
 	r->passes++;
 	return r->events - before;
 }
 
+/*
+ * --stream: each record decoded as it is read, none kept. The time span is
+ * that of the records seen, for the stop.
+ */
+static int replay__stream(struct replay *r, const char *path, char *err, size_t errlen)
+{
+	uint64_t buf[STREAM_RECORD_MAX / 8];
+	const struct st_hdr *h = (const struct st_hdr *)buf;
+	uint32_t size;
+	int got;
+
+	r->min_ts = UINT64_MAX;
+	while ((got = recfile__read(&r->rf, buf, sizeof(buf), &size)) > 0) {
+		r->nrecords++;
+		if (size > sizeof(buf))
+			size = sizeof(buf);
+		if (size >= sizeof(*h) && h->ts > r->max_ts)
+			r->max_ts = h->ts;
+		if (size >= sizeof(*h) && h->ts < r->min_ts)
+			r->min_ts = h->ts;
+		if (decoder__record(&r->d, buf, size) && ++r->events % r->report_every == 0)
+			replay__report(r);
+	}
+	if (r->min_ts > r->max_ts)
+		r->min_ts = r->max_ts = 0;
+	r->passes = 1;
+	if (got < 0) {
+		errbuf__set(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (r->rf.truncated)
+		fprintf(stderr, "replay: %s ends inside a record; replayed the %zu whole ones\n",
+			path, r->nrecords);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
-	fputs("usage: replay [--events N] [--out FILE] [--min-wait MS] [--kallsyms FILE] RECORDS "
-	      "[PROBES...]\n"
+	fputs("usage: replay [--events N | --stream] [--report-every N] [--out FILE]\n"
+	      "              [--min-wait MS] [--kallsyms FILE] RECORDS [PROBES...]\n"
 	      "Feeds a record file of spantrace --save-records through the loader's decoder,\n"
 	      "span tree and Chrome writer on one core, and reports the rate.\n"
 	      "  --events N       decode N events (suffixes k, M, G), replaying the file with\n"
 	      "                   shifted timestamps as often as needed (default: one pass)\n"
+	      "  --stream         decode the records as they are read, once, keeping none:\n"
+	      "                   RECORDS may be a pipe, - for standard input\n"
+	      "  --report-every N print the rate and resident set every N events (default 10M)\n"
 	      "  --out FILE       write the trace to FILE (default /dev/null)\n"
 	      "  --min-wait MS    spantrace's --min-wait of the run: pipe writes that blocked\n"
 	      "                   for less are counted, not drawn (default 10)\n"
@@ -309,10 +333,12 @@ int main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "min-wait", required_argument, NULL, 'm' },
 		{ "kallsyms", required_argument, NULL, 'k' },
+		{ "stream", no_argument, NULL, 's' },
+		{ "report-every", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct replay r = { .want = UINT64_MAX };
+	struct replay r = { .want = UINT64_MAX, .report_every = REPORT_EVERY };
 	struct sink sink = { .fd = -1 };
 	const char *out_path = "/dev/null", *kallsyms = NULL;
 	uint64_t min_wait_ns = OPTS_DEFAULT_MIN_WAIT_NS;
@@ -322,12 +348,13 @@ int main(int argc, char **argv)
 	const struct spantree_stats *st;
 	double t0, secs;
 	FILE *out = NULL;
+	bool stream = false;
 	int c, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "+n:o:m:k:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+n:o:m:k:sr:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			if (parse_count(optarg, &r.want)) {
+			if (bench__parse_count(optarg, &r.want) || !r.want) {
 				fprintf(stderr,
 					"replay: --events needs a positive count, got '%s'\n",
 					optarg);
@@ -350,6 +377,17 @@ int main(int argc, char **argv)
 		case 'k':
 			kallsyms = optarg;
 			break;
+		case 's':
+			stream = true;
+			break;
+		case 'r':
+			if (bench__parse_count(optarg, &r.report_every) || !r.report_every) {
+				fprintf(stderr,
+					"replay: --report-every needs a positive count, got '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -358,15 +396,16 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc || (stream && r.want != UINT64_MAX)) {
 		usage(stderr);
 		return 2;
 	}
-	if (recfile__open(fopen(argv[optind], "re"), argv[optind], &r.rf, err, sizeof(err)) ||
+	if (recfile__open(stream && !strcmp(argv[optind], "-") ? stdin : fopen(argv[optind], "re"),
+			  argv[optind], &r.rf, err, sizeof(err)) ||
 	    (argc - optind > 1 &&
 	     rename_probes(&r.rf.probes, argv + optind + 1, (size_t)(argc - optind - 1), err,
 			   sizeof(err))) ||
-	    replay__load(&r, argv[optind], err, sizeof(err))) {
+	    (!stream && replay__load(&r, argv[optind], err, sizeof(err)))) {
 		fprintf(stderr, "replay: %s\n", err);
 		goto out;
 	}
@@ -401,12 +440,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "replay: out of memory\n");
 		goto out;
 	}
+	spantree__on_drop(r.d.tree, decoder__on_drop);
 
 	t0 = r.report_cpu = cpu_seconds();
-	while (replay__pass(&r) && r.events < r.want && r.want != UINT64_MAX)
+	if (stream && replay__stream(&r, argv[optind], err, sizeof(err))) {
+		fprintf(stderr, "replay: %s\n", err);
+		goto out;
+	}
+	while (!stream && replay__pass(&r) && r.events < r.want && r.want != UINT64_MAX)
 		;
 	spantree__finish(r.d.tree, r.min_ts + r.passes * (r.max_ts - r.min_ts + 1));
 	decoder__name_tasks(&r.d);
+	decoder__tell_loss(&r.d, 0); /* what the records say: the loader's count is not in them */
 	ret = r.d.ops->close(r.d.w) ? 1 : 0;
 	r.d.w = NULL;
 	if (fclose(out))
@@ -426,10 +471,11 @@ int main(int argc, char **argv)
 	       st->spans ? (double)sink.bytes / (double)st->spans : 0.0);
 	printf("(%llu passes over %zu records; %llu malformed; "
 	       "%llu unfinished spans; %llu late events; %llu span names not read: replay reads "
-	       "no process's memory)\n",
+	       "no process's memory; %llu span names not kept: more than %d held at once)\n",
 	       (unsigned long long)r.passes, r.nrecords,
 	       (unsigned long long)r.d.bad_records, (unsigned long long)st->unfinished,
-	       (unsigned long long)st->late_events, (unsigned long long)r.d.name_faults);
+	       (unsigned long long)st->late_events, (unsigned long long)r.d.name_faults,
+	       (unsigned long long)r.d.names_dropped, NAMES_MAX_HELD);
 out:
 	if (r.d.w)
 		r.d.ops->close(r.d.w);

@@ -24,8 +24,10 @@
 
 /* --- shared maps and variables, defined in common.bpf.c ------------------- */
 
-/* Wake the reader once this much is queued (see submit_on). */
+/* Wake the reader once this much is queued in the ring (see submit_on). */
 extern const volatile __u64 wakeup_bytes;
+/* Each CPU looks at the ring after queueing this much (wakeup_bytes / CPUs). */
+extern const volatile __u64 wakeup_check_bytes;
 
 struct events_map {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -52,6 +54,30 @@ struct seen_tids_map {
 };
 extern struct seen_tids_map seen_tids SEC(".maps");
 
+/*
+ * A thread's span stream (struct st_lost in spantrace.h says what a stream
+ * is), kept in task storage from its first record: it goes with the thread,
+ * and a tid used again starts afresh. Its records are sent by spans.bpf.c;
+ * what it lost last is also told at its exit (proctree.bpf.c).
+ */
+struct thread_stream {
+	__u32 lost;   /* records lost since the last one sent */
+	__s32 frames; /* BEGINs minus ENDs of its records, sent or lost */
+	__s32 sent;   /* frames after the last record sent */
+	__s32 low;    /* the lowest frames since */
+	__u64 sp;     /* the highest sp among the records lost, 0 if none had one */
+	__u32 flags;  /* ST_LOST_F_* */
+	__u32 _pad;
+};
+
+struct thread_streams_map {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct thread_stream);
+};
+extern struct thread_streams_map thread_streams SEC(".maps");
+
 /* Threads inside a pipe write. */
 struct pwrites_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -67,7 +93,7 @@ extern struct pwrites_map pwrites SEC(".maps");
  * two hash lookups, tgids and seen_tids, per span record; a traced thread's
  * exit bumps task_gen, which invalidates every CPU's entry, as its tid or its
  * process's pid may come back as someone else's), and the bytes this CPU has
- * queued since it last woke the reader.
+ * queued since it last looked at the ring (submit_on).
  */
 struct cpu_state {
 	__u64 pid_tgid;
@@ -87,6 +113,12 @@ extern __u64 task_gen;
 
 /* Records that found the ring buffer full: reported, never silent. */
 extern __u64 dropped;
+/* Of those, span records (of a stream); the loader compares it with what the
+ * streams told (ST_REC_LOST) to know whether a loss is left untold. */
+extern __u64 stream_lost;
+/* Of those, records whose stream's loss could not be noted (no task storage,
+ * or the goroutine map full): the trace cannot mark what they touch. */
+extern __u64 lost_untracked;
 /* Processes not traced because the tgids map was full: reported. */
 extern __u64 tgids_full;
 /* Waits not tracked because the offcpu or pwrites map was full: reported. */
@@ -103,12 +135,18 @@ static __always_inline void fill_hdr(struct st_hdr *h, __u8 type, __u32 tid)
 	h->ts = bpf_ktime_get_ns();
 }
 
+static __always_inline void count_dropped(void)
+{
+	__sync_fetch_and_add(&dropped, 1);
+}
+
+/* A record's room in the ring; NULL (counted in dropped) when it is full. */
 static __always_inline void *reserve(__u64 size)
 {
 	void *r = bpf_ringbuf_reserve(&events, size, 0);
 
 	if (!r)
-		__sync_fetch_and_add(&dropped, 1);
+		count_dropped();
 	return r;
 }
 
@@ -120,10 +158,14 @@ static __always_inline struct cpu_state *this_cpu(void)
 }
 
 /*
- * Submits r, waking the reader once this CPU has queued wakeup_bytes. Counted
- * per CPU rather than read from the ring (bpf_ringbuf_query): the ring's
- * positions share a cache line with the reader, and reading them on every
- * record from the traced thread's CPU costs a cache miss each time.
+ * Submits r, waking the reader once wakeup_bytes are queued in the ring,
+ * whatever CPUs queued them. Reading the ring's fill (bpf_ringbuf_query) on
+ * every record would cost a cache miss each time (its positions share a
+ * cache line with the reader), so each CPU looks only after queueing
+ * wakeup_check_bytes (wakeup_bytes / CPUs) since it last looked: the reader
+ * is woken by the time at most twice wakeup_bytes are queued, however many
+ * CPUs are busy, and one busy CPU alone does not wake it more often than
+ * wakeup_bytes allow.
  */
 static __always_inline void submit_on(struct cpu_state *c, void *r, __u64 size)
 {
@@ -131,9 +173,11 @@ static __always_inline void submit_on(struct cpu_state *c, void *r, __u64 size)
 
 	if (c) {
 		c->queued += size;
-		if (c->queued >= wakeup_bytes) {
+		if (c->queued >= wakeup_check_bytes) {
 			c->queued = 0;
-			flags = BPF_RB_FORCE_WAKEUP;
+			/* the fill counts r, reserved already */
+			if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+				flags = BPF_RB_FORCE_WAKEUP;
 		}
 	}
 	bpf_ringbuf_submit(r, flags);
@@ -145,6 +189,51 @@ static __always_inline void submit_sized(void *r, __u64 size)
 }
 
 #define submit(r) submit_sized((r), sizeof(*(r)))
+
+/* Room for ST_REC_LOST; its own failure is no event lost (the record it goes before is). */
+static __always_inline struct st_lost *lost_record(__u32 pid, __u32 tid, __u64 goid)
+{
+	struct st_lost *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+	if (!r)
+		return NULL;
+	fill_hdr(&r->hdr, ST_REC_LOST, tid);
+	r->pid = pid;
+	r->goid = goid;
+	r->sp = 0;
+	r->sdepth = 0;
+	r->drop = 0;
+	r->rise = 0;
+	return r;
+}
+
+/*
+ * Tells what thread stream t (NULL: none) lost since its last record sent,
+ * if anything: true when nothing is left to tell, false when the ring had no
+ * room for it.
+ */
+static __always_inline bool thread_told(struct thread_stream *t, struct cpu_state *c, __u32 pid,
+					__u32 tid)
+{
+	struct st_lost *r;
+
+	if (!t || !t->lost)
+		return true;
+	r = lost_record(pid, tid, 0);
+	if (!r)
+		return false;
+	r->lost = t->lost;
+	r->sp = t->sp;
+	r->drop = (__u32)(t->sent - t->low);
+	r->rise = (__u32)(t->frames - t->low);
+	r->flags = t->flags;
+	submit_on(c, r, sizeof(*r));
+	t->lost = 0;
+	t->sp = 0;
+	t->flags = 0;
+	t->sent = t->low = t->frames;
+	return true;
+}
 
 /* --- tasks ------------------------------------------------------------------- */
 

@@ -64,6 +64,8 @@ static __always_inline void exit_event(struct task_struct *p, __s32 code, bool g
 	if (!traced(pid))
 		return;
 	pipe_write_end(tid, 0, ST_PW_F_EXITED);
+	/* span records it lost last: nothing of it comes after this to tell them */
+	thread_told(bpf_task_storage_get(&thread_streams, p, 0, 0), this_cpu(), pid, tid);
 	r = reserve(sizeof(*r));
 	if (r) {
 		fill_hdr(&r->hdr, ST_REC_EXIT, tid);

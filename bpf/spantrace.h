@@ -38,6 +38,7 @@ enum st_rec_type {
 	ST_REC_GO_EXIT = 14,	 /* a goroutine ended (runtime.goexit1) */
 	ST_REC_GO_PANIC = 15,	 /* a goroutine began to panic (runtime.gopanic) */
 	ST_REC_UNWIND = 16,	 /* an exception began, or its unwinding reached code (st_unwind_kind) */
+	ST_REC_LOST = 17,	 /* records of a thread or goroutine were lost, before its next one */
 };
 
 /*
@@ -280,7 +281,43 @@ struct st_pipe_write {
 	struct st_pwrite pw;
 };
 
+/*
+ * ST_REC_LOST: the ring buffer had no room for records of one span stream (a
+ * thread's own records, or a goroutine's), and this is sent before the next
+ * record of that stream, from the thread that sends it: a stream's records
+ * never come after a loss without one. A stream is the span records
+ * (BEGIN, END, NAMED, GSPAN, UNWIND, GO_EXIT, GO_PANIC) of a thread (goid 0:
+ * C spans, and Go spans off any goroutine) or of a goroutine (goid). What it
+ * says lets the decoder tell which open spans ended among the lost records
+ * and which calls began among them and are still open, so that it knows when
+ * its stack is the true one again (user/core/spantree.h, SPAN_EV_GAP).
+ *
+ * For a thread: the BPF side counts BEGINs minus ENDs of the thread's own
+ * records ("frames"); drop is how far that count went below its value at the
+ * last record sent, rise how far it is now above that lowest point. sp is the
+ * highest stack pointer among lost records that had one (C with ST_CK_SP):
+ * the shallowest frame they reached. ST_LOST_F_KEYED: a lost BEGIN or END had
+ * no stack pointer (only drop and rise tell about it).
+ *
+ * For a goroutine: sdepth is the lowest stack depth among its lost records
+ * (its shallowest frame); ST_LOST_F_NODEPTH: one had none (a begin/end pair).
+ */
+#define ST_LOST_F_KEYED 1
+#define ST_LOST_F_NODEPTH 2
+struct st_lost {
+	struct st_hdr hdr; /* tid: the thread that sends it (for a goroutine: where it runs now) */
+	__u32 pid;
+	__u32 lost;  /* records lost */
+	__u64 goid;  /* the goroutine whose records were lost; 0: the thread's own */
+	__u64 sp;    /* thread: see above, 0 if none */
+	__u32 sdepth; /* goroutine: see above */
+	__u32 drop;  /* thread: see above */
+	__u32 rise;  /* thread: see above */
+	__u32 flags; /* ST_LOST_F_* */
+};
+
 _Static_assert(sizeof(struct st_hdr) == 16, "st_hdr layout");
+_Static_assert(sizeof(struct st_lost) == 56, "st_lost layout");
 _Static_assert(sizeof(struct st_fork) == 48, "st_fork layout");
 _Static_assert(sizeof(struct st_exec) == 296, "st_exec layout");
 _Static_assert(sizeof(struct st_exit) == 48, "st_exit layout");
@@ -302,5 +339,7 @@ _Static_assert(sizeof(struct st_gocreate) == 40, "st_gocreate layout");
 #define ST_MAX_SEEN_TIDS 65536
 /* Threads off CPU or inside a pipe write at once. */
 #define ST_MAX_WAITING 16384
+/* Goroutines whose lost records are not told yet (one more: counted in lost_untracked). */
+#define ST_MAX_LOSSY_GOROUTINES 16384
 
 #endif /* SPANTRACE_H */

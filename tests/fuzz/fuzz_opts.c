@@ -31,7 +31,11 @@ static void check_opts(const struct opts *o)
 	const uint64_t day_ns = 86400ull * 1000000000ull;
 	size_t funcs = 0, pairs = 0;
 
-	fuzz__check(o->help || (!o->pid != !o->cmd));
+	/* tracing looks at a process or a command; --list also at a FILE, at one of them */
+	fuzz__check(o->help || o->list || (!o->pid != !o->cmd && !o->file));
+	fuzz__check(o->help || !o->list || !!o->pid + !!o->cmd + !!o->file == 1);
+	fuzz__check(!o->file || o->list);
+	fuzz__check(!o->list_json || o->list || o->help);
 	fuzz__check(o->pid >= 0);
 	fuzz__check(o->output && o->output[0]);
 	fuzz__check(!o->save_records || o->save_records[0]);
@@ -40,7 +44,7 @@ static void check_opts(const struct opts *o)
 	fuzz__check(o->stall_ns > 0 && o->stall_ns <= day_ns);
 	fuzz__check(o->ringbuf_size >= 4096 && o->ringbuf_size <= 1ull << 30);
 	fuzz__check(!(o->ringbuf_size & (o->ringbuf_size - 1)));
-	/* -u and -x add one SPEC, --span two (BEGIN, END) of the next pair, in the order given */
+	/* -u, --list and -x add one SPEC, --span two (BEGIN, END) of the next pair, in order */
 	for (size_t i = 0; i < o->nspecs; i++) {
 		const struct spec *s = &o->specs[i];
 

@@ -106,7 +106,7 @@ static FILE *dev_null(void)
 }
 
 /* Spans the sink received in this input. */
-static uint64_t nspans, nunfinished;
+static uint64_t nspans, nunfinished, nafter_loss;
 
 /* The span tree's sink: checks the span, then hands it to the decoder as the loader does. */
 static void on_span(void *ctx, const struct span_out *sp)
@@ -117,6 +117,7 @@ static void on_span(void *ctx, const struct span_out *sp)
 	fuzz__check(sp->id && sp->parent_id < sp->id && !sp->parent_id == !sp->depth);
 	nspans++;
 	nunfinished += sp->unfinished;
+	nafter_loss += sp->after_loss;
 	decoder__on_span(ctx, sp);
 }
 
@@ -168,16 +169,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	d.names = names__new();
 	d.stats = stats__new();
 	trace.len = 0;
-	nspans = nunfinished = 0;
+	nspans = nunfinished = nafter_loss = 0;
 	d.w = d.ops->open(out);
 	if (!d.tree || !d.tasks || !d.gors || !d.names || !d.stats || !d.w)
 		abort();
+	spantree__on_drop(d.tree, decoder__on_drop);
 
 	stop = feed(&d, data, size);
 	spantree__finish(d.tree, stop);
 	st = spantree__stats(d.tree);
-	fuzz__check(st->spans == nspans && st->unfinished == nunfinished);
+	fuzz__check(st->spans == nspans && st->unfinished == nunfinished &&
+		    st->after_loss == nafter_loss);
 	decoder__name_tasks(&d);
+	decoder__tell_loss(&d, 0);
 	fuzz__check(d.ops->close(d.w) == 0);
 	fuzz__check(fflush(out) == 0);
 	fuzz__check(json_check(trace.buf, trace.len));

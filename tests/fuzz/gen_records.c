@@ -11,6 +11,8 @@
  *                 flush, a late event, an orphan END, spans left open
  *   malformed     short records, unknown types, a probe out of range,
  *                 a named span whose length is too long
+ *   lost          records lost (ST_REC_LOST) on a thread, by count and by
+ *                 stack pointer, and on goroutines, with and without a depth
  *
  * Probe numbers are those of the harness's table: 0 outer, 1 ns::inner(),
  * 2 span_begin (named from arg0), 3 span_end, 4 a Go function.
@@ -211,6 +213,38 @@ static void kernel(void)
 	put(&x, sizeof(x)); /* the parent exits with its span open */
 }
 
+static void lost(uint32_t tid, uint64_t ts, uint64_t goid, uint32_t n, uint32_t drop,
+		 uint32_t rise, uint64_t sp, uint32_t sdepth, uint32_t flags)
+{
+	struct st_lost r = { .hdr = hdr(ST_REC_LOST, tid, ts), .pid = PID, .lost = n, .goid = goid,
+			     .sp = sp, .sdepth = sdepth, .drop = drop, .rise = rise,
+			     .flags = flags };
+
+	put(&r, sizeof(r));
+}
+
+/* Records lost: spans closed and marked, calls of unknown key, depths, goroutines. */
+static void lost_records(void)
+{
+	task(PID, MS, "lossy");
+	span(ST_REC_SPAN_BEGIN, PID, 2 * MS, P_OUTER);
+	span(ST_REC_SPAN_BEGIN, PID, 3 * MS, P_INNER);
+	lost(PID, 4 * MS, 0, 3, 1, 2, 0, 0, ST_LOST_F_KEYED); /* inner ended, two calls began */
+	span(ST_REC_SPAN_BEGIN, PID, 5 * MS, P_INNER);
+	span(ST_REC_SPAN_END, PID, 6 * MS, P_INNER);
+	span(ST_REC_SPAN_END, PID, 7 * MS, P_OUTER); /* ends a call of unknown key */
+	lost(PID, 8 * MS, 0, 1, 0, 0, 0x7ffd0f00, 0, 0); /* by stack pointer */
+	span(ST_REC_SPAN_END, PID, 9 * MS, P_OUTER);
+	gspan(ST_REC_GSPAN_BEGIN, PID, 10 * MS, P_GO, 4096, 7);
+	lost(PID, 11 * MS, 7, 2, 0, 0, 0, 2048, 0);
+	gspan(ST_REC_GSPAN_BEGIN, PID, 12 * MS, P_GO, 2048, 7); /* the depth the loss reached */
+	gspan(ST_REC_GSPAN_END, PID, 13 * MS, P_GO, 2048, 7);
+	lost(PID, 14 * MS, 8, 1, 0, 0, 0, 0, ST_LOST_F_NODEPTH); /* nothing known again */
+	gspan(ST_REC_GSPAN_BEGIN, PID, 15 * MS, P_GO, 1024, 8);
+	lost(PID + 1, 16 * MS, 0, UINT32_MAX, UINT32_MAX, UINT32_MAX, 0, 0, 0); /* saturated */
+	span(ST_REC_SPAN_BEGIN, PID + 1, 17 * MS, P_OUTER);
+}
+
 static void malformed(void)
 {
 	struct st_span s = { .hdr = hdr(ST_REC_SPAN_BEGIN, PID, 2 * MS), .pid = PID,
@@ -224,6 +258,11 @@ static void malformed(void)
 	h.type = ST_REC_FORK;	    /* a kernel event cut short */
 	put(&h, sizeof(h));
 	named(PID, 4 * MS, 0, "x", 0, ST_NAME_LEN + 1); /* length past the field */
+	{
+		struct st_lost l = { .hdr = hdr(ST_REC_LOST, PID, 5 * MS), .pid = PID, .lost = 1 };
+
+		put(&l, sizeof(l) - 1); /* a loss report cut short */
+	}
 }
 
 int main(int argc, char **argv)
@@ -234,7 +273,7 @@ int main(int argc, char **argv)
 	} seeds[] = {
 		{ "c_nested", c_nested }, { "go", go }, { "named", named_spans },
 		{ "reorder", reorder }, { "malformed", malformed }, { "exception", exception },
-		{ "kernel", kernel },
+		{ "kernel", kernel }, { "lost", lost_records },
 	};
 	char path[4096];
 

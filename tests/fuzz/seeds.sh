@@ -74,6 +74,9 @@ args --span 'main.WithSpan:name=arg2=main.WithSpan.func1' -- ./goserver
 args -u 'ns::f*' -u '/usr/lib/libfoo.so:::g' -d 2.5 --min-wait 0.5 --stall 3 -v -- cmd -x
 args --ringbuf-size 64k --probe-at entry --save-records r.bin -p 1
 args -vx -o -- --bogus=1 -u 'f:name=arg9'
+args --list 'main.*' -x 'main.init*' ./goserver
+args --list 'libc:malloc*' --format json -u f --span b=e -p 1234
+args -l f --format=text -o x -- cmd
 
 # --- /proc/PID/maps: the executable's path, NUL, the text ---------------------
 {

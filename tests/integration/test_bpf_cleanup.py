@@ -26,9 +26,10 @@ def test_everything_seen_then_gone(env, out):
         wait_stderr_for(tracer, "tracing")
         seen = conftest.spantrace_bpf_objects(conftest._bpf_before)
         prog_names, map_names = conftest.spantrace_bpf_names()
-        # every program but the named-span one (loaded only for --span ...:name=) and the
-        # feature probe (closed at once); every map, and the two of the data sections
-        progs = prog_names - {"span_enter_named", "st_umulti_probe"}
+        # every program but the named-span one (loaded only for --span ...:name=), make
+        # bench's empty one (only with SPANTRACE_BENCH_FLOOR) and the feature probe (closed
+        # at once); every map, and the two of the data sections
+        progs = prog_names - {"span_enter_named", "span_floor", "st_umulti_probe"}
         assert seen["progs"] == sorted(kernel_name(n) for n in progs)
         assert seen["maps"] == sorted(map_names | {"spantrac.rodata", "spantrac.bss"})
         # the kernel-event tracepoints, and the uprobes on outer: one uprobe_multi link per

@@ -18,6 +18,15 @@
  *	for a line on stdin, resolves the fault and prints "stuck exit CODE"
  *	or "stuck signal SIG", "holder wrote N" and "drained N".
  *
+ *   pipestall trickle WRITES DELAY_MS
+ *	A child "ptrickle" makes WRITES writes of 1 MiB to a pipe, one write()
+ *	each, each when the parent says so; the parent, the only reader, reads
+ *	4 KiB of it every DELAY_MS, so the writer waits for room many times,
+ *	each time briefly, in one write. Prints "writer CHILDPID reader
+ *	PARENTPID pipe INODE"; then for each write waits for a line on stdin,
+ *	lets the child write, reads it all and prints "read N"; at the end
+ *	prints "writer exit CODE".
+ *
  *   pipestall exitspans
  *	Waits for a line on stdin, prints "exiting" and calls outer_exit(),
  *	which calls inner_exit(), which calls exit(7): the process ends with
@@ -368,6 +377,76 @@ static int mode_lock(void)
 	return bad;
 }
 
+/* --- trickle: a writer waiting briefly, many times, in one write ---------- */
+
+#define TRICKLE_BYTES 1048576
+#define TRICKLE_READ 4096
+
+static int mode_trickle(int writes, long delay_ms)
+{
+	char *buf, go;
+	int p[2], ctl[2], status;
+	long long total;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || pipe2(ctl, O_CLOEXEC) < 0)
+		die("pipe2");
+	buf = malloc(TRICKLE_BYTES);
+	if (!buf)
+		die("malloc");
+	memset(buf, 't', TRICKLE_BYTES);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		if (prctl(PR_SET_NAME, "ptrickle", 0, 0, 0) < 0)
+			die("prctl");
+		if (close(p[0]) < 0 || close(ctl[1]) < 0)
+			die("close");
+		for (int i = 0; i < writes; i++) {
+			do
+				n = read(ctl[0], &go, 1);
+			while (n < 0 && errno == EINTR);
+			if (n != 1)
+				fail("no word from the parent");
+			n = write(p[1], buf, TRICKLE_BYTES);
+			if (n < 0)
+				die("write pipe");
+			if (n != TRICKLE_BYTES)
+				fail("short write: %zd of %d", n, TRICKLE_BYTES);
+		}
+		exit(0);
+	}
+	if (close(p[1]) < 0 || close(ctl[0]) < 0)
+		die("close");
+	say("writer %d reader %d pipe %llu", pid, getpid(),
+	    (unsigned long long)pipe_inode(p[0]));
+	for (int i = 0; i < writes; i++) {
+		wait_line();
+		if (write(ctl[1], "g", 1) != 1)
+			die("write control pipe");
+		for (total = 0; total < TRICKLE_BYTES; total += n) {
+			sleep_ms(delay_ms);
+			n = read(p[0], buf, TRICKLE_READ);
+			if (n < 0 && errno == EINTR)
+				n = 0;
+			else if (n < 0)
+				die("read pipe");
+			else if (n == 0)
+				fail("the writer closed the pipe after %lld bytes", total);
+		}
+		say("read %lld", total);
+	}
+	status = wait_child(pid);
+	if (WIFEXITED(status))
+		say("writer exit %d", WEXITSTATUS(status));
+	else
+		say("writer signal %d", WTERMSIG(status));
+	free(buf);
+	return !WIFEXITED(status) || WEXITSTATUS(status);
+}
+
 /* --- exitspans: exit with functions open ---------------------------------- */
 
 NOINLINE void inner_exit(void)
@@ -399,6 +478,8 @@ int main(int argc, char **argv)
 		return mode_lock();
 	if (argc == 2 && strcmp(argv[1], "exitspans") == 0)
 		return mode_exitspans();
-	fprintf(stderr, "usage: pipestall full|lock|exitspans\n");
+	if (argc == 4 && strcmp(argv[1], "trickle") == 0 && atoi(argv[2]) > 0 && atol(argv[3]) > 0)
+		return mode_trickle(atoi(argv[2]), atol(argv[3]));
+	fprintf(stderr, "usage: pipestall full|lock|exitspans|trickle WRITES DELAY_MS\n");
 	return 2;
 }

@@ -22,6 +22,9 @@
 #include "formats.h"
 #include "trace.h"
 
+/* a span name longer than the JSON writer's buffer (json.h) near the limit */
+#define JW_LONG_NAME 6000
+
 #define HEAD "{\"traceEvents\":["
 #define TAIL "],\"displayTimeUnit\":\"ns\",\"otherData\":{\"producer\":\"spantrace\"}}\n"
 
@@ -276,6 +279,30 @@ static void test_optional_args_omitted(void **state)
 		    HEAD "\n"
 		    "{\"name\":\"f\",\"cat\":\"span\",\"ph\":\"X\",\"ts\":0.000,\"dur\":0.999,"
 		    "\"pid\":1,\"tid\":2,\"args\":{\"func\":\"f\"}}\n" TAIL);
+}
+
+/* A span lost events may have made wrong, and what the trace lost: told in otherData. */
+static void lossy(struct trace_writer *w)
+{
+	const struct trace_span s = {
+		.pid = 1, .tid = 2, .start_ns = 0, .dur_ns = 999, .name = "f", .func = "f",
+		.unfinished = true, .after_loss = true,
+	};
+	const struct trace_loss l = { .events = 126362, .tasks = 2, .after_loss = 1 };
+
+	ops->span(w, &s);
+	ops->loss(w, &l);
+}
+
+static void test_loss_told(void **state)
+{
+	doc__expect(lossy,
+		    HEAD "\n"
+		    "{\"name\":\"f\",\"cat\":\"span\",\"ph\":\"X\",\"ts\":0.000,\"dur\":0.999,"
+		    "\"pid\":1,\"tid\":2,\"args\":{\"func\":\"f\",\"unfinished\":true,"
+		    "\"after_loss\":true}}\n"
+		    "],\"displayTimeUnit\":\"ns\",\"otherData\":{\"producer\":\"spantrace\","
+		    "\"lost_events\":126362,\"lost_events_tasks\":2,\"after_loss_spans\":1}}\n");
 }
 
 static void one_wait(struct trace_writer *w)
@@ -849,6 +876,121 @@ static void expect_chain_nests(const uint64_t *start, size_t n, uint64_t end)
 }
 
 /* Found by search: written with three decimals, the child ends 1 ulp after its parent. */
+/* One span line of a known length, ts and dur fixed; the n-th. */
+static void limit__span(struct trace_writer *w, const char *name)
+{
+	const struct trace_span s = {
+		.pid = 1, .tid = 2, .start_ns = 0, .dur_ns = 999, .name = name, .func = "f",
+	};
+
+	ops->span(w, &s);
+}
+
+/*
+ * Writes nspans spans (and a long one after the first nlong_after, if given)
+ * under max_size; returns the document, its size and the writer's trace_size.
+ */
+static char *limit__doc(uint64_t max_size, int nspans, const char *long_name, int long_after,
+			size_t *len, struct trace_size *sz)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	struct trace_writer *w;
+
+	assert_non_null(f);
+	w = ops->open(f);
+	assert_non_null(w);
+	ops->limit(w, max_size);
+	for (int i = 0; i < nspans; i++) {
+		if (long_name && i == long_after)
+			limit__span(w, long_name);
+		limit__span(w, "f");
+	}
+	ops->size(w, sz);
+	assert_int_equal(ops->close(w), 0);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static int count_of(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = s; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/*
+ * --max-size: the events that fit under the limit less the room for the end
+ * are written whole, the rest counted; the document ends properly and says
+ * where it was cut (the size of HEAD and of the events written).
+ */
+static void test_max_size_cuts_whole_events(void **state)
+{
+	static const char span_line[] =
+		"{\"name\":\"f\",\"cat\":\"span\",\"ph\":\"X\",\"ts\":0.000,\"dur\":0.999,"
+		"\"pid\":1,\"tid\":2,\"args\":{\"func\":\"f\"}}";
+	/* HEAD, then each event after a newline and (but the first) a comma; 512 kept for the end */
+	size_t first = strlen(HEAD) + 1 + strlen(span_line), each = 2 + strlen(span_line);
+	uint64_t max = 4096;
+	int fit = (int)(1 + (max - 512 - first) / each);
+	struct trace_size sz;
+	size_t len;
+	char *doc = limit__doc(max, 200, NULL, 0, &len, &sz);
+	char tail[256];
+
+	assert_true(len <= max);
+	assert_true(sz.cut);
+	assert_int_equal(sz.cut_at, first + (size_t)(fit - 1) * each);
+	assert_int_equal(sz.unwritten, 200 - fit);
+	assert_int_equal(count_of(doc, "\"cat\":\"span\""), fit);
+	snprintf(tail, sizeof(tail),
+		 "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"producer\":\"spantrace\","
+		 "\"truncated_at_bytes\":%llu,\"unwritten_events\":%d}}\n",
+		 (unsigned long long)sz.cut_at, 200 - fit);
+	assert_string_equal(doc + sz.cut_at, tail);
+	free(doc);
+
+	/* all of it fits: nothing said */
+	doc = limit__doc(1 << 20, 200, NULL, 0, &len, &sz);
+	assert_false(sz.cut);
+	assert_int_equal(sz.bytes + strlen(TAIL) + 1, len);
+	assert_int_equal(count_of(doc, "\"cat\":\"span\""), 200);
+	assert_null(strstr(doc, "truncated_at_bytes"));
+	free(doc);
+}
+
+/*
+ * An event longer than the writer's buffer reaches the stream in pieces and
+ * cannot be taken back: it is written whole and the cut comes after it.
+ */
+static void test_max_size_event_longer_than_buffer(void **state)
+{
+	char *name = malloc(JW_LONG_NAME + 1);
+	char tail[256];
+	struct trace_size sz;
+	size_t len;
+	char *doc;
+
+	assert_non_null(name);
+	memset(name, 'n', JW_LONG_NAME);
+	name[JW_LONG_NAME] = 0;
+	/* 30 spans of about 110 bytes, then 6000: past 8192 less 512 */
+	doc = limit__doc(8192, 50, name, 30, &len, &sz);
+	assert_true(sz.cut);
+	assert_int_equal(count_of(doc, "\"cat\":\"span\""), 31);
+	assert_int_equal(sz.unwritten, 50 - 30);
+	snprintf(tail, sizeof(tail),
+		 "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"producer\":\"spantrace\","
+		 "\"truncated_at_bytes\":%llu,\"unwritten_events\":20}}\n",
+		 (unsigned long long)sz.cut_at);
+	assert_string_equal(doc + sz.cut_at, tail);
+	assert_non_null(strstr(doc, name));
+	free(name);
+	free(doc);
+}
+
 static void test_equal_ends_nest_for_double_readers(void **state)
 {
 	const uint64_t start[] = { 2650169190671ull, 2650161004825ull };
@@ -882,6 +1024,7 @@ int main(void)
 		cmocka_unit_test(test_full_document),
 		cmocka_unit_test(test_names_escaped),
 		cmocka_unit_test(test_optional_args_omitted),
+		cmocka_unit_test(test_loss_told),
 		cmocka_unit_test(test_wait_optional_args_omitted),
 		cmocka_unit_test(test_pipe_write_optional_args_omitted),
 		cmocka_unit_test(test_instant_without_args),
@@ -897,6 +1040,8 @@ int main(void)
 		cmocka_unit_test(test_close_reports_full_buffer),
 		cmocka_unit_test(test_python_parses_document),
 		cmocka_unit_test(test_equal_ends_nest_for_double_readers),
+		cmocka_unit_test(test_max_size_cuts_whole_events),
+		cmocka_unit_test(test_max_size_event_longer_than_buffer),
 		cmocka_unit_test(test_equal_ends_nest_random),
 	};
 

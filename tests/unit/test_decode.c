@@ -67,6 +67,7 @@ static int fx__setup(void **state)
 	f->d.stats = stats__new();
 	if (!f->d.tree || !f->d.tasks || !f->d.gors || !f->d.names || !f->d.stats)
 		return -1;
+	spantree__on_drop(f->d.tree, decoder__on_drop);
 	*state = f;
 	return 0;
 }

@@ -474,6 +474,39 @@ static void test_entry_placement(void **state)
 }
 
 
+/* One instruction as messages write it, and the cost disasm__entry weighs it by. */
+static void expect_insn(const uint8_t *code, size_t len, uint64_t addr, int ret, int cost,
+			unsigned int size, const char *text)
+{
+	struct disasm_insn in;
+
+	assert_int_equal(disasm__describe(code, len, addr, &in), ret);
+	assert_int_equal(in.cost, cost);
+	assert_int_equal(in.size, size);
+	assert_string_equal(in.text, text);
+}
+
+static void test_describe(void **state)
+{
+	static const uint8_t nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00, 0xc3 };
+	static const uint8_t jbe[] = { 0x0f, 0x86, 0x10, 0x00, 0x00, 0x00 };
+	static const uint8_t cet[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x55 };
+	static const uint8_t xchg_r8[] = { 0x49, 0x90 };
+	static const uint8_t bad[] = { 0x06, 0xc3 }; /* push %es: invalid in 64-bit mode */
+
+	expect_insn(nop5, sizeof(nop5), 0, 0, DISASM_OPTIMIZED, 5, "nop dword ptr [rax + rax]");
+	expect_insn((const uint8_t[]){ 0x55 }, 1, 0, 0, DISASM_EMULATED, 1, "push rbp");
+	/* a branch's target counts from the address given: here the offset in the function */
+	expect_insn(jbe, sizeof(jbe), 4, 0, DISASM_EMULATED, 6, "jbe 0x1a");
+	expect_insn(cet, sizeof(cet), 0, 0, DISASM_STEPPED, 4, "endbr64");
+	/* what the kernel makes of it is disasm__probe_safe's to say */
+	expect_insn(xchg_r8, sizeof(xchg_r8), 0, 0, DISASM_STEPPED, 2, "xchg rax, r8");
+	expect_insn(bad, sizeof(bad), 0, -EINVAL, DISASM_STEPPED, 0, "(undecodable)");
+	expect_insn(NULL, 0, 0, -EINVAL, DISASM_STEPPED, 0, "(undecodable)");
+	/* cut short: the bytes of a whole instruction are not there */
+	expect_insn(jbe, 3, 0, -EINVAL, DISASM_STEPPED, 0, "(undecodable)");
+}
+
 /*
  * disasm__probe_safe, one case per class of instruction the kernel runs
  * under a uprobe: those it emulates rightly (nops, push, relative branches),
@@ -571,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_cost),
 		cmocka_unit_test(test_go_body),
 		cmocka_unit_test(test_entry_placement),
+		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_two_rets),
 		cmocka_unit_test(test_ret_imm16),
 		cmocka_unit_test(test_rep_ret),

@@ -39,6 +39,7 @@ static void test_entries_whole(void **state)
 		assert_non_null(ops->pipe_write);
 		assert_non_null(ops->instant);
 		assert_non_null(ops->flow);
+		assert_non_null(ops->loss);
 		assert_non_null(ops->guard_stop);
 		assert_non_null(ops->probe_costs);
 		assert_non_null(ops->close);

@@ -69,6 +69,7 @@ static const uint64_t sleep_stack[] = { 0xffffffff81003628, 0xffffffff81004023,
 
 struct fake_live {
 	uint32_t reader; /* what pipe_reader answers */
+	bool searching;	 /* ...or that it is not known yet */
 	uint64_t asked_ino;
 	uint32_t asked_writer;
 	unsigned int reader_calls, comm_calls;
@@ -82,14 +83,17 @@ static void fake_comm(void *ctx, uint32_t tid, char *buf, size_t len)
 	snprintf(buf, len, "%s", tid == 103 ? "from-proc" : "");
 }
 
-static uint32_t fake_pipe_reader(void *ctx, uint64_t ino, uint32_t writer)
+static bool fake_pipe_reader(void *ctx, uint64_t ino, uint32_t writer, uint32_t *pid)
 {
 	struct fake_live *l = ctx;
 
 	l->reader_calls++;
 	l->asked_ino = ino;
 	l->asked_writer = writer;
-	return l->reader;
+	if (l->searching)
+		return false;
+	*pid = l->reader;
+	return true;
 }
 
 /* --- the decoder under test ------------------------------------------------------- */
@@ -131,6 +135,7 @@ static int fx__setup(void **state)
 	f->d.stats = stats__new();
 	if (!f->d.tree || !f->d.tasks || !f->d.gors || !f->d.names || !f->d.stats)
 		return -1;
+	spantree__on_drop(f->d.tree, decoder__on_drop);
 	*state = f;
 	return 0;
 }
@@ -464,6 +469,20 @@ static void test_blockers(void **state)
 	assert_int_equal(f->fake.asked_ino, 55);
 	assert_int_equal(f->fake.asked_writer, 100);
 
+	/* still being searched for: not known yet, never "nobody" */
+	f->fake.searching = true;
+	{
+		struct st_offcpu o = offcpu(100, SEC, TASK_INTERRUPTIBLE, sleep_stack, 3);
+
+		o.blocker = ST_BLK_PIPE_SPACE;
+		wait_rec(f, 101, 2 * SEC, &o);
+	}
+	EXPECT(&f->w, "wait 100/101 in=do_nanosleep 1000000000+1000000000 S killable "
+		      "[" SLEEP_FRAMES "] reason='the pipe is full; its readers are not known "
+		      "yet (/proc was still being searched)'");
+	assert_int_equal(f->fake.reader_calls, 4);
+	f->fake.searching = false;
+
 	/* nothing live to ask (replay): the readers are unknown, never "nobody" */
 	f->d.live = NULL;
 	{
@@ -475,7 +494,7 @@ static void test_blockers(void **state)
 	EXPECT(&f->w, "wait 100/101 in=do_nanosleep 1000000000+1000000000 S killable "
 		      "[" SLEEP_FRAMES "] reason='the pipe is full; its readers are not known "
 		      "here'");
-	assert_int_equal(f->fake.reader_calls, 3);
+	assert_int_equal(f->fake.reader_calls, 4);
 }
 
 /* --- pipe writes -------------------------------------------------------------------- */
@@ -510,7 +529,7 @@ static void test_pipe_writes(void **state)
 	assert_int_equal(f->d.kev.n.pipe_writes, 4);
 	assert_int_equal(f->d.kev.n.pipe_bytes, 40 + 65536);
 	assert_int_equal(f->d.kev.n.pipe_blocked, 1);
-	assert_int_equal(f->d.kev.npipes, 2);
+	assert_int_equal(f->d.kev.pipes.counted, 2);
 }
 
 /* --- stalls and the summary ------------------------------------------------------------ */

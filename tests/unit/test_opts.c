@@ -219,6 +219,72 @@ static void ringbuf_bad(const char *arg)
 	parse_err(ARGV("-p", "1", "-u", "f", "--ringbuf-size", (char *)arg), msg);
 }
 
+static void max_size_ok(const char *arg, uint64_t want)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-p", "1", "-u", "f", "--max-size", (char *)arg), &o);
+	assert_int_equal(o.max_size, want);
+	opts__free(&o);
+}
+
+static void max_size_bad(const char *arg)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "--max-size needs a number of bytes of at least 4096 "
+		 "(suffixes k, m, g), got '%s'", arg);
+	parse_err(ARGV("-p", "1", "-u", "f", "--max-size", (char *)arg), msg);
+}
+
+static void test_max_size(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-p", "1"), &o);
+	assert_int_equal(o.max_size, 0); /* no limit */
+	assert_false(o.count);
+	assert_false(o.quiet);
+	opts__free(&o);
+	max_size_ok("4096", 4096);
+	max_size_ok("100k", 100 << 10);
+	max_size_ok("3m", 3 << 20);
+	max_size_ok("2G", 2ull << 30);
+	max_size_ok("1000000", 1000000);
+	max_size_bad("4095");
+	max_size_bad("0");
+	max_size_bad("1t");
+	max_size_bad("-1m");
+	max_size_bad("");
+	parse_err(ARGV("--list", "f", "--max-size", "1m", "/bin/true"),
+		  "--max-size has no use with --list, which attaches nothing and writes no trace; "
+		  "drop it");
+}
+
+/* -c writes no trace: -o or --max-size with it are refused, -q is taken */
+static void test_count_and_quiet(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("-c", "-q", "-u", "f", "--", "/bin/true"), &o);
+	assert_true(o.count);
+	assert_true(o.quiet);
+	opts__free(&o);
+	parse_ok(ARGV("--count", "--quiet", "-p", "1"), &o);
+	assert_true(o.count);
+	assert_true(o.quiet);
+	opts__free(&o);
+	parse_err(ARGV("-c", "-o", "t.json", "-p", "1"),
+		  "-c (--count) writes no trace, only the summary; drop -c to write one, or drop "
+		  "--output");
+	parse_err(ARGV("-p", "1", "--max-size", "1m", "-c"),
+		  "-c (--count) writes no trace, only the summary; drop -c to write one, or drop "
+		  "--max-size");
+	parse_err(ARGV("--list", "f", "-c", "/bin/true"),
+		  "-c (--count) has no use with --list, which attaches nothing and writes no "
+		  "trace; drop it");
+}
+
 static void test_ringbuf_size(void **state)
 {
 	ringbuf_ok("64k", 64 << 10);
@@ -233,7 +299,7 @@ static void test_ringbuf_size(void **state)
 	ringbuf_bad("1000");
 	ringbuf_bad("3m");
 	ringbuf_bad("2g");
-	ringbuf_bad("1g");
+	ringbuf_ok("1g", 1 << 30);
 	ringbuf_bad("2048");
 	ringbuf_bad("2048m");
 	ringbuf_bad("0");
@@ -631,6 +697,88 @@ static void test_exclude(void **state)
 		  "e.g. 'lib:*'");
 }
 
+/* --list: its SPECs, where it looks (one of -p, -- COMMAND, FILE), its format. */
+static void test_list(void **state)
+{
+	struct opts o;
+
+	parse_ok(ARGV("--list", "main.*", "prog"), &o);
+	assert_true(o.list);
+	assert_false(o.list_json);
+	assert_string_equal(o.file, "prog");
+	assert_int_equal(o.pid, 0);
+	assert_null(o.cmd);
+	assert_int_equal(o.nspecs, 1);
+	assert_spec(&o.specs[0], "main.*", NULL, "main.*");
+	assert_int_equal(o.specs[0].role, SPEC_FUNC);
+	opts__free(&o);
+
+	/* with -u, --span and -x, every SPEC in order; -v and --probe-at apply too */
+	parse_ok(ARGV("-u", "a", "-l", "libc:m*", "--span", "b=e", "-x", "mx", "--format", "json",
+		      "-v", "--probe-at", "entry", "-p", "7"), &o);
+	assert_true(o.list && o.list_json && o.verbose && o.probe_at_entry);
+	assert_int_equal(o.pid, 7);
+	assert_null(o.file);
+	assert_int_equal(o.nspecs, 5);
+	assert_spec(&o.specs[1], "libc:m*", "libc", "m*");
+	assert_int_equal(o.specs[2].role, SPEC_BEGIN);
+	assert_int_equal(o.specs[4].role, SPEC_EXCLUDE);
+	opts__free(&o);
+
+	parse_ok(ARGV("--list=f", "--format=text", "--", "./cmd", "arg"), &o);
+	assert_true(o.list);
+	assert_false(o.list_json);
+	assert_string_equal(o.cmd[0], "./cmd");
+	assert_string_equal(o.cmd[1], "arg");
+	assert_null(o.file);
+	opts__free(&o);
+}
+
+static void test_list_errors(void **state)
+{
+	parse_err(ARGV("--list", "f"),
+		  "--list needs where to look: -p PID, -- COMMAND or FILE; see --help");
+	parse_err(ARGV("--list", "f", "-p", "1", "prog"),
+		  "give --list one of -p PID, -- COMMAND or FILE, not several");
+	parse_err(ARGV("--list", "f", "-p", "1", "--", "cmd"),
+		  "give --list one of -p PID, -- COMMAND or FILE, not several");
+	parse_err(ARGV("--list", "f", "a", "b"),
+		  "unexpected argument 'b'; --list looks into one FILE, or a command given after "
+		  "'--'");
+	parse_err(ARGV("--list", "f", "prog", "--", "cmd"),
+		  "unexpected argument '--'; --list looks into one FILE, or a command given after "
+		  "'--'");
+	parse_err(ARGV("--list", "lib:", "prog"),
+		  "bad --list 'lib:': empty PATTERN in 'lib:': add a function glob after ':', "
+		  "e.g. 'lib:*'");
+	/* what only tracing uses, whatever the order */
+	parse_err(ARGV("-o", "t.json", "--list", "f", "prog"),
+		  "-o (--output) has no use with --list, which attaches nothing and writes no "
+		  "trace; drop it");
+	parse_err(ARGV("--list", "f", "-d", "1", "prog"),
+		  "-d (--duration) has no use with --list, which attaches nothing and writes no "
+		  "trace; drop it");
+	parse_err(ARGV("--list", "f", "--ringbuf-size", "4k", "prog"),
+		  "--ringbuf-size has no use with --list, which attaches nothing and writes no "
+		  "trace; drop it");
+	parse_err(ARGV("--list", "f", "--save-records", "r", "--stall", "1", "prog"),
+		  "--stall has no use with --list, which attaches nothing and writes no trace; "
+		  "drop it");
+	parse_err(ARGV("--list", "f", "--min-wait", "1", "prog"),
+		  "--min-wait has no use with --list, which attaches nothing and writes no trace; "
+		  "drop it");
+	/* and what only --list uses */
+	parse_err(ARGV("-p", "1", "--format", "json"),
+		  "--format is for --list's output (a trace's format follows -o's file name); add "
+		  "--list SPEC or drop it");
+	parse_err(ARGV("--list", "f", "--format", "yaml", "prog"),
+		  "--format takes 'text' (tab-separated columns, the default) or 'json' (one JSON "
+		  "object a line), got 'yaml'");
+	/* without --list, a FILE is still a command missing its '--' */
+	parse_err(ARGV("-u", "f", "prog"),
+		  "unexpected argument 'prog'; put the command to run after '--'");
+}
+
 static void test_usage(void **state)
 {
 	static const struct {
@@ -640,6 +788,8 @@ static void test_usage(void **state)
 		{ "  -u, --uprobe SPEC ", { "-p1", "-u", "f" } },
 		{ "      --span BEGIN=END ", { "-p1", "--span", "b=e" } },
 		{ "  -x, --exclude SPEC ", { "-p1", "-x", "f" } },
+		{ "  -l, --list SPEC ", { "-lf", "prog" } },
+		{ "      --format FORMAT ", { "-lf", "--format=json", "prog" } },
 		{ "  -o, --output FILE ", { "-p1", "-o", "f" } },
 		{ "  -d, --duration SECONDS ", { "-p1", "-d", "1" } },
 		{ "      --min-wait MS ", { "-p1", "--min-wait", "1" } },
@@ -661,6 +811,7 @@ static void test_usage(void **state)
 	assert_int_equal(fclose(f), 0);
 	assert_true(len > 0 && text[len - 1] == '\n');
 	assert_non_null(strstr(text, "usage: spantrace -p PID "));
+	assert_non_null(strstr(text, "\n       spantrace --list SPEC... "));
 	assert_non_null(strstr(text, "\nExamples:\n  spantrace -p 1234\n"));
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
 		char *argv[5] = { "spantrace" };
@@ -688,6 +839,8 @@ int main(void)
 		cmocka_unit_test(test_uprobe_repeated),
 		cmocka_unit_test(test_uprobe_errors),
 		cmocka_unit_test(test_exclude),
+		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_list_errors),
 		cmocka_unit_test(test_max_overhead),
 		cmocka_unit_test(test_span_pairs),
 		cmocka_unit_test(test_probe_at),
@@ -708,6 +861,8 @@ int main(void)
 		cmocka_unit_test(test_long_option_prefixes),
 		cmocka_unit_test(test_help_stops),
 		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_max_size),
+		cmocka_unit_test(test_count_and_quiet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -177,12 +177,17 @@ static void test_go_functions(void **state)
 	assert_int_equal(s[0]->cookie, b | ST_CK_GO | (1ull << ST_CK_ARG_SHIFT));
 	assert_int_equal(s[0]->offset, p.pt.v[b].offset + 4);
 	assert_non_null(strstr(p.st.place[b], "jbe"));
+	/* the instruction under the entry probe, as -v and --list show it */
+	assert_int_equal(strncmp(p.st.entry_insn[b].text, "jbe 0x", 6), 0);
+	assert_non_null(strstr(p.st.place[b], p.st.entry_insn[b].text));
+	assert_int_equal(p.st.entry_insn[b].cost, DISASM_EMULATED);
 	/* pair ends on Go: entry only (after the check), with the goroutine, without depth */
 	g = probe_index(&p, "main.gamma");
 	f = probe_index(&p, "main.main.func1");
 	assert_int_equal(sites_of(&p, g, SITE_ENTER, s, 4), 1);
 	assert_int_equal(s[0]->cookie, g | ST_CK_GO | ST_CK_NOSDEPTH);
 	assert_int_equal(s[0]->offset, p.pt.v[g].offset + 6); /* after the jbe */
+	assert_true(p.st.entry_insn[g].size > 0);
 	assert_int_equal(sites_of(&p, g, SITE_EXIT, s, 4), 0);
 	assert_int_equal(sites_of(&p, f, SITE_EXIT, s, 4), 1);
 	assert_int_equal(s[0]->cookie, f | ST_CK_GO | ST_CK_NOSDEPTH);
@@ -260,10 +265,14 @@ static void test_c_where_exceptions_unwind(void **state)
 	/* fx_ret_only: one site, the entry, which also ends the span */
 	assert_int_equal(sites_of(&p, r, SITE_ENTER, s, 8), 1);
 	assert_int_equal(s[0]->cookie, r | ST_CK_SP | ST_CK_ALSO_END);
+	assert_string_equal(p.st.entry_insn[r].text, "ret");
+	assert_int_equal(p.st.entry_insn[r].cost, DISASM_STEPPED);
 	assert_int_equal(sites_of(&p, r, SITE_EXIT, s, 8), 0);
 	/* fx_tail: entry at push (+0), the RET at +7 and the tail jump at +9 */
 	assert_int_equal(offsets_of(&p, t, SITE_ENTER, off, 8), 1);
 	assert_int_equal(off[0], p.pt.v[t].offset);
+	assert_string_equal(p.st.entry_insn[t].text, "push rbp");
+	assert_int_equal(p.st.entry_insn[t].cost, DISASM_EMULATED);
 	assert_int_equal(offsets_of(&p, t, SITE_EXIT, off, 8), 2);
 	assert_int_equal(off[0], p.pt.v[t].offset + 7);
 	assert_int_equal(off[1], p.pt.v[t].offset + 9);
@@ -322,9 +331,20 @@ static void test_misemulated_instruction(void **state)
 	assert_string_equal(p.st.why[x], "its instruction at +0, 49 90 (xchg with r8) is an "
 					 "instruction the kernel's uprobe code emulates as a nop: a "
 					 "probe there would skip the exchange");
+	/* the instruction its entry probe would have sat on */
+	assert_string_equal(p.st.entry_insn[x].text, "xchg rax, r8");
+	assert_int_equal(p.st.entry_insn[x].size, 2);
 	/* its sites stay in the table, unattached: uprobes attach no site of a skipped probe */
 	assert_int_equal(sites_of(&p, x, SITE_ENTER, s, 4), 1);
 	assert_int_equal(s[0]->offset, p.pt.v[x].offset);
+	/* a reason found outside the code stands before the code's; counted once */
+	assert_int_equal(sites__refuse(&p.st, x, "elsewhere", "a reason from outside"), 0);
+	assert_int_equal(p.st.nskipped, 1);
+	assert_string_equal(p.st.why[x], "a reason from outside");
+	assert_string_equal(p.st.skip_kind[x], "elsewhere");
+	assert_int_equal(sites__refuse(&p.st, probe_index(&p, "fx_tail"), "elsewhere", "too"), 0);
+	assert_int_equal(p.st.nskipped, 2);
+	assert_true(p.st.skipped[probe_index(&p, "fx_tail")]);
 	/* the cold fragment is not a function of its own */
 	for (size_t i = 0; i < p.pt.n; i++)
 		assert_string_not_equal(p.pt.v[i].func, "fx_split.cold");

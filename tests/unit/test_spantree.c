@@ -24,6 +24,7 @@ struct rec {
 	struct span_out *s;
 	size_t n, cap;
 	size_t ntask_calls;
+	size_t ndrops; /* BEGINs handed back without a span */
 	bool log_tasks; /* also put on_task calls into s[] to check their position */
 	struct spantree *t;
 };
@@ -55,6 +56,11 @@ static void rec__task(void *ctx, uint32_t pid, uint32_t tid)
 		rec__append(r, &s);
 }
 
+static void rec__drop(void *ctx, uint32_t name)
+{
+	((struct rec *)ctx)->ndrops++;
+}
+
 static struct rec *rec__new(uint64_t window, bool log_tasks)
 {
 	struct rec *r = calloc(1, sizeof(*r));
@@ -63,6 +69,7 @@ static struct rec *rec__new(uint64_t window, bool log_tasks)
 	r->log_tasks = log_tasks;
 	r->t = spantree__new(window, rec__sink, rec__task, r);
 	assert_non_null(r->t);
+	spantree__on_drop(r->t, rec__drop);
 	return r;
 }
 
@@ -1266,6 +1273,8 @@ static void test_depth_reentry_after_stack_growth(void **state)
 	assert_int_equal(spantree__stats(r->t)->reentries, 3);
 	assert_int_equal(spantree__stats(r->t)->unwound, 1);
 	assert_true(r->s[2].panicked);
+	/* each of the 9 BEGINs came back once: 6 as spans, the 3 restarts dropped */
+	assert_int_equal(r->ndrops, 3);
 	rec__free(r);
 }
 

@@ -3,7 +3,8 @@
  * tasks: the tid-keyed task table. Creation and lookup, a tid recycled by
  * another process, which calls reset an exited task and which keep it,
  * in_trace marking of a thread and its process's main thread, comm
- * truncation, per-thread and group fatal signals, growth and iteration.
+ * truncation, per-thread and group fatal signals, growth and iteration;
+ * which exited tasks are forgotten and when, under churn.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,6 +32,8 @@ static void assert_fresh(const struct task *t, uint32_t pid, uint32_t tid)
 	assert_int_equal(t->fatal_from, 0);
 	assert_int_equal(t->stall_start, 0);
 	assert_int_equal(t->stall_said, 0);
+	assert_false(t->process_ended);
+	assert_int_equal(t->forget_ts, 0);
 }
 
 /* Gives t a value in every field, so that a reset shows in each. */
@@ -497,6 +500,172 @@ static void test_foreach(void **state)
 	tasks__free(ts);
 }
 
+#define MS 1000000ull
+#define SEC 1000000000ull
+
+struct forgotten {
+	uint32_t tids[8192];
+	size_t n;
+};
+
+static void record_forgotten(void *ctx, struct task *t)
+{
+	struct forgotten *f = ctx;
+
+	assert_true(t->exited);
+	if (f->n < sizeof(f->tids) / sizeof(f->tids[0]))
+		f->tids[f->n] = t->tid;
+	f->n++;
+}
+
+/*
+ * Threads that exited are forgotten once exited TASKS_FORGET_AFTER_NS
+ * before the time given, the longest exited first, the TASKS_KEEP_EXITED
+ * latest kept; a live main thread is not.
+ */
+static void test_forget_threads(void **state)
+{
+	enum { N = 3000 };
+	struct tasks *ts = tasks__new();
+	struct forgotten f = { 0 };
+
+	tasks__add(ts, 100, 100);
+	for (uint32_t i = 0; i < N; i++)
+		tasks__exit(ts, tasks__add(ts, 100, 1000 + i), (i + 1) * MS, false);
+	assert_int_equal(tasks__count(ts), N + 1);
+	/* nothing has been exited for long enough at 1 s */
+	tasks__forget(ts, 1 * SEC - TASKS_FORGET_AFTER_NS, record_forgotten, &f);
+	assert_int_equal(f.n, 0);
+	/* at 2.5 s, those that exited by 1.5 s: 1500, oldest first */
+	tasks__forget(ts, 2500 * MS - TASKS_FORGET_AFTER_NS, record_forgotten, &f);
+	assert_int_equal(f.n, 1500);
+	for (uint32_t i = 0; i < 1500; i++) {
+		assert_int_equal(f.tids[i], 1000 + i);
+		assert_null(tasks__get(ts, 1000 + i));
+	}
+	assert_non_null(tasks__get(ts, 1000 + 1500));
+	/* much later: all but the latest TASKS_KEEP_EXITED; the live main thread stays */
+	tasks__forget(ts, UINT64_MAX, record_forgotten, &f);
+	assert_int_equal(f.n, N - TASKS_KEEP_EXITED);
+	assert_int_equal(tasks__count(ts), TASKS_KEEP_EXITED + 1);
+	assert_non_null(tasks__get(ts, 100));
+	assert_non_null(tasks__get(ts, 1000 + N - 1));
+	tasks__free(ts);
+}
+
+/*
+ * Exits enough other processes (of tids never used before) to push
+ * everything queued before them past the kept ones, and forgets.
+ */
+static void flush_with_others(struct tasks *ts, uint64_t at, struct forgotten *f)
+{
+	static uint32_t next = 50000;
+
+	for (uint32_t i = 0; i < TASKS_KEEP_EXITED; i++, next++)
+		tasks__exit(ts, tasks__add(ts, next, next), at, true);
+	tasks__forget(ts, UINT64_MAX, record_forgotten, f);
+}
+
+static bool was_forgotten(const struct forgotten *f, uint32_t tid)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->tids[i] == tid)
+			return true;
+	return false;
+}
+
+/* A main thread that exits before its process stays (it names the process) until the end. */
+static void test_forget_main_thread(void **state)
+{
+	struct tasks *ts = tasks__new();
+	struct forgotten f = { 0 };
+
+	tasks__add(ts, 200, 200);
+	tasks__add(ts, 200, 201);
+	tasks__add(ts, 300, 300);
+	tasks__add(ts, 300, 301);
+	tasks__exit(ts, tasks__get(ts, 200), 1 * MS, false);
+	flush_with_others(ts, 2 * MS, &f);
+	assert_false(was_forgotten(&f, 200));
+	assert_true(tasks__get(ts, 200)->exited);
+	/* its last thread ends the process: both go */
+	tasks__exit(ts, tasks__get(ts, 201), 3 * MS, true);
+	assert_true(tasks__get(ts, 200)->process_ended);
+	flush_with_others(ts, 4 * MS, &f);
+	assert_true(was_forgotten(&f, 200));
+	assert_true(was_forgotten(&f, 201));
+	assert_null(tasks__get(ts, 200));
+	/* the process's end seen before its main thread's own exit (records out of order) */
+	tasks__exit(ts, tasks__get(ts, 301), 5 * MS, true);
+	flush_with_others(ts, 6 * MS, &f);
+	assert_true(was_forgotten(&f, 301));
+	assert_false(was_forgotten(&f, 300));
+	tasks__exit(ts, tasks__get(ts, 300), 7 * MS, false);
+	flush_with_others(ts, 8 * MS, &f);
+	assert_true(was_forgotten(&f, 300));
+	tasks__free(ts);
+}
+
+/* A tid that starts again (a new thread, another process) is not forgotten for its old self. */
+static void test_forget_reused_tid(void **state)
+{
+	struct tasks *ts = tasks__new();
+	struct forgotten f = { 0 };
+	struct task *t;
+
+	tasks__add(ts, 400, 400);
+	tasks__exit(ts, tasks__add(ts, 400, 401), 1 * MS, false);
+	t = tasks__born(ts, 400, 401); /* the tid again, a new thread */
+	assert_false(t->exited);
+	tasks__exit(ts, tasks__add(ts, 400, 402), 1 * MS, false);
+	tasks__add(ts, 500, 402); /* the tid again, in another process */
+	flush_with_others(ts, 2 * MS, &f);
+	assert_false(was_forgotten(&f, 401));
+	assert_false(was_forgotten(&f, 402));
+	assert_non_null(tasks__get(ts, 401));
+	assert_int_equal(tasks__get(ts, 402)->pid, 500);
+	/* the new thread's own exit is forgotten in its turn */
+	tasks__exit(ts, tasks__get(ts, 401), 3 * MS, false);
+	flush_with_others(ts, 4 * MS, &f);
+	assert_true(was_forgotten(&f, 401));
+	tasks__free(ts);
+}
+
+/*
+ * Threads come and go for a long time, each exit forgetting what is due: the
+ * table holds the kept ones, those exited within TASKS_FORGET_AFTER_NS, and
+ * the live ones, however long it goes on.
+ */
+static void test_forget_churn(void **state)
+{
+	enum { N = 200000, ALIVE = 50 };
+	struct tasks *ts = tasks__new();
+	struct forgotten f = { 0 };
+	size_t most = 0;
+	uint32_t tid = 2;
+
+	tasks__add(ts, 1, 1);
+	for (uint32_t i = 0; i < N; i++) {
+		uint64_t now = (uint64_t)(i + 1) * MS;
+		struct task *t;
+
+		if (++tid > 4000000) /* tids wrap around, as pid_max makes them */
+			tid = 2;
+		t = tasks__born(ts, 1, tid);
+		assert_non_null(t);
+		if (i >= ALIVE) /* the thread born ALIVE threads ago exits */
+			tasks__exit(ts, tasks__get(ts, tid - ALIVE), now, false);
+		if (now > TASKS_FORGET_AFTER_NS)
+			tasks__forget(ts, now - TASKS_FORGET_AFTER_NS, record_forgotten, &f);
+		if (tasks__count(ts) > most)
+			most = tasks__count(ts);
+	}
+	/* kept, exited within the last second (one a millisecond), alive, the main thread */
+	assert_true(most <= TASKS_KEEP_EXITED + TASKS_FORGET_AFTER_NS / MS + ALIVE + 2);
+	assert_int_equal(f.n + tasks__count(ts), N + 1);
+	tasks__free(ts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +682,10 @@ int main(void)
 		cmocka_unit_test(test_signal_group),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_foreach),
+		cmocka_unit_test(test_forget_threads),
+		cmocka_unit_test(test_forget_main_thread),
+		cmocka_unit_test(test_forget_reused_tid),
+		cmocka_unit_test(test_forget_churn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

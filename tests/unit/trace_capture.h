@@ -46,13 +46,19 @@ static void capture__thread_name(struct trace_writer *w, uint32_t pid, uint32_t 
 static void capture__span(struct trace_writer *w, const struct trace_span *s)
 {
 	capture__line(w, "span %u/%u %s %llu+%llu id=%llu parent=%llu depth=%u func=%s object=%s"
-		      "%s%s%s%s",
+		      "%s%s%s%s%s",
 		      s->pid, s->tid, s->name, (unsigned long long)s->start_ns,
 		      (unsigned long long)s->dur_ns, (unsigned long long)s->id,
 		      (unsigned long long)s->parent_id, s->depth, s->func,
 		      s->object ? s->object : "-", s->unfinished ? " unfinished" : "",
 		      s->panicked ? " panicked" : "", s->truncated ? " truncated" : "",
-		      s->unwound ? " unwound" : "");
+		      s->unwound ? " unwound" : "", s->after_loss ? " after_loss" : "");
+}
+
+static void capture__loss(struct trace_writer *w, const struct trace_loss *l)
+{
+	capture__line(w, "loss events=%llu tasks=%u after_loss=%llu",
+		      (unsigned long long)l->events, l->tasks, (unsigned long long)l->after_loss);
 }
 
 static void capture__flow(struct trace_writer *w, const struct trace_flow *fl)
@@ -142,6 +148,7 @@ static const struct trace_ops capture_ops = {
 	.pipe_write = capture__pipe_write,
 	.instant = capture__instant,
 	.flow = capture__flow,
+	.loss = capture__loss,
 };
 
 /* The lines written since the last check are exactly want[0..n). */

@@ -8,6 +8,17 @@
  *   {"name":"f","cat":"span","ph":"X","ts":1.000,"dur":0.250,...}
  *   ],"displayTimeUnit":"ns","otherData":{"producer":"spantrace"}}
  *
+ * otherData also says what was lost, when anything was (trace_loss):
+ * "lost_events", "lost_events_tasks", "after_loss_spans".
+ *
+ * With a size limit (trace_ops.max_size), an event that would take the file
+ * past the limit less CHROME_CLOSE_ROOM is taken back whole, and so is every
+ * event after it; the document still ends properly and otherData says
+ * "truncated_at_bytes" (the size of the events written) and
+ * "unwritten_events". Only an event longer than JW_BUF_SIZE, which reaches
+ * the stream in pieces, can pass the limit: it is written whole, and the cut
+ * comes after it.
+ *
  * Spans become complete ("X") events rather than B/E pairs: one event per
  * span, and viewers need no matching. Timestamps are microseconds by the
  * format's definition; three decimals keep nanosecond precision. A reader
@@ -55,11 +66,50 @@ struct chrome_costs {
 	size_t n;
 };
 
+/* Room kept under a size limit for the end of the document (otherData's numbers at their longest). */
+#define CHROME_CLOSE_ROOM 512
+
 struct trace_writer {
 	struct jw jw;
 	struct chrome_last_span last;
 	struct chrome_costs costs;
+	struct trace_loss loss; /* for otherData */
+	uint64_t max_size;	/* 0: no limit */
+	struct jw_mark mark;	/* where the event being written began */
+	bool cut;		/* the limit was reached: no more events */
+	uint64_t cut_at;	/* bytes written when it was */
+	uint64_t unwritten;	/* events taken back since */
 };
+
+/* Each event between these two: taken back whole if it does not fit under the limit. */
+static void chrome__hold(struct trace_writer *w)
+{
+	jw__hold(&w->jw);
+	jw__mark(&w->jw, &w->mark);
+}
+
+static void chrome__release(struct trace_writer *w)
+{
+	struct jw *jw = &w->jw;
+	bool over = w->max_size && jw->written + jw->len + CHROME_CLOSE_ROOM > w->max_size;
+
+	if (!w->cut && over) {
+		w->cut = true;
+		if (!jw__rollback(jw, &w->mark)) {
+			jw__release(jw); /* partly out already: the whole of it, then the cut */
+			w->cut_at = jw->written;
+			jw->muted = true;
+			return;
+		}
+		w->cut_at = jw->written;
+		jw->muted = true;
+	}
+	if (w->cut) {
+		jw__rollback(jw, &w->mark);
+		w->unwritten++;
+	}
+	jw__release(jw);
+}
 
 static struct trace_writer *chrome__open(FILE *f)
 {
@@ -97,10 +147,12 @@ static void chrome__ids(struct jw *jw, uint32_t pid, uint32_t tid)
 	jw__u64(jw, tid);
 }
 
-static void chrome__metadata(struct jw *jw, const char *what, uint32_t pid, uint32_t tid,
+static void chrome__metadata(struct trace_writer *w, const char *what, uint32_t pid, uint32_t tid,
 			     const char *name)
 {
-	jw__hold(jw);
+	struct jw *jw = &w->jw;
+
+	chrome__hold(w);
 	chrome__event_begin(jw, what, NULL, "M");
 	chrome__ids(jw, pid, tid);
 	jw__key(jw, "args");
@@ -109,19 +161,19 @@ static void chrome__metadata(struct jw *jw, const char *what, uint32_t pid, uint
 	jw__str(jw, name);
 	jw__obj_end(jw);
 	jw__obj_end(jw);
-	jw__release(jw);
+	chrome__release(w);
 }
 
 static void chrome__process_name(struct trace_writer *w, uint32_t pid, const char *name)
 {
 	/* Chrome keys a process's metadata by its main thread: tid == pid. */
-	chrome__metadata(&w->jw, "process_name", pid, pid, name);
+	chrome__metadata(w, "process_name", pid, pid, name);
 }
 
 static void chrome__thread_name(struct trace_writer *w, uint32_t pid, uint32_t tid,
 				const char *name)
 {
-	chrome__metadata(&w->jw, "thread_name", pid, tid, name);
+	chrome__metadata(w, "thread_name", pid, tid, name);
 }
 
 /* Optional args: absent rather than 0/null, so a viewer's args panel shows only what is known. */
@@ -228,7 +280,7 @@ static void chrome__span(struct trace_writer *w, const struct trace_span *s)
 	struct jw *jw = &w->jw;
 	double dur = chrome__span_dur(&w->last, s);
 
-	jw__hold(jw);
+	chrome__hold(w);
 	chrome__complete_open(jw, s->name, "span", s->start_ns);
 	if (dur) {
 		jw__us(jw, dur);
@@ -249,9 +301,10 @@ static void chrome__span(struct trace_writer *w, const struct trace_span *s)
 	chrome__opt_true(jw, "panicked", s->panicked);
 	chrome__opt_true(jw, "unwound", s->unwound);
 	chrome__opt_true(jw, "name_truncated", s->truncated);
+	chrome__opt_true(jw, "after_loss", s->after_loss);
 	jw__obj_end(jw);
 	jw__obj_end(jw);
-	jw__release(jw);
+	chrome__release(w);
 }
 
 /*
@@ -279,7 +332,7 @@ static void chrome__wait(struct trace_writer *w, const struct trace_wait *wt)
 	char buf[128], *name = chrome__wait_name(wt, buf, sizeof(buf));
 	size_t i;
 
-	jw__hold(jw);
+	chrome__hold(w);
 	chrome__complete_begin(jw, name, "wait", wt->start_ns, wt->dur_ns, wt->pid, wt->tid);
 	jw__key(jw, "args");
 	jw__obj_begin(jw);
@@ -301,7 +354,7 @@ static void chrome__wait(struct trace_writer *w, const struct trace_wait *wt)
 	chrome__opt_true(jw, "unfinished", wt->unfinished);
 	jw__obj_end(jw);
 	jw__obj_end(jw);
-	jw__release(jw);
+	chrome__release(w);
 	if (name != buf)
 		free(name);
 }
@@ -310,7 +363,7 @@ static void chrome__pipe_write(struct trace_writer *w, const struct trace_pipe_w
 {
 	struct jw *jw = &w->jw;
 
-	jw__hold(jw);
+	chrome__hold(w);
 	chrome__complete_begin(jw, "pipe write", "pipe", pw->start_ns, pw->dur_ns, pw->pid,
 			       pw->tid);
 	jw__key(jw, "args");
@@ -327,7 +380,7 @@ static void chrome__pipe_write(struct trace_writer *w, const struct trace_pipe_w
 	chrome__opt_true(jw, "unfinished", pw->unfinished);
 	jw__obj_end(jw);
 	jw__obj_end(jw);
-	jw__release(jw);
+	chrome__release(w);
 }
 
 /* Each kind of instant's name and category. */
@@ -347,7 +400,7 @@ static void chrome__instant(struct trace_writer *w, const struct trace_instant *
 
 	if ((size_t)in->kind >= sizeof(chrome__instants) / sizeof(chrome__instants[0]))
 		return; /* none the decoder makes */
-	jw__hold(jw);
+	chrome__hold(w);
 	chrome__event_begin(jw, chrome__instants[in->kind].name, chrome__instants[in->kind].cat,
 			    "i");
 	/* thread scope: a mark on the task's own track, not a line across the process */
@@ -380,7 +433,7 @@ static void chrome__instant(struct trace_writer *w, const struct trace_instant *
 	}
 	jw__obj_end(jw);
 	jw__obj_end(jw);
-	jw__release(jw);
+	chrome__release(w);
 }
 
 /*
@@ -433,10 +486,26 @@ static void chrome__flow(struct trace_writer *w, const struct trace_flow *fl)
 
 	if ((size_t)fl->kind >= sizeof(names) / sizeof(names[0]))
 		return; /* none the decoder makes */
-	jw__hold(&w->jw);
+	chrome__hold(w);
 	chrome__flow_end_point(&w->jw, fl, names[fl->kind], true);
 	chrome__flow_end_point(&w->jw, fl, names[fl->kind], false);
-	jw__release(&w->jw);
+	chrome__release(w);
+}
+
+static void chrome__loss(struct trace_writer *w, const struct trace_loss *l)
+{
+	w->loss = *l;
+}
+
+static void chrome__limit(struct trace_writer *w, uint64_t max_size)
+{
+	w->max_size = max_size;
+}
+
+static void chrome__size(const struct trace_writer *w, struct trace_size *sz)
+{
+	*sz = (struct trace_size){ .bytes = w->jw.written, .cut = w->cut, .cut_at = w->cut_at,
+				   .unwritten = w->unwritten };
 }
 
 static void chrome__guard_stop(struct trace_writer *w, const struct trace_guard_stop *gs)
@@ -449,7 +518,7 @@ static void chrome__guard_stop(struct trace_writer *w, const struct trace_guard_
 		snprintf(name, (size_t)n + 1, "stopped tracing %s", gs->func);
 	else if (n >= (int)sizeof(buf))
 		name = buf; /* out of memory: cut */
-	jw__hold(jw);
+	chrome__hold(w);
 	chrome__event_begin(jw, name, "overhead", "i");
 	/* global scope: the function stopped being traced in every process */
 	jw__key(jw, "s");
@@ -474,7 +543,7 @@ static void chrome__guard_stop(struct trace_writer *w, const struct trace_guard_
 	jw__us(jw, gs->max_percent);
 	jw__obj_end(jw);
 	jw__obj_end(jw);
-	jw__release(jw);
+	chrome__release(w);
 	if (name != buf)
 		free(name);
 }
@@ -508,6 +577,7 @@ static int chrome__close(struct trace_writer *w)
 	struct jw *jw = &w->jw;
 	bool failed;
 
+	jw->muted = false;
 	jw__newline(jw);
 	jw__arr_end(jw);
 	jw__key(jw, "displayTimeUnit");
@@ -517,6 +587,20 @@ static int chrome__close(struct trace_writer *w)
 	jw__key(jw, "producer");
 	jw__str(jw, "spantrace");
 	chrome__costs(jw, &w->costs);
+	if (w->loss.events) {
+		jw__key(jw, "lost_events");
+		jw__u64(jw, w->loss.events);
+		jw__key(jw, "lost_events_tasks");
+		jw__u64(jw, w->loss.tasks);
+		jw__key(jw, "after_loss_spans");
+		jw__u64(jw, w->loss.after_loss);
+	}
+	if (w->cut) {
+		jw__key(jw, "truncated_at_bytes");
+		jw__u64(jw, w->cut_at);
+		jw__key(jw, "unwritten_events");
+		jw__u64(jw, w->unwritten);
+	}
 	jw__obj_end(jw);
 	jw__obj_end(jw);
 	jw__newline(jw);
@@ -538,5 +622,8 @@ const struct trace_ops chrome_trace_ops = {
 	.flow = chrome__flow,
 	.guard_stop = chrome__guard_stop,
 	.probe_costs = chrome__probe_costs,
+	.loss = chrome__loss,
+	.limit = chrome__limit,
+	.size = chrome__size,
 	.close = chrome__close,
 };

@@ -68,13 +68,23 @@ void decoder__on_span(void *ctx, const struct span_out *sp)
 		.panicked = sp->panicked,
 		.unwound = sp->unwound,
 		.truncated = (sp->name & NAME_TRUNCATED) != 0,
+		.after_loss = sp->after_loss,
 	};
 
 	d->ops->span(d->w, &ts);
-	if (!sp->unfinished && !sp->unwound)
+	/* one that lost events may be a wrong call: the summary leaves it out, and says so */
+	if (!sp->after_loss && !sp->unfinished && !sp->unwound)
 		stats__add_id(d->stats, sp->probe, p->name, ts.dur_ns);
-	else
+	else if (!sp->after_loss)
 		stats__add_untimed_id(d->stats, sp->probe, p->name);
+	names__put(d->names, sp->name & ~NAME_TRUNCATED); /* written: the span needs it no more */
+}
+
+void decoder__on_drop(void *ctx, uint32_t name)
+{
+	struct decoder *d = ctx;
+
+	names__put(d->names, name & ~NAME_TRUNCATED);
 }
 
 uint32_t decoder__key(const struct probe_table *pt, uint32_t i)
@@ -212,6 +222,8 @@ static uint32_t name_of(struct decoder *d, const struct st_nspan *r)
 	} else {
 		id = names__intern(d->names, r->name, r->len);
 	}
+	if (!id)
+		d->names_dropped++; /* too many held at once: the function's name it is */
 	return id && cut ? id | NAME_TRUNCATED : id;
 }
 
@@ -245,6 +257,7 @@ static const uint8_t span_record_min_size[] = {
 	[ST_REC_GO_EXIT] = ST_GSPAN_SIZE_NOPID,
 	[ST_REC_GO_PANIC] = ST_GSPAN_SIZE_NOPID,
 	[ST_REC_UNWIND] = sizeof(struct st_span),
+	[ST_REC_LOST] = sizeof(struct st_lost),
 };
 
 /* The on_*_record of span records: ev has the header's time and thread; false: malformed. */
@@ -290,6 +303,40 @@ static bool on_named_record(struct decoder *d, struct span_ev *ev, const struct 
 	ev->sdepth = r->sp ? sp_depth(r->sp) : go_depth(r->goid, r->sdepth);
 	ev->name = name_of(d, r);
 	return push_span(d, ev, r->probe, r->pid, r->goid);
+}
+
+/*
+ * Records of a stream were lost before this point (st_lost): a GAP on its
+ * track, saying what the span tree can know of them (spantree.h). A
+ * goroutine's depth is all there is to tell by (its stream has no count of
+ * frames); one that lost a record without a depth keeps nothing open as
+ * known. A thread's frame count is used whenever a lost BEGIN or END had no
+ * stack pointer; when all had one, the depth tells better (an exception
+ * unwinds frames the count still holds).
+ */
+static bool on_lost_record(struct decoder *d, struct span_ev *ev, const struct st_lost *r)
+{
+	bool keyed = (r->flags & ST_LOST_F_KEYED) || !r->sp;
+
+	ev->kind = SPAN_EV_GAP;
+	ev->pid = r->pid;
+	ev->lost = r->lost;
+	if (r->goid) {
+		bool nodepth = (r->flags & ST_LOST_F_NODEPTH) || !r->sdepth;
+
+		ev->tid = gor_span_track(d, r->pid, r->goid);
+		if (!ev->tid)
+			return true; /* out of memory: that goroutine has no track */
+		ev->sdepth = nodepth ? 0 : go_depth(r->goid, r->sdepth);
+		ev->drop = nodepth ? UINT32_MAX : 0;
+		ev->rise = nodepth ? UINT32_MAX : 0;
+	} else {
+		ev->sdepth = sp_depth(r->sp);
+		ev->drop = r->drop;
+		ev->rise = keyed ? r->rise : 0;
+	}
+	spantree__push(d->tree, ev);
+	return true;
 }
 
 static void on_task_record(struct decoder *d, const struct st_hdr *h, const struct st_task *r)
@@ -346,6 +393,9 @@ bool decoder__record(struct decoder *d, const void *data, size_t size)
 	case ST_REC_TASK:
 		on_task_record(d, h, data);
 		break;
+	case ST_REC_LOST:
+		ok = on_lost_record(d, &ev, data);
+		break;
 	}
 	if (!ok)
 		d->bad_records++;
@@ -396,6 +446,19 @@ static int task_cmp(const void *a, const void *b)
 	return x->tid < y->tid ? -1 : x->tid > y->tid;
 }
 
+void decoder__tell_loss(struct decoder *d, uint64_t dropped)
+{
+	const struct spantree_stats *st = spantree__stats(d->tree);
+	struct trace_loss l = {
+		.events = dropped > st->lost_events ? dropped : st->lost_events,
+		.tasks = st->lossy_tasks,
+		.after_loss = st->after_loss,
+	};
+
+	if (l.events)
+		d->ops->loss(d->w, &l);
+}
+
 void decoder__name_tasks(struct decoder *d)
 {
 	struct task_list l = { .v = malloc((tasks__count(d->tasks) + 1) * sizeof(*l.v)) };
@@ -409,4 +472,11 @@ void decoder__name_tasks(struct decoder *d)
 	for (size_t i = 0; i < l.n; i++)
 		name_task(d, l.v[i]);
 	free(l.v);
+}
+
+void decoder__forget_tasks(struct decoder *d, uint64_t now_ns)
+{
+	/* named now: at the end they will not be there to name */
+	if (now_ns > TASKS_FORGET_AFTER_NS)
+		tasks__forget(d->tasks, now_ns - TASKS_FORGET_AFTER_NS, name_task, d);
 }

@@ -48,16 +48,18 @@ struct decode_live {
 	void (*comm)(void *ctx, uint32_t tid, char *buf, size_t len);
 	/*
 	 * The process holding up a writer (of process writer) that waits for
-	 * room in pipe ino: one that holds the read end, 0 if none does.
+	 * room in pipe ino: one that holds the read end, 0 if none does, into
+	 * *pid. False, *pid untouched, while that is not known yet: the search
+	 * for it never holds up decoding.
 	 */
-	uint32_t (*pipe_reader)(void *ctx, uint64_t ino, uint32_t writer);
+	bool (*pipe_reader)(void *ctx, uint64_t ino, uint32_t writer, uint32_t *pid);
 	void *ctx;
 };
 
 /*
  * What decoding uses, all set by the caller (which owns it). The span tree
  * must be created with decoder__on_span and decoder__on_task, and the
- * decoder as their ctx.
+ * decoder as their ctx, and given decoder__on_drop (spantree__on_drop).
  */
 struct decoder {
 	const struct probe_table *probes;
@@ -74,6 +76,7 @@ struct decoder {
 
 	uint64_t bad_records;
 	uint64_t name_faults; /* span names whose argument could not be read */
+	uint64_t names_dropped; /* span names not kept (names.h: too many held at once) */
 	uint64_t ngo_created; /* goroutines created while tracing */
 	uint64_t ngo_panics;
 	uint64_t nexceptions; /* exceptions thrown (or threads cancelled) while tracing */
@@ -92,9 +95,14 @@ bool decoder__record(struct decoder *d, const void *data, size_t size);
  * key for both ends of a --span pair.
  */
 uint32_t decoder__key(const struct probe_table *pt, uint32_t i);
-/* The span tree's callbacks; ctx is the decoder. */
+/*
+ * The span tree's callbacks; ctx is the decoder. decoder__on_drop is the
+ * tree's drop callback (spantree__on_drop): without it, names that came with
+ * BEGINs that made no span are held until the end.
+ */
 void decoder__on_span(void *ctx, const struct span_out *sp);
 void decoder__on_task(void *ctx, uint32_t pid, uint32_t tid);
+void decoder__on_drop(void *ctx, uint32_t name);
 
 /*
  * At the end: every task with events in the trace named (thread_name, and
@@ -103,5 +111,18 @@ void decoder__on_task(void *ctx, uint32_t pid, uint32_t tid);
  * else as its records gave it, else "tid N"; in (pid, tid) order.
  */
 void decoder__name_tasks(struct decoder *d);
+/*
+ * Lets go of the tasks that exited long enough before now_ns (tasks.h),
+ * first naming those with events in the trace as decoder__name_tasks would.
+ */
+void decoder__forget_tasks(struct decoder *d, uint64_t now_ns);
+
+/*
+ * At the end, after spantree__finish: tells the writer what was lost, if
+ * anything was: dropped is every record the BPF side found no room for (the
+ * loader's count; 0 when unknown, as in replay), which the records' own
+ * reports of lost span records (ST_REC_LOST) may only add to.
+ */
+void decoder__tell_loss(struct decoder *d, uint64_t dropped);
 
 #endif

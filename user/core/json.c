@@ -102,8 +102,12 @@ static size_t json__escape_byte(unsigned char c, char *out)
 /* An I/O error freezes the writer too: nothing useful follows a lost byte. */
 static void jw__flush(struct jw *w)
 {
+	if (w->muted)
+		w->len = 0;
 	if (w->len && !stream__write(w->f, w->buf, w->len))
 		w->error = true;
+	else
+		w->written += w->len;
 	w->len = 0;
 }
 
@@ -139,8 +143,12 @@ static void jw__write(struct jw *w, const void *s, size_t len)
 	if (len < JW_BUF_SIZE) {
 		memcpy(w->buf, s, len);
 		w->len = len;
+	} else if (w->muted) {
+		return;
 	} else if (!stream__write(w->f, s, len)) {
 		w->error = true;
+	} else {
+		w->written += len;
 	}
 }
 
@@ -198,6 +206,26 @@ void jw__release(struct jw *w)
 {
 	if (w->hold && !--w->hold)
 		jw__flush(w);
+}
+
+void jw__mark(const struct jw *w, struct jw_mark *m)
+{
+	*m = (struct jw_mark){ .len = w->len, .written = w->written, .depth = w->depth,
+			       .first = w->first[w->depth], .after_key = w->after_key,
+			       .newline = w->newline };
+}
+
+bool jw__rollback(struct jw *w, const struct jw_mark *m)
+{
+	/* muted, nothing reaches f: only the state matters */
+	if (!w->muted && (w->written != m->written || w->len < m->len))
+		return false;
+	w->len = w->len < m->len ? w->len : m->len;
+	w->depth = m->depth;
+	w->first[w->depth] = m->first;
+	w->after_key = m->after_key;
+	w->newline = m->newline;
+	return true;
 }
 
 static void jw__fail(struct jw *w)

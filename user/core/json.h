@@ -24,7 +24,9 @@ struct jw {
 	bool after_key;		   /* a key was written, its value comes next */
 	bool newline;		   /* jw__newline() pending, goes after the next comma */
 	bool error;		   /* misuse (unbalanced, too deep) or I/O error */
+	bool muted;		   /* output is dropped instead of written (a trace cut at its size) */
 	unsigned int hold;	   /* jw__hold() depth: output stays in buf */
+	uint64_t written;	   /* bytes handed to f so far */
 	size_t len;		   /* bytes in buf not yet given to f */
 	char buf[JW_BUF_SIZE];
 };
@@ -66,6 +68,25 @@ bool jw__error(const struct jw *w);
  */
 void jw__hold(struct jw *w);
 void jw__release(struct jw *w);
+
+/*
+ * Where the writer stands, to take back what follows (jw__rollback): the
+ * bytes still in its buffer and the state of commas and nesting.
+ */
+struct jw_mark {
+	size_t len;
+	uint64_t written;
+	int depth;
+	bool first, after_key, newline;
+};
+
+void jw__mark(const struct jw *w, struct jw_mark *m);
+/*
+ * Forgets everything written since m, as if it never was: returns false (and
+ * does nothing) if some of it already reached f, which a held writer does
+ * only for more than JW_BUF_SIZE bytes. A muted writer always takes back.
+ */
+bool jw__rollback(struct jw *w, const struct jw_mark *m);
 
 /* Inline so that a literal's length is known when compiling. */
 static inline void jw__key(struct jw *w, const char *key)

@@ -8,6 +8,7 @@
 #include "decode.h"
 #include "kdecode.h"
 #include "ksyms.h"
+#include "pipeset.h"
 #include "spantrace.h"
 #include "spantree.h"
 #include "stall.h"
@@ -89,14 +90,18 @@ struct blocker_words {
 static void pipe_space_words(struct decoder *d, uint64_t ino, uint32_t writer,
 			     struct blocker_words *b)
 {
-	uint32_t reader;
+	uint32_t reader = 0;
 
 	if (!d->live || !d->live->pipe_reader) {
 		/* the kernel keeps no list of a pipe's openers; without /proc: unknown */
 		b->reason = "the pipe is full; its readers are not known here";
 		return;
 	}
-	reader = d->live->pipe_reader(d->live->ctx, ino, writer);
+	if (!d->live->pipe_reader(d->live->ctx, ino, writer, &reader)) {
+		b->reason = "the pipe is full; its readers are not known yet (/proc was still "
+			    "being searched)";
+		return;
+	}
 	b->tid = reader;
 	b->reason = !reader	       ? "the pipe is full and no process holds its read end" :
 		    reader == writer ? "the pipe is full; only the writer's own process holds "
@@ -193,21 +198,13 @@ void kdecode__wait(struct decoder *d, uint32_t tid, const struct st_offcpu *o, u
 	free(ks);
 }
 
-static void note_pipe(struct kdecode *k, uint64_t ino)
+/* Whether process pid is alive, as its records say: the pipes it alone wrote to may go. */
+static bool process_alive(void *ctx, uint32_t pid)
 {
-	for (size_t i = 0; i < k->npipes; i++)
-		if (k->pipes[i] == ino)
-			return;
-	if (k->npipes == k->cap_pipes) {
-		size_t cap = k->cap_pipes ? 2 * k->cap_pipes : 8;
-		uint64_t *v = realloc(k->pipes, cap * sizeof(*v));
+	const struct decoder *d = ctx;
+	const struct task *t = tasks__get(d->tasks, pid);
 
-		if (!v)
-			return;
-		k->pipes = v;
-		k->cap_pipes = cap;
-	}
-	k->pipes[k->npipes++] = ino;
+	return t && !t->exited;
 }
 
 void kdecode__pipe_write(struct decoder *d, uint32_t tid, const struct st_pwrite *pw,
@@ -231,7 +228,7 @@ void kdecode__pipe_write(struct decoder *d, uint32_t tid, const struct st_pwrite
 	k->n.pipe_writes++;
 	if (result > 0)
 		k->n.pipe_bytes += (uint64_t)result;
-	note_pipe(k, pw->ino);
+	pipeset__write(&k->pipes, pw->ino, pw->pid, process_alive, d);
 	if (pw->blocked_ns)
 		k->n.pipe_blocked++;
 	/* Every write is counted; the ones that waited are drawn. */
@@ -287,8 +284,9 @@ static void on_exec_rec(struct decoder *d, const struct st_exec *r)
 	file[ST_PATH_LEN] = 0;
 	memcpy(comm, r->comm, ST_COMM_LEN);
 	comm[ST_COMM_LEN] = 0;
+	/* de_thread(): the exec'ing thread took the leader's tid */
 	if (r->old_tid != h->tid && (t = tasks__get(d->tasks, r->old_tid)))
-		t->exited = true; /* de_thread(): the exec'ing thread took the leader's tid */
+		tasks__exit(d->tasks, t, h->ts, false);
 	t = tasks__touch(d->tasks, r->pid, h->tid);
 	if (t)
 		tasks__set_comm(t, comm);
@@ -310,9 +308,10 @@ static void on_exit_rec(struct decoder *d, const struct st_exit *r)
 	if (t) {
 		if (r->comm[0])
 			tasks__set_comm(t, r->comm);
-		t->exited = true;
 		t->fatal_sig = 0;
+		tasks__exit(d->tasks, t, r->hdr.ts, r->group_dead);
 	}
+	decoder__forget_tasks(d, r->hdr.ts);
 	spantree__push(d->tree, &ev);
 	/* the code is a wait(2) status */
 	if (WIFSIGNALED(r->code)) {
@@ -330,10 +329,12 @@ static void on_exit_rec(struct decoder *d, const struct st_exit *r)
 		d->kev.root_ended = true;
 		d->kev.root_wstatus = r->code;
 	}
-	if (r->group_dead)
+	if (r->group_dead) {
 		d->kev.n.exits++;
-	else
+		pipeset__exited(&d->kev.pipes);
+	} else {
 		d->kev.n.thread_exits++;
+	}
 }
 
 static void on_signal_rec(struct decoder *d, const struct st_signal *r)
@@ -456,9 +457,18 @@ void kdecode__summary(const struct kdecode *k, FILE *f)
 	fprintf(f, "exits: %llu processes (+%llu threads); fatal signals: %llu\n",
 		(unsigned long long)n->exits, (unsigned long long)n->thread_exits,
 		(unsigned long long)n->signals);
-	fprintf(f, "pipe writes: %llu (%llu bytes) on %zu pipe%s, %llu blocked\n",
-		(unsigned long long)n->pipe_writes, (unsigned long long)n->pipe_bytes, k->npipes,
-		k->npipes == 1 ? "" : "s", (unsigned long long)n->pipe_blocked);
+	fprintf(f, "pipe writes: %llu (%llu bytes) on %llu pipe%s, %llu blocked\n",
+		(unsigned long long)n->pipe_writes, (unsigned long long)n->pipe_bytes,
+		(unsigned long long)k->pipes.counted, k->pipes.counted == 1 ? "" : "s",
+		(unsigned long long)n->pipe_blocked);
+	if (k->pipes.forgotten)
+		fprintf(f, "pipes: %llu forgotten once every process that had written to them had "
+			"exited (more than %d at once): one written to again is counted again\n",
+			(unsigned long long)k->pipes.forgotten, PIPESET_MAX);
+	if (k->pipes.untracked_writes)
+		fprintf(f, "pipes: %llu writes went to pipes not told apart, left out of the count "
+			"above (more than %d written to by live processes at once)\n",
+			(unsigned long long)k->pipes.untracked_writes, PIPESET_MAX);
 	fprintf(f, "off-CPU waits >= %.0f ms: %llu (%llu uninterruptible); stalls reported: %llu\n",
 		(double)k->min_wait_ns / 1e6, (unsigned long long)n->waits,
 		(unsigned long long)n->dwaits, (unsigned long long)n->stalls);
@@ -466,7 +476,5 @@ void kdecode__summary(const struct kdecode *k, FILE *f)
 
 void kdecode__free(struct kdecode *k)
 {
-	free(k->pipes);
-	k->pipes = NULL;
-	k->npipes = k->cap_pipes = 0;
+	pipeset__free(&k->pipes);
 }

@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "pipeset.h"
+
 struct decoder;
 struct ksyms;
 struct st_offcpu;
@@ -45,8 +47,7 @@ struct kdecode {
 	int root_wstatus; /* wait(2) status */
 
 	struct kdecode_counts n;
-	uint64_t *pipes; /* distinct pipes written to */
-	size_t npipes, cap_pipes;
+	struct pipeset pipes; /* the distinct pipes written to */
 };
 
 /*

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "recfile.h"
 
 static int put_u32(FILE *f, uint32_t v)
@@ -73,17 +74,17 @@ static int read_probes(struct recfile *rf, const char *path, char *err, size_t e
 	uint32_t n;
 
 	if (get_u32(rf->f, &n) != 1) {
-		snprintf(err, errlen, "%s: the probe table is cut short", path);
+		errbuf__set(err, errlen, "%s: the probe table is cut short", path);
 		return -1;
 	}
 	/* st_span.probe is a u32, but a table this large is a corrupt file */
 	if (n > (1u << 24)) {
-		snprintf(err, errlen, "%s: a table of %u probes cannot be right", path, n);
+		errbuf__set(err, errlen, "%s: a table of %u probes cannot be right", path, n);
 		return -1;
 	}
 	rf->probes.v = calloc(n ? n : 1, sizeof(*rf->probes.v));
 	if (!rf->probes.v) {
-		snprintf(err, errlen, "out of memory reading %s", path);
+		errbuf__set(err, errlen, "out of memory reading %s", path);
 		return -1;
 	}
 	for (uint32_t i = 0; i < n; i++) {
@@ -95,7 +96,7 @@ static int read_probes(struct recfile *rf, const char *path, char *err, size_t e
 		if (get_u32(rf->f, &role) != 1 || get_u32(rf->f, &pair) != 1 ||
 		    !(p->name = get_str(rf->f)) || !(p->func = get_str(rf->f)) ||
 		    !(p->object = get_str(rf->f))) {
-			snprintf(err, errlen, "%s: the probe table is cut short", path);
+			errbuf__set(err, errlen, "%s: the probe table is cut short", path);
 			return -1;
 		}
 		p->role = (int)role;
@@ -114,18 +115,18 @@ int recfile__open(FILE *f, const char *path, struct recfile *rf, char *err, size
 
 	memset(rf, 0, sizeof(*rf));
 	if (!f) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		errbuf__set(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
 	rf->f = f;
 	if (fread(magic, 1, sizeof(magic), rf->f) != sizeof(magic) ||
 	    memcmp(magic, RECFILE_MAGIC, RECFILE_MAGIC_LEN)) {
-		snprintf(err, errlen, "%s is not a record file (no %s header)", path,
-			 RECFILE_MAGIC);
+		errbuf__set(err, errlen, "%s is not a record file (no %s header)", path,
+			    RECFILE_MAGIC);
 		goto fail;
 	}
 	if (get_u32(rf->f, &rf->target_pid) != 1) {
-		snprintf(err, errlen, "%s: the header is cut short", path);
+		errbuf__set(err, errlen, "%s: the header is cut short", path);
 		goto fail;
 	}
 	if (read_probes(rf, path, err, errlen))

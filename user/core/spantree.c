@@ -22,11 +22,12 @@
  * when they fall well below it, so a burst does not pin memory for the rest
  * of a long run. A task that exits keeps its place (an event of its tid may
  * still come: it finds it) until exited tasks are half the table, which is
- * then compacted, in order, and its index rebuilt.
+ * then compacted, in order, and the index follows.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashtab.h"
 #include "spantree.h"
 
 #define BUF_MIN_CAP 1024 /* FIFO and heap; power of two */
@@ -45,7 +46,19 @@ struct buf_ev {
 	uint64_t ts;
 	uint64_t seq;
 	uint64_t sdepth;
-	uint32_t pid, tid, key, probe, name;
+	uint32_t pid, tid;
+	union {
+		uint32_t key;
+		uint32_t drop;
+	};
+	union {
+		uint32_t probe;
+		uint32_t rise;
+	};
+	union {
+		uint32_t name;
+		uint32_t lost;
+	};
 	uint8_t kind;
 };
 
@@ -55,16 +68,29 @@ struct open_span {
 	uint64_t sdepth;
 	uint64_t id;
 	uint32_t key, probe, name;
+	uint32_t gap;	 /* its task's gaps when it began: begun since the last if equal */
+	bool after_loss; /* to be written so */
 	bool detached; /* its function is no longer probed: ends once nothing is open above it */
 };
 
-struct task {
+/*
+ * A task as the span tree sees it: its stack of open spans and where its
+ * events have got to (the task table of tasks.h holds what else is known of it).
+ */
+struct task_stack {
 	uint64_t last_ts;  /* newest event of this task released so far */
 	uint64_t panic_ts; /* its last PANIC, 0 if none */
 	uint64_t throw_ts; /* its exception in flight (THROW, until the CATCH), 0 if none */
 	struct open_span *stack;
 	uint32_t depth, cap;
 	uint32_t pid, tid;
+	/* Lost events (spantree.h): gaps so far, and until synchronised, the calls of
+	 * unknown key open below the spans begun since the last (UINT32_MAX: unknown),
+	 * and the depth from which calls may be open unseen (0: none). */
+	uint32_t gaps;
+	uint32_t unknown;
+	uint64_t unknown_depth;
+	bool leaked; /* a call without a depth left without its END (spantree__note_leak) */
 	bool dead; /* exited: let go at the next compaction unless an event revives it */
 };
 
@@ -81,11 +107,10 @@ struct spantree {
 	struct buf_ev *heap;
 	size_t heap_len, heap_cap;
 
-	/* Tasks in first-release order; index maps tid to position + 1 (0 = empty slot). */
-	struct task *tasks;
+	/* Tasks in first-release order, and where each tid is among them. */
+	struct task_stack *tasks;
 	uint32_t ntasks, tasks_cap;
-	uint32_t *index;
-	uint32_t index_bits;
+	struct hashtab index; /* of struct task_pos */
 	uint32_t last_task; /* position of the last task looked up: runs of one task are common */
 	uint32_t ndead;	    /* tasks marked dead, still in the table */
 
@@ -95,6 +120,7 @@ struct spantree {
 
 	spantree_sink_fn sink;
 	spantree_task_fn on_task;
+	spantree_drop_fn on_drop;
 	void *ctx;
 	struct spantree_stats stats;
 };
@@ -257,45 +283,31 @@ static bool spantree__buf_pop(struct spantree *t, uint64_t upto, struct buf_ev *
 
 /* --- tasks ----------------------------------------------------------------- */
 
-static inline uint32_t spantree__slot(const struct spantree *t, uint32_t tid)
+/* A task's place in the table of tasks. */
+struct task_pos {
+	uint32_t tid;
+	uint32_t pos;
+};
+
+static inline uint64_t spantree__tid_hash(uint32_t tid)
 {
-	return (uint32_t)(((uint64_t)tid * 0x9e3779b97f4a7c15ull) >> (64 - t->index_bits));
+	return hashtab__hash_u64(tid);
 }
 
-/* Returns the index slot holding tid, or the empty slot where it would go. */
-static uint32_t spantree__find_slot(const struct spantree *t, uint32_t tid)
+static bool spantree__tid_eq(const void *entry, const void *key)
 {
-	uint32_t mask = (1u << t->index_bits) - 1;
-	uint32_t s = spantree__slot(t, tid);
-
-	while (t->index[s] && t->tasks[t->index[s] - 1].tid != tid)
-		s = (s + 1) & mask;
-	return s;
+	return ((const struct task_pos *)entry)->tid == *(const uint32_t *)key;
 }
 
-static bool spantree__index_grow(struct spantree *t)
+static struct task_pos *spantree__pos_of(const struct spantree *t, uint32_t tid)
 {
-	uint32_t old_bits = t->index_bits, *old = t->index, i;
-
-	if (old_bits >= 30) /* far beyond any pid_max */
-		return false;
-	t->index = calloc((size_t)1 << (old_bits + 1), sizeof(*t->index));
-	if (!t->index) {
-		t->index = old;
-		return false;
-	}
-	t->index_bits = old_bits + 1;
-	for (i = 0; i < (1u << old_bits); i++)
-		if (old[i])
-			t->index[spantree__find_slot(t, t->tasks[old[i] - 1].tid)] = old[i];
-	free(old);
-	return true;
+	return hashtab__find(&t->index, spantree__tid_hash(tid), spantree__tid_eq, &tid);
 }
 
-static struct task *spantree__task_new(struct spantree *t, uint32_t slot, uint32_t pid,
-				       uint32_t tid)
+static struct task_stack *spantree__task_new(struct spantree *t, uint32_t pid, uint32_t tid)
 {
-	struct task *k;
+	struct task_pos *at;
+	struct task_stack *k;
 
 	if (t->ntasks == t->tasks_cap) {
 		uint32_t cap = t->tasks_cap ? t->tasks_cap * 2 : TASKS_MIN_CAP;
@@ -306,15 +318,16 @@ static struct task *spantree__task_new(struct spantree *t, uint32_t slot, uint32
 		t->tasks = k;
 		t->tasks_cap = cap;
 	}
+	at = hashtab__add(&t->index, spantree__tid_hash(tid));
+	if (!at)
+		return NULL;
+	at->tid = tid;
+	at->pos = t->ntasks;
 	k = &t->tasks[t->ntasks];
 	memset(k, 0, sizeof(*k));
 	k->pid = pid;
 	k->tid = tid;
-	t->index[slot] = ++t->ntasks;
-	t->last_task = t->ntasks - 1;
-	/* Keep the load factor at or below 1/2 so probe runs stay short. */
-	if (t->ntasks > (1u << (t->index_bits - 1)))
-		spantree__index_grow(t); /* on failure the table is just fuller */
+	t->last_task = t->ntasks++;
 	t->stats.tasks++;
 	t->stats.live_tasks++;
 	if (t->on_task)
@@ -323,7 +336,7 @@ static struct task *spantree__task_new(struct spantree *t, uint32_t slot, uint32
 }
 
 /* An exited task has an event again (it arrived late, or its tid was reused). */
-static inline struct task *spantree__revive(struct spantree *t, struct task *k)
+static inline struct task_stack *spantree__revive(struct spantree *t, struct task_stack *k)
 {
 	if (k->dead) {
 		k->dead = false;
@@ -334,24 +347,21 @@ static inline struct task *spantree__revive(struct spantree *t, struct task *k)
 }
 
 /* Returns the task of tid, creating it on first sight; NULL only when out of memory. */
-static struct task *spantree__task_get(struct spantree *t, uint32_t pid, uint32_t tid)
+static struct task_stack *spantree__task_get(struct spantree *t, uint32_t pid, uint32_t tid)
 {
-	uint32_t slot;
+	struct task_pos *at;
 
 	if (t->last_task < t->ntasks && t->tasks[t->last_task].tid == tid)
 		return spantree__revive(t, &t->tasks[t->last_task]);
-	slot = spantree__find_slot(t, tid);
-	if (t->index[slot]) {
-		t->last_task = t->index[slot] - 1;
+	at = spantree__pos_of(t, tid);
+	if (at) {
+		t->last_task = at->pos;
 		return spantree__revive(t, &t->tasks[t->last_task]);
 	}
-	/* The table never fills: it grows at 1/2 load, and stays usable below 1 if that fails. */
-	if (t->ntasks + 1 >= (1u << t->index_bits))
-		return NULL;
-	return spantree__task_new(t, slot, pid, tid);
+	return spantree__task_new(t, pid, tid);
 }
 
-static void spantree__deliver(struct spantree *t, const struct task *k, uint32_t depth,
+static void spantree__deliver(struct spantree *t, const struct task_stack *k, uint32_t depth,
 			      uint64_t end, bool unfinished, bool panicked, bool unwound)
 {
 	const struct open_span *o = &k->stack[depth];
@@ -370,6 +380,7 @@ static void spantree__deliver(struct spantree *t, const struct task *k, uint32_t
 		.unfinished = unfinished,
 		.panicked = panicked,
 		.unwound = unwound,
+		.after_loss = o->after_loss,
 	};
 
 	t->stats.spans++;
@@ -377,12 +388,14 @@ static void spantree__deliver(struct spantree *t, const struct task *k, uint32_t
 		t->stats.unfinished++;
 	if (unwound)
 		t->stats.exceptions++;
+	if (o->after_loss)
+		t->stats.after_loss++;
 	t->sink(t->ctx, &s);
 }
 
 /* Pops the innermost open span of k and delivers it. */
-static void spantree__pop(struct spantree *t, struct task *k, uint64_t end, bool unfinished,
-			  bool panicked, bool unwound)
+static void spantree__pop(struct spantree *t, struct task_stack *k, uint64_t end,
+			  bool unfinished, bool panicked, bool unwound)
 {
 	k->depth--;
 	spantree__deliver(t, k, k->depth, end, unfinished, panicked, unwound);
@@ -398,7 +411,7 @@ static void spantree__pop(struct spantree *t, struct task *k, uint64_t end, bool
 }
 
 /* Ends the detached spans on top of k's stack at end: nothing open above them shows them alive. */
-static void spantree__pop_detached(struct spantree *t, struct task *k, uint64_t end)
+static void spantree__pop_detached(struct spantree *t, struct task_stack *k, uint64_t end)
 {
 	while (k->depth && k->stack[k->depth - 1].detached) {
 		t->stats.detached++;
@@ -410,14 +423,14 @@ static void spantree__pop_detached(struct spantree *t, struct task *k, uint64_t 
  * Pops the innermost open span of k and delivers it, then the detached spans
  * it was the last open call of.
  */
-static void spantree__close_top(struct spantree *t, struct task *k, uint64_t end, bool unfinished,
-				bool panicked, bool unwound)
+static void spantree__close_top(struct spantree *t, struct task_stack *k, uint64_t end,
+				bool unfinished, bool panicked, bool unwound)
 {
 	spantree__pop(t, k, end, unfinished, panicked, unwound);
 	spantree__pop_detached(t, k, end);
 }
 
-static void spantree__close_all(struct spantree *t, struct task *k, uint64_t end)
+static void spantree__close_all(struct spantree *t, struct task_stack *k, uint64_t end)
 {
 	while (k->depth)
 		spantree__close_top(t, k, end, true, false, false);
@@ -428,7 +441,7 @@ static void spantree__close_all(struct spantree *t, struct task *k, uint64_t end
  * (their frames were unwound, or the END was dropped). They end at the task's
  * last panic if it came after they began, else at ts.
  */
-static void spantree__cut(struct spantree *t, struct task *k, uint32_t i, uint64_t ts,
+static void spantree__cut(struct spantree *t, struct task_stack *k, uint32_t i, uint64_t ts,
 			  bool unwound)
 {
 	while (k->depth > i) {
@@ -444,7 +457,7 @@ static void spantree__cut(struct spantree *t, struct task *k, uint32_t i, uint64
 }
 
 /* Position of the outermost open span whose frame is at depth >= sdepth, or k->depth. */
-static uint32_t spantree__dead_from(const struct task *k, uint64_t sdepth, bool inclusive)
+static uint32_t spantree__dead_from(const struct task_stack *k, uint64_t sdepth, bool inclusive)
 {
 	uint32_t i;
 
@@ -458,11 +471,47 @@ static uint32_t spantree__dead_from(const struct task *k, uint64_t sdepth, bool 
 	return k->depth;
 }
 
-static void spantree__begin(struct spantree *t, struct task *k, const struct buf_ev *e)
+/* A BEGIN that makes no span goes back to the caller. */
+static void spantree__drop(struct spantree *t, const struct buf_ev *e)
 {
+	if (t->on_drop)
+		t->on_drop(t->ctx, e->name);
+}
+
+/* Whether every call open on k is on its stack (no events lost since, or resynchronised). */
+static inline bool spantree__synced(const struct task_stack *k)
+{
+	return !k->unknown && !k->unknown_depth;
+}
+
+/* An event at depth sdepth: calls open unseen at unknown_depth or deeper have returned. */
+static void spantree__sync_depth(struct task_stack *k, uint64_t sdepth)
+{
+	if (k->unknown_depth && sdepth && SPAN_DEPTH_KIND(sdepth) == SPAN_DEPTH_KIND(k->unknown_depth) &&
+	    sdepth <= k->unknown_depth)
+		k->unknown_depth = 0;
+}
+
+/* Open spans at the top of k begun since its last gap: they sit on the calls of unknown key. */
+static uint32_t spantree__since_gap(const struct task_stack *k)
+{
+	uint32_t n = 0;
+
+	while (n < k->depth && k->stack[k->depth - 1 - n].gap == k->gaps)
+		n++;
+	return n;
+}
+
+static void spantree__begin(struct spantree *t, struct task_stack *k, const struct buf_ev *e)
+{
+	/* On a goroutine, the entry at the very depth lost events reached may be a lost
+	 * call starting over (see below): its start is not known. */
+	bool restart = k->unknown_depth && e->sdepth == k->unknown_depth &&
+		       SPAN_DEPTH_KIND(e->sdepth) == SPAN_DEPTH_KIND(SPAN_DEPTH_GOROUTINE);
 	struct open_span *o;
 	uint32_t i;
 
+	spantree__sync_depth(k, e->sdepth);
 	if (e->sdepth) {
 		i = spantree__dead_from(k, e->sdepth, true);
 		o = i < k->depth ? &k->stack[i] : NULL;
@@ -479,6 +528,7 @@ static void spantree__begin(struct spantree *t, struct task *k, const struct buf
 		    !(k->throw_ts && k->throw_ts >= o->start)) {
 			t->stats.reentries++;
 			spantree__cut(t, k, i + 1, e->ts, true);
+			spantree__drop(t, e);
 			return;
 		}
 		/* A call at depth d: every frame at d or deeper has returned or been unwound. */
@@ -489,8 +539,10 @@ static void spantree__begin(struct spantree *t, struct task *k, const struct buf
 		struct open_span *s = realloc(k->stack, (size_t)cap * sizeof(*s));
 
 		/* Out of memory: drop the BEGIN; its END will count as an orphan. */
-		if (!s)
+		if (!s) {
+			spantree__drop(t, e);
 			return;
+		}
 		k->stack = s;
 		k->cap = cap;
 	}
@@ -502,14 +554,57 @@ static void spantree__begin(struct spantree *t, struct task *k, const struct buf
 	o->sdepth = e->sdepth;
 	o->detached = false;
 	o->id = ++t->last_id;
+	o->gap = k->gaps;
+	/* its parent may be a call lost events began, unless one begun since is below it */
+	o->after_loss = restart || (!spantree__synced(k) && (k->depth < 2 || o[-1].gap != k->gaps));
 	if (k->depth > t->stats.max_depth)
 		t->stats.max_depth = k->depth;
 }
 
-static void spantree__end(struct spantree *t, struct task *k, const struct buf_ev *e)
+/*
+ * An END while calls of unknown key are open below the spans begun since the
+ * last gap (bottom: the lowest of those): it may match only those. If none
+ * does (false: one does), it ends the innermost call of unknown key, and
+ * every span begun since (above it) is gone.
+ */
+static bool spantree__end_unsynced(struct spantree *t, struct task_stack *k, const struct buf_ev *e,
+				   uint32_t bottom)
 {
 	uint32_t i = k->depth;
 
+	while (i > bottom && k->stack[i - 1].key != e->key)
+		i--;
+	if (i > bottom)
+		return false;
+	spantree__cut(t, k, bottom, e->ts, false);
+	if (k->unknown != UINT32_MAX)
+		k->unknown--;
+	return true;
+}
+
+/*
+ * Calls without a depth left k without their END (a longjmp, an exit no probe
+ * sees): the count of frames lost events are told by (SPAN_EV_GAP) then holds
+ * calls that are gone, and a gap on k may leave a span unmarked that is not
+ * true. Counted once per task that has both.
+ */
+static void spantree__note_leak(struct spantree *t, struct task_stack *k)
+{
+	if (!k->leaked && k->gaps)
+		t->stats.lossy_leaky_tasks++;
+	k->leaked = true;
+}
+
+static void spantree__end(struct spantree *t, struct task_stack *k, const struct buf_ev *e)
+{
+	uint32_t i = k->depth;
+
+	spantree__sync_depth(k, e->sdepth);
+	/* With calls of unknown key open, an END must not reach below what began since
+	 * the gap. Calls open unseen only at a depth leave the others: an END with a
+	 * depth matches exactly, one without (a pair) is not theirs. */
+	if (k->unknown && spantree__end_unsynced(t, k, e, k->depth - spantree__since_gap(k)))
+		return;
 	while (i > 0 && (k->stack[i - 1].key != e->key ||
 			 (e->sdepth && k->stack[i - 1].sdepth && k->stack[i - 1].sdepth != e->sdepth)))
 		i--;
@@ -521,6 +616,8 @@ static void spantree__end(struct spantree *t, struct task *k, const struct buf_e
 		return;
 	}
 	/* Spans above the match lost their END; they cannot have outlived their parent. */
+	if (i < k->depth && !e->sdepth)
+		spantree__note_leak(t, k);
 	spantree__cut(t, k, i, e->ts, e->sdepth != 0);
 	spantree__close_top(t, k, e->ts, false, false, false);
 }
@@ -529,7 +626,7 @@ static void spantree__end(struct spantree *t, struct task *k, const struct buf_e
  * An exception began (THROW), or its unwinding ran code in the frame at
  * e->sdepth (CLEANUP, CATCH): the frames below are gone. A catch ends it.
  */
-static void spantree__exception(struct spantree *t, struct task *k, const struct buf_ev *e)
+static void spantree__exception(struct spantree *t, struct task_stack *k, const struct buf_ev *e)
 {
 	uint32_t i;
 
@@ -544,50 +641,98 @@ static void spantree__exception(struct spantree *t, struct task *k, const struct
 		k->throw_ts = 0;
 }
 
-/* The task of (pid, tid) if it exists, without creating it. */
-static struct task *spantree__task_find(struct spantree *t, uint32_t pid, uint32_t tid)
+/* Closes the top n open spans of k at ts: they ended at some time among lost events. */
+static void spantree__close_lost(struct spantree *t, struct task_stack *k, uint32_t n, uint64_t ts)
 {
-	uint32_t slot = spantree__find_slot(t, tid);
-	struct task *k;
+	while (n-- > 0 && k->depth)
+		spantree__close_top(t, k, ts, true, false, false);
+}
 
-	if (!t->index[slot])
+/*
+ * Events of k were lost just before e (spantree.h): the spans that ended
+ * among them are closed, what stays open is marked, and what may be open
+ * unseen is noted until the stack is synchronised again.
+ */
+static void spantree__gap(struct spantree *t, struct task_stack *k, const struct buf_ev *e)
+{
+	uint32_t drop = e->drop, n, i;
+
+	t->stats.lost_events += e->lost;
+	if (!k->gaps) {
+		t->stats.lossy_tasks++;
+		t->stats.lossy_leaky_tasks += k->leaked;
+	}
+	for (i = 0; i < k->depth; i++)
+		k->stack[i].after_loss = true;
+	/* the lost ENDs ended the spans begun since the last gap first, then the calls
+	 * of unknown key below them, then what was open before */
+	if (k->unknown) {
+		n = spantree__since_gap(k);
+		n = drop < n ? drop : n;
+		spantree__close_lost(t, k, n, e->ts);
+		drop -= n;
+		n = drop < k->unknown ? drop : k->unknown;
+		if (k->unknown != UINT32_MAX)
+			k->unknown -= n;
+		drop -= n;
+	}
+	if (k->unknown) {
+		/* Calls of unknown key are still open below the spans begun since the
+		 * last gap: those are now between two runs of such calls, and one count
+		 * cannot tell which run an END ends. They end here, and their calls join
+		 * the count (their ENDs, when they come, end calls of unknown key). */
+		n = spantree__since_gap(k);
+		spantree__close_lost(t, k, n, e->ts);
+		k->unknown = n > UINT32_MAX - k->unknown ? UINT32_MAX : k->unknown + n;
+	}
+	spantree__close_lost(t, k, drop, e->ts);
+	if (e->sdepth) {
+		i = spantree__dead_from(k, e->sdepth, true);
+		spantree__close_lost(t, k, k->depth - i, e->ts);
+		if (!k->unknown_depth || SPAN_DEPTH_KIND(k->unknown_depth) != SPAN_DEPTH_KIND(e->sdepth) ||
+		    e->sdepth < k->unknown_depth)
+			k->unknown_depth = e->sdepth;
+	}
+	k->unknown = e->rise > UINT32_MAX - k->unknown ? UINT32_MAX : k->unknown + e->rise;
+	k->gaps++;
+}
+
+/* The task of (pid, tid) if it exists, without creating it. */
+static struct task_stack *spantree__task_find(struct spantree *t, uint32_t pid, uint32_t tid)
+{
+	struct task_pos *at = spantree__pos_of(t, tid);
+	struct task_stack *k;
+
+	if (!at)
 		return NULL;
-	k = &t->tasks[t->index[slot] - 1];
+	k = &t->tasks[at->pos];
 	return k->pid == pid ? k : NULL;
 }
 
 /*
  * Drops the dead tasks from the table, keeping the others in first-release
- * order, and rebuilds the index at a size that fits them. On failure to
- * allocate, nothing changes.
+ * order, and moves their places in the index with them.
  */
 static void spantree__compact(struct spantree *t)
 {
-	uint32_t n = 0, bits = INDEX_MIN_BITS, cap, i, *index;
-	struct task *v;
+	uint32_t n = 0, cap, i;
+	struct task_stack *v;
 
-	for (i = 0; i < t->ntasks; i++)
-		n += !t->tasks[i].dead;
-	/* load at most 1/2, as spantree__task_new keeps it */
-	while ((1u << (bits - 1)) < n + 1)
-		bits++;
-	index = calloc((size_t)1 << bits, sizeof(*index));
-	if (!index)
-		return;
-	for (i = 0, n = 0; i < t->ntasks; i++) {
-		if (t->tasks[i].dead)
-			free(t->tasks[i].stack);
-		else
-			t->tasks[n++] = t->tasks[i];
+	for (i = 0; i < t->ntasks; i++) {
+		struct task_stack *k = &t->tasks[i];
+		struct task_pos *at = spantree__pos_of(t, k->tid);
+
+		if (k->dead) {
+			hashtab__remove(&t->index, at);
+			free(k->stack);
+			continue;
+		}
+		at->pos = n;
+		t->tasks[n++] = *k;
 	}
 	t->ntasks = n;
 	t->ndead = 0;
 	t->last_task = 0;
-	free(t->index);
-	t->index = index;
-	t->index_bits = bits;
-	for (i = 0; i < n; i++)
-		t->index[spantree__find_slot(t, t->tasks[i].tid)] = i + 1;
 	for (cap = TASKS_MIN_CAP; cap < 2 * n; cap *= 2)
 		;
 	if (cap < t->tasks_cap && (v = realloc(t->tasks, (size_t)cap * sizeof(*v)))) {
@@ -597,11 +742,13 @@ static void spantree__compact(struct spantree *t)
 }
 
 /* k exited, with nothing left open: marked, and let go once many are. */
-static void spantree__bury(struct spantree *t, struct task *k)
+static void spantree__bury(struct spantree *t, struct task_stack *k)
 {
 	if (k->dead)
 		return;
 	k->dead = true;
+	k->unknown = 0;
+	k->unknown_depth = 0;
 	free(k->stack);
 	k->stack = NULL;
 	k->cap = 0;
@@ -654,7 +801,7 @@ static void spantree__release_detach(struct spantree *t, const struct buf_ev *e)
 		t->ndetached++;
 	}
 	for (uint32_t i = 0; i < t->ntasks; i++) {
-		struct task *k = &t->tasks[i];
+		struct task_stack *k = &t->tasks[i];
 
 		for (uint32_t d = 0; d < k->depth; d++)
 			if (k->stack[d].key == e->key)
@@ -665,15 +812,18 @@ static void spantree__release_detach(struct spantree *t, const struct buf_ev *e)
 
 static void spantree__release(struct spantree *t, const struct buf_ev *e)
 {
-	struct task *k;
+	struct task_stack *k;
 
 	if (e->kind == SPAN_EV_DETACH) {
 		spantree__release_detach(t, e);
 		return;
 	}
 	if ((e->kind == SPAN_EV_BEGIN || e->kind == SPAN_EV_END) &&
-	    spantree__is_detached(t, e->key))
+	    spantree__is_detached(t, e->key)) {
+		if (e->kind == SPAN_EV_BEGIN)
+			spantree__drop(t, e);
 		return;
+	}
 
 	if (e->kind == SPAN_EV_EXIT) {
 		/* A thread that ends takes its open calls with it. Threads
@@ -698,8 +848,11 @@ static void spantree__release(struct spantree *t, const struct buf_ev *e)
 		return;
 	}
 	k = spantree__task_get(t, e->pid, e->tid);
-	if (!k)
+	if (!k) {
+		if (e->kind == SPAN_EV_BEGIN)
+			spantree__drop(t, e);
 		return;
+	}
 	if (k->pid != e->pid) {
 		/*
 		 * The tid was reused by another process: what the old one left
@@ -710,6 +863,10 @@ static void spantree__release(struct spantree *t, const struct buf_ev *e)
 		k->last_ts = 0;
 		k->panic_ts = 0;
 		k->throw_ts = 0;
+		k->gaps = 0;
+		k->leaked = false;
+		k->unknown = 0;
+		k->unknown_depth = 0;
 		t->stats.tasks++;
 		if (t->on_task)
 			t->on_task(t->ctx, e->pid, e->tid);
@@ -723,6 +880,8 @@ static void spantree__release(struct spantree *t, const struct buf_ev *e)
 		spantree__begin(t, k, e);
 	else if (e->kind == SPAN_EV_END)
 		spantree__end(t, k, e);
+	else if (e->kind == SPAN_EV_GAP)
+		spantree__gap(t, k, e);
 }
 
 /* --- API ------------------------------------------------------------------- */
@@ -738,9 +897,7 @@ struct spantree *spantree__new(uint64_t window_ns, spantree_sink_fn sink,
 	t->sink = sink;
 	t->on_task = on_task;
 	t->ctx = ctx;
-	t->index_bits = INDEX_MIN_BITS;
-	t->index = calloc((size_t)1 << t->index_bits, sizeof(*t->index));
-	if (!t->index) {
+	if (hashtab__init(&t->index, sizeof(struct task_pos), INDEX_MIN_BITS)) {
 		free(t);
 		return NULL;
 	}
@@ -754,6 +911,11 @@ static void spantree__release_upto(struct spantree *t, uint64_t upto)
 
 	while (spantree__buf_pop(t, upto, &out))
 		spantree__release(t, &out);
+}
+
+void spantree__on_drop(struct spantree *t, spantree_drop_fn drop)
+{
+	t->on_drop = drop;
 }
 
 void spantree__push(struct spantree *t, const struct span_ev *ev)
@@ -815,6 +977,20 @@ void spantree__finish(struct spantree *t, uint64_t stop_ts)
 		spantree__close_all(t, &t->tasks[i], stop_ts);
 }
 
+void spantree__mark_open(struct spantree *t)
+{
+	spantree__release_upto(t, UINT64_MAX);
+	for (uint32_t i = 0; i < t->ntasks; i++)
+		for (uint32_t j = 0; j < t->tasks[i].depth; j++)
+			t->tasks[i].stack[j].after_loss = true;
+}
+
+uint64_t spantree__open_spans(const struct spantree *t)
+{
+	/* every span begun takes an id; every one that ends is delivered (spantree__close_top) */
+	return t->last_id - t->stats.spans;
+}
+
 const struct spantree_stats *spantree__stats(const struct spantree *t)
 {
 	return &t->stats;
@@ -830,7 +1006,7 @@ void spantree__free(struct spantree *t)
 		free(t->tasks[i].stack);
 	free(t->tasks);
 	free(t->detached);
-	free(t->index);
+	hashtab__free(&t->index);
 	free(t->fifo);
 	free(t->heap);
 	free(t);

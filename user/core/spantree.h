@@ -45,6 +45,24 @@
  * Go runtime's frames on the thread's own stack and C frames): the measure
  * is in the depth's top bits (SPAN_DEPTH_KIND), and only depths of one kind
  * are compared.
+ *
+ * Lost events (SPAN_EV_GAP, released just before the task's next event) say
+ * what happened among them, so that no span is written as true that may not
+ * be: drop open spans ended among them (counted from the top; UINT32_MAX:
+ * all), and so did every open span at sdepth or deeper (when sdepth is set);
+ * rise calls began among them and are still open, of unknown keys, on top of
+ * what stays open (UINT32_MAX: unknown), and so may calls at sdepth or deeper.
+ * The spans that ended are closed there, unfinished; every span still open
+ * and every span that begins on top of a call of unknown key is marked
+ * after_loss (events inside it were lost, or it may sit in a call the trace
+ * does not show). A span that begins on top of one begun after the gap is
+ * not: its parent is known. The stack is true again (synchronised) once each
+ * unknown call has returned (an END that no span begun since matches), and a
+ * BEGIN or END of a depth at sdepth or shallower has come; until then an END
+ * matches only spans begun since the gap, never one from before it. The
+ * count of frames drop and rise come from assumes each call without a depth
+ * ends with its END: one that leaves without it (a longjmp) is counted in
+ * stats.lossy_leaky_tasks when its task also lost events.
  */
 #ifndef SPANTRACE_SPANTREE_H
 #define SPANTRACE_SPANTREE_H
@@ -60,6 +78,7 @@
 
 /*
  * EXIT: the task ended; its open spans end there, unfinished.
+ * GAP: events of the task were lost just before this point (see above).
  * PANIC: the task began to panic; spans later found unwound end there.
  * THROW: an exception began on the task (C++ throw, Rust panic).
  * CLEANUP, CATCH: its unwinding ran code in the frame at sdepth (a cleanup,
@@ -76,15 +95,25 @@ enum span_ev_kind {
 	SPAN_EV_THROW = 5,
 	SPAN_EV_CLEANUP = 6,
 	SPAN_EV_CATCH = 7,
+	SPAN_EV_GAP = 8,
 	SPAN_EV_DETACH = 9, /* spantree__detach */
 };
 
 struct span_ev {
 	uint64_t ts; /* ns */
 	uint32_t pid, tid;
-	uint32_t key;	 /* what an END matches: a function, or a begin/end pair */
-	uint32_t probe;	 /* BEGIN: the function that opened it, handed back in span_out */
-	uint32_t name;	 /* BEGIN: a name id for the sink, 0 if none */
+	union {
+		uint32_t key;  /* what an END matches: a function, or a begin/end pair */
+		uint32_t drop; /* GAP: open spans that ended among the lost events */
+	};
+	union {
+		uint32_t probe; /* BEGIN: the function that opened it, handed back in span_out */
+		uint32_t rise;	/* GAP: calls begun among them, still open */
+	};
+	union {
+		uint32_t name; /* BEGIN: a name id for the sink, 0 if none */
+		uint32_t lost; /* GAP: how many events were lost */
+	};
 	uint64_t sdepth; /* stack depth, 0 if unknown (see above) */
 	uint8_t kind;	 /* enum span_ev_kind */
 };
@@ -106,6 +135,7 @@ struct span_out {
 	bool unfinished;
 	bool panicked; /* unwound by a panic: ends at the panic */
 	bool unwound;  /* unwound by an exception: ends where the unwinder passed it */
+	bool after_loss; /* events of its task were lost while it was open or below it */
 };
 
 struct spantree_stats {
@@ -117,6 +147,11 @@ struct spantree_stats {
 	uint64_t exceptions;   /* unwound by an exception (an exception passed them) */
 	uint64_t reentries;    /* BEGINs of a call that started over (stack growth) */
 	uint64_t late_events;  /* arrived older than an already released event of its task */
+	uint64_t after_loss;   /* delivered with after_loss = true */
+	uint64_t lost_events;  /* the GAPs' lost counts */
+	uint32_t lossy_tasks;  /* tasks with a GAP */
+	uint32_t lossy_leaky_tasks; /* of those, tasks where a call without a depth left
+				       without its END: the GAPs' count of frames may be off */
 	uint64_t detached;     /* unfinished: open when their function stopped being probed */
 	uint32_t max_depth;    /* most spans open at once in one task */
 	uint32_t tasks;	       /* tasks ever seen */
@@ -127,22 +162,40 @@ struct spantree_stats {
 typedef void (*spantree_sink_fn)(void *ctx, const struct span_out *s);
 /* Called once per task the first time an event of it is released. May be NULL. */
 typedef void (*spantree_task_fn)(void *ctx, uint32_t pid, uint32_t tid);
+/*
+ * Called with the name of a BEGIN that makes no span: the same call starting
+ * over (its span stays open), or a BEGIN that could not be stored (out of
+ * memory). With the sink, every BEGIN released comes back exactly once, so a
+ * caller that holds something per BEGIN (a name) can give it back.
+ */
+typedef void (*spantree_drop_fn)(void *ctx, uint32_t name);
 
 struct spantree;
 
 struct spantree *spantree__new(uint64_t window_ns, spantree_sink_fn sink,
 			       spantree_task_fn on_task, void *ctx);
+/* The tree's drop callback (none until set), with the ctx of spantree__new. */
+void spantree__on_drop(struct spantree *t, spantree_drop_fn drop);
 void spantree__push(struct spantree *t, const struct span_ev *e);
 /* Releases every buffered event with ts <= upto (idle flush from the poll loop). */
 void spantree__flush(struct spantree *t, uint64_t upto);
 /*
- * Function key is no longer probed from ts on (see DETACH above). Its events
- * must all have been pushed: ts is after the last of them.
+ * Function key is no longer probed from ts on (see DETACH above). It goes
+ * through the reorder window as an event: events stamped before ts still
+ * count if pushed within the window, those stamped after it never do.
  */
 void spantree__detach(struct spantree *t, uint32_t key, uint64_t ts);
 /* Releases everything, then ends every open span at stop_ts as unfinished. */
 void spantree__finish(struct spantree *t, uint64_t stop_ts);
+/*
+ * Releases everything, then marks every span still open after_loss: events
+ * were lost that no GAP told (the loader's count says so), and these spans
+ * may be missing what they called or may have ended. Call before finish.
+ */
+void spantree__mark_open(struct spantree *t);
 const struct spantree_stats *spantree__stats(const struct spantree *t);
+/* Spans begun and not yet ended, among the events released so far (for the live status). */
+uint64_t spantree__open_spans(const struct spantree *t);
 void spantree__free(struct spantree *t);
 
 #endif

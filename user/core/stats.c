@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashtab.h"
 #include "stats.h"
 
 #define HIST_SUB (1u << HIST_SUB_BITS)
@@ -93,15 +94,13 @@ uint64_t hist__quantile(const struct hist *h, double q)
 
 struct stats_ent {
 	char *name;
-	uint64_t hash;
 	struct hist h;	     /* the calls that returned */
 	uint64_t untimed;    /* the others: written, not timed */
 	uint64_t probe_ns;   /* what the probes add to each call, 0: not known */
 };
 
 struct stats {
-	struct stats_ent **slots; /* open addressing, power of two, at most 1/2 full */
-	size_t cap, len;
+	struct hashtab by_name; /* of struct stats_ent * */
 	/* The last entry used: spans of one name tend to come in runs. */
 	struct stats_ent *last;
 	struct stats_ent **by_id; /* stats__add_id: entries by id, NULL if not seen yet */
@@ -111,13 +110,9 @@ struct stats {
 /* Ids above this go by name: the table by id stays small. */
 #define STATS_MAX_IDS (1u << 20)
 
-static uint64_t stats__hash(const char *s)
+static bool stats__name_eq(const void *entry, const void *key)
 {
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
+	return !strcmp((*(struct stats_ent *const *)entry)->name, key);
 }
 
 struct stats *stats__new(void)
@@ -126,70 +121,37 @@ struct stats *stats__new(void)
 
 	if (!s)
 		return NULL;
-	s->cap = 64;
-	s->slots = calloc(s->cap, sizeof(*s->slots));
-	if (!s->slots) {
+	if (hashtab__init(&s->by_name, sizeof(struct stats_ent *), 6)) {
 		free(s);
 		return NULL;
 	}
 	return s;
 }
 
-static size_t stats__find(struct stats_ent **slots, size_t cap, uint64_t hash, const char *name)
-{
-	size_t i = hash & (cap - 1);
-
-	while (slots[i] && (slots[i]->hash != hash || strcmp(slots[i]->name, name)))
-		i = (i + 1) & (cap - 1);
-	return i;
-}
-
-static int stats__grow(struct stats *s)
-{
-	size_t cap = s->cap * 2, i;
-	struct stats_ent **slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return -1;
-	for (i = 0; i < s->cap; i++)
-		if (s->slots[i])
-			slots[stats__find(slots, cap, s->slots[i]->hash, s->slots[i]->name)] =
-				s->slots[i];
-	free(s->slots);
-	s->slots = slots;
-	s->cap = cap;
-	return 0;
-}
-
 /* The entry of name, created on first sight; NULL when out of memory. */
 static struct stats_ent *stats__entry(struct stats *s, const char *name)
 {
-	struct stats_ent *e = s->last;
+	struct stats_ent *e = s->last, **slot;
 	uint64_t hash;
-	size_t i;
 
 	if (e && !strcmp(e->name, name))
 		return e;
-	hash = stats__hash(name);
-	i = stats__find(s->slots, s->cap, hash, name);
-	e = s->slots[i];
-	if (!e) {
-		if ((s->len + 1) * 2 > s->cap) {
-			if (stats__grow(s))
-				return NULL;
-			i = stats__find(s->slots, s->cap, hash, name);
-		}
+	hash = hashtab__hash_bytes(name, strlen(name));
+	slot = hashtab__find(&s->by_name, hash, stats__name_eq, name);
+	if (slot) {
+		e = *slot;
+	} else {
 		e = calloc(1, sizeof(*e));
 		if (!e)
 			return NULL;
 		e->name = strdup(name);
-		if (!e->name) {
+		slot = e->name ? hashtab__add(&s->by_name, hash) : NULL;
+		if (!slot) {
+			free(e->name);
 			free(e);
 			return NULL;
 		}
-		e->hash = hash;
-		s->slots[i] = e;
-		s->len++;
+		*slot = e;
 	}
 	s->last = e;
 	return e;
@@ -276,26 +238,24 @@ static const char *stats__short_name(const char *name, char *buf, size_t len)
 
 void stats__print(const struct stats *s, FILE *f)
 {
-	struct stats_ent **v;
+	struct stats_ent **v, **slot;
 	char tot[32], p50[32], p99[32], probe[32], shortened[NAME_WIDTH_MAX + 1];
 	int width = NAME_WIDTH_MIN;
 	bool untimed = false, costs = false;
-	size_t i, n = 0;
+	size_t i, n = 0, pos = 0;
 
-	v = malloc((s->len ? s->len : 1) * sizeof(*v));
+	v = malloc((hashtab__count(&s->by_name) + 1) * sizeof(*v));
 	if (!v)
 		return;
-	for (i = 0; i < s->cap; i++) {
+	while ((slot = hashtab__next(&s->by_name, &pos))) {
 		size_t len;
 
-		if (!s->slots[i])
-			continue;
-		v[n++] = s->slots[i];
-		len = strlen(stats__short_name(s->slots[i]->name, shortened, sizeof(shortened)));
+		v[n++] = *slot;
+		len = strlen(stats__short_name((*slot)->name, shortened, sizeof(shortened)));
 		if (len > (size_t)width)
 			width = (int)len;
-		untimed |= s->slots[i]->untimed != 0;
-		costs |= s->slots[i]->probe_ns != 0;
+		untimed |= (*slot)->untimed != 0;
+		costs |= (*slot)->probe_ns != 0;
 	}
 	qsort(v, n, sizeof(*v), stats__cmp_total);
 
@@ -326,17 +286,16 @@ void stats__print(const struct stats *s, FILE *f)
 
 void stats__free(struct stats *s)
 {
-	size_t i;
+	struct stats_ent **slot;
+	size_t pos = 0;
 
 	if (!s)
 		return;
-	for (i = 0; i < s->cap; i++) {
-		if (s->slots[i]) {
-			free(s->slots[i]->name);
-			free(s->slots[i]);
-		}
+	while ((slot = hashtab__next(&s->by_name, &pos))) {
+		free((*slot)->name);
+		free(*slot);
 	}
-	free(s->slots);
+	hashtab__free(&s->by_name);
 	free(s->by_id);
 	free(s);
 }

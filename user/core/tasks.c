@@ -1,18 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Task table: open addressing on tid, linear probing, grown at 1/2 load. */
+/* Task table: a hash table on tid, and the exited tasks to forget, in the order they exited. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashtab.h"
 #include "tasks.h"
 
-struct tasks {
-	struct task *v; /* tid 0 marks a free slot: tid 0 is the idle task, never traced */
-	size_t cap, n;
+/* An exited task to forget: which, and since when (its forget_ts: not a later task of its tid). */
+struct to_forget {
+	uint32_t tid, pid;
+	uint64_t since;
 };
 
-static size_t slot_of(size_t cap, uint32_t tid)
+#define FORGET_MIN_CAP 64 /* power of two */
+
+struct tasks {
+	struct hashtab by_tid; /* of struct task */
+	/* A ring: cap is a power of two, at least FORGET_MIN_CAP. */
+	struct to_forget *forget;
+	size_t forget_head, forget_len, forget_cap;
+};
+
+static uint64_t tid_hash(uint32_t tid)
 {
-	return (size_t)(tid * 2654435761u) & (cap - 1);
+	return hashtab__hash_u64(tid);
+}
+
+static bool tid_eq(const void *entry, const void *key)
+{
+	return ((const struct task *)entry)->tid == *(const uint32_t *)key;
 }
 
 struct tasks *tasks__new(void)
@@ -21,9 +37,10 @@ struct tasks *tasks__new(void)
 
 	if (!ts)
 		return NULL;
-	ts->cap = 64;
-	ts->v = calloc(ts->cap, sizeof(*ts->v));
-	if (!ts->v) {
+	ts->forget_cap = FORGET_MIN_CAP;
+	ts->forget = calloc(ts->forget_cap, sizeof(*ts->forget));
+	if (!ts->forget || hashtab__init(&ts->by_tid, sizeof(struct task), 6)) {
+		free(ts->forget);
 		free(ts);
 		return NULL;
 	}
@@ -34,42 +51,14 @@ void tasks__free(struct tasks *ts)
 {
 	if (!ts)
 		return;
-	free(ts->v);
+	hashtab__free(&ts->by_tid);
+	free(ts->forget);
 	free(ts);
-}
-
-static struct task *find(const struct tasks *ts, uint32_t tid)
-{
-	for (size_t i = slot_of(ts->cap, tid);; i = (i + 1) & (ts->cap - 1)) {
-		if (ts->v[i].tid == tid || ts->v[i].tid == 0)
-			return &ts->v[i];
-	}
 }
 
 struct task *tasks__get(const struct tasks *ts, uint32_t tid)
 {
-	struct task *t;
-
-	if (!tid)
-		return NULL;
-	t = find(ts, tid);
-	return t->tid ? t : NULL;
-}
-
-static int grow(struct tasks *ts)
-{
-	struct tasks bigger = { .cap = 2 * ts->cap };
-
-	bigger.v = calloc(bigger.cap, sizeof(*bigger.v));
-	if (!bigger.v)
-		return -1;
-	for (size_t i = 0; i < ts->cap; i++)
-		if (ts->v[i].tid)
-			*find(&bigger, ts->v[i].tid) = ts->v[i];
-	free(ts->v);
-	ts->v = bigger.v;
-	ts->cap = bigger.cap;
-	return 0;
+	return tid ? hashtab__find(&ts->by_tid, tid_hash(tid), tid_eq, &tid) : NULL;
 }
 
 struct task *tasks__add(struct tasks *ts, uint32_t pid, uint32_t tid)
@@ -78,14 +67,13 @@ struct task *tasks__add(struct tasks *ts, uint32_t pid, uint32_t tid)
 
 	if (!tid)
 		return NULL;
-	if (2 * (ts->n + 1) > ts->cap && grow(ts))
-		return NULL;
-	t = find(ts, tid);
-	if (t->tid && t->pid == pid)
+	t = tasks__get(ts, tid);
+	if (!t)
+		t = hashtab__add(&ts->by_tid, tid_hash(tid));
+	else if (t->pid == pid)
 		return t;
-	if (!t->tid)
-		ts->n++;
-	*t = (struct task){ .tid = tid, .pid = pid };
+	if (t)
+		*t = (struct task){ .tid = tid, .pid = pid };
 	return t;
 }
 
@@ -144,19 +132,90 @@ void tasks__signal(struct tasks *ts, uint32_t pid, uint32_t tid, bool group, int
 		pend(t, sig, ts_ns, from);
 	if (!group)
 		return;
-	for (size_t i = 0; i < ts->cap; i++)
-		if (ts->v[i].tid && ts->v[i].pid == pid)
-			pend(&ts->v[i], sig, ts_ns, from);
+	for (size_t pos = 0; (t = hashtab__next(&ts->by_tid, &pos));)
+		if (t->pid == pid)
+			pend(t, sig, ts_ns, from);
+}
+
+/* Moves the ring to cap entries (cap >= forget_len, a power of two); false if out of memory. */
+static bool forget_resize(struct tasks *ts, size_t cap)
+{
+	struct to_forget *v = malloc(cap * sizeof(*v));
+
+	if (!v)
+		return false;
+	for (size_t i = 0; i < ts->forget_len; i++)
+		v[i] = ts->forget[(ts->forget_head + i) & (ts->forget_cap - 1)];
+	free(ts->forget);
+	ts->forget = v;
+	ts->forget_cap = cap;
+	ts->forget_head = 0;
+	return true;
+}
+
+/* t is one to forget from now on. Out of memory it stays: a task too many, nothing wrong. */
+static void forget_later(struct tasks *ts, struct task *t, uint64_t now)
+{
+	if (t->forget_ts)
+		return;
+	if (ts->forget_len == ts->forget_cap && !forget_resize(ts, 2 * ts->forget_cap))
+		return;
+	t->forget_ts = now ? now : 1;
+	ts->forget[(ts->forget_head + ts->forget_len++) & (ts->forget_cap - 1)] =
+		(struct to_forget){ .tid = t->tid, .pid = t->pid, .since = t->forget_ts };
+}
+
+void tasks__exit(struct tasks *ts, struct task *t, uint64_t ts_ns, bool process_ended)
+{
+	struct task *leader;
+
+	t->exited = true;
+	if (process_ended) {
+		t->process_ended = true;
+		leader = t->tid == t->pid ? t : tasks__get(ts, t->pid);
+		if (leader && leader->pid == t->pid) {
+			leader->process_ended = true;
+			if (leader->exited)
+				forget_later(ts, leader, ts_ns);
+		}
+	}
+	/* a main thread names its process while any thread of it is alive */
+	if (t->tid != t->pid || t->process_ended)
+		forget_later(ts, t, ts_ns);
+}
+
+void tasks__forget(struct tasks *ts, uint64_t upto_ns, void (*fn)(void *ctx, struct task *t),
+		   void *ctx)
+{
+	while (ts->forget_len > TASKS_KEEP_EXITED) {
+		struct to_forget f = ts->forget[ts->forget_head];
+		struct task *t;
+
+		if (f.since > upto_ns)
+			break;
+		ts->forget_head = (ts->forget_head + 1) & (ts->forget_cap - 1);
+		ts->forget_len--;
+		t = tasks__get(ts, f.tid);
+		/* not if the tid is another task's since (a new thread, another process) */
+		if (!t || t->pid != f.pid || t->forget_ts != f.since)
+			continue;
+		fn(ctx, t);
+		hashtab__remove(&ts->by_tid, t);
+	}
+	/* give back the ring after a burst of exits; 1/4 keeps this amortised O(1) */
+	if (ts->forget_cap > FORGET_MIN_CAP && ts->forget_len < ts->forget_cap / 4)
+		forget_resize(ts, ts->forget_cap / 2);
 }
 
 void tasks__foreach(const struct tasks *ts, void (*fn)(void *ctx, struct task *t), void *ctx)
 {
-	for (size_t i = 0; i < ts->cap; i++)
-		if (ts->v[i].tid)
-			fn(ctx, &ts->v[i]);
+	struct task *t;
+
+	for (size_t pos = 0; (t = hashtab__next(&ts->by_tid, &pos));)
+		fn(ctx, t);
 }
 
 size_t tasks__count(const struct tasks *ts)
 {
-	return ts->n;
+	return hashtab__count(&ts->by_tid);
 }

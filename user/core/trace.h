@@ -32,6 +32,16 @@ struct trace_span {
 	bool panicked;	    /* unwound by a panic: ends where the panic began */
 	bool unwound;	    /* unwound by an exception: ends where the unwinder passed it */
 	bool truncated;	    /* the name taken from an argument was cut to fit */
+	bool after_loss;    /* events of its task were lost while it was open, or it began
+			       where the stack was not known after such a loss: its end, its
+			       parent or what it called may not be as written */
+};
+
+/* What the ring buffer lost in a trace (the loader's decoder__tell_loss). */
+struct trace_loss {
+	uint64_t events;     /* records lost, spans and kernel events */
+	uint32_t tasks;	     /* threads and goroutines whose span records were lost */
+	uint64_t after_loss; /* spans written with after_loss */
 };
 
 /* A key/value pair in an event's args. */
@@ -130,6 +140,14 @@ struct trace_probe_cost {
 	uint64_t ns;
 };
 
+/* How big a trace has grown, and whether a size limit cut it. */
+struct trace_size {
+	uint64_t bytes;	    /* written to the stream so far */
+	bool cut;	    /* the limit was reached: events since are not written */
+	uint64_t cut_at;    /* bytes written when it was */
+	uint64_t unwritten; /* events not written since */
+};
+
 struct trace_writer;
 
 /* A format's writer; formats.c lists one for each format. */
@@ -146,6 +164,14 @@ struct trace_ops {
 	void (*guard_stop)(struct trace_writer *w, const struct trace_guard_stop *gs);
 	/* The calibrated costs, at most once, before close; v is not kept. */
 	void (*probe_costs)(struct trace_writer *w, const struct trace_probe_cost *v, size_t n);
+	/* Events were lost: called once at the end, before close, only if any were. */
+	void (*loss)(struct trace_writer *w, const struct trace_loss *l);
+	/*
+	 * Keeps the whole document within max_size bytes (0: no limit): events
+	 * that would not fit are not written, and the end says so. Before any event.
+	 */
+	void (*limit)(struct trace_writer *w, uint64_t max_size);
+	void (*size)(const struct trace_writer *w, struct trace_size *sz);
 	/* Ends the document and frees w (not f). Returns 0, or -1 if any write failed. */
 	int (*close)(struct trace_writer *w);
 };

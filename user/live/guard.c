@@ -358,6 +358,7 @@ void guard__tick(struct guard *g, uint64_t now)
 	cpu = read_cpu(g);
 	unit_loads(g);
 	total = budget__total(g->fns, g->nunits);
+	g->last_share = cpu ? (double)total / (double)cpu : 0;
 	if (per_s(total, period) >= g->peak_ns_per_s) {
 		g->peak_ns_per_s = per_s(total, period);
 		g->peak_share = cpu ? (double)total / (double)cpu : 0;
@@ -369,6 +370,12 @@ void guard__tick(struct guard *g, uint64_t now)
 	if (k)
 		stop_units(g, which, k, cpu, period);
 	free(which);
+}
+
+void guard__overhead(const struct guard *g, struct status_overhead *o)
+{
+	*o = (struct status_overhead){ .known = g->units && g->nlooks,
+				       .percent = 100.0 * g->last_share };
 }
 
 void guard__costs_to_stats(const struct guard *g, struct stats *s)

@@ -21,6 +21,7 @@
 #include "budget.h"
 #include "resolve.h"
 #include "sites.h"
+#include "statusline.h"
 
 struct decoder;
 struct ringread;
@@ -83,6 +84,7 @@ struct guard {
 	size_t ncpu;
 	uint64_t start_ns, last_ns;
 	uint64_t nlooks;
+	double last_share;	/* the probes' share in the last period, before any stop */
 	uint64_t peak_ns_per_s; /* the probes' time in the period they took most */
 	double peak_share;	/* of the processes' CPU time then */
 	struct guard_step *steps;
@@ -96,6 +98,8 @@ struct guard {
 int guard__start(struct guard *g, uint64_t now, char *err, size_t errlen);
 /* A look every GUARD_PERIOD_NS: stops functions when the probes cost too much. */
 void guard__tick(struct guard *g, uint64_t now);
+/* The probes' share at the last look, for the status line (not known before the first). */
+void guard__overhead(const struct guard *g, struct status_overhead *o);
 /* What each function's probes add to a call, beside the summary's table. */
 void guard__costs_to_stats(const struct guard *g, struct stats *s);
 /* The summary's lines on the guard (nothing when it is off). */

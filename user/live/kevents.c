@@ -11,10 +11,12 @@
 #include <bpf/libbpf.h>
 
 #include "decode.h"
+#include "errbuf.h"
 #include "kdecode.h"
 #include "kevents.h"
 #include "kfeatures.h"
 #include "live.h"
+#include "mapsweep.h"
 #include "spantrace.h"
 #include "spantrace.skel.h"
 #include "stall.h"
@@ -73,7 +75,7 @@ static void falling_back(void *ctx, const struct kev_step *st, int err)
 	    instead[st->event] ? instead[st->event] : "using tracepoints instead");
 }
 
-int kevents__attach(struct kevents *k, char *err, size_t errlen)
+int kevents__attach(struct kevents *k, bool verbose, char *err, size_t errlen)
 {
 	const struct kev_features *f = &k->feat->kev;
 	struct kplan_exec x = { .attach = attach_step, .detach_last = detach_last,
@@ -83,15 +85,15 @@ int kevents__attach(struct kevents *k, char *err, size_t errlen)
 	kplan__build(f, &plan);
 	if (kplan__run(&plan, &x)) {
 		if (x.failed->how == KEV_TRACEPOINT)
-			snprintf(err, errlen, "failed to attach tracepoint %s: %s",
-				 x.failed->target, strerror(-x.error));
+			errbuf__set(err, errlen, "failed to attach tracepoint %s: %s",
+				    x.failed->target, strerror(-x.error));
 		else
-			snprintf(err, errlen, "failed to attach a %s on %s: %s",
-				 x.failed->how == KEV_KPROBE ? "kprobe" : "kretprobe",
-				 x.failed->target, strerror(-x.error));
+			errbuf__set(err, errlen, "failed to attach a %s on %s: %s",
+				    x.failed->how == KEV_KPROBE ? "kprobe" : "kretprobe",
+				    x.failed->target, strerror(-x.error));
 		return -1;
 	}
-	if (k->verbose) {
+	if (verbose) {
 		say("process tree: tracepoints sched_process_fork and sched_process_exec");
 		say("exits: %s",
 		    x.fell_back[KEV_EV_EXITS] ?
@@ -180,7 +182,8 @@ static int scan_waits(struct kevents *k)
 	return r;
 }
 
-int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, char *err, size_t errlen)
+int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, bool verbose, char *err,
+		   size_t errlen)
 {
 	pid_t *queue = NULL;
 	size_t nq = 0, cap = 0, head = 0;
@@ -201,7 +204,7 @@ int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, char *err, size
 	 * between is caught by the fork tracepoint or by the read. */
 	queue = malloc(sizeof(*queue));
 	if (!queue) {
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return -1;
 	}
 	queue[nq++] = pid;
@@ -211,9 +214,9 @@ int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, char *err, size
 
 		if (bpf_map__update_elem(k->skel->maps.tgids, &p, sizeof(p), &one, sizeof(one),
 					 BPF_ANY)) {
-			snprintf(err, errlen,
-				 "failed to trace process %u: %s (at most %d processes at once)", p,
-				 strerror(errno), ST_MAX_TGIDS);
+			errbuf__set(err, errlen,
+				    "failed to trace process %u: %s (at most %d processes at once)",
+				    p, strerror(errno), ST_MAX_TGIDS);
 			free(queue);
 			return -1;
 		}
@@ -221,10 +224,11 @@ int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, char *err, size
 	}
 	free(queue);
 	if (r) {
-		snprintf(err, errlen, "failed to read the process tree of %d: %s", pid, strerror(-r));
+		errbuf__set(err, errlen, "failed to read the process tree of %d: %s", pid,
+			    strerror(-r));
 		return -1;
 	}
-	if (k->verbose && nq > 1)
+	if (verbose && nq > 1)
 		say("tracing %zu processes: %d and its descendants", nq, pid);
 	r = scan_waits(k);
 	if (r)
@@ -235,56 +239,114 @@ int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, char *err, size
 
 /* --- stalls and the stop --------------------------------------------------------- */
 
-/* A walk over a tid-keyed map, skipping entries deleted while it goes on. */
-struct map_walk {
-	int fd;
-	bool started;
-	uint32_t tid;
-};
+/* Waits in progress are looked at this often... */
+#define SWEEP_EVERY_NS (100 * 1000 * 1000ull)
+/* ...this many per read of the map, and at most this many per round of the loop. */
+#define SWEEP_CHUNK 256
+#define SWEEP_ROUND 1024
 
-static bool map_walk__next(struct map_walk *w, void *val)
+/* A wait in progress, read from the map at now. */
+static void wait_in_progress(struct kevents *k, uint32_t tid, const struct st_offcpu *o,
+			     uint64_t now)
 {
-	uint32_t next;
+	uint32_t reader;
 
-	while (bpf_map_get_next_key(w->fd, w->started ? &w->tid : NULL, &next) == 0) {
-		w->tid = next;
-		w->started = true;
-		if (bpf_map_lookup_elem(w->fd, &next, val) == 0)
-			return true;
-	}
-	return false;
+	if (stall__uninterruptible(o->state))
+		kdecode__stall(k->dec, tid, o, now);
+	else if (o->blocker == ST_BLK_PIPE_SPACE && now > o->start + k->dec->kev.min_wait_ns)
+		/* its readers now: by the end of the wait they may be gone */
+		live__pipe_reader(k->live, o->pipe_ino, o->pid, 1000000000ull, &reader);
 }
 
-void kevents__poll(struct kevents *k, uint64_t now)
+static void sweep_failed(struct kevents *k, long err)
 {
-	struct map_walk w = { .fd = bpf_map__fd(k->skel->maps.offcpu) };
+	k->sweeping = false;
+	if (!k->sweep_said)
+		say("warning: failed to read the map of waits in progress: %s; stalls are "
+		    "reported when they end", strerror((int)-err));
+	k->sweep_said = true;
+}
+
+bool kevents__poll(struct kevents *k, uint64_t now)
+{
+	struct mapsweep *m = &k->sweep;
+	size_t seen = 0;
+	long n;
+
+	if (!k->sweeping) {
+		if (k->swept_at && now - k->swept_at < SWEEP_EVERY_NS)
+			return false;
+		if (!m->keys && mapsweep__init(m, bpf_map__fd(k->skel->maps.offcpu),
+					       sizeof(uint32_t), sizeof(struct st_offcpu),
+					       SWEEP_CHUNK)) {
+			sweep_failed(k, -ENOMEM);
+			k->swept_at = now;
+			return false;
+		}
+		mapsweep__restart(m);
+		k->sweeping = true;
+		k->swept_at = now;
+	}
+	while (seen < SWEEP_ROUND) {
+		n = mapsweep__next(m);
+		if (n < 0)
+			sweep_failed(k, n);
+		if (n <= 0)
+			break;
+		now = mono_ns();
+		for (long i = 0; i < n; i++)
+			wait_in_progress(k, ((const uint32_t *)m->keys)[i],
+					 (const struct st_offcpu *)m->values + i, now);
+		seen += (size_t)n;
+	}
+	if (m->done)
+		k->sweeping = false;
+	return k->sweeping;
+}
+
+/* Every entry of a map, key and value to fn: at the stop, all at once. */
+static void sweep_all(int fd, uint32_t value_size,
+		      void (*fn)(struct kevents *k, uint32_t tid, const void *val, uint64_t stop),
+		      struct kevents *k, uint64_t stop)
+{
+	struct mapsweep m;
+	long n;
+
+	if (mapsweep__init(&m, fd, sizeof(uint32_t), value_size, SWEEP_CHUNK))
+		return;
+	while ((n = mapsweep__next(&m)) > 0)
+		for (long i = 0; i < n; i++)
+			fn(k, ((const uint32_t *)m.keys)[i], (const char *)m.values + i * value_size,
+			   stop);
+	mapsweep__free(&m);
+}
+
+static void wait_at_stop(struct kevents *k, uint32_t tid, const void *val, uint64_t stop)
+{
+	const struct st_offcpu *o = val;
+
+	if (stop >= o->start + k->dec->kev.min_wait_ns)
+		kdecode__wait(k->dec, tid, o, stop, true);
+}
+
+static void pipe_write_at_stop(struct kevents *k, uint32_t tid, const void *val, uint64_t stop)
+{
+	struct st_pwrite pw = *(const struct st_pwrite *)val;
 	struct st_offcpu o;
 
-	while (map_walk__next(&w, &o)) {
-		if (stall__uninterruptible(o.state))
-			kdecode__stall(k->dec, w.tid, &o, now);
-		else if (o.blocker == ST_BLK_PIPE_SPACE && now > o.start + k->dec->kev.min_wait_ns)
-			/* its readers now: by the end of the wait they may be gone */
-			live__pipe_reader(k->live, o.pipe_ino, o.pid, 1000000000ull);
-	}
+	/* still off CPU inside the write: that time counts as blocked too */
+	if (bpf_map__lookup_elem(k->skel->maps.offcpu, &tid, sizeof(tid), &o, sizeof(o), 0) == 0 &&
+	    stop > o.start)
+		pw.blocked_ns += stop - o.start;
+	kdecode__pipe_write(k->dec, tid, &pw, 0, stop, true);
 }
 
 void kevents__finish(struct kevents *k, uint64_t stop)
 {
-	struct map_walk w = { .fd = bpf_map__fd(k->skel->maps.offcpu) };
-	struct map_walk p = { .fd = bpf_map__fd(k->skel->maps.pwrites) };
-	struct st_offcpu o;
-	struct st_pwrite pw;
-
-	while (map_walk__next(&w, &o))
-		if (stop >= o.start + k->dec->kev.min_wait_ns)
-			kdecode__wait(k->dec, w.tid, &o, stop, true);
-	while (map_walk__next(&p, &pw)) {
-		/* still off CPU inside the write: that time counts as blocked too */
-		if (bpf_map_lookup_elem(w.fd, &p.tid, &o) == 0 && stop > o.start)
-			pw.blocked_ns += stop - o.start;
-		kdecode__pipe_write(k->dec, p.tid, &pw, 0, stop, true);
-	}
+	sweep_all(bpf_map__fd(k->skel->maps.offcpu), sizeof(struct st_offcpu), wait_at_stop, k,
+		  stop);
+	sweep_all(bpf_map__fd(k->skel->maps.pwrites), sizeof(struct st_pwrite),
+		  pipe_write_at_stop, k, stop);
 }
 
 void kevents__detach(struct kevents *k)
@@ -309,4 +371,5 @@ void kevents__summary(const struct kevents *k, FILE *f)
 void kevents__free(struct kevents *k)
 {
 	kevents__detach(k);
+	mapsweep__free(&k->sweep);
 }

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "kplan.h"
+#include "mapsweep.h"
 
 struct bpf_link;
 struct decoder;
@@ -32,27 +33,39 @@ struct kevents {
 	const struct features *feat;
 	struct decoder *dec; /* its task table, and its kernel-event part: settings, counters */
 	struct live *live;   /* who holds a pipe's read end, refreshed while writers wait */
-	bool verbose;
 
 	struct bpf_link *links[KEV_MAX_LINKS];
 	size_t nlinks;
+
+	/* The sweep of the map of waits in progress, a part per round of the loop. */
+	struct mapsweep sweep;
+	bool sweeping;	   /* one is under way */
+	uint64_t swept_at; /* when the last one began */
+	bool sweep_said;   /* its failure was reported */
 };
 
 /* Before the object is loaded: the BPF side's knobs. */
 void kevents__configure(struct kevents *k);
 /*
  * Attaches the kernel-event programs as the plan for feat says (kplan.h);
- * -v says how each event is observed.
+ * verbose (-v): says how each event is observed.
  */
-int kevents__attach(struct kevents *k, char *err, size_t errlen);
+int kevents__attach(struct kevents *k, bool verbose, char *err, size_t errlen);
 /*
  * Puts the processes of the tree rooted at pid, as they are now, into the
  * filter and the task table, then records the waits they are already in.
  * The fork tracepoint is attached first, so no child falls in between.
+ * verbose (-v): says how many processes that is.
  */
-int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, char *err, size_t errlen);
-/* From the poll loop: reports waits in progress that have become stalls. */
-void kevents__poll(struct kevents *k, uint64_t now);
+int kevents__adopt(struct kevents *k, pid_t pid, bool scan_tree, bool verbose, char *err,
+		   size_t errlen);
+/*
+ * From each round of the loop: reads the waits in progress, every 100 ms, a
+ * bounded part per round, for those that have become stalls and for the
+ * readers of the pipes writers wait on. Returns whether a sweep is under way
+ * (the loop then comes back at once rather than waiting for the ring).
+ */
+bool kevents__poll(struct kevents *k, uint64_t now);
 /* After the last record: waits and pipe writes still open at stop. */
 void kevents__finish(struct kevents *k, uint64_t stop);
 void kevents__detach(struct kevents *k);

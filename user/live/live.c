@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* What decoding asks of the running system, from /proc. See live.h. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,89 +67,39 @@ static void comm(void *ctx, uint32_t tid, char *buf, size_t len)
 	util__read_line(path, buf, len);
 }
 
-/* Does fd link "pipe:[ino]" open for reading? */
-static bool holds_read_end(int pid, const char *fd, const char *want)
+bool live__pipe_reader(struct live *l, uint64_t ino, uint32_t writer, uint64_t max_age,
+		       uint32_t *pid)
 {
-	char path[300], link[64], info[256];
-	ssize_t n;
-	FILE *f;
-	unsigned int flags = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return false;
-	link[n] = 0;
-	if (strcmp(link, want) != 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, fd);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (fgets(info, sizeof(info), f))
-		if (sscanf(info, "flags: %o", &flags) == 1)
-			break;
-	fclose(f);
-	return (flags & O_ACCMODE) == O_RDONLY;
+	return pipereaders__ask(&l->readers, ino, writer, mono_ns(), max_age, pid);
 }
 
-/* Every process's fds, for one holding want ("pipe:[ino]") open for reading. */
-static uint32_t scan_readers(const struct live *l, const char *want, uint32_t writer)
+bool live__step(struct live *l)
 {
-	struct dirent *pd, *fd;
-	DIR *proc, *fds;
-	int best = 0, best_score = -1;
+	return procscan__step(&l->scan, LIVE_SCAN_SLICE_NS);
+}
 
-	proc = opendir("/proc");
-	if (!proc)
-		return 0;
-	while ((pd = readdir(proc))) {
-		int pid = atoi(pd->d_name);
-		char path[64];
+void live__settle(struct live *l, uint64_t budget_ns)
+{
+	l->settle_ns = budget_ns;
+}
 
-		if (pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-		fds = opendir(path);
-		if (!fds)
-			continue;
-		while ((fd = readdir(fds))) {
-			int score;
+static bool pipe_reader(void *ctx, uint64_t ino, uint32_t writer, uint32_t *pid)
+{
+	struct live *l = ctx;
+	bool known = live__pipe_reader(l, ino, writer, 0, pid);
 
-			if (fd->d_name[0] == '.' || !holds_read_end(pid, fd->d_name, want))
-				continue;
-			score = ((uint32_t)pid != writer) * 2 +
-				(tasks__get(l->tasks, (uint32_t)pid) != NULL);
-			if (score > best_score) {
-				best = pid;
-				best_score = score;
-			}
+	/* after the stop nothing is kept waiting: search while asked, within the budget */
+	while (!known && l->settle_ns) {
+		uint64_t t0 = mono_ns(), dt;
+		bool more = live__step(l);
+
+		dt = mono_ns() - t0;
+		l->settle_ns = dt < l->settle_ns ? l->settle_ns - dt : 0;
+		known = live__pipe_reader(l, ino, writer, 0, pid);
+		if (!more)
 			break;
-		}
-		closedir(fds);
 	}
-	closedir(proc);
-	return (uint32_t)best;
-}
-
-uint32_t live__pipe_reader(struct live *l, uint64_t ino, uint32_t writer, uint64_t max_age)
-{
-	uint64_t now = mono_ns();
-	struct pipe_reader *c;
-	char want[48];
-
-	for (size_t i = 0; i < LIVE_READER_CACHE; i++)
-		if (l->readers[i].ino == ino && (!max_age || now - l->readers[i].at < max_age))
-			return l->readers[i].pid;
-	c = &l->readers[l->next_reader++ % LIVE_READER_CACHE];
-	snprintf(want, sizeof(want), "pipe:[%llu]", (unsigned long long)ino);
-	*c = (struct pipe_reader){ .ino = ino, .at = now, .pid = scan_readers(l, want, writer) };
-	return c->pid;
-}
-
-static uint32_t pipe_reader(void *ctx, uint64_t ino, uint32_t writer)
-{
-	return live__pipe_reader(ctx, ino, writer, 0);
+	return known;
 }
 
 void live__init(struct live *l, const struct tasks *tasks)
@@ -159,4 +108,10 @@ void live__init(struct live *l, const struct tasks *tasks)
 	l->iface = (struct decode_live){ .read_string = read_string, .comm = comm,
 					 .pipe_reader = pipe_reader, .ctx = l };
 	l->tasks = tasks;
+	procscan__init(&l->scan, &l->readers, tasks);
+}
+
+void live__free(struct live *l)
+{
+	procscan__free(&l->scan);
 }

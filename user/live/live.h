@@ -8,36 +8,52 @@
 #ifndef SPANTRACE_LIVE_H
 #define SPANTRACE_LIVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "decode.h"
+#include "pipereaders.h"
+#include "procscan.h"
 
 struct tasks;
 
-#define LIVE_READER_CACHE 8
+/* How long one slice of the search of /proc may keep the event loop from the ring. */
+#define LIVE_SCAN_SLICE_NS (1000 * 1000ull)
+/* At the stop, how long the searches the last records ask for may take in all. */
+#define LIVE_SETTLE_NS (1000 * 1000 * 1000ull)
 
 struct live {
 	struct decode_live iface;  /* hand &iface to the decoder */
 	const struct tasks *tasks; /* traced tasks: preferred as a pipe's reader */
-	/* Who holds the read end of a pipe, looked up in /proc at most once a second. */
-	struct pipe_reader {
-		uint64_t ino, at;
-		uint32_t pid; /* 0: nobody */
-	} readers[LIVE_READER_CACHE];
-	size_t next_reader;
+	/* Who holds the read end of the pipes writers wait on, searched for in /proc. */
+	struct pipereaders readers;
+	struct procscan scan;
+	uint64_t settle_ns; /* after live__settle: time left to search while asked */
 };
 
 void live__init(struct live *l, const struct tasks *tasks);
+void live__free(struct live *l);
 
 /*
  * The process holding up a writer (of process writer) that waits for room in
  * pipe ino: one that holds the read end, preferring a traced one other than
- * the writer; 0 if none does. Found in /proc (the kernel keeps no list of a
- * pipe's openers) and cached: the poll loop refreshes it while the wait lasts
- * (max_age 1 s), so that when the wait ends and the reader has gone, the
- * record still names it (the decoder asks with max_age 0: any age).
+ * the writer (pipereaders.h). Never waits for /proc: true with *pid (0 if no
+ * process holds it) when a search has settled it, false while it is not
+ * known yet; asking queues a search, which live__step does a slice at a
+ * time. The poll loop asks while the wait lasts with max_age 1 s, so that
+ * when the wait ends and the reader has gone, the record still names it (the
+ * decoder asks with max_age 0: any age).
  */
-uint32_t live__pipe_reader(struct live *l, uint64_t ino, uint32_t writer, uint64_t max_age);
+bool live__pipe_reader(struct live *l, uint64_t ino, uint32_t writer, uint64_t max_age,
+		       uint32_t *pid);
+/* One slice of the search of /proc, if one is wanted. Returns whether more is wanted. */
+bool live__step(struct live *l);
+/*
+ * Tracing has stopped, nothing more comes into the ring: from now on the
+ * decoder's questions are answered by searching until they are settled, for
+ * at most budget_ns in all, then "not known yet" again.
+ */
+void live__settle(struct live *l, uint64_t budget_ns);
 
 #endif

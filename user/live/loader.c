@@ -20,9 +20,9 @@
 
 #include "calib.h"
 #include "decode.h"
+#include "errbuf.h"
 #include "fate.h"
 #include "formats.h"
-#include "gobin.h"
 #include "goroutines.h"
 #include "guard.h"
 #include "kevents.h"
@@ -30,7 +30,9 @@
 #include "kallsyms.h"
 #include "live.h"
 #include "loader.h"
+#include "loopwatch.h"
 #include "names.h"
+#include "nulltrace.h"
 #include "outfile.h"
 #include "recfile.h"
 #include "resolve.h"
@@ -41,11 +43,12 @@
 #include "spantree.h"
 #include "stall.h"
 #include "stats.h"
+#include "status.h"
 #include "target.h"
 #include "tasks.h"
 #include "trace.h"
 #include "umulti.h"
-#include "unwind.h"
+#include "uplan.h"
 #include "uprobes.h"
 #include "util.h"
 
@@ -54,6 +57,7 @@
  * handled in time order. */
 #define REORDER_WINDOW_NS (2 * 1000 * 1000ull)
 #define POLL_MS 100
+#define BUSY_POLL_MS 1
 
 /* What the event loop watches. */
 enum { EV_RING, EV_SIGNAL, EV_EXIT };
@@ -64,10 +68,8 @@ struct session {
 	struct probe_table probes;
 	struct spantrace_bpf *skel;
 	struct features feat;
-	struct gobin go;     /* the main executable, if it is Go */
-	const char *go_path; /* its open_path when its goroutines are followed */
+	struct uplan plan; /* Go? exceptions? what decided the sites */
 	struct site_table sites;
-	struct unwind_info unwind; /* can exceptions unwind through traced frames? */
 	bool *skip_said;	   /* per probe: its skipping was reported */
 	struct uprobes up;
 	bool names_sleepable; /* span_enter_named loaded: it can fault names in */
@@ -90,9 +92,17 @@ struct session {
 	struct live live;     /* what the decoder may read from /proc */
 	struct outfile records; /* --save-records, open if given */
 	const char *stop_reason;
+	uint64_t lost_untracked; /* span records lost where no stream could note it (BPF) */
+	struct loopwatch watch; /* the loop's longest stretch away from the ring (-v) */
+	unsigned int unwatched; /* records read since the watch last looked */
+	uint64_t nrecords;	/* records read, for the status line */
+	struct trace_size size; /* the trace's, as it was closed */
 	struct calib calib;   /* what a probe hit costs here (--max-overhead) */
 	struct guard guard;   /* keeps the probes' cost within --max-overhead */
 };
+
+/* The watch looks once every this many records: a clock read per record would cost more. */
+#define WATCH_EVERY 16
 
 /*
  * -v: every libbpf message, the verifier's log too; without -v, none (the
@@ -111,6 +121,11 @@ static int on_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 
+	s->nrecords++;
+	if (++s->unwatched == WATCH_EVERY) {
+		s->unwatched = 0;
+		loopwatch__look(&s->watch, mono_ns(), thread_cpu_ns());
+	}
 	/* a failed write is kept by the outfile, which the loop checks */
 	if (s->records.f && !outfile__error(&s->records))
 		recfile__write_record(s->records.f, data, size);
@@ -140,6 +155,8 @@ static void say_named_tmp(const struct outfile *of, bool verbose)
  */
 static int outputs_open(struct session *s, char *err, size_t errlen)
 {
+	if (s->o->count) /* -c: no trace; opts refuses -o with it */
+		return 0;
 	if (outfile__open(&s->out, s->o->output, &trace_use, err, errlen))
 		return -1;
 	say_named_tmp(&s->out, s->o->verbose);
@@ -149,8 +166,8 @@ static int outputs_open(struct session *s, char *err, size_t errlen)
 		return -1;
 	if (outfile__same_place(&s->out, &s->records)) {
 		/* the records would be renamed over the finished trace */
-		snprintf(err, errlen, "-o %s and --save-records %s are the same file; give each "
-			 "its own", s->o->output, s->o->save_records);
+		errbuf__set(err, errlen, "-o %s and --save-records %s are the same file; give each "
+			    "its own", s->o->output, s->o->save_records);
 		return -1;
 	}
 	say_named_tmp(&s->records, s->o->verbose);
@@ -206,18 +223,67 @@ static int raise_fd_limit(size_t nprobes, char *err, size_t errlen)
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl)) {
-		snprintf(err, errlen, "failed to read the open-file limit: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to read the open-file limit: %s", strerror(errno));
 		return -1;
 	}
 	if (rl.rlim_cur >= 2 * nprobes + 64)
 		return 0;
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl)) {
-		snprintf(err, errlen, "failed to raise the open-file limit to %llu for %zu probes: %s",
-			 (unsigned long long)rl.rlim_cur, nprobes, strerror(errno));
+		errbuf__set(err, errlen,
+			    "failed to raise the open-file limit to %llu for %zu probes: %s",
+			    (unsigned long long)rl.rlim_cur, nprobes, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * How much each CPU queues between its looks at the ring's fill (submit_on
+ * in bpf/common.bpf.h): the wakeup threshold shared among the CPUs, so that
+ * it is found crossed by the time twice as much is queued, however many of
+ * them are busy.
+ */
+static uint64_t wakeup_check_bytes(uint64_t wakeup)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t each = wakeup / (uint64_t)(ncpus > 0 ? ncpus : 1);
+
+	return each ? each : 1;
+}
+
+/*
+ * make bench's floor: SPANTRACE_BENCH_FLOOR puts an empty program on every
+ * span site instead of span_enter and span_exit (no spans are recorded).
+ */
+static bool bench_floor(void)
+{
+	return util__env_set("SPANTRACE_BENCH_FLOOR");
+}
+
+/*
+ * make bench's per-program cost: with SPANTRACE_BENCH_PROG_STATS set (and
+ * sysctl kernel.bpf_stats_enabled=1), one line per span program that ran:
+ * the kernel's count of runs and their total time.
+ */
+static void say_prog_stats(const struct session *s)
+{
+	struct bpf_program *progs[] = { s->skel->progs.span_enter, s->skel->progs.span_exit,
+					s->skel->progs.span_enter_named,
+					s->skel->progs.span_floor };
+
+	if (!util__env_set("SPANTRACE_BENCH_PROG_STATS"))
+		return;
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_prog_info info = { 0 };
+		uint32_t len = sizeof(info);
+		int fd = bpf_program__fd(progs[i]);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.run_cnt)
+			continue;
+		say("bpf prog %s: run_cnt %llu run_time_ns %llu", bpf_program__name(progs[i]),
+		    (unsigned long long)info.run_cnt, (unsigned long long)info.run_time_ns);
+	}
 }
 
 /* Opens and configures the object; sleepable: load span_enter_named. */
@@ -225,10 +291,11 @@ static int open_bpf(struct session *s, bool sleepable, char *err, size_t errlen)
 {
 	s->skel = spantrace_bpf__open();
 	if (!s->skel) {
-		snprintf(err, errlen, "failed to open the BPF object: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to open the BPF object: %s", strerror(errno));
 		return -1;
 	}
 	s->skel->rodata->wakeup_bytes = s->o->ringbuf_size / 8;
+	s->skel->rodata->wakeup_check_bytes = wakeup_check_bytes(s->o->ringbuf_size / 8);
 	if (s->feat.uprobe_multi) {
 		struct bpf_program *up[] = { s->skel->progs.span_enter, s->skel->progs.span_exit,
 					     s->skel->progs.span_enter_named,
@@ -240,9 +307,14 @@ static int open_bpf(struct session *s, bool sleepable, char *err, size_t errlen)
 			bpf_program__set_expected_attach_type(up[i], ST_TRACE_UPROBE_MULTI);
 	}
 	bpf_program__set_autoload(s->skel->progs.span_enter_named, sleepable);
-	if (s->go_path) {
-		s->skel->rodata->go_goid_off = s->go.goid_off;
-		s->skel->rodata->go_stack_hi_off = s->go.stack_hi_off;
+	/* make bench's floor (bpf/floor.bpf.c): attached the same way as the span programs */
+	bpf_program__set_autoload(s->skel->progs.span_floor, bench_floor());
+	if (s->feat.uprobe_multi)
+		bpf_program__set_expected_attach_type(s->skel->progs.span_floor,
+						      ST_TRACE_UPROBE_MULTI);
+	if (s->plan.go_path) {
+		s->skel->rodata->go_goid_off = s->plan.go.goid_off;
+		s->skel->rodata->go_stack_hi_off = s->plan.go.stack_hi_off;
 	}
 	bpf_map__set_max_entries(s->skel->maps.events, (uint32_t)s->o->ringbuf_size);
 	/* every probe's hits, and the calibration's (probe index n) */
@@ -285,14 +357,14 @@ static int load_bpf(struct session *s, char *err, size_t errlen)
 		r = spantrace_bpf__load(s->skel);
 	}
 	if (r) {
-		snprintf(err, errlen, "failed to load the BPF programs: %s; run with -v for the "
-			 "verifier log", strerror(-r));
+		errbuf__set(err, errlen, "failed to load the BPF programs: %s; run with -v for the "
+			    "verifier log", strerror(-r));
 		return -1;
 	}
 	s->names_sleepable = sleepable;
 	if (bpf_map__update_elem(s->skel->maps.tgids, &pid, sizeof(pid), &one, sizeof(one),
 				 BPF_ANY)) {
-		snprintf(err, errlen, "failed to set the traced process: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to set the traced process: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -302,8 +374,8 @@ static bool attach_failed_by_exit(struct session *s, int e, char *err, size_t er
 {
 	if (!target__exited(&s->target) && e != ESRCH)
 		return false;
-	snprintf(err, errlen, "process %d exited while probes were being attached",
-		 s->target.pid);
+	errbuf__set(err, errlen, "process %d exited while probes were being attached",
+		    s->target.pid);
 	return true;
 }
 
@@ -388,19 +460,22 @@ static int report_skipped(struct session *s, const char *kernel_why, char *err, 
 		skip_count__add(&c, s->sites.skip_kind[i] ? s->sites.skip_kind[i] : kernel_kind);
 		if (!has_glob(p->spec->pattern)) {
 			if (s->sites.why[i])
-				snprintf(err, errlen, "cannot trace %s in %s: %s; trace its callers, "
-					 "or the functions it calls", p->func, p->object, w);
+				errbuf__set(err, errlen,
+					    "cannot trace %s in %s: %s; trace its callers, "
+					    "or the functions it calls",
+					    p->func, p->object, w);
 			else
-				snprintf(err, errlen, "failed to attach a uprobe to %s in %s: %s",
-					 p->func, p->object, w);
+				errbuf__set(err, errlen,
+					    "failed to attach a uprobe to %s in %s: %s", p->func,
+					    p->object, w);
 			return -1;
 		}
 		if (s->o->verbose)
 			say("skipped %s in %s: %s", p->func, p->object, w);
 	}
 	if (s->sites.nskipped == s->probes.n && s->probes.n) {
-		snprintf(err, errlen, "none of the %zu functions matched can be traced (%s)",
-			 s->probes.n, c.nkinds ? c.kind[0] : "see -v");
+		errbuf__set(err, errlen, "none of the %zu functions matched can be traced (%s)",
+			    s->probes.n, c.nkinds ? c.kind[0] : "see -v");
 		return -1;
 	}
 	if (c.total)
@@ -431,74 +506,6 @@ static void say_sites(const struct session *s)
 				      "one ends unfinished when a later event shows it gone)" : "");
 		say("%s: entry probe at +%u, %s%s", p->func, st->entry[i], st->place[i], ret);
 	}
-}
-
-/*
- * Opens the objects that tell whether exceptions can unwind (the unwinder's
- * libraries, the executable). One that cannot be opened is judged by its
- * name alone: its unwinder events are then not seen, which only makes the
- * ends of spans an exception passes later, never wrong.
- */
-static void open_unwinder_objects(struct session *s)
-{
-	size_t idx[UNWIND_MAX_OBJS + 1];
-	size_t n = unwind__candidates(s->target.objs, s->target.nobjs, idx, UNWIND_MAX_OBJS + 1);
-	char why[512];
-
-	for (size_t i = 0; i < n; i++)
-		if (target__open_object(&s->target, idx[i], s->o->verbose, why, sizeof(why)) &&
-		    s->o->verbose)
-			say("exceptions: %s", why);
-}
-
-/* Is the main executable Go, and can its goroutines be followed? Then plan the sites. */
-static int plan_probes(struct session *s, char *err, size_t errlen)
-{
-	const struct target_obj *main_obj = NULL;
-	struct sites_target tg;
-	bool go_probes = false;
-	char why[512];
-
-	for (size_t i = 0; i < s->target.nobjs; i++)
-		if (s->target.objs[i].is_main)
-			main_obj = &s->target.objs[i];
-	if (main_obj && main_obj->open_path && s->probes.n &&
-	    gobin__inspect(main_obj->open_path, &s->go, why, sizeof(why)) == 0 && s->go.is_go) {
-		for (size_t i = 0; i < s->probes.n; i++)
-			go_probes |= strcmp(s->probes.v[i].open_path, main_obj->open_path) == 0;
-		if (go_probes) {
-			if (gobin__check(&s->go, main_obj->path, err, errlen))
-				return -1;
-			s->go_path = main_obj->open_path;
-			if (s->o->verbose)
-				say("%s: Go %s; goroutine id at runtime.g+%u, stack top at +%u (%s)",
-				    main_obj->path, s->go.version[0] ? s->go.version : "(unknown version)",
-				    s->go.goid_off, s->go.stack_hi_off, s->go.goid_from);
-		}
-	}
-	open_unwinder_objects(s);
-	unwind__detect(s->target.objs, s->target.nobjs, &s->unwind);
-	if (s->o->verbose && s->unwind.present)
-		say("exceptions can unwind through traced frames (%s): returns are probed on "
-		    "their instructions, never with a uretprobe", s->unwind.why);
-	tg = (struct sites_target){
-		.go_path = s->go_path,
-		.unwinds = s->unwind.present,
-		.unwinder_paths = s->unwind.objs,
-		.nunwinder_paths = s->unwind.nobjs,
-		.flags = (s->o->probe_at_entry ? SITES_AT_ENTRY : 0) |
-			 (util__env_set("SPANTRACE_C_RET_PROBES") ? SITES_C_RETS : 0),
-	};
-	if (sites__build(&s->probes, &tg, &s->sites, err, errlen))
-		return -1;
-	s->skip_said = calloc(s->probes.n ? s->probes.n : 1, sizeof(*s->skip_said));
-	if (!s->skip_said) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (s->o->verbose)
-		say_sites(s);
-	return report_skipped(s, NULL, err, errlen);
 }
 
 /* --- the overhead guard ---------------------------------------------------- */
@@ -583,22 +590,23 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 {
 	struct spantrace_bpf *k = s->skel;
 	size_t before = s->sites.nskipped;
+	bool floor = bench_floor();
 	int r;
 
 	s->up = (struct uprobes){
 		.probes = &s->probes,
 		.sites = &s->sites,
-		.progs = { [SITE_ENTER] = k->progs.span_enter,
-			   [SITE_ENTER_NAMED] = s->names_sleepable ? k->progs.span_enter_named :
+		.progs = { [SITE_ENTER] = floor ? k->progs.span_floor : k->progs.span_enter,
+			   [SITE_ENTER_NAMED] = floor		  ? k->progs.span_floor :
+						s->names_sleepable ? k->progs.span_enter_named :
 								     k->progs.span_enter,
-			   [SITE_EXIT] = k->progs.span_exit,
+			   [SITE_EXIT] = floor ? k->progs.span_floor : k->progs.span_exit,
 			   [SITE_GO_NEWPROC] = k->progs.go_newproc,
 			   [SITE_GO_NEWPROC_RET] = k->progs.go_newproc_ret,
 			   [SITE_GO_GOEXIT] = k->progs.go_goexit,
 			   [SITE_GO_PANIC] = k->progs.go_panic,
 			   [SITE_UNWIND] = k->progs.unwind_event },
 		.multi = s->feat.uprobe_multi,
-		.verbose = s->o->verbose,
 		.pid_for = uprobe_pid,
 		.ctx = s,
 		.swap_epoch = &k->bss->swap_epoch,
@@ -609,7 +617,7 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 		return 0;
 	if (raise_fd_limit(s->sites.n, err, errlen))
 		return -1;
-	r = uprobes__attach(&s->up, err, errlen);
+	r = uprobes__attach(&s->up, s->o->verbose, err, errlen);
 	if (r) {
 		attach_failed_by_exit(s, -r, err, errlen);
 		return -1;
@@ -626,7 +634,7 @@ static int watch(struct session *s, int fd, uint32_t what, const char *name, cha
 
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
 		return 0;
-	snprintf(err, errlen, "failed to watch %s (epoll_ctl): %s", name, strerror(errno));
+	errbuf__set(err, errlen, "failed to watch %s (epoll_ctl): %s", name, strerror(errno));
 	return -1;
 }
 
@@ -637,23 +645,23 @@ static int setup_loop(struct session *s, char *err, size_t errlen)
 			       bpf_map__max_entries(s->skel->maps.events), on_record, s);
 
 	if (r) {
-		snprintf(err, errlen, "failed to map the ring buffer: %s", strerror(-r));
+		errbuf__set(err, errlen, "failed to map the ring buffer: %s", strerror(-r));
 		return -1;
 	}
 	/* Blocked, they queue on the signalfd instead of ending spantrace (fate.h). */
 	fate__signals(s->target.launched, &s->start->ignored, &set);
 	if (sigprocmask(SIG_BLOCK, &set, NULL)) {
-		snprintf(err, errlen, "failed to block signals: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to block signals: %s", strerror(errno));
 		return -1;
 	}
 	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (s->sigfd < 0) {
-		snprintf(err, errlen, "failed to create a signalfd: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to create a signalfd: %s", strerror(errno));
 		return -1;
 	}
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0) {
-		snprintf(err, errlen, "failed to create an epoll instance: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to create an epoll instance: %s", strerror(errno));
 		return -1;
 	}
 	/* without the pidfd the target's exit would never be noticed */
@@ -702,14 +710,42 @@ static bool on_signal(struct session *s)
 	return false;
 }
 
+/* The status line's counts now (status.h). */
+static void draw_status(struct session *s, uint64_t now)
+{
+	struct status_sample sm = {
+		.events = s->nrecords,
+		.spans = spantree__stats(s->tree)->spans,
+		.open_spans = spantree__open_spans(s->tree),
+		.lost = s->skel->bss->dropped,
+		.no_trace = s->o->count,
+	};
+	struct trace_size sz;
+
+	s->ops->size(s->w, &sz);
+	sm.bytes = sz.bytes;
+	sm.cut = sz.cut;
+	guard__overhead(&s->guard, &sm.overhead);
+	status__draw(&sm, now);
+}
+
 static void run_loop(struct session *s)
 {
-	uint64_t deadline = s->o->duration_ns ? mono_ns() + s->o->duration_ns : 0;
+	uint64_t started = mono_ns();
+
+	uint64_t deadline = s->o->duration_ns ? started + s->o->duration_ns : 0;
+	bool busy = false;
 
 	for (;;) {
 		struct epoll_event evs[4];
-		int n = epoll_wait(s->epfd, evs, 4, POLL_MS);
 		uint64_t now;
+		int n;
+
+		loopwatch__wait(&s->watch, mono_ns(), thread_cpu_ns());
+		/* with work of its own under way the loop comes back to it soon, yet sleeps in
+		 * between: a slice of work, then a rest, never a core taken from the target */
+		n = epoll_wait(s->epfd, evs, 4, busy ? BUSY_POLL_MS : POLL_MS);
+		loopwatch__look(&s->watch, mono_ns(), thread_cpu_ns());
 
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == EV_SIGNAL && on_signal(s))
@@ -720,12 +756,16 @@ static void run_loop(struct session *s)
 			}
 		}
 		ringread__consume(&s->rb);
+		now = mono_ns();
+		loopwatch__look(&s->watch, now, thread_cpu_ns());
 		if ((s->stop_reason = output_failure(s)))
 			return;
-		now = mono_ns();
 		if (now > REORDER_WINDOW_NS)
 			spantree__flush(s->tree, now - REORDER_WINDOW_NS);
-		kevents__poll(&s->kev, now);
+		busy = kevents__poll(&s->kev, now);
+		busy |= live__step(&s->live);
+		if (status__due(now))
+			draw_status(s, now);
 		guard__tick(&s->guard, now);
 		if (deadline && now >= deadline) {
 			s->stop_reason = "the duration elapsed";
@@ -738,18 +778,19 @@ static void print_summary(struct session *s, uint64_t dropped)
 {
 	const struct spantree_stats *ts = spantree__stats(s->tree);
 
+	status__stop();
 	fprintf(stderr, "\n");
 	guard__costs_to_stats(&s->guard, s->stats);
 	stats__print(s->stats, stderr);
 	fprintf(stderr, "\n%llu spans (%llu unfinished) on %u %s; events lost: %llu\n",
 		(unsigned long long)ts->spans, (unsigned long long)ts->unfinished, ts->tasks,
-		s->go_path ? "tasks (threads and goroutines)" : "threads",
+		s->plan.go_path ? "tasks (threads and goroutines)" : "threads",
 		(unsigned long long)dropped);
-	if (s->go_path)
+	if (s->plan.go_path)
 		fprintf(stderr, "goroutines: %llu created, %llu panics\n",
 			(unsigned long long)s->dec.ngo_created,
 			(unsigned long long)s->dec.ngo_panics);
-	if (s->unwind.present)
+	if (s->plan.unwind.present)
 		fprintf(stderr, "exceptions: %llu thrown; %llu spans unwound by one (left out of "
 			"the table above)\n", (unsigned long long)s->dec.nexceptions,
 			(unsigned long long)ts->exceptions);
@@ -757,10 +798,32 @@ static void print_summary(struct session *s, uint64_t dropped)
 		fprintf(stderr, "%llu spans ended without their return (a panic or an exception "
 			"unwound them, or they left by a jump no probe sees, or never return), "
 			"marked unfinished\n", (unsigned long long)ts->unwound);
+	if (ts->lossy_tasks)
+		fprintf(stderr, "span events were lost on %u %s: %llu spans they may have made "
+			"wrong are marked after_loss in the trace and left out of the table above\n",
+			ts->lossy_tasks, ts->lossy_tasks == 1 ? "task" : "tasks",
+			(unsigned long long)ts->after_loss);
+	if (ts->lossy_leaky_tasks)
+		say("on %u of those tasks, calls also left without their return (a longjmp?): "
+		    "spans there after lost events may be wrong even without the mark",
+		    ts->lossy_leaky_tasks);
+	if (s->lost_untracked)
+		say("%llu lost span events could not be told to the trace (no room to note "
+		    "which thread or goroutine lost them): spans near them may be wrong and "
+		    "unmarked", (unsigned long long)s->lost_untracked);
 	if (s->dec.name_faults)
 		say("%llu span names could not be read from their argument (a bad pointer?): "
 		    "those spans are named after their function",
 		    (unsigned long long)s->dec.name_faults);
+	if (s->dec.names_dropped)
+		say("%llu span names were not kept (more than %d names in spans open at once, or "
+		    "out of memory): those spans are named after their function",
+		    (unsigned long long)s->dec.names_dropped, NAMES_MAX_HELD);
+	if (s->size.cut)
+		say("the trace reached --max-size %llu: cut at %llu bytes of events, %llu events "
+		    "after that not written (the summary above counts them all)",
+		    (unsigned long long)s->o->max_size, (unsigned long long)s->size.cut_at,
+		    (unsigned long long)s->size.unwritten);
 	if (dropped)
 		say("%llu events were dropped because the ring buffer was full; "
 		    "consider --ringbuf-size", (unsigned long long)dropped);
@@ -772,6 +835,10 @@ static void print_summary(struct session *s, uint64_t dropped)
 		    "a probe link (no memory to mark them)",
 		    (unsigned long long)s->skel->bss->swap_unmarked);
 	kevents__summary(&s->kev, stderr);
+	if (s->o->verbose)
+		say("event loop: %llu rounds; longest time away from the ring buffer %.3f ms, "
+		    "most CPU time spent away at once %.3f ms", (unsigned long long)s->watch.rounds,
+		    (double)s->watch.worst / 1e6, (double)s->watch.worst_cpu / 1e6);
 	if (s->o->verbose && ts->orphan_ends)
 		say("%llu returns of calls that began before tracing were ignored",
 		    (unsigned long long)ts->orphan_ends);
@@ -800,6 +867,7 @@ static void session_cleanup(struct session *s)
 	spantree__free(s->tree);
 	stats__free(s->stats);
 	kevents__free(&s->kev);
+	live__free(&s->live);
 	kdecode__free(&s->dec.kev);
 	tasks__free(s->tasks);
 	ksyms__free(s->ks);
@@ -883,22 +951,29 @@ static int start_target(struct session *s, char *err, size_t errlen)
 	/* Ignored, SIGCHLD has the kernel reap the command: no exit status. It gets it back. */
 	if (o->cmd && sigismember(&s->start->ignored, SIGCHLD) == 1 &&
 	    signal(SIGCHLD, SIG_DFL) == SIG_ERR) {
-		snprintf(err, errlen, "failed to reset SIGCHLD: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to reset SIGCHLD: %s", strerror(errno));
 		return -1;
 	}
 	return o->pid ? target__attach_pid(&s->target, o->pid, err, errlen) :
 			target__launch(&s->target, o->cmd, true, s->start, err, errlen);
 }
 
-/* The functions the SPECs name in the target's objects, and where their probes sit. */
+/*
+ * The functions the SPECs name in the target's objects, and where their
+ * probes sit; -v says where. Functions that cannot be probed are reported.
+ */
 static int find_probes(struct session *s, char *err, size_t errlen)
 {
-	const struct opts *o = s->o;
-
-	return target__open_objects(&s->target, o->specs, o->nspecs, o->verbose, err, errlen) ||
-	       resolve__specs(o->specs, o->nspecs, s->target.objs, s->target.nobjs, &s->probes,
-			      err, errlen) ||
-	       plan_probes(s, err, errlen) ? -1 : 0;
+	if (uplan__build(&s->plan, &s->target, s->o, &s->probes, &s->sites, err, errlen))
+		return -1;
+	s->skip_said = calloc(s->probes.n ? s->probes.n : 1, sizeof(*s->skip_said));
+	if (!s->skip_said) {
+		errbuf__set(err, errlen, "out of memory");
+		return -1;
+	}
+	if (s->o->verbose)
+		say_sites(s);
+	return report_skipped(s, NULL, err, errlen);
 }
 
 /*
@@ -917,9 +992,10 @@ static int probe_kernel(struct session *s, char *err, size_t errlen)
 	}
 	if (!s->feat.btf) {
 		/* libbpf relocates a whole object against kernel BTF, used or not */
-		snprintf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux is "
-			 "missing): spantrace's BPF programs are compiled once and relocated against "
-			 "it (CO-RE); use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		errbuf__set(err, errlen,
+			    "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
+			    "spantrace's BPF programs are compiled once and relocated against it "
+			    "(CO-RE); use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		return -1;
 	}
 	return 0;
@@ -935,12 +1011,12 @@ static int attach_all(struct session *s, char *err, size_t errlen)
 
 	s->dec.kev = (struct kdecode){ .ks = s->ks, .min_wait_ns = o->min_wait_ns,
 				       .stall_ns = o->stall_ns,
-				       .root_pid = (uint32_t)s->target.pid, .notices = stderr };
-	s->kev = (struct kevents){ .feat = &s->feat, .dec = &s->dec, .live = &s->live,
-				   .verbose = o->verbose };
+				       .root_pid = (uint32_t)s->target.pid, .notices = status__notices() };
+	s->kev = (struct kevents){ .feat = &s->feat, .dec = &s->dec, .live = &s->live };
 	return load_bpf(s, err, errlen) || calibrate(s, err, errlen) ||
-	       kevents__attach(&s->kev, err, errlen) ||
-	       kevents__adopt(&s->kev, s->target.pid, !s->target.launched, err, errlen) ||
+	       kevents__attach(&s->kev, o->verbose, err, errlen) ||
+	       kevents__adopt(&s->kev, s->target.pid, !s->target.launched, o->verbose, err,
+			      errlen) ||
 	       attach_probes(s, err, errlen) || setup_loop(s, err, errlen) ? -1 : 0;
 }
 
@@ -958,14 +1034,28 @@ static int begin_tracing(struct session *s, char *err, size_t errlen)
 		if (target__release(&s->target, err, errlen))
 			return -1;
 	} else if (target__exited(&s->target)) {
-		snprintf(err, errlen, "process %d exited while probes were being attached",
-			 s->o->pid);
+		errbuf__set(err, errlen, "process %d exited while probes were being attached",
+			    s->o->pid);
 		return -1;
 	}
 	say("tracing %zu function%s in process %d (%s) and its descendants, with kernel events; %s",
 	    nfuncs, nfuncs == 1 ? "" : "s", s->target.pid, s->target.comm,
 	    s->target.launched ? "until it exits (Ctrl-C goes to it)" : "Ctrl-C to stop");
 	return guard_start(s, err, errlen);
+}
+
+/*
+ * Span records lost that no stream has told (a thread still running lost its
+ * last ones, or had no room to tell them at its exit): the spans still open
+ * may miss what they called, or have ended. They are marked.
+ */
+static void mark_untold_loss(struct session *s)
+{
+	uint64_t lost = s->skel->bss->stream_lost;
+
+	spantree__flush(s->tree, UINT64_MAX); /* every GAP released: counted */
+	if (lost > spantree__stats(s->tree)->lost_events)
+		spantree__mark_open(s->tree);
 }
 
 /*
@@ -977,6 +1067,7 @@ static int finish_trace(struct session *s, uint64_t *dropped, char *err, size_t 
 {
 	uint64_t stop;
 
+	status__stop(); /* tracing is over: what follows is said on lines of its own */
 	if (outfile__error(&s->out)) {
 		outfile__write_error(&s->out, err, errlen);
 		return -1;
@@ -985,20 +1076,27 @@ static int finish_trace(struct session *s, uint64_t *dropped, char *err, size_t 
 	/* Everything the target did before it stopped is already in the buffer. */
 	uprobes__detach(&s->up);
 	kevents__detach(&s->kev);
+	/* nothing more comes in: a pipe's readers may now be searched for while asked */
+	live__settle(&s->live, LIVE_SETTLE_NS);
 	while (ringread__consume(&s->rb) > 0)
 		;
 	stop = mono_ns();
+	mark_untold_loss(s);
 	spantree__finish(s->tree, stop);
 	kevents__finish(&s->kev, stop);
 	decoder__name_tasks(&s->dec);
 	*dropped = s->skel->bss->dropped;
+	say_prog_stats(s);
+	s->lost_untracked = s->skel->bss->lost_untracked;
+	decoder__tell_loss(&s->dec, *dropped);
+	s->ops->size(s->w, &s->size);
 	if (s->ops->close(s->w)) {
 		s->w = NULL;
 		outfile__write_error(&s->out, err, errlen);
 		return -1;
 	}
 	s->w = NULL;
-	return outfile__commit(&s->out, err, errlen);
+	return s->o->count ? 0 : outfile__commit(&s->out, err, errlen);
 }
 
 /*
@@ -1011,7 +1109,10 @@ static int report_run(struct session *s, uint64_t dropped)
 
 	records_commit(s, records_err, sizeof(records_err));
 	print_summary(s, dropped);
-	say("stopped: %s; wrote %s", s->stop_reason, s->out.name);
+	if (s->o->count)
+		say("stopped: %s; counted only (-c), no trace written", s->stop_reason);
+	else
+		say("stopped: %s; wrote %s", s->stop_reason, s->out.name);
 	if (!records_err[0])
 		return 0;
 	say("%s; the trace was kept in %s, the partial records file removed", records_err,
@@ -1021,7 +1122,9 @@ static int report_run(struct session *s, uint64_t dropped)
 
 int loader__run(const struct opts *o, const struct sigstate *start)
 {
-	struct session s = { .o = o, .ops = trace_format__for_path(o->output)->ops, .epfd = -1,
+	struct session s = { .o = o,
+			     .ops = o->count ? &null_trace_ops : trace_format__for_path(o->output)->ops,
+			     .epfd = -1,
 			     .sigfd = -1, .start = start };
 	char err[1024] = "";
 	uint64_t dropped;
@@ -1038,9 +1141,11 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 	s.names = names__new();
 	s.w = s.ops->open(s.out.f);
 	if (!s.stats || !s.tree || !s.w || !s.tasks || !s.gors || !s.names) {
-		snprintf(err, sizeof(err), "out of memory");
+		errbuf__set(err, sizeof(err), "out of memory");
 		goto fail;
 	}
+	s.ops->limit(s.w, o->max_size);
+	spantree__on_drop(s.tree, decoder__on_drop);
 	s.dec = (struct decoder){ .probes = &s.probes, .tree = s.tree, .tasks = s.tasks,
 				  .gors = s.gors, .names = s.names, .stats = s.stats, .ops = s.ops,
 				  .w = s.w, .target_pid = (uint32_t)s.target.pid,
@@ -1048,11 +1153,13 @@ int loader__run(const struct opts *o, const struct sigstate *start)
 	live__init(&s.live, s.tasks);
 	if (o->save_records && records_write_header(&s, err, sizeof(err)))
 		goto fail;
+	status__start(o->quiet, mono_ns()); /* before the kernel events take its notices stream */
 	if (probe_kernel(&s, err, sizeof(err)) || attach_all(&s, err, sizeof(err)) ||
 	    begin_tracing(&s, err, sizeof(err)))
 		goto fail;
 
 	run_loop(&s);
+	loopwatch__stop(&s.watch);
 	if (finish_trace(&s, &dropped, err, sizeof(err)))
 		goto fail;
 	return session_end(&s, report_run(&s, dropped));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdio.h>
 
+#include "list.h"
 #include "loader.h"
 #include "opts.h"
 #include "sigstate.h"
@@ -23,7 +24,7 @@ int main(int argc, char **argv)
 		opts__free(&o);
 		return 0;
 	}
-	rc = loader__run(&o, &start);
+	rc = o.list ? list__run(&o) : loader__run(&o, &start);
 	opts__free(&o);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "opts.h"
 
 #define DAY_NS (86400ull * 1000000000ull)
@@ -32,6 +33,13 @@ struct opt_word {
 	bool value;
 };
 
+/* Whether an option has a use when tracing, with --list, or both. */
+enum opt_use {
+	USE_BOTH = 0,
+	USE_TRACING, /* refused with --list, which traces nothing */
+	USE_LISTING, /* refused without --list */
+};
+
 /* One option: what the user writes, what the help says, how its argument is read. */
 struct opt {
 	const char *name;    /* --NAME */
@@ -44,6 +52,7 @@ struct opt {
 	uint64_t min, max;   /* bounds of the value, in ns or bytes */
 	double unit;	     /* parse_secs_arg: nanoseconds in one unit of the argument */
 	const struct opt_word *words; /* parse_word: the words it takes, up to one with word NULL */
+	int use;	     /* enum opt_use */
 };
 
 /*
@@ -56,11 +65,18 @@ struct opt {
 						      type) ? 1 : -1]))
 
 static opt_parse_fn parse_flag, parse_help, parse_pid, parse_path, parse_word, parse_secs_arg,
-	parse_pow2_size, parse_spec, parse_span, parse_exclude, parse_percent_or_off;
+	parse_pow2_size, parse_size_arg, parse_spec, parse_span, parse_exclude, parse_list,
+	parse_percent_or_off;
 
 static const struct opt_word probe_at_words[] = {
 	{ "auto", false },
 	{ "entry", true },
+	{},
+};
+
+static const struct opt_word format_words[] = {
+	{ "text", false },
+	{ "json", true },
 	{},
 };
 
@@ -98,16 +114,36 @@ static const struct opt options[] = {
 	{
 		.name = "exclude", .letter = 'x', .arg = "SPEC",
 		.help = "leave out the functions [OBJECT:]PATTERN matches from\n"
-			"those -u and --span match (without OBJECT: in every\n"
-			"object). Repeatable.",
+			"those -u, --span and --list match (without OBJECT: in\n"
+			"every object). Repeatable.",
 		.parse = parse_exclude,
 		.bad = "bad -x '%s': %s",
+	},
+	{
+		.name = "list", .letter = 'l', .arg = "SPEC",
+		.help = "print the functions [OBJECT:]PATTERN matches, one a\n"
+			"line, and where each would be probed or why it cannot\n"
+			"be; attaches nothing. In -p PID, in -- COMMAND (not\n"
+			"started) or in FILE. Repeatable; -u, --span and -x\n"
+			"count too.",
+		.parse = parse_list,
+		.bad = "bad --list '%s': %s",
+	},
+	{
+		.name = "format", .arg = "FORMAT",
+		.help = "--list's lines: 'text' (tab-separated columns, the\n"
+			"default) or 'json' (one JSON object a line)",
+		.parse = parse_word, .field = FIELD(list_json, bool),
+		.words = format_words, .use = USE_LISTING,
+		.bad = "--format takes 'text' (tab-separated columns, the default) or 'json' "
+		       "(one JSON object a line), got '%s'",
 	},
 	{
 		.name = "output", .letter = 'o', .arg = "FILE",
 		.help = "trace file (default " OPTS_DEFAULT_OUTPUT ")",
 		.parse = parse_path, .field = FIELD(output, const char *),
 		.bad = "-o needs a file name",
+		.use = USE_TRACING,
 	},
 	{
 		.name = "duration", .letter = 'd', .arg = "SECONDS",
@@ -116,6 +152,7 @@ static const struct opt options[] = {
 		.unit = 1e9, .min = 1, .max = OPTS_MAX_DURATION_NS,
 		.bad = "-d needs a number of seconds above 0 and at most 2678400 (31 days), "
 		       "got '%s'",
+		.use = USE_TRACING,
 	},
 	{
 		.name = "min-wait", .arg = "MS",
@@ -124,6 +161,7 @@ static const struct opt options[] = {
 		.parse = parse_secs_arg, .field = FIELD(min_wait_ns, uint64_t),
 		.unit = 1e6, .min = 0, .max = DAY_NS,
 		.bad = "--min-wait needs a number of milliseconds >= 0, got '%s'",
+		.use = USE_TRACING,
 	},
 	{
 		.name = "stall", .arg = "SECONDS",
@@ -132,6 +170,7 @@ static const struct opt options[] = {
 		.parse = parse_secs_arg, .field = FIELD(stall_ns, uint64_t),
 		.unit = 1e9, .min = 1, .max = DAY_NS,
 		.bad = "--stall needs a positive number of seconds, got '%s'",
+		.use = USE_TRACING,
 	},
 	{
 		.name = "probe-at", .arg = "WHERE",
@@ -151,6 +190,7 @@ static const struct opt options[] = {
 		.parse = parse_percent_or_off, .field = FIELD(max_overhead, double),
 		.bad = "--max-overhead takes a percentage above 0 and at most 100 (e.g. 5 or 0.5), "
 		       "or 'off', got '%s'",
+		.use = USE_TRACING,
 	},
 	{
 		.name = "ringbuf-size", .arg = "BYTES",
@@ -159,6 +199,31 @@ static const struct opt options[] = {
 		.parse = parse_pow2_size, .field = FIELD(ringbuf_size, uint64_t),
 		.min = 4096, .max = 1ull << 30,
 		.bad = "--ringbuf-size needs a power of two between 4096 and 1G, got '%s'",
+		.use = USE_TRACING,
+	},
+	{
+		.name = "max-size", .arg = "BYTES",
+		.help = "stop writing events to the trace before it grows\n"
+			"past BYTES (suffixes k, m, g); the trace stays\n"
+			"valid and says it was cut, the summary counts on",
+		.parse = parse_size_arg, .field = FIELD(max_size, uint64_t),
+		.min = 4096, .max = 1ull << 50,
+		.bad = "--max-size needs a number of bytes of at least 4096 (suffixes k, m, g), "
+		       "got '%s'",
+		.use = USE_TRACING,
+	},
+	{
+		.name = "count", .letter = 'c',
+		.help = "count only: the summary's calls and durations per\n"
+			"function, no trace file written",
+		.parse = parse_flag, .field = FIELD(count, bool),
+		.use = USE_TRACING,
+	},
+	{
+		.name = "quiet", .letter = 'q',
+		.help = "no live status line on a terminal (warnings and\n"
+			"errors are still said)",
+		.parse = parse_flag, .field = FIELD(quiet, bool),
 	},
 	{
 		.name = "save-records", .arg = "FILE",
@@ -166,6 +231,7 @@ static const struct opt options[] = {
 			"for bench/replay (format in user/core/recfile.h)",
 		.parse = parse_path, .field = FIELD(save_records, const char *),
 		.bad = "--save-records needs a file name",
+		.use = USE_TRACING,
 	},
 	{
 		.name = "verbose", .letter = 'v',
@@ -186,13 +252,17 @@ static const struct opt options[] = {
 #define HELP_COL 25
 
 static const char usage_head[] =
-	"usage: spantrace -p PID [-u SPEC]... [--span BEGIN=END]... [-o FILE] [-d SECONDS] [-v]\n"
-	"       spantrace [-u SPEC]... [--span BEGIN=END]... [-o FILE] [-d SECONDS] [-v]"
-	" -- COMMAND [ARGS...]\n"
+	"usage: spantrace -p PID [-u SPEC]... [--span BEGIN=END]... [-o FILE | -c] [-d SECONDS]"
+	" [-q] [-v]\n"
+	"       spantrace [-u SPEC]... [--span BEGIN=END]... [-o FILE | -c] [-d SECONDS] [-q] [-v]\n"
+	"                 -- COMMAND [ARGS...]\n"
+	"       spantrace --list SPEC... [-x SPEC]... [--format FORMAT]"
+	" (-p PID | -- COMMAND | FILE)\n"
 	"\n"
 	"Records a process tree as a Chrome trace: the calls of span functions, and\n"
 	"what the kernel does to it (fork, exec, exit, fatal signals, pipe writes,\n"
-	"off-CPU waits with kernel stacks). Reports stalled tasks live on stderr.\n"
+	"off-CPU waits with kernel stacks). Reports stalled tasks live on stderr, and\n"
+	"on a terminal a status line: events/s, spans, events lost, trace size.\n"
 	"\n";
 
 static const char usage_tail[] =
@@ -203,12 +273,20 @@ static const char usage_tail[] =
 	"waits for COMMAND. It then exits with COMMAND's status (128+N if signal N killed\n"
 	"it). An error exits 1, a bad command line 2.\n"
 	"\n"
+	"--list prints, for each function, tab-separated: object, symbol, name, file offset,\n"
+	"'ok' or 'refused', entry probe (+offset), its instruction, its kind ('optimized',\n"
+	"'emulated', 'single-step'), return ('uretprobe', 'exits=N' probes on RETs and tail\n"
+	"jumps, 'begin', 'end'), and why in words ('-' where a column does not apply). It\n"
+	"exits 0, 1 if a SPEC matches nothing or on an error, 2 on a bad command line.\n"
+	"\n"
 	"Examples:\n"
 	"  spantrace -p 1234\n"
 	"  spantrace -p 1234 -u 'ht_*' -u 'libsqlite3:sqlite3_step'\n"
 	"  spantrace -u 'demo_*' -o demo.json -- ./demo\n"
 	"  spantrace --span 'span_begin:name=arg0=span_end' -- ./server\n"
-	"  spantrace --span 'main.WithSpan:name=arg2=main.WithSpan.func1' -- ./goserver\n";
+	"  spantrace --span 'main.WithSpan:name=arg2=main.WithSpan.func1' -- ./goserver\n"
+	"  spantrace --list 'main.*' -x 'main.init*' ./goserver\n"
+	"  spantrace --list 'libc:malloc*' -p 1234\n";
 
 /* "  -p, --pid PID", then the help from HELP_COL on, each further line indented to it. */
 static void opt__usage(FILE *f, const struct opt *d)
@@ -294,20 +372,20 @@ static int bad_option(int c, const char *arg, char *err, size_t errlen)
 	else
 		snprintf(name, sizeof(name), "-%c", optopt);
 	if (c == ':')
-		snprintf(err, errlen, "option '%s' needs an argument; see --help", name);
+		errbuf__set(err, errlen, "option '%s' needs an argument; see --help", name);
 	else if (optopt && name[1] == '-') /* glibc sets optopt for a known long option "=value" */
-		snprintf(err, errlen, "option '%s' takes no argument; see --help", name);
+		errbuf__set(err, errlen, "option '%s' takes no argument; see --help", name);
 	else
-		snprintf(err, errlen, "unknown option '%s'; see --help", name);
+		errbuf__set(err, errlen, "unknown option '%s'; see --help", name);
 	return -1;
 }
 
 /*
  * Reads the options up to the first non-option, or past "--". Returns 0, 1
  * when -h ended the command line, or -1 with the error in err. *done is where
- * the last option and its argument ended.
+ * the last option and its argument ended; seen[i]: options[i] was given.
  */
-static int read_options(int argc, char **argv, struct opts *o, int *done, char *err,
+static int read_options(int argc, char **argv, struct opts *o, int *done, bool *seen, char *err,
 			size_t errlen)
 {
 	char shortopts[3 + 2 * NOPTIONS];
@@ -328,35 +406,102 @@ static int read_options(int argc, char **argv, struct opts *o, int *done, char *
 		if (c == '?' || c == ':')
 			return bad_option(c, argv[cur], err, errlen);
 		d = option_of(c);
+		seen[d - options] = true;
 		ret = d->parse(d, optarg, o, err, errlen);
 		if (ret)
 			return ret;
 	}
 }
 
+/* An option given that has no use in the mode (tracing or --list) of the command line. */
+static int check_use(const struct opts *o, const bool *seen, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct opt *d = &options[i];
+
+		if (!seen[i])
+			continue;
+		if (o->list && d->use == USE_TRACING) {
+			if (d->letter)
+				errbuf__set(err, errlen, "-%c (--%s) has no use with --list, which "
+					 "attaches nothing and writes no trace; drop it", d->letter,
+					 d->name);
+			else
+				errbuf__set(err, errlen, "--%s has no use with --list, which attaches "
+					 "nothing and writes no trace; drop it", d->name);
+			return -1;
+		}
+		if (!o->list && d->use == USE_LISTING) {
+			errbuf__set(err, errlen, "--%s is for --list's output (a trace's format "
+				 "follows -o's file name); add --list SPEC or drop it", d->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* -c writes no trace: a trace file or its size asked for with it is a mistake. */
+static int check_count(const struct opts *o, const bool *seen, char *err, size_t errlen)
+{
+	for (size_t i = 0; o->count && i < NOPTIONS; i++) {
+		const struct opt *d = &options[i];
+
+		if (seen[i] && (d->field == FIELD(output, const char *) ||
+				d->field == FIELD(max_size, uint64_t))) {
+			errbuf__set(err, errlen, "-c (--count) writes no trace, only the summary; "
+				    "drop -c to write one, or drop --%s", d->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* --list looks into exactly one of a process, a command not started, a file. */
+static int check_list_target(const struct opts *o, char *err, size_t errlen)
+{
+	int n = !!o->pid + !!o->cmd + !!o->file;
+
+	if (n == 1)
+		return 0;
+	if (n)
+		errbuf__set(err, errlen, "give --list one of -p PID, -- COMMAND or FILE, not several");
+	else
+		errbuf__set(err, errlen,
+			 "--list needs where to look: -p PID, -- COMMAND or FILE; see --help");
+	return -1;
+}
+
 /*
  * What follows the options (from argv[next]) is the command if "--" ended
  * them: getopt_long took it, so argv[done] is that "--", unless it was an
- * option's argument (-o --). Then the command line needs a pid or a command.
+ * option's argument (-o --). With --list, one FILE may stand there instead.
+ * Then the command line needs a pid or a command.
  */
 static int read_target(int argc, char **argv, int next, int done, struct opts *o, char *err,
 		       size_t errlen)
 {
-	if (next < argc) {
-		if (next != done + 1 || strcmp(argv[done], "--") != 0) {
-			snprintf(err, errlen,
-				 "unexpected argument '%s'; put the command to run after '--'",
-				 argv[next]);
-			return -1;
-		}
+	bool after_dashes = next < argc && next == done + 1 && strcmp(argv[done], "--") == 0;
+
+	if (after_dashes) {
 		o->cmd = &argv[next];
+	} else if (o->list && next == argc - 1) {
+		o->file = argv[next];
+	} else if (next < argc) {
+		errbuf__set(err, errlen, o->list ? "unexpected argument '%s'; --list looks into one "
+						"FILE, or a command given after '--'" :
+						"unexpected argument '%s'; put the command to run "
+						"after '--'",
+			 argv[o->list ? next + 1 : next]);
+		return -1;
 	}
+	if (o->list)
+		return check_list_target(o, err, errlen);
 	if (o->pid && o->cmd) {
-		snprintf(err, errlen, "give either -p PID or -- COMMAND, not both");
+		errbuf__set(err, errlen, "give either -p PID or -- COMMAND, not both");
 		return -1;
 	}
 	if (!o->pid && !o->cmd) {
-		snprintf(err, errlen, "nothing to trace: give -p PID or -- COMMAND; see --help");
+		errbuf__set(err, errlen, "nothing to trace: give -p PID or -- COMMAND; see --help");
 		return -1;
 	}
 	return 0;
@@ -364,6 +509,7 @@ static int read_target(int argc, char **argv, int next, int done, struct opts *o
 
 int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 {
+	bool seen[NOPTIONS] = { false };
 	int done, ret;
 
 	*o = (struct opts){
@@ -373,9 +519,13 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 		.stall_ns = OPTS_DEFAULT_STALL_NS,
 		.max_overhead = OPTS_DEFAULT_MAX_OVERHEAD,
 	};
-	ret = read_options(argc, argv, o, &done, err, errlen);
+	ret = read_options(argc, argv, o, &done, seen, err, errlen);
 	if (ret == 1)
 		return 0; /* -h: nothing else is checked */
+	if (ret == 0)
+		ret = check_use(o, seen, err, errlen);
+	if (ret == 0)
+		ret = check_count(o, seen, err, errlen);
 	if (ret == 0)
 		ret = read_target(argc, argv, optind, done, o, err, errlen);
 	if (ret)
@@ -402,7 +552,7 @@ static void *field(struct opts *o, const struct opt *d)
 /* d->bad with the argument, e.g. "-p needs a process id (a positive number), got 'x'". */
 static int bad_arg(const struct opt *d, const char *arg, char *err, size_t errlen)
 {
-	snprintf(err, errlen, d->bad, arg);
+	errbuf__set(err, errlen, d->bad, arg);
 	return -1;
 }
 
@@ -493,7 +643,7 @@ static int parse_secs_arg(const struct opt *d, const char *arg, struct opts *o, 
 	return 0;
 }
 
-/* A decimal number of bytes with an optional suffix k or m. */
+/* A decimal number of bytes with an optional suffix k, m or g. */
 static int parse_size(const char *s, uint64_t *out)
 {
 	char *end;
@@ -511,6 +661,8 @@ static int parse_size(const char *s, uint64_t *out)
 		shift = 10, end++;
 	else if (*end == 'm' || *end == 'M')
 		shift = 20, end++;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30, end++;
 	/* A shift that overflows could wrap to a valid power of two. */
 	if (*end || v > (ULLONG_MAX >> shift))
 		return -1;
@@ -554,13 +706,25 @@ static int parse_pow2_size(const struct opt *d, const char *arg, struct opts *o,
 	return 0;
 }
 
+/* A size (parse_size) into a uint64_t in [d->min, d->max]. */
+static int parse_size_arg(const struct opt *d, const char *arg, struct opts *o, char *err,
+			  size_t errlen)
+{
+	uint64_t v;
+
+	if (parse_size(arg, &v) || v < d->min || v > d->max)
+		return bad_arg(d, arg, err, errlen);
+	*(uint64_t *)field(o, d) = v;
+	return 0;
+}
+
 /* Room for n more SPECs in o->specs. */
 static struct spec *more_specs(struct opts *o, size_t n, char *err, size_t errlen)
 {
 	struct spec *v = realloc(o->specs, (o->nspecs + n) * sizeof(*v));
 
 	if (!v) {
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return NULL;
 	}
 	o->specs = v;
@@ -577,17 +741,14 @@ static int parse_spec(const struct opt *d, const char *arg, struct opts *o, char
 	if (!s)
 		return -1;
 	if (spec__parse(arg, s, why, sizeof(why))) {
-		snprintf(err, errlen, d->bad, arg, why);
+		errbuf__set(err, errlen, d->bad, arg, why);
 		return -1;
 	}
 	o->nspecs++;
 	return 0;
 }
 
-/*
- * BEGIN=END, two SPECs (roles SPEC_BEGIN and SPEC_END) added to o->specs.
- * bad: a format of why it is bad (which quotes the argument).
- */
+/* -x: a SPEC that removes functions from the others' matches; it names no span. */
 static int parse_exclude(const struct opt *d, const char *arg, struct opts *o, char *err,
 			 size_t errlen)
 {
@@ -599,12 +760,25 @@ static int parse_exclude(const struct opt *d, const char *arg, struct opts *o, c
 	s->role = SPEC_EXCLUDE;
 	if (s->name_arg >= 0) {
 		/* the caller's error path frees every SPEC parsed, this one too */
-		snprintf(err, errlen, d->bad, arg, "an exclusion names no span: drop ':name=argN'");
+		errbuf__set(err, errlen, d->bad, arg,
+			    "an exclusion names no span: drop ':name=argN'");
 		return -1;
 	}
 	return 0;
 }
 
+/* --list: a SPEC whose functions are listed, and the command line lists. */
+static int parse_list(const struct opt *d, const char *arg, struct opts *o, char *err,
+		      size_t errlen)
+{
+	o->list = true;
+	return parse_spec(d, arg, o, err, errlen);
+}
+
+/*
+ * BEGIN=END, two SPECs (roles SPEC_BEGIN and SPEC_END) added to o->specs.
+ * bad: a format of why it is bad (which quotes the argument).
+ */
 static int parse_span(const struct opt *d, const char *arg, struct opts *o, char *err,
 		      size_t errlen)
 {
@@ -614,7 +788,7 @@ static int parse_span(const struct opt *d, const char *arg, struct opts *o, char
 	if (!s)
 		return -1;
 	if (spec__parse_pair(arg, o->npairs, &s[0], &s[1], why, sizeof(why))) {
-		snprintf(err, errlen, d->bad, why);
+		errbuf__set(err, errlen, d->bad, why);
 		return -1;
 	}
 	o->nspecs += 2;

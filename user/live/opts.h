@@ -21,9 +21,9 @@
 #define OPTS_MAX_DURATION_NS (31ull * 86400 * 1000 * 1000 * 1000)
 
 struct opts {
-	pid_t pid;	    /* -p, 0 if a command is given */
+	pid_t pid;	    /* -p, 0 if a command or FILE is given */
 	char **cmd;	    /* argv after "--", NULL with -p */
-	struct spec *specs; /* -u and --span (two each: BEGIN, END), in order */
+	struct spec *specs; /* -u, --list, -x and --span (two each: BEGIN, END), in order */
 	size_t nspecs;
 	unsigned int npairs; /* --span */
 	const char *output; /* -o */
@@ -36,6 +36,12 @@ struct opts {
 	/* --max-overhead: the probes' share of the traced processes' CPU time, in percent
 	   (0 < x <= 100); 0: off, no guard */
 	double max_overhead;
+	bool list;	     /* --list: print the functions and their probes, attach nothing */
+	bool list_json;	     /* --format json */
+	const char *file;    /* --list FILE: the object looked into, NULL with -p or -- */
+	uint64_t max_size;   /* --max-size, 0 = no limit */
+	bool count;	     /* -c: statistics only, no trace written */
+	bool quiet;	     /* -q: no live status line */
 	bool verbose;
 	bool help;
 };

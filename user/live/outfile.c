@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "outfile.h"
 #include "util.h"
 
@@ -73,43 +74,50 @@ enum outfile_kind outfile__classify(const char *path, const struct stat *st, con
 	case S_IFIFO:
 		if (!fifo_of_another_user(st, dir, euid))
 			return OUTFILE_STREAM;
-		snprintf(err, errlen, "%s %s is a FIFO of another user (uid %u) in a world-writable "
-			 "sticky directory, who would read what spantrace writes; make the FIFO "
-			 "yourself, or choose another path with %s", opt, path, (unsigned int)st->st_uid,
-			 opt);
+		errbuf__set(err, errlen,
+			    "%s %s is a FIFO of another user (uid %u) in a world-writable "
+			    "sticky directory, who would read what spantrace writes; make the FIFO "
+			    "yourself, or choose another path with %s",
+			    opt, path, (unsigned int)st->st_uid, opt);
 		return OUTFILE_REFUSED;
 	case S_IFCHR:
 		if (harmless_char_device(st->st_rdev))
 			return OUTFILE_STREAM;
-		snprintf(err, errlen, "%s %s is a character device spantrace does not write to (only "
-			 "terminals, /dev/null and /dev/full: a write to a device may act on hardware); "
-			 "choose a file with %s", opt, path, opt);
+		errbuf__set(err, errlen,
+			    "%s %s is a character device spantrace does not write to (only "
+			    "terminals, /dev/null and /dev/full: a write to a device may act on "
+			    "hardware); choose a file with %s",
+			    opt, path, opt);
 		return OUTFILE_REFUSED;
 	case S_IFLNK:
-		snprintf(err, errlen, "%s %s is a symbolic link, which spantrace does not follow for "
-			 "its output (another user may have planted it); name the file itself, or %s - "
-			 "for standard output", opt, path, opt);
+		errbuf__set(err, errlen,
+			    "%s %s is a symbolic link, which spantrace does not follow for "
+			    "its output (another user may have planted it); name the file itself, "
+			    "or %s - for standard output",
+			    opt, path, opt);
 		return OUTFILE_REFUSED;
 	case S_IFDIR:
-		snprintf(err, errlen, "%s %s is a directory; give a file name such as %.*s%s%s", opt,
-			 path, trimmed_len(path), path, path[trimmed_len(path) - 1] == '/' ? "" : "/",
-			 use->example);
+		errbuf__set(err, errlen, "%s %s is a directory; give a file name such as %.*s%s%s",
+			    opt, path, trimmed_len(path), path,
+			    path[trimmed_len(path) - 1] == '/' ? "" : "/", use->example);
 		return OUTFILE_REFUSED;
 	case S_IFBLK:
-		snprintf(err, errlen, "%s %s is a block device: spantrace never writes over a disk; "
-			 "choose a file with %s", opt, path, opt);
+		errbuf__set(err, errlen,
+			    "%s %s is a block device: spantrace never writes over a disk; "
+			    "choose a file with %s",
+			    opt, path, opt);
 		return OUTFILE_REFUSED;
 	default:
-		snprintf(err, errlen, "%s %s is a socket; choose a file, a FIFO or - with %s", opt,
-			 path, opt);
+		errbuf__set(err, errlen, "%s %s is a socket; choose a file, a FIFO or - with %s",
+			    opt, path, opt);
 		return OUTFILE_REFUSED;
 	}
 }
 
 static int cannot_write(const struct outfile *of, int e, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "cannot write %s to %s: %s; choose another path with %s",
-		 of->use->what, of->name, strerror(e), of->use->option);
+	errbuf__set(err, errlen, "cannot write %s to %s: %s; choose another path with %s",
+		    of->use->what, of->name, strerror(e), of->use->option);
 	return -1;
 }
 
@@ -117,9 +125,9 @@ void outfile__write_error(const struct outfile *of, char *err, size_t errlen)
 {
 	int e = of->write_errno ? of->write_errno : EIO;
 
-	snprintf(err, errlen, "failed to write %s to %s: %s; %schoose another path with %s",
-		 of->use->what, of->name, strerror(e),
-		 e == ENOSPC || e == EDQUOT ? "free some space or " : "", of->use->option);
+	errbuf__set(err, errlen, "failed to write %s to %s: %s; %schoose another path with %s",
+		    of->use->what, of->name, strerror(e),
+		    e == ENOSPC || e == EDQUOT ? "free some space or " : "", of->use->option);
 }
 
 /* Splits path into its directory and last component ("a/b/" -> "a", "b"; "/" -> "/", "."). */
@@ -219,9 +227,10 @@ static int open_file(struct outfile *of, char *err, size_t errlen)
 		return cannot_write(of, errno, err, errlen);
 	/* exactly 0600 whatever the umask: the output holds arguments, paths and thread names */
 	if (fchmod(of->fd, OUTFILE_MODE)) {
-		snprintf(err, errlen, "cannot write %s to %s: failed to make it private (mode 0600): "
-			 "%s; choose another path with %s", of->use->what, of->name, strerror(errno),
-			 of->use->option);
+		errbuf__set(err, errlen,
+			    "cannot write %s to %s: failed to make it private (mode 0600): "
+			    "%s; choose another path with %s",
+			    of->use->what, of->name, strerror(errno), of->use->option);
 		return -1;
 	}
 	return 0;
@@ -237,9 +246,9 @@ static int open_stream(struct outfile *of, const struct stat *seen, char *err, s
 	of->fd = openat(of->dirfd, of->base,
 			O_WRONLY | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (of->fd < 0 && errno == ENXIO && S_ISFIFO(seen->st_mode)) {
-		snprintf(err, errlen, "%s %s is a FIFO that no process reads; start its reader "
-			 "first (e.g. cat %s > %s &)", of->use->option, of->path, of->path,
-			 of->use->example);
+		errbuf__set(err, errlen, "%s %s is a FIFO that no process reads; start its reader "
+			    "first (e.g. cat %s > %s &)", of->use->option, of->path, of->path,
+			    of->use->example);
 		return -1;
 	}
 	if (of->fd < 0)
@@ -248,8 +257,8 @@ static int open_stream(struct outfile *of, const struct stat *seen, char *err, s
 		return cannot_write(of, errno, err, errlen);
 	if (st.st_dev != seen->st_dev || st.st_ino != seen->st_ino ||
 	    (st.st_mode & S_IFMT) != (seen->st_mode & S_IFMT) || st.st_rdev != seen->st_rdev) {
-		snprintf(err, errlen, "%s %s changed while spantrace opened it; run again",
-			 of->use->option, of->path);
+		errbuf__set(err, errlen, "%s %s changed while spantrace opened it; run again",
+			    of->use->option, of->path);
 		return -1;
 	}
 	flags = fcntl(of->fd, F_GETFL);
@@ -267,7 +276,7 @@ static int open_path(struct outfile *of, char *err, size_t errlen)
 
 	if (split_path(of->path, &dirpath, &of->base)) {
 		free(dirpath);
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return -1;
 	}
 	of->dirfd = open(dirpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -361,7 +370,7 @@ int outfile__open(struct outfile *of, const char *path, const struct outfile_use
 	}
 	of->f = fopencookie(of, "w", io);
 	if (!of->f) {
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		outfile__discard(of);
 		return -1;
 	}
@@ -389,9 +398,10 @@ static int put_in_place(struct outfile *of, char *err, size_t errlen)
 	if (of->unnamed && with_hidden_name(of, link_unnamed))
 		return cannot_write(of, errno, err, errlen);
 	if (fstatat(of->dirfd, of->base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "failed to write %s to %s: something other than a file was "
-			 "put there while tracing; choose another path with %s", of->use->what,
-			 of->name, of->use->option);
+		errbuf__set(err, errlen,
+			    "failed to write %s to %s: something other than a file was "
+			    "put there while tracing; choose another path with %s",
+			    of->use->what, of->name, of->use->option);
 		return -1;
 	}
 	if (renameat(of->dirfd, of->tmpname, of->dirfd, of->base)) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <libelf.h>
 #include <linux/capability.h>
 
+#include "errbuf.h"
 #include "fate.h"
 #include "objfile.h"
 #include "procmaps.h"
@@ -36,7 +38,7 @@ int target__check_caps(char *err, size_t errlen)
 	__u64 eff;
 
 	if (syscall(SYS_capget, &hdr, data)) {
-		snprintf(err, errlen, "failed to read capabilities: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to read capabilities: %s", strerror(errno));
 		return -1;
 	}
 	eff = data[0].effective | ((__u64)data[1].effective << 32);
@@ -44,9 +46,9 @@ int target__check_caps(char *err, size_t errlen)
 		return 0;
 	if ((eff & (1ull << CAP_BPF)) && (eff & (1ull << CAP_PERFMON)))
 		return 0;
-	snprintf(err, errlen,
-		 "need root or CAP_BPF and CAP_PERFMON to load BPF programs and uprobes; "
-		 "run it with sudo");
+	errbuf__set(err, errlen,
+		    "need root or CAP_BPF and CAP_PERFMON to load BPF programs and uprobes; "
+		    "run it with sudo");
 	return -1;
 }
 
@@ -165,14 +167,15 @@ static int find_main(struct target *t, char *err, size_t errlen)
 	fd = objfile__open(exe, OBJFILE_MAGIC_LINK, why, sizeof(why));
 	if (fd < 0 && errno == ENOENT) {
 		if (target__exited(t))
-			snprintf(err, errlen, "process %d exited before it could be traced",
-				 t->pid);
+			errbuf__set(err, errlen, "process %d exited before it could be traced",
+				    t->pid);
 		else if (is_kernel_thread(t->pid))
-			snprintf(err, errlen, "process %d (%s) is a kernel thread: it runs no program "
-				 "of its own to trace; give the PID of a user process", t->pid,
-				 t->comm);
+			errbuf__set(err, errlen,
+				    "process %d (%s) is a kernel thread: it runs no program "
+				    "of its own to trace; give the PID of a user process",
+				    t->pid, t->comm);
 		else
-			snprintf(err, errlen, "process %d has no executable to trace", t->pid);
+			errbuf__set(err, errlen, "process %d has no executable to trace", t->pid);
 		return -1;
 	}
 	if (fd >= 0 && objfile__maps_id(fd, &id, why, sizeof(why))) {
@@ -192,7 +195,7 @@ static int find_main(struct target *t, char *err, size_t errlen)
 		t->files[i].src = strdup(exe);
 		t->exe = strdup(t->objs[i].path);
 		if (!t->files[i].src || !t->exe) {
-			snprintf(err, errlen, "out of memory");
+			errbuf__set(err, errlen, "out of memory");
 			return -1;
 		}
 		return 0;
@@ -213,25 +216,28 @@ int target__attach_pid(struct target *t, pid_t pid, char *err, size_t errlen)
 	t->pidfd = pidfd_open(pid);
 	if (t->pidfd < 0) {
 		if (errno == ESRCH)
-			snprintf(err, errlen, "no process with PID %d; check the PID with ps", pid);
+			errbuf__set(err, errlen, "no process with PID %d; check the PID with ps",
+				    pid);
 		else
-			snprintf(err, errlen, "failed to open process %d: %s", pid, strerror(errno));
+			errbuf__set(err, errlen, "failed to open process %d: %s", pid,
+				    strerror(errno));
 		return -1;
 	}
 	read_comm(pid, pid, t->comm, sizeof(t->comm));
 	r = mapped_objs__load(pid, &m);
 	if (r) {
 		if (r == -ESRCH)
-			snprintf(err, errlen, "process %d exited before it could be traced", pid);
+			errbuf__set(err, errlen, "process %d exited before it could be traced",
+				    pid);
 		else
-			snprintf(err, errlen, "failed to read the mappings of process %d: %s", pid,
-				 strerror(-r));
+			errbuf__set(err, errlen, "failed to read the mappings of process %d: %s",
+				    pid, strerror(-r));
 		return -1;
 	}
 	r = add_mapped_objs(t, &m);
 	mapped_objs__free(&m);
 	if (r) {
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return -1;
 	}
 	return find_main(t, err, errlen);
@@ -261,18 +267,20 @@ static int open_mapped(const struct target *t, size_t i, char *why, size_t whyle
 			return fd;
 		if (fd >= 0)
 			close(fd);
-		snprintf(why, whylen, "%s needs CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE), and the "
-			 "file at its path is not it (%s); run spantrace as root", f->src, what);
+		errbuf__set(why, whylen,
+			    "%s needs CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE), and the "
+			    "file at its path is not it (%s); run spantrace as root",
+			    f->src, what);
 		return -1;
 	}
 	if (fd < 0) {
-		snprintf(why, whylen, "%s: %s", f->src, what);
+		errbuf__set(why, whylen, "%s: %s", f->src, what);
 		return -1;
 	}
 	if (objfile__check(fd, &f->id, what, sizeof(what))) {
 		close(fd);
-		snprintf(why, whylen, "%s changed since its maps were read (%s); try again", f->src,
-			 what);
+		errbuf__set(why, whylen, "%s changed since its maps were read (%s); try again",
+			    f->src, what);
 		return -1;
 	}
 	return fd;
@@ -291,16 +299,16 @@ int target__open_object(struct target *t, size_t i, bool verbose, char *err, siz
 			 objfile__open(f->src, 0, why, sizeof(why));
 	if (fd < 0) {
 		if (f->mapped)
-			snprintf(err, errlen, "cannot read %s as process %d maps it: %s", o->path,
-				 t->pid, why);
+			errbuf__set(err, errlen, "cannot read %s as process %d maps it: %s",
+				    o->path, t->pid, why);
 		else
-			snprintf(err, errlen, "cannot read %s: %s", o->path, why);
+			errbuf__set(err, errlen, "cannot read %s: %s", o->path, why);
 		return -1;
 	}
 	o->open_path = objfile__fd_path(fd);
 	if (!o->open_path) {
 		close(fd);
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return -1;
 	}
 	f->fd = fd;
@@ -319,9 +327,9 @@ int target__open_objects(struct target *t, const struct spec *specs, size_t nspe
 		if (specs[i].role == SPEC_EXCLUDE)
 			continue; /* names objects to leave out of, never to read */
 		if (!specs[i].object && t->main_why[0]) {
-			snprintf(err, errlen,
-				 "cannot trace '%s' in the executable of process %d: %s",
-				 specs[i].text, t->pid, t->main_why);
+			errbuf__set(err, errlen,
+				    "cannot trace '%s' in the executable of process %d: %s",
+				    specs[i].text, t->pid, t->main_why);
 			return -1;
 		}
 		if (resolve__pick_object(&specs[i], t->objs, t->nobjs, &o, err, errlen) ||
@@ -352,13 +360,19 @@ static char *find_command(const char *name)
 	return NULL;
 }
 
-static char *elf_interp(const char *exe)
+/*
+ * The dynamic loader exe names (PT_INTERP), or NULL; *dynamic (if not NULL):
+ * exe links libraries (PT_DYNAMIC), as a shared library does with no loader.
+ */
+static char *elf_interp(const char *exe, bool *dynamic)
 {
 	char *interp = NULL;
 	Elf *e;
 	size_t n;
 	int fd;
 
+	if (dynamic)
+		*dynamic = false;
 	elf_version(EV_CURRENT);
 	fd = open(exe, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -370,7 +384,11 @@ static char *elf_interp(const char *exe)
 			size_t len;
 			char *data;
 
-			if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_INTERP)
+			if (!gelf_getphdr(e, (int)i, &ph))
+				continue;
+			if (ph.p_type == PT_DYNAMIC && dynamic)
+				*dynamic = true;
+			if (ph.p_type != PT_INTERP)
 				continue;
 			data = elf_rawfile(e, &len);
 			if (data && ph.p_offset + ph.p_filesz <= len && ph.p_filesz)
@@ -383,37 +401,33 @@ static char *elf_interp(const char *exe)
 }
 
 /*
- * Libraries of a command that has not run yet: ask its dynamic loader
+ * The libraries of t->exe as its dynamic loader interp resolves them
  * (`ld.so --list`), which applies RPATH, LD_LIBRARY_PATH and ld.so.cache the
- * same way the real start will.
+ * same way a real start does. The loader maps them and runs none of their
+ * code: LD_WARN, which would have it relocate them (and so run their IFUNC
+ * resolvers), is dropped.
  */
-static int add_libs(struct target *t, char *err, size_t errlen)
+static int list_libs(struct target *t, const char *interp, char *err, size_t errlen)
 {
 	char line[PATH_MAX + 64];
-	char *interp;
 	int pfd[2];
 	pid_t pid;
 	FILE *f;
 	int st;
 
-	if (target__open_object(t, 0, false, err, errlen))
-		return -1;
-	interp = elf_interp(t->objs[0].open_path);
-	if (!interp)
-		return 0; /* static executable: nothing more will be mapped */
 	if (add_real_obj(t, interp) || pipe2(pfd, O_CLOEXEC)) {
-		free(interp);
-		snprintf(err, errlen, "failed to list libraries of %s: %s", t->exe, strerror(errno));
+		errbuf__set(err, errlen, "failed to list libraries of %s: %s", t->exe,
+			    strerror(errno));
 		return -1;
 	}
 	pid = fork();
 	if (pid == 0) {
 		dup2(pfd[1], 1);
+		unsetenv("LD_WARN");
 		execl(interp, interp, "--list", t->exe, (char *)NULL);
 		_exit(127);
 	}
 	close(pfd[1]);
-	free(interp);
 	f = fdopen(pfd[0], "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		/* "\tlibfoo.so.1 => /usr/lib/x86_64-linux-gnu/libfoo.so.1 (0x...)" */
@@ -428,7 +442,7 @@ static int add_libs(struct target *t, char *err, size_t errlen)
 		p[strcspn(p, "\n")] = 0;
 		if (add_real_obj(t, p)) {
 			fclose(f);
-			snprintf(err, errlen, "out of memory");
+			errbuf__set(err, errlen, "out of memory");
 			return -1;
 		}
 	}
@@ -439,6 +453,76 @@ static int add_libs(struct target *t, char *err, size_t errlen)
 	if (pid > 0)
 		waitpid(pid, &st, 0);
 	return 0;
+}
+
+/* Libraries of a command that has not run yet, as its own dynamic loader will map them. */
+static int add_libs(struct target *t, char *err, size_t errlen)
+{
+	char *interp;
+	int r;
+
+	if (target__open_object(t, 0, false, err, errlen))
+		return -1;
+	interp = elf_interp(t->objs[0].open_path, NULL);
+	if (!interp)
+		return 0; /* static executable: nothing more will be mapped */
+	r = list_libs(t, interp, err, errlen);
+	free(interp);
+	return r;
+}
+
+/*
+ * A dynamic loader --list FILE may run: a regular file owned by root, in a
+ * directory owned by root, that no one else may write, as the system's is;
+ * never one a file to look into names to have it run. 0, or -1 with why.
+ */
+static int system_file(const char *path, char *why, size_t whylen)
+{
+	char *real = realpath(path, NULL), *dir = real ? strdup(real) : NULL;
+	struct stat f, d;
+	int r = -1;
+
+	if (!real || !dir)
+		snprintf(why, whylen, "%s", strerror(errno));
+	else if (stat(real, &f) || stat(dirname(dir), &d))
+		snprintf(why, whylen, "%s", strerror(errno));
+	else if (!S_ISREG(f.st_mode) || f.st_uid || d.st_uid || ((f.st_mode | d.st_mode) & 022))
+		snprintf(why, whylen, "not a system file (a regular file owned by root, in a "
+			 "directory of root's, that no one else may write)");
+	else
+		r = 0;
+	free(real);
+	free(dir);
+	return r;
+}
+
+/*
+ * Libraries of FILE: an executable's, as its loader lists them; a shared
+ * library's (no loader of its own), as the system's loader, spantrace's own,
+ * lists them. Only a loader that is a system file is run.
+ */
+static int add_file_libs(struct target *t, char *err, size_t errlen)
+{
+	char *interp;
+	char why[256];
+	bool dynamic;
+	int r = -1;
+
+	if (target__open_object(t, 0, false, err, errlen))
+		return -1;
+	interp = elf_interp(t->objs[0].open_path, &dynamic);
+	if (!interp && dynamic)
+		interp = elf_interp("/proc/self/exe", NULL);
+	if (!interp)
+		return 0; /* static: it maps nothing more */
+	if (system_file(interp, why, sizeof(why)))
+		errbuf__set(err, errlen, "will not run %s, the dynamic loader %s names, to find its "
+			 "libraries: %s; give -- %s to resolve it as the command would start, or "
+			 "-p PID while it runs", interp, t->name, why, t->name);
+	else
+		r = list_libs(t, interp, err, errlen);
+	free(interp);
+	return r;
 }
 
 static void close_pair(int p[2])
@@ -471,39 +555,65 @@ static void __attribute__((noreturn)) run_held(const char *exe, char **cmd,
 	_exit(127);
 }
 
-int target__launch(struct target *t, char **cmd, bool want_libs, const struct sigstate *start,
-		   char *err, size_t errlen)
+int target__resolve_command(struct target *t, char **cmd, bool want_libs, char *err,
+			    size_t errlen)
 {
-	int go[2], ex[2];
 	char *exe;
-	pid_t pid;
 
 	target_init(t);
 	exe = find_command(cmd[0]);
 	if (!exe) {
-		snprintf(err, errlen, "cannot run '%s': %s", cmd[0],
-			 strchr(cmd[0], '/') ? strerror(errno) : "command not found in PATH");
+		errbuf__set(err, errlen, "cannot run '%s': %s", cmd[0],
+			    strchr(cmd[0], '/') ? strerror(errno) : "command not found in PATH");
 		return -1;
 	}
 	t->exe = exe;
 	t->name = cmd[0];
+	snprintf(t->comm, sizeof(t->comm), "%.15s", strrchr(exe, '/') + 1);
 	if (add_obj(t, exe, true) || (want_libs && add_libs(t, err, errlen))) {
 		if (!*err)
-			snprintf(err, errlen, "out of memory");
+			errbuf__set(err, errlen, "out of memory");
 		return -1;
 	}
+	return 0;
+}
+
+int target__file(struct target *t, const char *path, char *err, size_t errlen)
+{
+	target_init(t);
+	t->exe = realpath(path, NULL);
+	if (!t->exe) {
+		errbuf__set(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	t->name = path;
+	if (add_obj(t, t->exe, true)) {
+		errbuf__set(err, errlen, "out of memory");
+		return -1;
+	}
+	return add_file_libs(t, err, errlen);
+}
+
+int target__launch(struct target *t, char **cmd, bool want_libs, const struct sigstate *start,
+		   char *err, size_t errlen)
+{
+	int go[2], ex[2];
+	pid_t pid;
+
+	if (target__resolve_command(t, cmd, want_libs, err, errlen))
+		return -1;
 	if (pipe2(go, O_CLOEXEC)) {
-		snprintf(err, errlen, "failed to create a pipe: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to create a pipe: %s", strerror(errno));
 		return -1;
 	}
 	if (pipe2(ex, O_CLOEXEC)) {
-		snprintf(err, errlen, "failed to create a pipe: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to create a pipe: %s", strerror(errno));
 		close_pair(go);
 		return -1;
 	}
 	pid = fork();
 	if (pid < 0) {
-		snprintf(err, errlen, "failed to fork: %s", strerror(errno));
+		errbuf__set(err, errlen, "failed to fork: %s", strerror(errno));
 		close_pair(go);
 		close_pair(ex);
 		return -1;
@@ -511,7 +621,7 @@ int target__launch(struct target *t, char **cmd, bool want_libs, const struct si
 	if (pid == 0) {
 		close(go[1]);
 		close(ex[0]);
-		run_held(exe, cmd, start, go[0], ex[1]);
+		run_held(t->exe, cmd, start, go[0], ex[1]);
 	}
 	close(go[0]);
 	close(ex[1]);
@@ -519,13 +629,12 @@ int target__launch(struct target *t, char **cmd, bool want_libs, const struct si
 	t->launched = true;
 	t->go_fd = go[1];
 	t->exec_err_fd = ex[0];
-	snprintf(t->comm, sizeof(t->comm), "%.15s", strrchr(exe, '/') + 1);
 	/* Without it, the command's end would never be noticed (target__close ends the child). */
 	t->pidfd = pidfd_open(pid);
 	if (t->pidfd < 0) {
-		snprintf(err, errlen, "failed to watch the command's process (pidfd_open): %s%s",
-			 strerror(errno),
-			 errno == ENOSYS ? "; spantrace needs Linux 5.3 or later" : "");
+		errbuf__set(err, errlen, "failed to watch the command's process (pidfd_open): %s%s",
+			    strerror(errno),
+			    errno == ENOSYS ? "; spantrace needs Linux 5.3 or later" : "");
 		return -1;
 	}
 	return 0;
@@ -555,12 +664,12 @@ int target__release(struct target *t, char *err, size_t errlen)
 		if (e == EPIPE) {
 			reap(t);
 			if (t->ended) {
-				snprintf(err, errlen, "%s %s before it started", t->name,
-					 fate__describe(t->wstatus, how, sizeof(how)));
+				errbuf__set(err, errlen, "%s %s before it started", t->name,
+					    fate__describe(t->wstatus, how, sizeof(how)));
 				return -1;
 			}
 		}
-		snprintf(err, errlen, "failed to start the command: %s", strerror(e));
+		errbuf__set(err, errlen, "failed to start the command: %s", strerror(e));
 		return -1;
 	}
 	close(t->go_fd);
@@ -571,7 +680,7 @@ int target__release(struct target *t, char *err, size_t errlen)
 	t->exec_err_fd = -1;
 	if (n == sizeof(e)) {
 		reap(t); /* it is exiting with 127 */
-		snprintf(err, errlen, "failed to execute %s: %s", t->exe, strerror(e));
+		errbuf__set(err, errlen, "failed to execute %s: %s", t->exe, strerror(e));
 		return -1;
 	}
 	t->released = true;

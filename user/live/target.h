@@ -31,9 +31,9 @@ struct target {
 	int wstatus;
 	int go_fd;	   /* launched: write end that releases the exec */
 	int exec_err_fd;   /* launched: read end, receives errno if exec fails */
-	char *exe;	   /* main executable, as maps or the command names it; NULL if unknown */
+	char *exe;	   /* main executable, as maps, the command or FILE names it; NULL if unknown */
 	char main_why[256]; /* -p: why no object is the main executable, if none is */
-	const char *name;  /* launched: the command as the user wrote it (argv[0]) */
+	const char *name;  /* launched: the command as the user wrote it (argv[0]), or FILE */
 	char comm[32];
 	struct target_obj *objs;
 	struct target_file *files; /* objs[i] is read and probed through files[i] */
@@ -61,10 +61,23 @@ int target__open_objects(struct target *t, const struct spec *specs, size_t nspe
 /* Opens object i as target__open_objects does, if it is not open yet. */
 int target__open_object(struct target *t, size_t i, bool verbose, char *err, size_t errlen);
 /*
- * Forks cmd, held before exec. Its objects are the executable and, if
- * want_libs, the libraries the dynamic loader will map (as `ld.so --list`
- * resolves them). It execs with the signal state start, the one spantrace
- * was started with.
+ * The objects of cmd, not started: the executable found as execvp would
+ * find it and, if want_libs, the libraries its dynamic loader will map (as
+ * `ld.so --list` resolves them: the loader the executable names is run
+ * with --list, as ldd does; the program's own code is not).
+ */
+int target__resolve_command(struct target *t, char **cmd, bool want_libs, char *err,
+			    size_t errlen);
+/*
+ * A file as the main executable, not started (--list FILE), with the
+ * libraries its dynamic loader lists for it (for a shared library, the
+ * system's loader: spantrace's own); a loader that is not a system file
+ * (owned by root, writable by no one else) is not run: an error.
+ */
+int target__file(struct target *t, const char *path, char *err, size_t errlen);
+/*
+ * Forks cmd, held before exec, its objects found by target__resolve_command.
+ * It execs with the signal state start, the one spantrace was started with.
  */
 int target__launch(struct target *t, char **cmd, bool want_libs, const struct sigstate *start,
 		   char *err, size_t errlen);

@@ -43,9 +43,9 @@ static void site_error(const struct uprobes *u, const struct site *s, int e, cha
 	const char *what = s->probe == SITE_NO_PROBE ? "the Go runtime" :
 						       u->probes->v[s->probe].func;
 
-	snprintf(err, errlen, "failed to attach a %s to %s in %s at offset 0x%llx: %s",
-		 s->retprobe ? "uretprobe" : "uprobe", what, site_object(u, s),
-		 (unsigned long long)s->offset, uprobes__strerror(e));
+	errbuf__set(err, errlen, "failed to attach a %s to %s in %s at offset 0x%llx: %s",
+		    s->retprobe ? "uretprobe" : "uprobe", what, site_object(u, s),
+		    (unsigned long long)s->offset, uprobes__strerror(e));
 }
 
 /* Marks site s's function refused; a runtime site cannot be refused. */
@@ -137,7 +137,7 @@ static int attach_multi_once(struct uprobes *u, char *err, size_t errlen)
 	int r = 0;
 
 	if (!done || !g.offs || !g.cookies || !g.site) {
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		r = -ENOMEM;
 	}
 	for (size_t i = 0; !r && i < st->n; i++) {
@@ -190,7 +190,7 @@ static int attach_perf(struct uprobes *u, char *err, size_t errlen)
 
 	u->links = calloc(st->n ? st->n : 1, sizeof(*u->links));
 	if (!u->links) {
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < st->n; i++) {
@@ -223,11 +223,11 @@ static int attach_perf(struct uprobes *u, char *err, size_t errlen)
 	return 0;
 }
 
-int uprobes__attach(struct uprobes *u, char *err, size_t errlen)
+int uprobes__attach(struct uprobes *u, bool verbose, char *err, size_t errlen)
 {
 	int r = u->multi ? attach_multi(u, err, errlen) : attach_perf(u, err, errlen);
 
-	if (!r && u->verbose) {
+	if (!r && verbose) {
 		size_t nsites = 0;
 
 		for (size_t i = 0; i < u->sites->n; i++)

@@ -38,7 +38,6 @@ struct uprobes {
 	struct site_table *sites; /* skipped[] gains the functions the kernel refused */
 	struct bpf_program *progs[SITE_NPROGS];
 	bool multi;
-	bool verbose;
 	/* the process a site in path is filtered on; 0: any (see loader.c) */
 	int (*pid_for)(void *ctx, const char *path);
 	void *ctx;
@@ -57,8 +56,11 @@ struct uprobes {
 	size_t nrefused;
 };
 
-/* 0, or -errno (e.g. -ESRCH) with the failing site's description in err. */
-int uprobes__attach(struct uprobes *u, char *err, size_t errlen);
+/*
+ * 0, or -errno (e.g. -ESRCH) with the failing site's description in err.
+ * verbose (-v): says how many sites were attached, and how.
+ */
+int uprobes__attach(struct uprobes *u, bool verbose, char *err, size_t errlen);
 /*
  * Takes every site of the probes with stop[i] set off, for good; the other
  * sites stay. When it returns, no hit of theirs can be recorded any more.

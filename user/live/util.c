@@ -5,17 +5,20 @@
 #include <string.h>
 #include <time.h>
 
+#include "status.h"
 #include "util.h"
 
 void say(const char *fmt, ...)
 {
 	va_list ap;
 
+	status__hide(); /* the live status line, put back after */
 	fputs("spantrace: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	status__show();
 }
 
 uint64_t mono_ns(void)
@@ -23,6 +26,14 @@ uint64_t mono_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 

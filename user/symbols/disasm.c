@@ -286,10 +286,10 @@ bool disasm__probe_safe(const uint8_t *code, size_t len, char *why, size_t whyle
 	for (n = 0; n <= i; n++)
 		snprintf(hex + 3 * n, sizeof(hex) - 3 * n, "%02x ", code[n]);
 	hex[3 * i + 2] = 0;
-	snprintf(why, whylen,
-		 "%s (xchg with %s) is an instruction the kernel's uprobe code emulates as a "
-		 "nop: a probe there would skip the exchange",
-		 hex, rex & 0x08 ? "r8" : "r8d or r8w");
+	errbuf__set(why, whylen,
+		    "%s (xchg with %s) is an instruction the kernel's uprobe code emulates as a "
+		    "nop: a probe there would skip the exchange",
+		    hex, rex & 0x08 ? "r8" : "r8d or r8w");
 	return false;
 }
 
@@ -388,6 +388,12 @@ static const char *const cost_words[] = {
 };
 
 
+/* "mnemonic operands", as every message of spantrace writes an instruction. */
+static void insn_text(const cs_insn *in, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.12s%s%.44s", in->mnemonic, in->op_str[0] ? " " : "", in->op_str);
+}
+
 /* A direct (relative) jmp, jcc or call: the kernel emulates those. */
 static bool is_direct_branch(const cs_insn *in)
 {
@@ -472,23 +478,25 @@ static bool skippable(csh h, const cs_insn *in, bool go, char *why, size_t whyle
 	if (in_group(in, X86_GRP_JUMP) || in_group(in, X86_GRP_CALL) ||
 	    in_group(in, X86_GRP_RET) || in_group(in, X86_GRP_INT) ||
 	    in_group(in, X86_GRP_IRET)) {
-		snprintf(why, whylen, "%s %.48s changes the flow of control", in->mnemonic, in->op_str);
+		errbuf__set(why, whylen, "%s %.48s changes the flow of control", in->mnemonic,
+			    in->op_str);
 		return false;
 	}
 	for (uint8_t i = 0; i < x->op_count; i++)
 		if (x->operands[i].type == X86_OP_MEM && (x->operands[i].access & CS_AC_WRITE)) {
-			snprintf(why, whylen, "%s %.48s writes memory", in->mnemonic, in->op_str);
+			errbuf__set(why, whylen, "%s %.48s writes memory", in->mnemonic,
+				    in->op_str);
 			return false;
 		}
 	if (cs_regs_access(h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK) {
-		snprintf(why, whylen, "%s %.48s is not understood", in->mnemonic, in->op_str);
+		errbuf__set(why, whylen, "%s %.48s is not understood", in->mnemonic, in->op_str);
 		return false;
 	}
 	for (uint8_t i = 0; i < nwr; i++)
 		if (!scratch_reg(wr[i], go)) {
-			snprintf(why, whylen, "%s %.48s writes %s%s", in->mnemonic, in->op_str,
-				 cs_reg_name(h, wr[i]),
-				 wr[i] == X86_REG_RSP ? " (the stack pointer)" : "");
+			errbuf__set(why, whylen, "%s %.48s writes %s%s", in->mnemonic, in->op_str,
+				    cs_reg_name(h, wr[i]),
+				    wr[i] == X86_REG_RSP ? " (the stack pointer)" : "");
 			return false;
 		}
 	return true;
@@ -542,18 +550,19 @@ int disasm__entry(const uint8_t *code, size_t len, bool go, struct disasm_place 
 
 		if (n == 0) {
 			out->first_cost = c;
-			snprintf(first, sizeof(first), "%.12s%s%.44s", in->mnemonic, in->op_str[0] ? " " : "",
-				 in->op_str);
+			insn_text(in, first, sizeof(first));
 		}
 		if (at && at >= back) {
 			snprintf(stop, sizeof(stop), "a branch in the function jumps back to +%u", back);
 			break;
 		}
 		if (c != COST_STEPPED) {
+			char text[64];
+
 			out->off = at;
 			out->cost = c;
-			snprintf(out->why, sizeof(out->why), "%.12s%s%.44s: %s%s%s%s", in->mnemonic,
-				 in->op_str[0] ? " " : "", in->op_str, cost_words[c],
+			insn_text(in, text, sizeof(text));
+			snprintf(out->why, sizeof(out->why), "%s: %s%s%s%s", text, cost_words[c],
 				 at ? " (stepped over " : "", at ? skipped : "", at ? ")" : "");
 			goto done;
 		}
@@ -568,4 +577,31 @@ int disasm__entry(const uint8_t *code, size_t len, bool go, struct disasm_place 
 done:
 	dis_close(&h, in);
 	return 0;
+}
+
+int disasm__describe(const uint8_t *code, size_t len, uint64_t addr, struct disasm_insn *out)
+{
+	const uint8_t *p = code;
+	size_t left = len;
+	uint64_t pc = addr;
+	cs_insn *in;
+	cs_err cerr;
+	csh h;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	out->cost = COST_STEPPED;
+	snprintf(out->text, sizeof(out->text), "(undecodable)");
+	r = code && len ? dis_open(true, &h, &in, &cerr) : -EINVAL;
+	if (r)
+		return r == -ENOMEM ? r : -EINVAL;
+	if (cs_disasm_iter(h, &p, &left, &pc, in)) {
+		out->cost = insn_cost(in);
+		out->size = in->size;
+		insn_text(in, out->text, sizeof(out->text));
+	} else {
+		r = -EINVAL;
+	}
+	dis_close(&h, in);
+	return r;
 }

@@ -115,6 +115,21 @@ int disasm__entry(const uint8_t *code, size_t len, bool go, struct disasm_place 
 int disasm__cost(const uint8_t *code, size_t len);
 
 /*
+ * The instruction at code[0..len) (its bytes, and any that follow), as
+ * spantrace's messages write it ("jbe 0x186": branch targets count from addr,
+ * the instruction's address, e.g. its offset in its function), and what a
+ * uprobe on it costs (enum disasm_cost, the rule disasm__entry places probes
+ * by). Returns 0, -ENOMEM, or -EINVAL when it does not decode (text
+ * "(undecodable)", cost DISASM_STEPPED).
+ */
+struct disasm_insn {
+	int cost;      /* enum disasm_cost */
+	uint8_t size;  /* bytes, 0 if it does not decode */
+	char text[64];
+};
+int disasm__describe(const uint8_t *code, size_t len, uint64_t addr, struct disasm_insn *out);
+
+/*
  * Whether a uprobe on the instruction at code[0..len) leaves the program's
  * behaviour exactly as it was. The kernel runs a probed instruction in one
  * of three ways: it single-steps a copy out of line (exact), emulates it, or

@@ -8,6 +8,7 @@
 #include <libiberty/demangle.h>
 
 #include "elfsym.h"
+#include "errbuf.h"
 #include "resolve.h"
 
 #define MAX_SUGGEST 3
@@ -142,17 +143,15 @@ static void not_mapped_error(const char *obj, const struct target_obj *objs, siz
 			     char *err, size_t errlen)
 {
 	bool path = strchr(obj, '/') != NULL;
-	size_t off, i;
 
-	off = (size_t)snprintf(err, errlen, "no object %s '%s' is mapped in the target (mapped:",
-			       path ? "at" : "matching", obj);
-	for (i = 0; i < nobjs && off < errlen; i++)
-		off += (size_t)snprintf(err + off, errlen - off, "%s %s", i ? "," : "",
-					path ? objs[i].path : base_name(objs[i].path));
-	if (off < errlen)
-		snprintf(err + off, errlen - off, path ?
-			 "); give one of these paths, or a prefix of its file name" :
-			 "); use a prefix of one of these names or an absolute path");
+	errbuf__set(err, errlen, "no object %s '%s' is mapped in the target (mapped:",
+		    path ? "at" : "matching", obj);
+	for (size_t i = 0; i < nobjs; i++)
+		errbuf__add(err, errlen, "%s %s", i ? "," : "",
+			    path ? objs[i].path : base_name(objs[i].path));
+	errbuf__add(err, errlen,
+		    path ? "); give one of these paths, or a prefix of its file name" :
+			   "); use a prefix of one of these names or an absolute path");
 }
 
 int resolve__pick_object(const struct spec *s, const struct target_obj *objs, size_t nobjs,
@@ -160,7 +159,6 @@ int resolve__pick_object(const struct spec *s, const struct target_obj *objs, si
 {
 	size_t nmatch = 0, nbound = 0, i;
 	const struct target_obj *m = NULL, *bm = NULL;
-	size_t off = 0;
 
 	for (i = 0; i < nobjs; i++) {
 		if (!s->object ? objs[i].is_main : spec__object_matches(s->object, objs[i].path)) {
@@ -177,7 +175,8 @@ int resolve__pick_object(const struct spec *s, const struct target_obj *objs, si
 		return 0;
 	}
 	if (!s->object) {
-		snprintf(err, errlen, "cannot tell the target's main executable for '%s'", s->text);
+		errbuf__set(err, errlen, "cannot tell the target's main executable for '%s'",
+			    s->text);
 		return -1;
 	}
 	if (nmatch == 0 && strchr(s->object, '/') && (*pick = linked_object(s->object, objs, nobjs)))
@@ -186,12 +185,11 @@ int resolve__pick_object(const struct spec *s, const struct target_obj *objs, si
 		not_mapped_error(s->object, objs, nobjs, err, errlen);
 		return -1;
 	}
-	off = snprintf(err, errlen, "object '%s' is ambiguous, it matches", s->object);
-	for (i = 0; i < nobjs && off < errlen; i++)
+	errbuf__set(err, errlen, "object '%s' is ambiguous, it matches", s->object);
+	for (i = 0; i < nobjs; i++)
 		if (spec__object_matches(s->object, objs[i].path))
-			off += snprintf(err + off, errlen - off, " %s", objs[i].path);
-	if (off < errlen)
-		snprintf(err + off, errlen - off, "; use a longer prefix or an absolute path");
+			errbuf__add(err, errlen, " %s", objs[i].path);
+	errbuf__add(err, errlen, "; use a longer prefix or an absolute path");
 	return -1;
 }
 
@@ -250,7 +248,7 @@ static void no_match_error(const struct spec *s, const struct target_obj *o,
 {
 	const char **names = calloc(fs->n ? fs->n : 1, sizeof(*names));
 	const char *sugg[MAX_SUGGEST];
-	size_t n = 0, off, i;
+	size_t n = 0, i;
 	char src[64];
 
 	if (names) {
@@ -258,13 +256,12 @@ static void no_match_error(const struct spec *s, const struct target_obj *o,
 			names[i] = fs->v[i].name;
 		n = spec__suggest(s->pattern, names, fs->n, sugg, MAX_SUGGEST);
 	}
-	off = snprintf(err, errlen, "'%s' matches no function in %s (searched %s: %zu functions)",
-		       s->pattern, o->path, elf_funcs__sources(fs, src, sizeof(src)), fs->n);
-	for (i = 0; i < n && off < errlen; i++)
-		off += snprintf(err + off, errlen - off, "%s%s", i ? ", " : "; did you mean ",
-				sugg[i]);
-	if (off < errlen && n)
-		snprintf(err + off, errlen - off, "?");
+	errbuf__set(err, errlen, "'%s' matches no function in %s (searched %s: %zu functions)",
+		    s->pattern, o->path, elf_funcs__sources(fs, src, sizeof(src)), fs->n);
+	for (i = 0; i < n; i++)
+		errbuf__add(err, errlen, "%s%s", i ? ", " : "; did you mean ", sugg[i]);
+	if (n)
+		errbuf__add(err, errlen, "?");
 	free(names);
 }
 
@@ -299,17 +296,17 @@ static int resolve_spec(const struct spec *s, const struct target_obj *o,
 		hits++;
 		r = table_add(out, o, &fs->v[i], cold_part(fs, &fr, fs->v[i].name), s, &clash);
 		if (r == -EEXIST) {
-			snprintf(err, errlen,
-				 "%s is matched by both '%s' and '%s', which trace it differently; "
-				 "make the patterns match different functions",
-				 fs->v[i].name, clash->spec->text, s->text);
+			errbuf__set(err, errlen,
+				    "%s is matched by both '%s' and '%s', which trace it "
+				    "differently; make the patterns match different functions",
+				    fs->v[i].name, clash->spec->text, s->text);
 			free(fr.v);
 			return -1;
 		}
 	}
 	free(fr.v);
 	if (r) {
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 		return -1;
 	}
 	if (!hits) {
@@ -358,12 +355,12 @@ int resolve__specs(const struct spec *specs, size_t nspecs, const struct target_
 		if (resolve__pick_object(&specs[si], objs, nobjs, &o, err, errlen))
 			return -1;
 		if (!o->open_path) {
-			snprintf(err, errlen, "cannot read symbols of %s: it was not opened",
-				 o->path);
+			errbuf__set(err, errlen, "cannot read symbols of %s: it was not opened",
+				    o->path);
 			return -1;
 		}
 		if (elf_funcs__load(o->open_path, &fs, why, sizeof(why))) {
-			snprintf(err, errlen, "cannot read symbols of %s: %s", o->path, why);
+			errbuf__set(err, errlen, "cannot read symbols of %s: %s", o->path, why);
 			return -1;
 		}
 		r = resolve_spec(&specs[si], o, &fs, out, err, errlen);
@@ -373,8 +370,8 @@ int resolve__specs(const struct spec *specs, size_t nspecs, const struct target_
 	}
 	apply_exclusions(specs, nspecs, out);
 	if (!out->n && nspecs) {
-		snprintf(err, errlen, "every function the SPECs match is left out by -x; "
-			 "narrow the exclusions");
+		errbuf__set(err, errlen, "every function the SPECs match is left out by -x; "
+			    "narrow the exclusions");
 		return -1;
 	}
 	return 0;

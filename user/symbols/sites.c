@@ -9,6 +9,7 @@
 
 #include "disasm.h"
 #include "elfsym.h"
+#include "errbuf.h"
 #include "sites.h"
 #include "spantrace.h"
 
@@ -36,17 +37,18 @@ static int name_arg_check(const struct probe *p, bool go, char *err, size_t errl
 	if (p->name_arg < 0)
 		return 0;
 	if (!go && p->name_arg > SITES_MAX_C_ARG) {
-		snprintf(err, errlen,
-			 "%s: name=arg%d is out of range: C functions receive arg0 to arg%d in "
-			 "registers (x86-64 SysV), later ones on the stack", p->func, p->name_arg,
-			 SITES_MAX_C_ARG);
+		errbuf__set(err, errlen,
+			    "%s: name=arg%d is out of range: C functions receive arg0 to arg%d in "
+			    "registers (x86-64 SysV), later ones on the stack",
+			    p->func, p->name_arg, SITES_MAX_C_ARG);
 		return -1;
 	}
 	if (go && p->name_arg > SITES_MAX_GO_STR_ARG) {
-		snprintf(err, errlen,
-			 "%s: name=arg%d is out of range: a Go string is two words (pointer, "
-			 "length) and Go passes arg0 to arg8 in registers, so a name starts at arg%d "
-			 "at most", p->func, p->name_arg, SITES_MAX_GO_STR_ARG);
+		errbuf__set(err, errlen,
+			    "%s: name=arg%d is out of range: a Go string is two words (pointer, "
+			    "length) and Go passes arg0 to arg8 in registers, so a name starts "
+			    "at arg%d at most",
+			    p->func, p->name_arg, SITES_MAX_GO_STR_ARG);
 		return -1;
 	}
 	return 0;
@@ -59,6 +61,21 @@ static void skip(struct site_table *st, size_t i, const char *kind, const char *
 	st->nskipped++;
 	st->skip_kind[i] = kind;
 	st->why[i] = strdup(why);
+}
+
+int sites__refuse(struct site_table *st, size_t i, const char *kind, const char *why)
+{
+	char *w = strdup(why);
+
+	if (!w)
+		return -ENOMEM;
+	if (!st->skipped[i])
+		st->nskipped++;
+	st->skipped[i] = true;
+	st->skip_kind[i] = kind;
+	free(st->why[i]);
+	st->why[i] = w;
+	return 0;
 }
 
 /*
@@ -123,14 +140,14 @@ static int part_exits(const struct probe *p, const uint8_t *code, bool cold, str
 	int e;
 
 	if (disasm__exits(code, (size_t)size, addr, other, olen, &r, why, sizeof(why))) {
-		snprintf(err, errlen, "cannot disassemble %s%s: %s", p->func, cold ? ".cold" : "",
-			 why);
+		errbuf__set(err, errlen, "cannot disassemble %s%s: %s", p->func,
+			    cold ? ".cold" : "", why);
 		return -1;
 	}
 	e = exits__add(x, cold ? p->cold_offset : p->offset, &r);
 	disasm_rets__free(&r);
 	if (e)
-		snprintf(err, errlen, "out of memory");
+		errbuf__set(err, errlen, "out of memory");
 	return e ? -1 : 0;
 }
 
@@ -148,8 +165,8 @@ static int find_exits(const struct probe *p, const uint8_t *code, struct exits *
 		return 0;
 	if (disasm__read(p->open_path, p->cold_offset, (size_t)p->cold_size, &cold, why,
 			 sizeof(why))) {
-		snprintf(err, errlen, "cannot read the code of %s.cold in %s: %s", p->func,
-			 p->object, why);
+		errbuf__set(err, errlen, "cannot read the code of %s.cold in %s: %s", p->func,
+			    p->object, why);
 		return -1;
 	}
 	r = part_exits(p, cold, true, x, err, errlen);
@@ -276,8 +293,8 @@ static int probe_sites(struct site_table *st, size_t *cap, const struct probe_ta
 		return -1;
 	if (p->size &&
 	    disasm__read(p->open_path, p->offset, (size_t)p->size, &code, why, sizeof(why))) {
-		snprintf(err, errlen, "cannot read the code of %s in %s: %s", p->func, p->object,
-			 why);
+		errbuf__set(err, errlen, "cannot read the code of %s in %s: %s", p->func, p->object,
+			    why);
 		return -1;
 	}
 	r = code_sites(st, cap, pt, i, tg, code, err, errlen);
@@ -319,8 +336,8 @@ static int runtime_func_sites(struct site_table *st, size_t *cap, const char *go
 	if (!f->size || disasm__read(go_path, f->offset, (size_t)f->size, &code, why, sizeof(why)) ||
 	    disasm__rets(code, (size_t)f->size, f->addr, &rets, why, sizeof(why)) || !rets.n) {
 		free(code);
-		snprintf(err, errlen, "cannot find the RET instructions of %s in %s%s%s", want->func,
-			 go_path, f->size ? ": " : "", f->size ? why : "");
+		errbuf__set(err, errlen, "cannot find the RET instructions of %s in %s%s%s",
+			    want->func, go_path, f->size ? ": " : "", f->size ? why : "");
 		disasm_rets__free(&rets);
 		return -1;
 	}
@@ -343,7 +360,7 @@ static int runtime_sites(struct site_table *st, size_t *cap, const char *go_path
 	int r = 0;
 
 	if (elf_funcs__load(go_path, &fs, why, sizeof(why))) {
-		snprintf(err, errlen, "cannot read symbols of %s: %s", go_path, why);
+		errbuf__set(err, errlen, "cannot read symbols of %s: %s", go_path, why);
 		return -1;
 	}
 	for (size_t w = 0; !r && w < sizeof(runtime_funcs) / sizeof(runtime_funcs[0]); w++) {
@@ -354,10 +371,10 @@ static int runtime_sites(struct site_table *st, size_t *cap, const char *go_path
 			if (strcmp(fs.v[i].name, want->func) == 0)
 				f = &fs.v[i];
 		if (!f) {
-			snprintf(err, errlen,
-				 "%s has no %s: goroutines cannot be followed in it (a Go runtime "
-				 "older than 1.17 or newer than spantrace knows)", go_path,
-				 want->func);
+			errbuf__set(err, errlen,
+				    "%s has no %s: goroutines cannot be followed in it (a Go "
+				    "runtime older than 1.17 or newer than spantrace knows)",
+				    go_path, want->func);
 			r = -1;
 			break;
 		}
@@ -379,8 +396,9 @@ static int read_insn(const char *path, uint64_t off, uint8_t *buf, size_t *n, ch
 		close(fd);
 	}
 	if (r <= 0) {
-		snprintf(err, errlen, "cannot read the instruction at offset 0x%llx of %s: %s",
-			 (unsigned long long)off, path, r < 0 ? strerror(errno) : "the file ends there");
+		errbuf__set(err, errlen, "cannot read the instruction at offset 0x%llx of %s: %s",
+			    (unsigned long long)off, path,
+			    r < 0 ? strerror(errno) : "the file ends there");
 		return -1;
 	}
 	*n = (size_t)r;
@@ -400,12 +418,20 @@ const char *sites__cost_name(int cost)
 	return cost >= 0 && cost < SITE_NCOSTS ? names[cost] : "?";
 }
 
+/* Is s the entry site of its probe (not a return, not a runtime site)? */
+static bool entry_site(const struct site_table *st, const struct probe_table *pt,
+		       const struct site *s)
+{
+	return s->probe != SITE_NO_PROBE && !s->retprobe &&
+	       s->offset == pt->v[s->probe].offset + st->entry[s->probe];
+}
+
 /*
  * Every site's instruction, whatever placed it (entry, a moved entry, a RET,
  * a runtime function): what a hit costs (site.cost), and whether the kernel
  * would run it exactly (disasm__probe_safe): a function with a site it would
  * not loses all its sites; a runtime site is an error, as goroutines cannot
- * be followed without it.
+ * be followed without it. The entry site's instruction is kept, in words.
  */
 static int check_sites(struct site_table *st, const struct probe_table *pt, char *err,
 		       size_t errlen)
@@ -422,13 +448,19 @@ static int check_sites(struct site_table *st, const struct probe_table *pt, char
 		if (read_insn(s->path, s->offset, insn, &n, err, errlen))
 			return -1;
 		st->v[i].cost = s->retprobe ? SITE_COST_URETPROBE : (uint8_t)disasm__cost(insn, n);
+		if (entry_site(st, pt, s) &&
+		    disasm__describe(insn, n, st->entry[s->probe], &st->entry_insn[s->probe]) ==
+			    -ENOMEM) {
+			errbuf__set(err, errlen, "out of memory");
+			return -1;
+		}
 		if (disasm__probe_safe(insn, n, why, sizeof(why)))
 			continue;
 		if (s->probe == SITE_NO_PROBE) {
-			snprintf(err, errlen, "cannot %s in %s: at offset 0x%llx, %s",
-				 s->prog == SITE_UNWIND ? "watch exceptions unwind" :
+			errbuf__set(err, errlen, "cannot %s in %s: at offset 0x%llx, %s",
+				    s->prog == SITE_UNWIND ? "watch exceptions unwind" :
 							  "follow goroutines",
-				 s->path, (unsigned long long)s->offset, why);
+				    s->path, (unsigned long long)s->offset, why);
 			return -1;
 		}
 		snprintf(buf, sizeof(buf), "its instruction at %s+%llu, %s",
@@ -471,7 +503,7 @@ static int unwind_sites(struct site_table *st, size_t *cap, const struct sites_t
 		int r = 0;
 
 		if (elf_funcs__load(path, &fs, why, sizeof(why))) {
-			snprintf(err, errlen, "cannot read symbols of %s: %s", path, why);
+			errbuf__set(err, errlen, "cannot read symbols of %s: %s", path, why);
 			return -1;
 		}
 		for (size_t i = 0; !r && i < fs.n; i++)
@@ -486,7 +518,7 @@ static int unwind_sites(struct site_table *st, size_t *cap, const struct sites_t
 			}
 		elf_funcs__free(&fs);
 		if (r) {
-			snprintf(err, errlen, "out of memory");
+			errbuf__set(err, errlen, "out of memory");
 			return -1;
 		}
 	}
@@ -505,7 +537,8 @@ int sites__build(const struct probe_table *pt, const struct sites_target *tg,
 	if (!PER_PROBE(skipped, out, pt->n) || !PER_PROBE(why, out, pt->n) ||
 	    !PER_PROBE(skip_kind, out, pt->n) || !PER_PROBE(entry, out, pt->n) ||
 	    !PER_PROBE(place, out, pt->n) || !PER_PROBE(ret_insns, out, pt->n) ||
-	    !PER_PROBE(nexits, out, pt->n) || !PER_PROBE(nhidden, out, pt->n))
+	    !PER_PROBE(nexits, out, pt->n) || !PER_PROBE(nhidden, out, pt->n) ||
+	    !PER_PROBE(entry_insn, out, pt->n))
 		goto oom;
 	for (size_t i = 0; i < pt->n; i++) {
 		int r = probe_sites(out, &cap, pt, i, tg, err, errlen);
@@ -532,7 +565,7 @@ int sites__build(const struct probe_table *pt, const struct sites_target *tg,
 		goto fail;
 	return 0;
 oom:
-	snprintf(err, errlen, "out of memory");
+	errbuf__set(err, errlen, "out of memory");
 fail:
 	sites__free(out, pt->n);
 	return -1;
@@ -553,6 +586,7 @@ void sites__free(struct site_table *st, size_t nprobes)
 	free(st->ret_insns);
 	free(st->nexits);
 	free(st->nhidden);
+	free(st->entry_insn);
 	free(st->skipped);
 	free(st->v);
 	memset(st, 0, sizeof(*st));

@@ -86,6 +86,8 @@ struct site_table {
 	const char **skip_kind; /* per probe: why, in a few words shared by its like */
 	uint32_t *entry;  /* per probe: the entry probe's offset in the function */
 	char **place;	  /* per probe: where the entry probe sits and why, in words */
+	/* per probe: the instruction the entry probe sits on, and its cost (size 0: not read) */
+	struct disasm_insn *entry_insn;
 	bool *ret_insns;  /* per probe: its return is probed on its ways out, not a uretprobe */
 	uint32_t *nexits; /* per probe: ways out probed (RETs, tail jumps) */
 	uint32_t *nhidden; /* per probe: ways out no probe sees (conditional, indirect jumps) */
@@ -130,6 +132,12 @@ struct sites_target {
 int sites__build(const struct probe_table *pt, const struct sites_target *tg,
 		 struct site_table *out, char *err, size_t errlen);
 void sites__free(struct site_table *st, size_t nprobes);
+/*
+ * Probe i gets no site, for a reason found outside its code (kind: in a few
+ * words its like share; why: in full) that stands before any its code gave.
+ * 0, or -ENOMEM.
+ */
+int sites__refuse(struct site_table *st, size_t i, const char *kind, const char *why);
 
 /* Highest argument word a name can be read from: C (SysV), Go (a string takes two words). */
 #define SITES_MAX_C_ARG 5
