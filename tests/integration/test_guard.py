@@ -11,6 +11,7 @@ import statistics
 import pytest
 
 from conftest import LEGACY, MULTI, Trace, assert_nothing_attached, run, target
+from test_live_cost import STATUS_RE, run_on_pty, status_lines
 
 HOTLOOP = target("hotloop")
 RUN_MS = 3000
@@ -91,6 +92,18 @@ def test_guard_stops_hot_function(out, env):
     assert re.search(rf"^warm +{calls['warm']} +{calls['warm']} .* [0-9.]+ [nu]s$", r.stderr,
                      re.M), r.stderr
     assert_nothing_attached()
+
+
+def test_status_line_shows_the_estimate(out):
+    """On a terminal, the status line's overhead: "-" until the guard's first look, then the
+    probes' share of the last second, in percent: high before hot() is stopped, low after."""
+    code, text = run_on_pty(["-u", "hot", "-u", "cold", "-o", out, "--", HOTLOOP, "3500"])
+    assert code == 0, text
+    overhead = [STATUS_RE.match(line).group(8) for line in status_lines(text)]
+    first = next((i for i, o in enumerate(overhead) if o != "-"), None)
+    assert first is not None and all(o.endswith("%") for o in overhead[first:]), overhead
+    shares = [float(o[:-1]) for o in overhead[first:]]
+    assert shares[0] > 5 and shares[-1] < 5, overhead
 
 
 def test_guard_off_keeps_everything(out):
