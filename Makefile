@@ -53,7 +53,7 @@ TEST_CPPFLAGS := -D_GNU_SOURCE -Iuser/live $(INC_symbols)
 # The live room's files that drive the kernel or the target: only spantrace
 # links them. Everything else links into unit tests, replay and fuzzers.
 LIVE_SYSTEM  := $(addprefix user/live/,main.c loader.c target.c uplan.c list.c kfeatures.c tracefs.c umulti.c \
-		  kevents.c uprobes.c ringread.c live.c procscan.c mapsweep.c)
+		  calib.c guard.c kevents.c uprobes.c ringread.c live.c procscan.c mapsweep.c)
 ALL_SRCS     := $(CORE_SRCS) $(SYMBOLS_SRCS) $(LIVE_SRCS)
 TESTABLE_SRCS := $(filter-out $(LIVE_SYSTEM),$(ALL_SRCS))
 objs_in       = $(patsubst user/%.c,$(BUILD)/$(1)/%.o,$(2))
@@ -322,7 +322,8 @@ BENCH_DIR   := $(BUILD)/bench
 BENCH_BINS  := $(BENCH_DIR)/callloop $(BENCH_DIR)/callloop_cxx $(BENCH_DIR)/goloop \
 	       $(BENCH_DIR)/taxloop
 .PHONY: bench bench-targets
-bench-targets: $(BENCH_BINS)
+# the loop targets, and the overhead guard's (bench/guardbench.py)
+bench-targets: $(BENCH_BINS) $(BUILD)/targets/hotloop
 $(BENCH_DIR)/callloop_cet.o: bench/targets/callloop.c | $(BENCH_DIR)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -g -fcf-protection -fno-omit-frame-pointer $(DEPFLAGS) -c $< -o $@

@@ -18,6 +18,9 @@ span names never seen before, writes to ever new pipes) decoded as they come by
 build/bench/replay --stream, its resident set read every 1M events up to 10M:
 it must stay flat. `--only churn` runs that alone (no root needed) and replaces
 only its section of bench/RESULTS.md.
+And the overhead guard's part (bench/guardbench.py): its calibration and what it
+does to a program calling a traced function as fast as it can. `--only guard`
+runs that alone and replaces only its section of bench/RESULTS.md.
 
 Then the tax on untraced processes (bench/taxbench.py): what processes
 spantrace does not trace pay while it traces another one; `--only tax` runs
@@ -38,6 +41,7 @@ import sys
 import tempfile
 import time
 
+import guardbench
 import loopbench
 import taxbench
 
@@ -289,12 +293,13 @@ def main():
     ap.add_argument("--replay-events", type=int, default=10_000_000)
     ap.add_argument("--churn-events", type=int, default=10_000_000)
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS.md"))
-    ap.add_argument("--only", choices=["churn", "loop", "floor", "tax"],
+    ap.add_argument("--only", choices=["churn", "loop", "floor", "tax", "guard"],
                     help="run only this part and replace only its section of --out: "
                          "churn, memory over 10M records (no root needed); "
                          "loop, the event loop under load (bench/loopbench.py); "
                          "floor, spantrace against empty programs on its own sites; "
-                         "tax, the tax on untraced processes (bench/taxbench.py)")
+                         "tax, the tax on untraced processes (bench/taxbench.py); "
+                         "guard, the overhead guard's calibration and behaviour")
     ap.add_argument("--stats-reps", type=int, default=3,
                     help="runs per case with kernel BPF stats on (floor section)")
     ap.add_argument("--loop-reps", type=int, default=3)
@@ -338,11 +343,21 @@ def main():
     callloop = os.path.join(build, "bench", "callloop")
     callloop_cxx = os.path.join(build, "bench", "callloop_cxx")
     goloop = os.path.join(build, "bench", "goloop")
+    hotloop = os.path.join(build, "targets", "hotloop")
     replay = os.path.join(build, "bench", "replay")
     bpftrace = shutil.which("bpftrace")
-    for p in (spantrace, callloop, callloop_cxx, goloop):
+    for p in (spantrace, hotloop) if a.only == "guard" else (spantrace, callloop, callloop_cxx,
+                                                             goloop, hotloop):
         if not os.access(p, os.X_OK):
             die(f"{p} is missing: run `make bench`, which builds it")
+    if a.only == "guard":
+        lines = guardbench.section(spantrace, hotloop, a.reps)
+        text = replace_section(a.out, lines, guardbench.SECTION)
+        with open(a.out, "w") as f:
+            f.write(text)
+        print("\n".join(lines))
+        print(f"bench: wrote the guard section of {os.path.relpath(a.out)}")
+        return 0
     if not bpftrace:
         die("bpftrace is not installed: scripts/install-deps.sh installs it")
 
@@ -367,8 +382,10 @@ def main():
     trace = os.path.join(tmp, "trace.json")
     notes = []
 
+    # What a probe costs is what is measured here: the overhead guard, which would stop
+    # tracing these loops after a second, is off (its own part is measured below).
     def spantrace_cmd(name, argv, extra=()):
-        return [spantrace, *extra, "-u", name, "-o", trace, "--", *argv]
+        return [spantrace, "--max-overhead", "off", *extra, "-u", name, "-o", trace, "--", *argv]
 
     # Does this spantrace know --probe-at (the placement work)?
     probe = run(spantrace_cmd("bench_leaf", [callloop, "bench_leaf", "1"], ["--probe-at=entry"]))
@@ -563,6 +580,14 @@ def main():
     churn_lines, _ = churn_section(build, a.churn_events)
     L.extend(churn_lines)
     L.extend(tax_section(a, spantrace, build))
+    measured = {"`bench_push`, uretprobe": (added("bench_push", "spantrace"),
+                                           ["emulated", "uretprobe"]),
+                "`bench_leaf`, uretprobe": (added("bench_leaf", "spantrace"),
+                                           ["single-stepped", "uretprobe"])}
+    if "rets" in kinds:
+        measured["`bench_push`, returns on RET instructions"] = (added("bench_push", "rets"),
+                                                                 ["emulated", "RET"])
+    L.extend(guardbench.section(spantrace, hotloop, a.reps, measured))
 
     L.append("## Runs (ns/call of each repetition)\n")
     L.append("| function | case | runs |")

@@ -7,6 +7,7 @@
  * exceptions: the unwinder's entry points, which end the spans they unwind.
  */
 #include "common.bpf.h"
+#include "guard.bpf.h"
 
 /*
  * Names a thread the first time it produces a record. False if its name
@@ -466,6 +467,8 @@ static __always_inline int emit_span(struct pt_regs *ctx, __u8 type, bool can_fa
 	if (!current_traced(id, &c))
 		return 0;
 	cookie = bpf_get_attach_cookie(ctx);
+	if (!guard_pass(cookie, type))
+		return 0;
 	arg = ST_CK_NAME_ARG_OF(cookie);
 	if (type == ST_REC_SPAN_BEGIN && arg)
 		emit_named(ctx, c, id, cookie, arg - 1, can_fault);

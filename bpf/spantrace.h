@@ -64,6 +64,19 @@ enum st_rec_type {
 /* the entry probe sits on the function's only instruction before it leaves (a RET or
  * a tail jump): the same probe ends the span */
 #define ST_CK_ALSO_END (1ull << 44)
+/*
+ * The generation of the uprobe_multi link a site belongs to: while the
+ * overhead guard replaces a link by one without the functions it stops, both
+ * fire, and the BPF side lets one record through per hit (bpf/guard.bpf.h).
+ */
+#define ST_CK_GEN (1ull << 63)
+
+/*
+ * The overhead guard's hit counters (bpf/guard.bpf.h): one per probe and
+ * direction, entry programs (span_enter, span_enter_named) in the even slot,
+ * span_exit in the odd one.
+ */
+#define ST_GUARD_SLOT(probe, is_exit) ((__u32)(probe) * 2 + ((is_exit) ? 1 : 0))
 
 struct st_hdr {
 	__u8 type;  /* enum st_rec_type */

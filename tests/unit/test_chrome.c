@@ -503,6 +503,60 @@ static void test_wait_names(void **state)
 	}
 }
 
+/* The overhead guard's stop: a global instant with its figures; the calibration in otherData. */
+static void guard_stop_and_costs(struct trace_writer *w)
+{
+	const struct trace_probe_cost costs[] = { { "emulated", 912 }, { "uretprobe", 350 } };
+	const struct trace_guard_stop gs = {
+		.pid = 7, .ts_ns = 2000, .func = "hot", .object = "/bin/x",
+		.calls_per_s = 1900000, .cost_per_call_ns = 1262, .probe_ns_per_s = 2397800000,
+		.cpu_ns_per_s = 1000000000, .max_percent = 5,
+	};
+
+	ops->guard_stop(w, &gs);
+	ops->probe_costs(w, costs, 2);
+}
+
+static void test_guard_stop(void **state)
+{
+	doc__expect(guard_stop_and_costs,
+		    HEAD "\n"
+		    "{\"name\":\"stopped tracing hot\",\"cat\":\"overhead\",\"ph\":\"i\",\"s\":\"g\","
+		    "\"ts\":2.000,\"pid\":7,\"tid\":7,\"args\":{\"func\":\"hot\",\"object\":\"/bin/x\","
+		    "\"calls_per_s\":1900000,\"probe_cost_per_call_ns\":1262,"
+		    "\"probe_ns_per_s\":2397800000,\"cpu_ns_per_s\":1000000000,"
+		    "\"max_overhead_percent\":5.000}}\n"
+		    "],\"displayTimeUnit\":\"ns\",\"otherData\":{\"producer\":\"spantrace\","
+		    "\"probe_cost_ns\":{\"emulated\":912,\"uretprobe\":350}}}\n");
+}
+
+/* A name longer than the writer's buffer, and no object: whole, and no "object" key. */
+static void guard_stop_long_name(struct trace_writer *w, const void *arg)
+{
+	char name[301];
+	struct trace_guard_stop gs = { .pid = 1, .ts_ns = 1, .func = name, .max_percent = 0.5 };
+
+	memset(name, 'f', sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	ops->guard_stop(w, &gs);
+}
+
+static void test_guard_stop_long_name(void **state)
+{
+	char *ev = doc__event(guard_stop_long_name, NULL);
+	char want[1024], name[301];
+
+	memset(name, 'f', sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	snprintf(want, sizeof(want),
+		 "{\"name\":\"stopped tracing %s\",\"cat\":\"overhead\",\"ph\":\"i\",\"s\":\"g\","
+		 "\"ts\":0.001,\"pid\":1,\"tid\":1,\"args\":{\"func\":\"%s\",\"calls_per_s\":0,"
+		 "\"probe_cost_per_call_ns\":0,\"probe_ns_per_s\":0,\"cpu_ns_per_s\":0,"
+		 "\"max_overhead_percent\":0.500}}", name, name);
+	assert_string_equal(ev, want);
+	free(ev);
+}
+
 static void write_instant(struct trace_writer *w, const void *arg)
 {
 	ops->instant(w, arg);
@@ -975,6 +1029,8 @@ int main(void)
 		cmocka_unit_test(test_pipe_write_optional_args_omitted),
 		cmocka_unit_test(test_instant_without_args),
 		cmocka_unit_test(test_instant_arg_types),
+		cmocka_unit_test(test_guard_stop),
+		cmocka_unit_test(test_guard_stop_long_name),
 		cmocka_unit_test(test_flow_binds_to_own_slices),
 		cmocka_unit_test(test_wait_names),
 		cmocka_unit_test(test_instant_kinds),

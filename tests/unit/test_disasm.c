@@ -567,11 +567,41 @@ static void test_probe_safe(void **state)
 				 "code emulates as a nop: a probe there would skip the exchange");
 }
 
+/* What a hit of a probe on each kind of instruction costs, as the overhead guard calibrates it. */
+static void test_cost(void **state)
+{
+	static const struct {
+		uint8_t bytes[8];
+		size_t len;
+		int cost;
+	} cases[] = {
+		{ { 0x0f, 0x1f, 0x44, 0x00, 0x00 }, 5, DISASM_OPTIMIZED }, /* nopl 0(%rax,%rax) */
+		{ { 0x55 }, 1, DISASM_EMULATED },			     /* push %rbp */
+		{ { 0x41, 0x57 }, 2, DISASM_EMULATED },			     /* push %r15 */
+		{ { 0x90 }, 1, DISASM_EMULATED },			     /* nop */
+		{ { 0x76, 0x10 }, 2, DISASM_EMULATED },			     /* jbe */
+		{ { 0xe8, 0, 0, 0, 0 }, 5, DISASM_EMULATED },		     /* call */
+		{ { 0xf3, 0x0f, 0x1e, 0xfa }, 4, DISASM_STEPPED },	     /* endbr64 */
+		{ { 0x48, 0x89, 0xf8 }, 3, DISASM_STEPPED },		     /* mov %rdi,%rax */
+		{ { 0xc3 }, 1, DISASM_RET },				     /* ret */
+		{ { 0xf3, 0xc3 }, 2, DISASM_RET },			     /* rep ret */
+		{ { 0xc2, 0x08, 0x00 }, 3, DISASM_RET },		     /* ret $8 */
+		{ { 0x0f, 0xff }, 2, DISASM_STEPPED },			     /* undecodable */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (disasm__cost(cases[i].bytes, cases[i].len) != cases[i].cost)
+			fail_msg("case %zu: cost %d, want %d", i,
+				 disasm__cost(cases[i].bytes, cases[i].len), cases[i].cost);
+	assert_int_equal(disasm__cost(NULL, 0), DISASM_STEPPED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_go_func),
 		cmocka_unit_test(test_probe_safe),
+		cmocka_unit_test(test_cost),
 		cmocka_unit_test(test_go_body),
 		cmocka_unit_test(test_entry_placement),
 		cmocka_unit_test(test_describe),

@@ -40,6 +40,8 @@ static void test_entries_whole(void **state)
 		assert_non_null(ops->instant);
 		assert_non_null(ops->flow);
 		assert_non_null(ops->loss);
+		assert_non_null(ops->guard_stop);
+		assert_non_null(ops->probe_costs);
 		assert_non_null(ops->close);
 		for (size_t j = 0; j < i; j++)
 			assert_string_not_equal(trace_formats[j].name, f->name);

@@ -615,6 +615,35 @@ static void test_probe_at(void **state)
 		  "(the first byte), got 'first'");
 }
 
+/* --max-overhead: a percentage in (0, 100], or off; 5 by default. */
+static void test_max_overhead(void **state)
+{
+	static const char *const bad[] = { "0", "-1", "101", "100.5", "abc", "5%", "", " 5",
+					   "nan", "inf", "0x5", "1e9", "OFF" };
+	struct opts o;
+
+	parse_ok(ARGV("-p", "1"), &o);
+	assert_true(o.max_overhead == 5.0);
+	opts__free(&o);
+	parse_ok(ARGV("-p", "1", "--max-overhead", "0.5"), &o);
+	assert_true(o.max_overhead == 0.5);
+	opts__free(&o);
+	parse_ok(ARGV("-p", "1", "--max-overhead=100"), &o);
+	assert_true(o.max_overhead == 100.0);
+	opts__free(&o);
+	parse_ok(ARGV("-p", "1", "--max-overhead", ".5", "--max-overhead", "off"), &o);
+	assert_true(o.max_overhead == 0);
+	opts__free(&o);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg),
+			 "--max-overhead takes a percentage above 0 and at most 100 (e.g. 5 or 0.5), "
+			 "or 'off', got '%s'", bad[i]);
+		parse_err(ARGV("-p", "1", "--max-overhead", (char *)bad[i]), msg);
+	}
+}
+
 /* getopt_long's own rules, kept: unique prefixes of long names, "=value" on a flag. */
 static void test_long_option_prefixes(void **state)
 {
@@ -766,6 +795,7 @@ static void test_usage(void **state)
 		{ "      --min-wait MS ", { "-p1", "--min-wait", "1" } },
 		{ "      --stall SECONDS ", { "-p1", "--stall", "1" } },
 		{ "      --probe-at WHERE ", { "-p1", "--probe-at", "auto" } },
+		{ "      --max-overhead PERCENT ", { "-p1", "--max-overhead", "off" } },
 		{ "      --ringbuf-size BYTES ", { "-p1", "--ringbuf-size", "4k" } },
 		{ "      --save-records FILE ", { "-p1", "--save-records", "f" } },
 		{ "  -v, --verbose ", { "-p1", "-v" } },
@@ -811,6 +841,7 @@ int main(void)
 		cmocka_unit_test(test_exclude),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_list_errors),
+		cmocka_unit_test(test_max_overhead),
 		cmocka_unit_test(test_span_pairs),
 		cmocka_unit_test(test_probe_at),
 		cmocka_unit_test(test_output),

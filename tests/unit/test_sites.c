@@ -113,6 +113,7 @@ static void test_c_function_and_pair(void **state)
 	assert_int_equal(sites_of(&p, a, SITE_EXIT, s, 4), 1);
 	assert_true(s[0]->retprobe);
 	assert_int_equal(s[0]->offset, p.pt.v[a].offset);
+	assert_int_equal(s[0]->cost, SITE_COST_URETPROBE);
 	/* a pair: BEGIN's entry reads the name from arg0, END's entry closes; neither a frame */
 	assert_int_equal(sites_of(&p, b, SITE_ENTER_NAMED, s, 4), 1);
 	assert_int_equal(s[0]->cookie, b | ST_CK_NOSDEPTH | (1ull << ST_CK_ARG_SHIFT));
@@ -278,6 +279,11 @@ static void test_c_where_exceptions_unwind(void **state)
 	assert_int_equal(sites_of(&p, t, SITE_EXIT, s, 8), 2);
 	assert_int_equal(s[0]->cookie, t | ST_CK_SP);
 	assert_false(s[0]->retprobe);
+	/* what a hit costs, for the overhead guard: a RET, and the tail jmp is emulated */
+	assert_int_equal(s[0]->cost, SITE_COST_RET);
+	assert_int_equal(s[1]->cost, SITE_COST_EMULATED);
+	assert_int_equal(sites_of(&p, t, SITE_ENTER, s, 8), 1);
+	assert_int_equal(s[0]->cost, SITE_COST_EMULATED);
 	assert_true(p.st.ret_insns[t]);
 	/* fx_split: its RET at +11 and fx_split.cold's RET; the jne into the cold part is not out */
 	assert_int_equal(p.pt.v[sp].cold_size, 7);

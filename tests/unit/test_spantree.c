@@ -1573,6 +1573,77 @@ static void test_ids_tid_reuse(void **state)
 	rec__free(r);
 }
 
+/*
+ * A function detached at 50 (the overhead guard stopped it): its span on top
+ * ends there, unfinished; one with a call still open above it ends when that
+ * call does (it ran inside it); its events after 50 are ignored; other
+ * functions, and its events before 50, are untouched.
+ */
+static void test_detach_ends_open_spans(void **state)
+{
+	struct rec *r = rec__new(10, false);
+	const struct spantree_stats *st = spantree__stats(r->t);
+
+	push(r->t, 10, 10, 1, 5, B); /* thread 1: 5 on top when it is detached */
+	push(r->t, 12, 20, 2, 1, B); /* thread 2: 1 > 5 > 3, 3 open at 50 */
+	push(r->t, 14, 20, 2, 5, B);
+	push(r->t, 16, 20, 2, 5, E); /* before the detach: a whole span */
+	push(r->t, 18, 20, 2, 5, B);
+	push(r->t, 20, 20, 2, 3, B);
+	spantree__detach(r->t, 5, 50);
+	push(r->t, 60, 10, 1, 5, E); /* after it: ignored */
+	push(r->t, 61, 20, 2, 5, B);
+	push(r->t, 62, 20, 2, 5, E);
+	push(r->t, 70, 20, 2, 3, E); /* 3 ends: 5 below it with it */
+	push(r->t, 80, 20, 2, 1, E);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 5, 2, 1, 14, 16, false }, { 5, 1, 0, 10, 50, true },
+	       { 3, 2, 2, 20, 70, false }, { 5, 2, 1, 18, 70, true }, { 1, 2, 0, 12, 80, false });
+	assert_int_equal(st->detached, 2);
+	assert_int_equal(st->unfinished, 2);
+	assert_int_equal(st->orphan_ends, 0);
+	rec__free(r);
+}
+
+/* The detach goes through the reorder window: events stamped before it, arriving after, count. */
+static void test_detach_in_time_order(void **state)
+{
+	struct rec *r = rec__new(100, false);
+
+	push(r->t, 10, 10, 1, 5, B);
+	spantree__detach(r->t, 5, 50);
+	push(r->t, 40, 10, 1, 5, E); /* another CPU's, read after the detach was pushed */
+	push(r->t, 45, 10, 1, 5, B);
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 5, 1, 0, 10, 40, false }, { 5, 1, 0, 45, 50, true });
+	assert_int_equal(spantree__stats(r->t)->detached, 1);
+	rec__free(r);
+}
+
+/* Several keys detached, in any order; one detached twice is the same; a parent END cuts. */
+static void test_detach_many(void **state)
+{
+	struct rec *r = rec__new(0, false);
+	const struct spantree_stats *st = spantree__stats(r->t);
+
+	push(r->t, 10, 10, 1, 1, B);
+	push(r->t, 11, 10, 1, 9, B);
+	push(r->t, 12, 10, 1, 2, B);
+	push(r->t, 13, 10, 1, 7, B);
+	spantree__detach(r->t, 9, 20);
+	spantree__detach(r->t, 7, 21);
+	spantree__detach(r->t, 9, 22);
+	push(r->t, 30, 10, 1, 9, B);
+	push(r->t, 31, 10, 1, 7, E);
+	push(r->t, 40, 10, 1, 1, E); /* cuts 2, and 9 below it */
+	spantree__finish(r->t, 100);
+	EXPECT(r, { 7, 1, 3, 13, 21, true }, { 2, 1, 2, 12, 40, true }, { 9, 1, 1, 11, 40, true },
+	       { 1, 1, 0, 10, 40, false });
+	assert_int_equal(st->detached, 2);
+	assert_int_equal(st->unfinished, 3);
+	rec__free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1626,6 +1697,9 @@ int main(void)
 		cmocka_unit_test(test_depth_pairs_between_frames),
 		cmocka_unit_test(test_depth_exit_after_panic),
 		cmocka_unit_test(test_depth_reentry_after_stack_growth),
+		cmocka_unit_test(test_detach_ends_open_spans),
+		cmocka_unit_test(test_detach_in_time_order),
+		cmocka_unit_test(test_detach_many),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

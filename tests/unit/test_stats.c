@@ -297,6 +297,39 @@ static void test_print_untimed_and_very_long_names(void **state)
 	stats__free(s);
 }
 
+/*
+ * What the probes add to a call, known by id: a column of its own, "?" for a
+ * name it is not known for, and a line saying what it is; an id without calls
+ * gets no row.
+ */
+static void test_print_probe_costs(void **state)
+{
+	struct stats *s = stats__new();
+	char *out;
+
+	assert_non_null(s);
+	stats__add_id(s, 0, "hot", 30000);
+	stats__add_id(s, 1, "cold", 90000);
+	stats__add(s, "other", 100);
+	stats__set_probe_cost_id(s, 0, 27960);
+	stats__set_probe_cost_id(s, 1, 912);
+	stats__set_probe_cost_id(s, 7, 5000); /* no calls: no row */
+	out = print_to_string(s);
+	assert_string_equal(out,
+		"span                         calls  returned        total          p50          p99"
+		"   probe/call\n"
+		"cold                             1         1     90.00 us     90.00 us     90.00 us"
+		"       912 ns\n"
+		"hot                              1         1     30.00 us     30.00 us     30.00 us"
+		"     27.96 us\n"
+		"other                            1         1       100 ns       100 ns       100 ns"
+		"            ?\n"
+		"(probe/call: what spantrace's probes add to a call, calibrated at start; the "
+		"durations above include part of it)\n");
+	free(out);
+	stats__free(s);
+}
+
 /* Many names force the table to grow; each keeps its own numbers. */
 static void test_many_names(void **state)
 {
@@ -408,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_print_sorted_by_total),
 		cmocka_unit_test(test_print_empty_and_long_names),
 		cmocka_unit_test(test_print_untimed_and_very_long_names),
+		cmocka_unit_test(test_print_probe_costs),
 		cmocka_unit_test(test_many_names),
 		cmocka_unit_test(test_add_by_id),
 		cmocka_unit_test(test_fmt_duration),

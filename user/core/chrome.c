@@ -26,6 +26,10 @@
  * both end at the same nanosecond (spans closed together at the stop, or cut
  * at their parent's end); see chrome__span_dur.
  *
+ * The overhead guard's stops are global instants (cat "overhead", named
+ * "stopped tracing FUNC") with what it measured in args; the probe costs it
+ * calibrated go to otherData ("probe_cost_ns", by kind of site).
+ *
  * Kernel events share the tasks' tracks: off-CPU waits and pipe writes are
  * "X" slices too (cat "wait" and "pipe"), exits and signals thread-scoped
  * instants ("i"), and a fork is a flow arrow ("s" to "f") between two
@@ -54,12 +58,21 @@ struct chrome_last_span {
 	double end_us; /* ts + dur as a reader computes it from the file */
 };
 
+/* The calibrated probe costs, for otherData. */
+#define CHROME_MAX_COSTS 8
+struct chrome_costs {
+	char kind[CHROME_MAX_COSTS][24];
+	uint64_t ns[CHROME_MAX_COSTS];
+	size_t n;
+};
+
 /* Room kept under a size limit for the end of the document (otherData's numbers at their longest). */
 #define CHROME_CLOSE_ROOM 512
 
 struct trace_writer {
 	struct jw jw;
 	struct chrome_last_span last;
+	struct chrome_costs costs;
 	struct trace_loss loss; /* for otherData */
 	uint64_t max_size;	/* 0: no limit */
 	struct jw_mark mark;	/* where the event being written began */
@@ -495,6 +508,70 @@ static void chrome__size(const struct trace_writer *w, struct trace_size *sz)
 				   .unwritten = w->unwritten };
 }
 
+static void chrome__guard_stop(struct trace_writer *w, const struct trace_guard_stop *gs)
+{
+	struct jw *jw = &w->jw;
+	char buf[128], *name = buf;
+	int n = snprintf(buf, sizeof(buf), "stopped tracing %s", gs->func);
+
+	if (n >= (int)sizeof(buf) && (name = malloc((size_t)n + 1)))
+		snprintf(name, (size_t)n + 1, "stopped tracing %s", gs->func);
+	else if (n >= (int)sizeof(buf))
+		name = buf; /* out of memory: cut */
+	chrome__hold(w);
+	chrome__event_begin(jw, name, "overhead", "i");
+	/* global scope: the function stopped being traced in every process */
+	jw__key(jw, "s");
+	jw__str(jw, "g");
+	jw__key(jw, "ts");
+	jw__ns_as_us(jw, gs->ts_ns);
+	chrome__ids(jw, gs->pid, gs->pid);
+	jw__key(jw, "args");
+	jw__obj_begin(jw);
+	jw__key(jw, "func");
+	jw__str(jw, gs->func);
+	chrome__opt_str(jw, "object", gs->object);
+	jw__key(jw, "calls_per_s");
+	jw__u64(jw, gs->calls_per_s);
+	jw__key(jw, "probe_cost_per_call_ns");
+	jw__u64(jw, gs->cost_per_call_ns);
+	jw__key(jw, "probe_ns_per_s");
+	jw__u64(jw, gs->probe_ns_per_s);
+	jw__key(jw, "cpu_ns_per_s");
+	jw__u64(jw, gs->cpu_ns_per_s);
+	jw__key(jw, "max_overhead_percent");
+	jw__us(jw, gs->max_percent);
+	jw__obj_end(jw);
+	jw__obj_end(jw);
+	chrome__release(w);
+	if (name != buf)
+		free(name);
+}
+
+static void chrome__probe_costs(struct trace_writer *w, const struct trace_probe_cost *v,
+				size_t n)
+{
+	struct chrome_costs *c = &w->costs;
+
+	for (c->n = 0; c->n < n && c->n < CHROME_MAX_COSTS; c->n++) {
+		snprintf(c->kind[c->n], sizeof(c->kind[c->n]), "%s", v[c->n].kind);
+		c->ns[c->n] = v[c->n].ns;
+	}
+}
+
+static void chrome__costs(struct jw *jw, const struct chrome_costs *c)
+{
+	if (!c->n)
+		return;
+	jw__key(jw, "probe_cost_ns");
+	jw__obj_begin(jw);
+	for (size_t i = 0; i < c->n; i++) {
+		jw__key(jw, c->kind[i]);
+		jw__u64(jw, c->ns[i]);
+	}
+	jw__obj_end(jw);
+}
+
 static int chrome__close(struct trace_writer *w)
 {
 	struct jw *jw = &w->jw;
@@ -509,6 +586,7 @@ static int chrome__close(struct trace_writer *w)
 	jw__obj_begin(jw);
 	jw__key(jw, "producer");
 	jw__str(jw, "spantrace");
+	chrome__costs(jw, &w->costs);
 	if (w->loss.events) {
 		jw__key(jw, "lost_events");
 		jw__u64(jw, w->loss.events);
@@ -542,6 +620,8 @@ const struct trace_ops chrome_trace_ops = {
 	.pipe_write = chrome__pipe_write,
 	.instant = chrome__instant,
 	.flow = chrome__flow,
+	.guard_stop = chrome__guard_stop,
+	.probe_costs = chrome__probe_costs,
 	.loss = chrome__loss,
 	.limit = chrome__limit,
 	.size = chrome__size,

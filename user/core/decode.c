@@ -87,12 +87,17 @@ void decoder__on_drop(void *ctx, uint32_t name)
 	names__put(d->names, name & ~NAME_TRUNCATED);
 }
 
+uint32_t decoder__key(const struct probe_table *pt, uint32_t i)
+{
+	const struct probe *p = &pt->v[i];
+
+	return p->role == SPEC_FUNC ? i : PAIR_KEY(p->pair);
+}
+
 /* The span tree key of a record of probe i. */
 static uint32_t probe_key(const struct decoder *d, uint32_t i)
 {
-	const struct probe *p = &d->probes->v[i];
-
-	return p->role == SPEC_FUNC ? i : PAIR_KEY(p->pair);
+	return decoder__key(d->probes, i);
 }
 
 /*

@@ -91,6 +91,11 @@ struct decoder {
  */
 bool decoder__record(struct decoder *d, const void *data, size_t size);
 /*
+ * The span tree key of probe i's spans: its own index for a function, one
+ * key for both ends of a --span pair.
+ */
+uint32_t decoder__key(const struct probe_table *pt, uint32_t i);
+/*
  * The span tree's callbacks; ctx is the decoder. decoder__on_drop is the
  * tree's drop callback (spantree__on_drop): without it, names that came with
  * BEGINs that made no span are held until the end.

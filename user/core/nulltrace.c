@@ -27,6 +27,9 @@ static void null__instant(struct trace_writer *w, const struct trace_instant *in
 static void null__flow(struct trace_writer *w, const struct trace_flow *fl) {}
 static void null__loss(struct trace_writer *w, const struct trace_loss *l) {}
 static void null__limit(struct trace_writer *w, uint64_t max_size) {}
+static void null__guard_stop(struct trace_writer *w, const struct trace_guard_stop *gs) {}
+static void null__probe_costs(struct trace_writer *w, const struct trace_probe_cost *v,
+			      size_t n) {}
 
 static void null__size(const struct trace_writer *w, struct trace_size *sz)
 {
@@ -50,6 +53,8 @@ const struct trace_ops null_trace_ops = {
 	.flow = null__flow,
 	.loss = null__loss,
 	.limit = null__limit,
+	.guard_stop = null__guard_stop,
+	.probe_costs = null__probe_costs,
 	.size = null__size,
 	.close = null__close,
 };

@@ -70,6 +70,7 @@ struct open_span {
 	uint32_t key, probe, name;
 	uint32_t gap;	 /* its task's gaps when it began: begun since the last if equal */
 	bool after_loss; /* to be written so */
+	bool detached; /* its function is no longer probed: ends once nothing is open above it */
 };
 
 /*
@@ -112,6 +113,10 @@ struct spantree {
 	struct hashtab index; /* of struct task_pos */
 	uint32_t last_task; /* position of the last task looked up: runs of one task are common */
 	uint32_t ndead;	    /* tasks marked dead, still in the table */
+
+	/* Keys of detached functions, ascending: their later events are ignored. */
+	uint32_t *detached;
+	size_t ndetached;
 
 	spantree_sink_fn sink;
 	spantree_task_fn on_task;
@@ -389,8 +394,8 @@ static void spantree__deliver(struct spantree *t, const struct task_stack *k, ui
 }
 
 /* Pops the innermost open span of k and delivers it. */
-static void spantree__close_top(struct spantree *t, struct task_stack *k, uint64_t end,
-				bool unfinished, bool panicked, bool unwound)
+static void spantree__pop(struct spantree *t, struct task_stack *k, uint64_t end,
+			  bool unfinished, bool panicked, bool unwound)
 {
 	k->depth--;
 	spantree__deliver(t, k, k->depth, end, unfinished, panicked, unwound);
@@ -403,6 +408,26 @@ static void spantree__close_top(struct spantree *t, struct task_stack *k, uint64
 			k->cap /= 2;
 		}
 	}
+}
+
+/* Ends the detached spans on top of k's stack at end: nothing open above them shows them alive. */
+static void spantree__pop_detached(struct spantree *t, struct task_stack *k, uint64_t end)
+{
+	while (k->depth && k->stack[k->depth - 1].detached) {
+		t->stats.detached++;
+		spantree__pop(t, k, end, true, false, false);
+	}
+}
+
+/*
+ * Pops the innermost open span of k and delivers it, then the detached spans
+ * it was the last open call of.
+ */
+static void spantree__close_top(struct spantree *t, struct task_stack *k, uint64_t end,
+				bool unfinished, bool panicked, bool unwound)
+{
+	spantree__pop(t, k, end, unfinished, panicked, unwound);
+	spantree__pop_detached(t, k, end);
 }
 
 static void spantree__close_all(struct spantree *t, struct task_stack *k, uint64_t end)
@@ -527,6 +552,7 @@ static void spantree__begin(struct spantree *t, struct task_stack *k, const stru
 	o->probe = e->probe;
 	o->name = e->name;
 	o->sdepth = e->sdepth;
+	o->detached = false;
 	o->id = ++t->last_id;
 	o->gap = k->gaps;
 	/* its parent may be a call lost events began, unless one begun since is below it */
@@ -732,9 +758,72 @@ static void spantree__bury(struct spantree *t, struct task_stack *k)
 		spantree__compact(t);
 }
 
+/* Position of key in the detached keys, or where it would go. */
+static size_t spantree__detached_at(const struct spantree *t, uint32_t key)
+{
+	size_t lo = 0, hi = t->ndetached;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->detached[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool spantree__is_detached(const struct spantree *t, uint32_t key)
+{
+	size_t i;
+
+	if (!t->ndetached)
+		return false;
+	i = spantree__detached_at(t, key);
+	return i < t->ndetached && t->detached[i] == key;
+}
+
+/* Function key is no longer probed: see SPAN_EV_DETACH. */
+static void spantree__release_detach(struct spantree *t, const struct buf_ev *e)
+{
+	size_t at = spantree__detached_at(t, e->key);
+	uint32_t *v;
+
+	if (at < t->ndetached && t->detached[at] == e->key)
+		return;
+	/* out of memory: its spans still end below, and a late event of it is not ignored */
+	v = realloc(t->detached, (t->ndetached + 1) * sizeof(*v));
+	if (v) {
+		memmove(v + at + 1, v + at, (t->ndetached - at) * sizeof(*v));
+		v[at] = e->key;
+		t->detached = v;
+		t->ndetached++;
+	}
+	for (uint32_t i = 0; i < t->ntasks; i++) {
+		struct task_stack *k = &t->tasks[i];
+
+		for (uint32_t d = 0; d < k->depth; d++)
+			if (k->stack[d].key == e->key)
+				k->stack[d].detached = true;
+		spantree__pop_detached(t, k, e->ts);
+	}
+}
+
 static void spantree__release(struct spantree *t, const struct buf_ev *e)
 {
 	struct task_stack *k;
+
+	if (e->kind == SPAN_EV_DETACH) {
+		spantree__release_detach(t, e);
+		return;
+	}
+	if ((e->kind == SPAN_EV_BEGIN || e->kind == SPAN_EV_END) &&
+	    spantree__is_detached(t, e->key)) {
+		if (e->kind == SPAN_EV_BEGIN)
+			spantree__drop(t, e);
+		return;
+	}
 
 	if (e->kind == SPAN_EV_EXIT) {
 		/* A thread that ends takes its open calls with it. Threads
@@ -866,6 +955,13 @@ void spantree__push(struct spantree *t, const struct span_ev *ev)
 		spantree__release_upto(t, horizon);
 }
 
+void spantree__detach(struct spantree *t, uint32_t key, uint64_t ts)
+{
+	struct span_ev e = { .ts = ts, .key = key, .kind = SPAN_EV_DETACH };
+
+	spantree__push(t, &e);
+}
+
 void spantree__flush(struct spantree *t, uint64_t upto)
 {
 	spantree__release_upto(t, upto);
@@ -909,6 +1005,7 @@ void spantree__free(struct spantree *t)
 	for (i = 0; i < t->ntasks; i++)
 		free(t->tasks[i].stack);
 	free(t->tasks);
+	free(t->detached);
 	hashtab__free(&t->index);
 	free(t->fifo);
 	free(t->heap);

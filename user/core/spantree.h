@@ -35,6 +35,12 @@
  * not after an exception either: elsewhere such a BEGIN is a new call. Depth 0 means unknown: the span only nests by key (C
  * functions where no exception can unwind, begin/end pairs).
  *
+ * DETACH (spantree__detach): a function stopped being probed (the overhead
+ * guard stopped it) at ts. Its spans still open then end, unfinished: at ts,
+ * or, for one that has a call of its own still open above it (that call ran
+ * inside it, so it was running too), when the last of those ends. Events of
+ * its key released after it are ignored (its probes are gone).
+ *
  * Depths of different measures can share a task (a thread's track holds the
  * Go runtime's frames on the thread's own stack and C frames): the measure
  * is in the depth's top bits (SPAN_DEPTH_KIND), and only depths of one kind
@@ -90,6 +96,7 @@ enum span_ev_kind {
 	SPAN_EV_CLEANUP = 6,
 	SPAN_EV_CATCH = 7,
 	SPAN_EV_GAP = 8,
+	SPAN_EV_DETACH = 9, /* spantree__detach */
 };
 
 struct span_ev {
@@ -145,6 +152,7 @@ struct spantree_stats {
 	uint32_t lossy_tasks;  /* tasks with a GAP */
 	uint32_t lossy_leaky_tasks; /* of those, tasks where a call without a depth left
 				       without its END: the GAPs' count of frames may be off */
+	uint64_t detached;     /* unfinished: open when their function stopped being probed */
 	uint32_t max_depth;    /* most spans open at once in one task */
 	uint32_t tasks;	       /* tasks ever seen */
 	uint32_t live_tasks;   /* seen and not exited */
@@ -171,6 +179,12 @@ void spantree__on_drop(struct spantree *t, spantree_drop_fn drop);
 void spantree__push(struct spantree *t, const struct span_ev *e);
 /* Releases every buffered event with ts <= upto (idle flush from the poll loop). */
 void spantree__flush(struct spantree *t, uint64_t upto);
+/*
+ * Function key is no longer probed from ts on (see DETACH above). It goes
+ * through the reorder window as an event: events stamped before ts still
+ * count if pushed within the window, those stamped after it never do.
+ */
+void spantree__detach(struct spantree *t, uint32_t key, uint64_t ts);
 /* Releases everything, then ends every open span at stop_ts as unfinished. */
 void spantree__finish(struct spantree *t, uint64_t stop_ts);
 /*

@@ -96,6 +96,7 @@ struct stats_ent {
 	char *name;
 	struct hist h;	     /* the calls that returned */
 	uint64_t untimed;    /* the others: written, not timed */
+	uint64_t probe_ns;   /* what the probes add to each call, 0: not known */
 };
 
 struct stats {
@@ -208,6 +209,12 @@ void stats__add_untimed_id(struct stats *s, uint32_t id, const char *name)
 		e->untimed++;
 }
 
+void stats__set_probe_cost_id(struct stats *s, uint32_t id, uint64_t ns)
+{
+	if (id < s->nids && s->by_id[id])
+		s->by_id[id]->probe_ns = ns;
+}
+
 static int stats__cmp_total(const void *a, const void *b)
 {
 	const struct stats_ent *x = *(const struct stats_ent *const *)a;
@@ -232,9 +239,9 @@ static const char *stats__short_name(const char *name, char *buf, size_t len)
 void stats__print(const struct stats *s, FILE *f)
 {
 	struct stats_ent **v, **slot;
-	char tot[32], p50[32], p99[32], shortened[NAME_WIDTH_MAX + 1];
+	char tot[32], p50[32], p99[32], probe[32], shortened[NAME_WIDTH_MAX + 1];
 	int width = NAME_WIDTH_MIN;
-	bool untimed = false;
+	bool untimed = false, costs = false;
 	size_t i, n = 0, pos = 0;
 
 	v = malloc((hashtab__count(&s->by_name) + 1) * sizeof(*v));
@@ -248,21 +255,29 @@ void stats__print(const struct stats *s, FILE *f)
 		if (len > (size_t)width)
 			width = (int)len;
 		untimed |= (*slot)->untimed != 0;
+		costs |= (*slot)->probe_ns != 0;
 	}
 	qsort(v, n, sizeof(*v), stats__cmp_total);
 
-	fprintf(f, "%-*s %9s %9s %12s %12s %12s\n", width, "span", "calls", "returned", "total",
-		"p50", "p99");
+	fprintf(f, "%-*s %9s %9s %12s %12s %12s%s\n", width, "span", "calls", "returned", "total",
+		"p50", "p99", costs ? "   probe/call" : "");
 	for (i = 0; i < n; i++) {
 		const struct hist *h = &v[i]->h;
 
-		fprintf(f, "%-*s %9llu %9llu %12s %12s %12s\n", width,
+		fprintf(f, "%-*s %9llu %9llu %12s %12s %12s", width,
 			stats__short_name(v[i]->name, shortened, sizeof(shortened)),
 			(unsigned long long)(h->count + v[i]->untimed), (unsigned long long)h->count,
 			fmt_duration(h->total, tot, sizeof(tot)),
 			fmt_duration(hist__quantile(h, 0.5), p50, sizeof(p50)),
 			fmt_duration(hist__quantile(h, 0.99), p99, sizeof(p99)));
+		if (costs)
+			fprintf(f, " %12s", v[i]->probe_ns ? fmt_duration(v[i]->probe_ns, probe,
+									  sizeof(probe)) : "?");
+		fputc('\n', f);
 	}
+	if (costs)
+		fprintf(f, "(probe/call: what spantrace's probes add to a call, calibrated at start; "
+			"the durations above include part of it)\n");
 	if (untimed)
 		fprintf(f, "(total, p50 and p99 are of the calls that returned; the others are in the "
 			"trace, marked: open at the stop, cut short, or unwound)\n");

@@ -35,9 +35,15 @@ void stats__add_id(struct stats *s, uint32_t id, const char *name, uint64_t dur_
 /* A call of id that did not return (open at the stop, cut short, unwound): counted, not timed. */
 void stats__add_untimed_id(struct stats *s, uint32_t id, const char *name);
 /*
+ * What the probes add to each call of id (0: not known), for a name that
+ * has calls (an id without any stays out of the table).
+ */
+void stats__set_probe_cost_id(struct stats *s, uint32_t id, uint64_t ns);
+/*
  * Prints one header and one line per name, sorted by the total time of its
  * calls that returned, descending: its calls, those that returned, and their
- * total, p50 and p99. A name longer than fits keeps its end.
+ * total, p50 and p99, and what the probes add to a call when that is known
+ * for any. A name longer than fits keeps its end.
  */
 void stats__print(const struct stats *s, FILE *f);
 void stats__free(struct stats *s);

@@ -117,6 +117,29 @@ struct trace_flow {
 	enum trace_task_start kind;
 };
 
+/*
+ * The overhead guard stopped probing a function (or a --span pair) because
+ * the probes took more of the traced processes' CPU time than allowed: what
+ * it measured over the last period, per second.
+ */
+struct trace_guard_stop {
+	uint32_t pid;		   /* the traced process (the root of the tree) */
+	uint64_t ts_ns;		   /* when its probes were gone */
+	const char *func;	   /* the function, or the pair's first BEGIN function */
+	const char *object;	   /* its object's path; may be NULL */
+	uint64_t calls_per_s;	   /* its calls */
+	uint64_t cost_per_call_ns; /* what its probes cost a call, calibrated at start */
+	uint64_t probe_ns_per_s;   /* its probes' estimated time */
+	uint64_t cpu_ns_per_s;	   /* CPU time the traced processes used, probes included */
+	double max_percent;	   /* the budget (--max-overhead) */
+};
+
+/* What one hit of a kind of probe site costs on this machine, calibrated at start. */
+struct trace_probe_cost {
+	const char *kind; /* "emulated", "single-stepped", "RET", "uretprobe", "5-byte nop" */
+	uint64_t ns;
+};
+
 /* How big a trace has grown, and whether a size limit cut it. */
 struct trace_size {
 	uint64_t bytes;	    /* written to the stream so far */
@@ -138,6 +161,9 @@ struct trace_ops {
 	void (*pipe_write)(struct trace_writer *w, const struct trace_pipe_write *pw);
 	void (*instant)(struct trace_writer *w, const struct trace_instant *in);
 	void (*flow)(struct trace_writer *w, const struct trace_flow *fl);
+	void (*guard_stop)(struct trace_writer *w, const struct trace_guard_stop *gs);
+	/* The calibrated costs, at most once, before close; v is not kept. */
+	void (*probe_costs)(struct trace_writer *w, const struct trace_probe_cost *v, size_t n);
 	/* Events were lost: called once at the end, before close, only if any were. */
 	void (*loss)(struct trace_writer *w, const struct trace_loss *l);
 	/*

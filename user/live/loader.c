@@ -18,11 +18,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "calib.h"
 #include "decode.h"
 #include "errbuf.h"
 #include "fate.h"
 #include "formats.h"
 #include "goroutines.h"
+#include "guard.h"
 #include "kevents.h"
 #include "kfeatures.h"
 #include "kallsyms.h"
@@ -95,6 +97,8 @@ struct session {
 	unsigned int unwatched; /* records read since the watch last looked */
 	uint64_t nrecords;	/* records read, for the status line */
 	struct trace_size size; /* the trace's, as it was closed */
+	struct calib calib;   /* what a probe hit costs here (--max-overhead) */
+	struct guard guard;   /* keeps the probes' cost within --max-overhead */
 };
 
 /* The watch looks once every this many records: a clock read per record would cost more. */
@@ -313,6 +317,9 @@ static int open_bpf(struct session *s, bool sleepable, char *err, size_t errlen)
 		s->skel->rodata->go_stack_hi_off = s->plan.go.stack_hi_off;
 	}
 	bpf_map__set_max_entries(s->skel->maps.events, (uint32_t)s->o->ringbuf_size);
+	/* every probe's hits, and the calibration's (probe index n) */
+	bpf_map__set_max_entries(s->skel->maps.probe_hits, ST_GUARD_SLOT(s->probes.n + 1, false));
+	bpf_map__set_max_entries(s->skel->maps.probe_stopped, (uint32_t)s->probes.n + 1);
 	s->kev.skel = s->skel;
 	kevents__configure(&s->kev);
 	return 0;
@@ -499,6 +506,84 @@ static void say_sites(const struct session *s)
 	}
 }
 
+/* --- the overhead guard ---------------------------------------------------- */
+
+static bool guard_on(const struct session *s)
+{
+	return s->o->max_overhead > 0 && s->probes.n > s->sites.nskipped;
+}
+
+/* -v: the calibration's figures. */
+static void say_calibration(const struct calib *c)
+{
+	char line[512], ns[32];
+	size_t off = 0;
+
+	for (int k = 0; k < SITE_NCOSTS && off < sizeof(line); k++)
+		if (c->measured[k])
+			off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s %s%s (%u hits)",
+						off ? ", " : "", sites__cost_name(k),
+						k == SITE_COST_URETPROBE ? "+" : "",
+						fmt_duration(c->ns[k], ns, sizeof(ns)), c->hits[k]);
+	say("overhead guard: a probe hit costs, measured on spantrace's own code in %.0f ms: %s",
+	    c->took_ns / 1e6, line);
+}
+
+/*
+ * What a hit of each kind of site the functions use costs here, before
+ * anything else is attached (SPANTRACE_CALIBRATE_ALL=1: every kind, for
+ * make bench).
+ */
+static int calibrate(struct session *s, char *err, size_t errlen)
+{
+	struct calib *c = &s->calib;
+	uint64_t batch = s->o->ringbuf_size / 256;
+
+	if (!guard_on(s))
+		return 0;
+	*c = (struct calib){ .skel = s->skel, .multi = s->feat.uprobe_multi,
+			     .probe = (uint32_t)s->probes.n,
+			     .batch = (uint32_t)(batch > 32 ? 32 : batch < 8 ? 8 : batch) };
+	for (size_t i = 0; i < s->sites.n; i++) {
+		const struct site *st = &s->sites.v[i];
+
+		if (st->probe != SITE_NO_PROBE && !s->sites.skipped[st->probe])
+			c->want[st->cost] = true;
+	}
+	if (util__env_set("SPANTRACE_CALIBRATE_ALL"))
+		for (int k = 0; k < SITE_NCOSTS; k++)
+			c->want[k] = true;
+	if (calib__run(c, err, errlen)) {
+		snprintf(err + strlen(err), errlen - strlen(err), " (calibrating the overhead guard; "
+			 "--max-overhead off traces without it)");
+		return -1;
+	}
+	if (s->o->verbose)
+		say_calibration(c);
+	return 0;
+}
+
+/* The guard's first look, once everything is attached and the target runs. */
+static int guard_start(struct session *s, char *err, size_t errlen)
+{
+	if (!guard_on(s))
+		return 0;
+	s->guard = (struct guard){ .probes = &s->probes, .sites = &s->sites, .up = &s->up,
+				   .skel = s->skel, .dec = &s->dec, .rb = &s->rb,
+				   .max_percent = s->o->max_overhead,
+				   .root_pid = (uint32_t)s->target.pid, .verbose = s->o->verbose };
+	memcpy(s->guard.cost_ns, s->calib.ns, sizeof(s->guard.cost_ns));
+	return guard__start(&s->guard, mono_ns(), err, errlen);
+}
+
+/* Between the slow steps of stopping probes: the ring buffer fills meanwhile. */
+static void read_ring(void *ctx)
+{
+	struct session *s = ctx;
+
+	ringread__consume(&s->rb);
+}
+
 static int attach_probes(struct session *s, char *err, size_t errlen)
 {
 	struct spantrace_bpf *k = s->skel;
@@ -522,6 +607,9 @@ static int attach_probes(struct session *s, char *err, size_t errlen)
 		.multi = s->feat.uprobe_multi,
 		.pid_for = uprobe_pid,
 		.ctx = s,
+		.swap_epoch = &k->bss->swap_epoch,
+		.swap_new_gen = &k->bss->swap_new_gen,
+		.between = read_ring,
 	};
 	if (!s->sites.n)
 		return 0;
@@ -635,6 +723,7 @@ static void draw_status(struct session *s, uint64_t now)
 	s->ops->size(s->w, &sz);
 	sm.bytes = sz.bytes;
 	sm.cut = sz.cut;
+	guard__overhead(&s->guard, &sm.overhead);
 	status__draw(&sm, now);
 }
 
@@ -675,6 +764,7 @@ static void run_loop(struct session *s)
 		busy |= live__step(&s->live);
 		if (status__due(now))
 			draw_status(s, now);
+		guard__tick(&s->guard, now);
 		if (deadline && now >= deadline) {
 			s->stop_reason = "the duration elapsed";
 			return;
@@ -688,6 +778,7 @@ static void print_summary(struct session *s, uint64_t dropped)
 
 	status__stop();
 	fprintf(stderr, "\n");
+	guard__costs_to_stats(&s->guard, s->stats);
 	stats__print(s->stats, stderr);
 	fprintf(stderr, "\n%llu spans (%llu unfinished) on %u %s; events lost: %llu\n",
 		(unsigned long long)ts->spans, (unsigned long long)ts->unfinished, ts->tasks,
@@ -736,6 +827,11 @@ static void print_summary(struct session *s, uint64_t dropped)
 		    "consider --ringbuf-size", (unsigned long long)dropped);
 	if (s->dec.bad_records)
 		say("%llu malformed records ignored", (unsigned long long)s->dec.bad_records);
+	guard__summary(&s->guard, stderr);
+	if (s->skel && s->skel->bss->swap_unmarked)
+		say("%llu probe hits may have been recorded twice while the overhead guard replaced "
+		    "a probe link (no memory to mark them)",
+		    (unsigned long long)s->skel->bss->swap_unmarked);
 	kevents__summary(&s->kev, stderr);
 	if (s->o->verbose)
 		say("event loop: %llu rounds; longest time away from the ring buffer %.3f ms, "
@@ -749,6 +845,7 @@ static void print_summary(struct session *s, uint64_t dropped)
 static void session_cleanup(struct session *s)
 {
 	uprobes__free(&s->up);
+	guard__free(&s->guard);
 	sites__free(&s->sites, s->probes.n);
 	free(s->skip_said);
 	gor__free(s->gors);
@@ -779,6 +876,7 @@ static void session_cleanup(struct session *s)
 /* Nothing of spantrace stays in the kernel: the command runs on untraced. */
 static void session_unload(struct session *s)
 {
+	calib__release(&s->calib);
 	uprobes__free(&s->up);
 	kevents__detach(&s->kev);
 	ringread__close(&s->rb);
@@ -913,7 +1011,8 @@ static int attach_all(struct session *s, char *err, size_t errlen)
 				       .stall_ns = o->stall_ns,
 				       .root_pid = (uint32_t)s->target.pid, .notices = status__notices() };
 	s->kev = (struct kevents){ .feat = &s->feat, .dec = &s->dec, .live = &s->live };
-	return load_bpf(s, err, errlen) || kevents__attach(&s->kev, o->verbose, err, errlen) ||
+	return load_bpf(s, err, errlen) || calibrate(s, err, errlen) ||
+	       kevents__attach(&s->kev, o->verbose, err, errlen) ||
 	       kevents__adopt(&s->kev, s->target.pid, !s->target.launched, o->verbose, err,
 			      errlen) ||
 	       attach_probes(s, err, errlen) || setup_loop(s, err, errlen) ? -1 : 0;
@@ -927,6 +1026,8 @@ static int begin_tracing(struct session *s, char *err, size_t errlen)
 {
 	size_t nfuncs = s->probes.n - s->sites.nskipped;
 
+	/* nothing but the session's probes from here on */
+	calib__release(&s->calib);
 	if (s->target.launched) {
 		if (target__release(&s->target, err, errlen))
 			return -1;
@@ -938,7 +1039,7 @@ static int begin_tracing(struct session *s, char *err, size_t errlen)
 	say("tracing %zu function%s in process %d (%s) and its descendants, with kernel events; %s",
 	    nfuncs, nfuncs == 1 ? "" : "s", s->target.pid, s->target.comm,
 	    s->target.launched ? "until it exits (Ctrl-C goes to it)" : "Ctrl-C to stop");
-	return 0;
+	return guard_start(s, err, errlen);
 }
 
 /*

@@ -65,7 +65,8 @@ struct opt {
 						      type) ? 1 : -1]))
 
 static opt_parse_fn parse_flag, parse_help, parse_pid, parse_path, parse_word, parse_secs_arg,
-	parse_pow2_size, parse_size_arg, parse_spec, parse_span, parse_exclude, parse_list;
+	parse_pow2_size, parse_size_arg, parse_spec, parse_span, parse_exclude, parse_list,
+	parse_percent_or_off;
 
 static const struct opt_word probe_at_words[] = {
 	{ "auto", false },
@@ -180,6 +181,16 @@ static const struct opt options[] = {
 		.words = probe_at_words,
 		.bad = "--probe-at takes 'auto' (the cheapest safe instruction, the default) or "
 		       "'entry' (the first byte), got '%s'",
+	},
+	{
+		.name = "max-overhead", .arg = "PERCENT",
+		.help = "stop probing the functions that cost most once the\n"
+			"probes take more than PERCENT of the traced processes'\n"
+			"CPU time (default 5); 'off': never",
+		.parse = parse_percent_or_off, .field = FIELD(max_overhead, double),
+		.bad = "--max-overhead takes a percentage above 0 and at most 100 (e.g. 5 or 0.5), "
+		       "or 'off', got '%s'",
+		.use = USE_TRACING,
 	},
 	{
 		.name = "ringbuf-size", .arg = "BYTES",
@@ -506,6 +517,7 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 		.ringbuf_size = OPTS_DEFAULT_RINGBUF,
 		.min_wait_ns = OPTS_DEFAULT_MIN_WAIT_NS,
 		.stall_ns = OPTS_DEFAULT_STALL_NS,
+		.max_overhead = OPTS_DEFAULT_MAX_OVERHEAD,
 	};
 	ret = read_options(argc, argv, o, &done, seen, err, errlen);
 	if (ret == 1)
@@ -656,6 +668,29 @@ static int parse_size(const char *s, uint64_t *out)
 		return -1;
 	v <<= shift;
 	*out = v;
+	return 0;
+}
+
+/* A percentage in (0, 100], or "off" (0), into a double. */
+static int parse_percent_or_off(const struct opt *d, const char *arg, struct opts *o, char *err,
+				size_t errlen)
+{
+	const char *digits = *arg == '.' ? arg + 1 : arg;
+	char *end;
+	double v;
+
+	if (!strcmp(arg, "off")) {
+		*(double *)field(o, d) = 0;
+		return 0;
+	}
+	/* strtod also takes signs, spaces, "inf", "nan" and hex: a digit (or ".5") first, no x */
+	if (*digits < '0' || *digits > '9' || strpbrk(arg, "xX"))
+		return bad_arg(d, arg, err, errlen);
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v > 0) || v > 100)
+		return bad_arg(d, arg, err, errlen);
+	*(double *)field(o, d) = v;
 	return 0;
 }
 

@@ -15,6 +15,8 @@
 #define OPTS_DEFAULT_RINGBUF (8u << 20)
 #define OPTS_DEFAULT_MIN_WAIT_NS (10ull * 1000 * 1000)
 #define OPTS_DEFAULT_STALL_NS (1000ull * 1000 * 1000)
+/* --max-overhead: README (Overhead guard) says why 5 */
+#define OPTS_DEFAULT_MAX_OVERHEAD 5.0
 /* -d: a month is longer than anyone traces; the bound rejects typos such as 1e300. */
 #define OPTS_MAX_DURATION_NS (31ull * 86400 * 1000 * 1000 * 1000)
 
@@ -31,6 +33,9 @@ struct opts {
 	uint64_t min_wait_ns; /* --min-wait */
 	uint64_t stall_ns;    /* --stall */
 	bool probe_at_entry; /* --probe-at=entry: every entry probe on the first byte */
+	/* --max-overhead: the probes' share of the traced processes' CPU time, in percent
+	   (0 < x <= 100); 0: off, no guard */
+	double max_overhead;
 	bool list;	     /* --list: print the functions and their probes, attach nothing */
 	bool list_json;	     /* --format json */
 	const char *file;    /* --list FILE: the object looked into, NULL with -p or -- */

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "errbuf.h"
+#include "spantrace.h"
 #include "umulti.h"
 #include "uprobes.h"
 #include "util.h"
@@ -74,11 +75,11 @@ struct mgroup {
 	const struct site **site;
 };
 
-static int mlinks_push(struct uprobes *u, int fd)
+static int mlinks_push(struct uprobes *u, int fd, const struct mgroup *g)
 {
 	if (u->nmlinks == u->mcap) {
 		size_t cap = u->mcap ? u->mcap * 2 : 16;
-		int *v = realloc(u->mlinks, cap * sizeof(*v));
+		struct mlink *v = realloc(u->mlinks, cap * sizeof(*v));
 
 		if (!v) {
 			close(fd);
@@ -87,7 +88,8 @@ static int mlinks_push(struct uprobes *u, int fd)
 		u->mlinks = v;
 		u->mcap = cap;
 	}
-	u->mlinks[u->nmlinks++] = fd;
+	u->mlinks[u->nmlinks++] = (struct mlink){ .fd = fd, .path = g->path, .prog = (uint8_t)g->prog,
+						  .ret = g->ret };
 	return 0;
 }
 
@@ -105,7 +107,7 @@ static int attach_range(struct uprobes *u, struct mgroup *g, unsigned int lo, un
 	int e, r;
 
 	if (fd >= 0)
-		return mlinks_push(u, fd);
+		return mlinks_push(u, fd, g);
 	e = errno;
 	if (!refused(e)) {
 		site_error(u, g->site[lo], e, err, errlen);
@@ -119,7 +121,8 @@ static int attach_range(struct uprobes *u, struct mgroup *g, unsigned int lo, un
 
 static bool site_live(const struct uprobes *u, const struct site *s)
 {
-	return s->probe == SITE_NO_PROBE || !u->sites->skipped[s->probe];
+	return s->probe == SITE_NO_PROBE ||
+	       (!u->sites->skipped[s->probe] && !(u->stopped && u->stopped[s->probe]));
 }
 
 static int attach_multi_once(struct uprobes *u, char *err, size_t errlen)
@@ -235,10 +238,145 @@ int uprobes__attach(struct uprobes *u, bool verbose, char *err, size_t errlen)
 	return r;
 }
 
+/* --- stopping functions while tracing ---------------------------------------- */
+
+static bool site_stops(const struct uprobes *u, const bool *stop, const struct site *s)
+{
+	return s->probe != SITE_NO_PROBE && stop[s->probe] && !u->stopped[s->probe];
+}
+
+static void between(struct uprobes *u)
+{
+	if (u->between)
+		u->between(u->ctx);
+}
+
+/*
+ * Per-function links: each site's own, the entries' before the span_exit ones
+ * (returns, and --span ENDs), so no span of theirs begins that could not end.
+ */
+static void stop_perf(struct uprobes *u, const bool *stop)
+{
+	for (int returns = 0; returns < 2; returns++)
+		for (size_t i = 0; i < u->sites->n; i++) {
+			const struct site *s = &u->sites->v[i];
+
+			if (!u->links[i] || !site_stops(u, stop, s) || (s->prog == SITE_EXIT) != returns)
+				continue;
+			bpf_link__destroy(u->links[i]);
+			u->links[i] = NULL;
+			between(u);
+		}
+}
+
+/* Whether link m holds a site of a function being stopped. */
+static bool mlink_stops(const struct uprobes *u, const bool *stop, const struct mlink *m)
+{
+	for (size_t i = 0; i < u->sites->n; i++) {
+		const struct site *s = &u->sites->v[i];
+
+		if (site_stops(u, stop, s) && s->prog == m->prog && s->retprobe == m->ret &&
+		    strcmp(s->path, m->path) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Replaces link m by one of generation !m->gen holding its sites that stay
+ * (none: it is only closed). Both fire between the new link's creation and
+ * the old one's close, and the BPF side records each hit once while the swap
+ * is on (bpf/guard.bpf.h); after the close no old program runs any more (a
+ * link is released, its handlers waited for, before close returns), so the
+ * swap ends there.
+ */
+static int swap_mlink(struct uprobes *u, const bool *stop, struct mlink *m, char *err,
+		      size_t errlen)
+{
+	const struct site_table *st = u->sites;
+	unsigned long *offs = calloc(st->n ? st->n : 1, sizeof(*offs));
+	unsigned long long *cookies = calloc(st->n ? st->n : 1, sizeof(*cookies));
+	bool gen = !m->gen;
+	unsigned int cnt = 0;
+	int fd = -1, e = 0;
+
+	for (size_t i = 0; offs && cookies && i < st->n; i++) {
+		const struct site *s = &st->v[i];
+
+		if (!site_live(u, s) || site_stops(u, stop, s) || s->prog != m->prog ||
+		    s->retprobe != m->ret || strcmp(s->path, m->path) != 0)
+			continue;
+		offs[cnt] = s->offset;
+		cookies[cnt++] = (s->cookie & ~ST_CK_GEN) | (gen ? ST_CK_GEN : 0);
+	}
+	if (!offs || !cookies) {
+		errbuf__set(err, errlen, "out of memory");
+		e = ENOMEM;
+	}
+	__atomic_store_n(u->swap_new_gen, gen, __ATOMIC_SEQ_CST);
+	__atomic_store_n(u->swap_epoch, ++u->nswaps ? u->nswaps : ++u->nswaps, __ATOMIC_SEQ_CST);
+	if (!e && cnt) {
+		fd = umulti__link_create(bpf_program__fd(u->progs[m->prog]), m->path, offs, cookies,
+					 cnt, m->ret ? ST_F_UPROBE_MULTI_RETURN : 0,
+					 u->pid_for(u->ctx, m->path));
+		e = fd < 0 ? errno : 0;
+		if (e)
+			errbuf__set(err, errlen, "failed to replace the uprobe_multi link of %s: %s",
+				    m->path, strerror(e));
+	}
+	if (!e) {
+		close(m->fd);
+		m->fd = fd;
+		m->gen = gen;
+	}
+	__atomic_store_n(u->swap_epoch, 0, __ATOMIC_SEQ_CST);
+	free(offs);
+	free(cookies);
+	between(u);
+	return -e;
+}
+
+/* Every link holding a site to stop, replaced: as stop_perf, entries first. */
+static int stop_multi(struct uprobes *u, const bool *stop, char *err, size_t errlen)
+{
+	for (int returns = 0; returns < 2; returns++)
+		for (size_t i = 0; i < u->nmlinks; i++) {
+			struct mlink *m = &u->mlinks[i];
+			int r;
+
+			if (m->fd < 0 || (m->prog == SITE_EXIT) != returns || !mlink_stops(u, stop, m))
+				continue;
+			r = swap_mlink(u, stop, m, err, errlen);
+			if (r)
+				return r;
+		}
+	return 0;
+}
+
+int uprobes__stop(struct uprobes *u, const bool *stop, char *err, size_t errlen)
+{
+	int r = 0;
+
+	if (!u->stopped && !(u->stopped = calloc(u->probes->n ? u->probes->n : 1, 1))) {
+		errbuf__set(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (u->multi)
+		r = stop_multi(u, stop, err, errlen);
+	else if (u->links)
+		stop_perf(u, stop);
+	if (r)
+		return r;
+	for (size_t i = 0; i < u->probes->n; i++)
+		u->stopped[i] |= stop[i];
+	return 0;
+}
+
 void uprobes__detach(struct uprobes *u)
 {
 	for (size_t i = 0; i < u->nmlinks; i++)
-		close(u->mlinks[i]);
+		if (u->mlinks[i].fd >= 0)
+			close(u->mlinks[i].fd);
 	u->nmlinks = 0;
 	if (u->links)
 		for (size_t i = 0; i < u->sites->n; i++) {
@@ -253,6 +391,8 @@ void uprobes__free(struct uprobes *u)
 		uprobes__detach(u);
 	free(u->mlinks);
 	free(u->links);
+	free(u->stopped);
 	u->mlinks = NULL;
 	u->links = NULL;
+	u->stopped = NULL;
 }

@@ -423,6 +423,24 @@ static cost_t insn_cost(const cs_insn *in)
 	return COST_STEPPED;
 }
 
+int disasm__cost(const uint8_t *code, size_t len)
+{
+	const uint8_t *p = code;
+	size_t left = len;
+	uint64_t pc = 0;
+	int c = COST_STEPPED;
+	cs_insn *in;
+	cs_err cerr;
+	csh h;
+
+	if (!code || !len || dis_open(true, &h, &in, &cerr))
+		return c;
+	if (cs_disasm_iter(h, &p, &left, &pc, in))
+		c = in_group(in, X86_GRP_RET) ? DISASM_RET : insn_cost(in);
+	dis_close(&h, in);
+	return c;
+}
+
 static bool reg_is(x86_reg r, x86_reg r64, x86_reg r32, x86_reg r16, x86_reg r8)
 {
 	return r == r64 || r == r32 || r == r16 || r == r8;

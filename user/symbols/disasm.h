@@ -97,7 +97,7 @@ bool disasm__writes_r14(const uint8_t *code, size_t len);
  * why says, in words, where the probe sits and why. Returns 0, or -EINVAL
  * when the code cannot be decoded (the probe stays at the first byte).
  */
-enum disasm_cost { DISASM_OPTIMIZED, DISASM_EMULATED, DISASM_STEPPED };
+enum disasm_cost { DISASM_OPTIMIZED, DISASM_EMULATED, DISASM_STEPPED, DISASM_RET };
 struct disasm_place {
 	uint32_t off;
 	int cost;	/* enum disasm_cost at off */
@@ -105,6 +105,14 @@ struct disasm_place {
 	char why[224];
 };
 int disasm__entry(const uint8_t *code, size_t len, bool go, struct disasm_place *out);
+
+/*
+ * What a uprobe on the instruction at code[0..len) costs, by how the kernel
+ * runs it (as disasm__entry judges it): DISASM_OPTIMIZED, DISASM_EMULATED,
+ * DISASM_STEPPED, or DISASM_RET for a RET (single-stepped too, but the
+ * overhead guard measures it apart). Code that does not decode: stepped.
+ */
+int disasm__cost(const uint8_t *code, size_t len);
 
 /*
  * The instruction at code[0..len) (its bytes, and any that follow), as

@@ -405,6 +405,19 @@ static int read_insn(const char *path, uint64_t off, uint8_t *buf, size_t *n, ch
 	return 0;
 }
 
+const char *sites__cost_name(int cost)
+{
+	static const char *const names[SITE_NCOSTS] = {
+		[SITE_COST_NOP5] = "5-byte nop",
+		[SITE_COST_EMULATED] = "emulated",
+		[SITE_COST_STEPPED] = "single-stepped",
+		[SITE_COST_RET] = "RET",
+		[SITE_COST_URETPROBE] = "uretprobe",
+	};
+
+	return cost >= 0 && cost < SITE_NCOSTS ? names[cost] : "?";
+}
+
 /* Is s the entry site of its probe (not a return, not a runtime site)? */
 static bool entry_site(const struct site_table *st, const struct probe_table *pt,
 		       const struct site *s)
@@ -415,10 +428,10 @@ static bool entry_site(const struct site_table *st, const struct probe_table *pt
 
 /*
  * Every site's instruction, whatever placed it (entry, a moved entry, a RET,
- * a runtime function): a function with a site the kernel would not run
- * exactly (disasm__probe_safe) loses all its sites; a runtime site is an
- * error, as goroutines cannot be followed without it. The entry site's
- * instruction is kept, in words.
+ * a runtime function): what a hit costs (site.cost), and whether the kernel
+ * would run it exactly (disasm__probe_safe): a function with a site it would
+ * not loses all its sites; a runtime site is an error, as goroutines cannot
+ * be followed without it. The entry site's instruction is kept, in words.
  */
 static int check_sites(struct site_table *st, const struct probe_table *pt, char *err,
 		       size_t errlen)
@@ -434,6 +447,7 @@ static int check_sites(struct site_table *st, const struct probe_table *pt, char
 			continue;
 		if (read_insn(s->path, s->offset, insn, &n, err, errlen))
 			return -1;
+		st->v[i].cost = s->retprobe ? SITE_COST_URETPROBE : (uint8_t)disasm__cost(insn, n);
 		if (entry_site(st, pt, s) &&
 		    disasm__describe(insn, n, st->entry[s->probe], &st->entry_insn[s->probe]) ==
 			    -ENOMEM) {

@@ -51,6 +51,22 @@ enum site_prog {
 
 #define SITE_NO_PROBE UINT32_MAX
 
+/*
+ * What one hit of a site costs the traced thread, by how the kernel runs
+ * it: the kinds the overhead guard calibrates (user/live/calib.c).
+ */
+enum site_cost {
+	SITE_COST_NOP5 = DISASM_OPTIMIZED,     /* a 5-byte nop, turned into a call */
+	SITE_COST_EMULATED = DISASM_EMULATED,  /* push, nop, relative jmp/jcc/call: one trap */
+	SITE_COST_STEPPED = DISASM_STEPPED,    /* anything else: single-stepped out of line */
+	SITE_COST_RET = DISASM_RET,	       /* a RET instruction: single-stepped */
+	SITE_COST_URETPROBE,		       /* a uretprobe's return, beyond its entry's hit */
+	SITE_NCOSTS,
+};
+
+/* The kind's name in messages and the trace ("emulated", "uretprobe"...). */
+const char *sites__cost_name(int cost);
+
 struct site {
 	const char *path; /* where this process opens the file (points into the probe table) */
 	uint64_t offset;
@@ -58,6 +74,7 @@ struct site {
 	uint32_t probe;	  /* index in the probe table, SITE_NO_PROBE for runtime sites */
 	uint8_t prog;	  /* enum site_prog */
 	bool retprobe;	  /* uretprobe at offset (C returns) */
+	uint8_t cost;	  /* enum site_cost, from the instruction at offset */
 };
 
 struct site_table {
