@@ -40,6 +40,7 @@
  * the JSON writer holds its output until then (a stdio call per value was
  * most of the cost of a span).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,22 +309,37 @@ static void chrome__span(struct trace_writer *w, const struct trace_span *s)
 }
 
 /*
- * A wait's name: how the task sleeps, and where, e.g. "uninterruptible:
- * __mutex_lock". In buf if it fits, else in memory the caller frees.
+ * A name formatted from fmt: in buf if it fits, else in memory the caller
+ * frees (free it when the result is not buf). Out of memory: cut, in buf.
  */
+static char *chrome__name(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap, again;
+	char *big;
+	int n;
+
+	va_start(ap, fmt);
+	va_copy(again, ap);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n < len || !(big = malloc((size_t)n + 1))) {
+		va_end(again);
+		return buf;
+	}
+	vsnprintf(big, (size_t)n + 1, fmt, again);
+	va_end(again);
+	return big;
+}
+
+/* A wait's name: how the task sleeps, and where, e.g. "uninterruptible: __mutex_lock". */
 static char *chrome__wait_name(const struct trace_wait *wt, char *buf, size_t len)
 {
 	const char *how = wt->state[0] == 'D' ? "uninterruptible" :
 			  wt->state[0] == 'S' ? "sleep" :
 						"stopped";
-	const char *sep = wt->func ? ": " : "", *func = wt->func ? wt->func : "";
-	int n = snprintf(buf, len, "%s%s%s", how, sep, func);
-	char *big;
 
-	if (n < 0 || (size_t)n < len || !(big = malloc((size_t)n + 1)))
-		return buf; /* out of memory: cut */
-	snprintf(big, (size_t)n + 1, "%s%s%s", how, sep, func);
-	return big;
+	return chrome__name(buf, len, "%s%s%s", how, wt->func ? ": " : "",
+			    wt->func ? wt->func : "");
 }
 
 static void chrome__wait(struct trace_writer *w, const struct trace_wait *wt)
@@ -393,6 +409,18 @@ static const struct {
 	[TRACE_FATAL_SIGNAL] = { "fatal signal", "signal" },
 };
 
+/* Opens an instant event ("i") of scope ("t" thread, "p" process, "g" global) at ts_ns. */
+static void chrome__instant_begin(struct jw *jw, const char *name, const char *cat,
+				  const char *scope, uint64_t ts_ns, uint32_t pid, uint32_t tid)
+{
+	chrome__event_begin(jw, name, cat, "i");
+	jw__key(jw, "s");
+	jw__str(jw, scope);
+	jw__key(jw, "ts");
+	jw__ns_as_us(jw, ts_ns);
+	chrome__ids(jw, pid, tid);
+}
+
 static void chrome__instant(struct trace_writer *w, const struct trace_instant *in)
 {
 	struct jw *jw = &w->jw;
@@ -401,14 +429,9 @@ static void chrome__instant(struct trace_writer *w, const struct trace_instant *
 	if ((size_t)in->kind >= sizeof(chrome__instants) / sizeof(chrome__instants[0]))
 		return; /* none the decoder makes */
 	chrome__hold(w);
-	chrome__event_begin(jw, chrome__instants[in->kind].name, chrome__instants[in->kind].cat,
-			    "i");
 	/* thread scope: a mark on the task's own track, not a line across the process */
-	jw__key(jw, "s");
-	jw__str(jw, "t");
-	jw__key(jw, "ts");
-	jw__ns_as_us(jw, in->ts_ns);
-	chrome__ids(jw, in->pid, in->tid);
+	chrome__instant_begin(jw, chrome__instants[in->kind].name, chrome__instants[in->kind].cat,
+			      "t", in->ts_ns, in->pid, in->tid);
 	jw__key(jw, "args");
 	jw__obj_begin(jw);
 	for (i = 0; i < in->nargs; i++) {
@@ -511,21 +534,11 @@ static void chrome__size(const struct trace_writer *w, struct trace_size *sz)
 static void chrome__guard_stop(struct trace_writer *w, const struct trace_guard_stop *gs)
 {
 	struct jw *jw = &w->jw;
-	char buf[128], *name = buf;
-	int n = snprintf(buf, sizeof(buf), "stopped tracing %s", gs->func);
+	char buf[128], *name = chrome__name(buf, sizeof(buf), "stopped tracing %s", gs->func);
 
-	if (n >= (int)sizeof(buf) && (name = malloc((size_t)n + 1)))
-		snprintf(name, (size_t)n + 1, "stopped tracing %s", gs->func);
-	else if (n >= (int)sizeof(buf))
-		name = buf; /* out of memory: cut */
 	chrome__hold(w);
-	chrome__event_begin(jw, name, "overhead", "i");
 	/* global scope: the function stopped being traced in every process */
-	jw__key(jw, "s");
-	jw__str(jw, "g");
-	jw__key(jw, "ts");
-	jw__ns_as_us(jw, gs->ts_ns);
-	chrome__ids(jw, gs->pid, gs->pid);
+	chrome__instant_begin(jw, name, "overhead", "g", gs->ts_ns, gs->pid, gs->pid);
 	jw__key(jw, "args");
 	jw__obj_begin(jw);
 	jw__key(jw, "func");
